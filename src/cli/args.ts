@@ -1,0 +1,118 @@
+// Command-line parsing and validation: everything wrong with the arguments is found here, before a browser starts.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, MAX_SIZE, MIN_SIZE, type BackendName } from '../engine/constants.ts';
+
+export class UsageError extends Error {}
+
+export interface StylizeArgs {
+  command: 'stylize';
+  input: string;
+  output: string;
+  style: { preset: string } | { image: string };
+  mix: ({ preset: string } | { image: string }) | null;
+  mixWeight: number;
+  strength: number;
+  size: number;
+  backend?: BackendName;
+  quiet: boolean;
+}
+export type Args = StylizeArgs | { command: 'styles' } | { command: 'help' } | { command: 'version' };
+
+export const USAGE = `stylecast — painting-style filters for video
+
+Usage:
+  stylecast stylize <input> -o <out.mp4> [--style <preset|image>] [--strength 0..1]
+                    [--mix <preset|image> [--mix-weight 0..1]] [--size <px>] [--backend webgpu|webgl|wasm] [--quiet]
+  stylecast styles            list the preset styles
+  stylecast --help | --version
+
+Options:
+  -o, --output     the MP4 to write (H.264, or VP9 where H.264 cannot be encoded; audio is copied)
+  --style          a preset name (see "stylecast styles") or a path to an image (default ${DEFAULT_STYLE})
+  --strength       how much of the style to apply, 0..1 (default 1)
+  --mix            a second style blended in; --mix-weight is its share, 0..1 (default 0.5)
+  --size           short side of the network's input in pixels (default ${DEFAULT_SIZE}); the output keeps the input's size
+  --backend        force a tfjs backend (default: the fastest here; software GPUs rank below wasm)
+Environment:
+  STYLECAST_CHROMIUM   the Chromium to drive (default /usr/bin/chromium)`;
+
+export function presetNames(root: string): string[] {
+  const manifest = JSON.parse(readFileSync(resolve(root, 'public/models/manifest.json'), 'utf8')) as { presets: string[] };
+  return manifest.presets;
+}
+
+function unit(name: string, v: string | undefined): number {
+  const n = Number(v);
+  if (v === undefined || v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`${name} must be a number from 0 to 1, got "${v ?? ''}".`);
+  return n;
+}
+
+function style(v: string, presets: string[], flag: string): { preset: string } | { image: string } {
+  if (presets.includes(v)) return { preset: v };
+  const path = resolve(v);
+  if (existsSync(path) && statSync(path).isFile()) return { image: path };
+  throw new UsageError(`${flag} "${v}" is neither a preset (${presets.join(', ')}) nor an image file.`);
+}
+
+export function parseArgs(argv: string[], root: string): Args {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') return { command: 'help' };
+  if (argv[0] === '--version' || argv[0] === '-v') return { command: 'version' };
+  const [command, ...rest] = argv;
+  if (command === 'styles') {
+    if (rest.length) throw new UsageError(`"styles" takes no arguments, got "${rest.join(' ')}".`);
+    return { command: 'styles' };
+  }
+  if (command !== 'stylize' && command !== 'stylise') throw new UsageError(`Unknown command "${command}". Commands: stylize, styles.`);
+
+  const flags = new Map<string, string>();
+  const positional: string[] = [];
+  let quiet = false;
+  const withValue = new Set(['-o', '--output', '--style', '--strength', '--mix', '--mix-weight', '--size', '--backend']);
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    if (name === '--quiet' || name === '-q') {
+      quiet = true;
+    } else if (withValue.has(name)) {
+      const value = eq > 0 ? a.slice(eq + 1) : rest[++i];
+      if (value === undefined) throw new UsageError(`${name} needs a value.`);
+      flags.set(name === '-o' ? '--output' : name, value);
+    } else if (a.startsWith('-') && a !== '-') {
+      throw new UsageError(`Unknown option "${a}". See "stylecast --help".`);
+    } else {
+      positional.push(a);
+    }
+  }
+  if (positional.length !== 1) throw new UsageError(positional.length ? `Expected one input file, got ${positional.length}: ${positional.join(', ')}.` : 'Missing the input video. See "stylecast --help".');
+  const input = resolve(positional[0]);
+  if (!existsSync(input)) throw new UsageError(`Input file not found: ${positional[0]}`);
+  if (!statSync(input).isFile()) throw new UsageError(`Input is not a file: ${positional[0]}`);
+  const out = flags.get('--output');
+  if (!out) throw new UsageError('Missing -o <out.mp4>.');
+  if (!/\.mp4$/i.test(out)) throw new UsageError(`The output must be an .mp4 file, got "${out}".`);
+  const output = resolve(out);
+  if (output === input) throw new UsageError('The output must not overwrite the input.');
+
+  const presets = presetNames(root);
+  const backend = flags.get('--backend');
+  if (backend !== undefined && !BACKENDS.includes(backend as BackendName)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got "${backend}".`);
+  const sizeText = flags.get('--size');
+  const size = sizeText === undefined ? DEFAULT_SIZE : Number(sizeText);
+  if (!Number.isInteger(size) || size < MIN_SIZE || size > MAX_SIZE) throw new UsageError(`--size must be a whole number of pixels from ${MIN_SIZE} to ${MAX_SIZE}, got "${sizeText}".`);
+  const mixText = flags.get('--mix');
+  if (flags.has('--mix-weight') && !mixText) throw new UsageError('--mix-weight needs --mix.');
+  return {
+    command: 'stylize',
+    input,
+    output,
+    style: style(flags.get('--style') ?? DEFAULT_STYLE, presets, '--style'),
+    mix: mixText ? style(mixText, presets, '--mix') : null,
+    mixWeight: flags.has('--mix-weight') ? unit('--mix-weight', flags.get('--mix-weight')) : 0.5,
+    strength: flags.has('--strength') ? unit('--strength', flags.get('--strength')) : 1,
+    size,
+    backend: backend as BackendName | undefined,
+    quiet,
+  };
+}

@@ -1,0 +1,112 @@
+// The stylecast command line: validates arguments, then drives the browser engine in headless Chromium.
+import { readFileSync, renameSync, copyFileSync, rmSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Progress } from '../engine/index.ts';
+import { USAGE, UsageError, parseArgs, presetNames, type StylizeArgs } from './args.ts';
+import { openSession } from './browser.ts';
+import type { JobResult, StylizeJob } from './protocol.ts';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+
+const fail = (message: string, code = 1): number => {
+  process.stderr.write(`stylecast: ${message}\n`);
+  return code;
+};
+
+function formatTime(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+function progressPrinter(quiet: boolean): (p: Progress) => void {
+  const tty = process.stderr.isTTY === true;
+  let lastDecile = -1;
+  return (p) => {
+    if (quiet) return;
+    const fraction = p.framesTotal ? p.framesDone / p.framesTotal : 0;
+    const fps = p.elapsedMs > 0 ? (p.framesDone / p.elapsedMs) * 1000 : 0;
+    const eta = p.etaMs === null ? '--:--' : formatTime(p.etaMs);
+    if (tty) {
+      const width = 30;
+      const filled = Math.round(fraction * width);
+      process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.framesDone}/${p.framesTotal} frames  ${fps.toFixed(1)} fps  ETA ${eta} `);
+      if (p.framesDone === p.framesTotal) process.stderr.write('\n');
+    } else {
+      const decile = Math.floor(fraction * 10);
+      if (decile !== lastDecile) {
+        lastDecile = decile;
+        process.stderr.write(`stylecast: ${p.framesDone}/${p.framesTotal} frames (${Math.round(fraction * 100)}%), ${fps.toFixed(1)} fps, ETA ${eta}\n`);
+      }
+    }
+  };
+}
+
+async function stylize(args: StylizeArgs): Promise<number> {
+  const files: Record<string, string> = { input: args.input };
+  if ('image' in args.style) files.style = args.style.image;
+  if (args.mix && 'image' in args.mix) files.mix = args.mix.image;
+  const job: StylizeJob = {
+    stylePreset: 'preset' in args.style ? args.style.preset : null,
+    mixPreset: args.mix && 'preset' in args.mix ? args.mix.preset : null,
+    mixImage: !!args.mix && 'image' in args.mix,
+    mixWeight: args.mixWeight,
+    strength: args.strength,
+    size: args.size,
+    backend: args.backend,
+  };
+  const session = await openSession(ROOT, files);
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    process.stderr.write('\nstylecast: cancelling…\n');
+    void session.page.evaluate(() => window.stylecastCancel()).catch(() => {});
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await session.page.exposeFunction('stylecastProgress', progressPrinter(args.quiet));
+    const result: JobResult = await session.page.evaluate((j) => window.stylecastRun(j), job);
+    if (!result.ok) return fail(`${result.message} (${result.code})`, interrupted ? 130 : 1);
+    const produced = session.received('output');
+    if (!produced) return fail('the browser finished but sent no output.');
+    mkdirSync(dirname(args.output), { recursive: true });
+    const partial = `${args.output}.partial`;
+    copyFileSync(produced, partial);
+    renameSync(partial, args.output);
+    if (!args.quiet) {
+      process.stderr.write(
+        `stylecast: wrote ${args.output}: ${result.frames} frames, ${result.width}×${result.height} ${result.codec}` +
+          `${result.hasAudio ? ', audio copied' : ''}; network at ${result.inferWidth}×${result.inferHeight} on ${result.backend} ` +
+          `(${result.backendReason}) in ${(result.elapsedMs / 1000).toFixed(1)} s.\n`,
+      );
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    rmSync(`${args.output}.partial`, { force: true });
+    await session.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const args = parseArgs(argv, ROOT);
+    switch (args.command) {
+      case 'help':
+        process.stdout.write(USAGE + '\n');
+        return 0;
+      case 'version':
+        process.stdout.write(JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')).version + '\n');
+        return 0;
+      case 'styles':
+        process.stdout.write(presetNames(ROOT).join('\n') + '\n');
+        return 0;
+      case 'stylize':
+        return await stylize(args);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) return fail(e.message, 2);
+    return fail(e instanceof Error ? e.message : String(e));
+  }
+}

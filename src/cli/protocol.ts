@@ -1,0 +1,43 @@
+// The small protocol between the CLI (Node) and its page (headless Chromium).
+import type { BackendName, ErrorCode, Progress } from '../engine/index.ts';
+
+/** Files the CLI serves to the page under IO_PREFIX, and where the page PUTs the result. */
+export const IO_PREFIX = '/__stylecast/';
+
+export interface StylizeJob {
+  /** Preset name, or null when the style image is served at `${IO_PREFIX}style`. */
+  stylePreset: string | null;
+  mixPreset: string | null;
+  /** True when a mix image is served at `${IO_PREFIX}mix`. */
+  mixImage: boolean;
+  mixWeight: number;
+  strength: number;
+  size: number;
+  backend?: BackendName;
+}
+
+export type JobResult =
+  | {
+      ok: true;
+      frames: number;
+      width: number;
+      height: number;
+      codec: string;
+      hasAudio: boolean;
+      inferWidth: number;
+      inferHeight: number;
+      backend: BackendName;
+      backendReason: string;
+      elapsedMs: number;
+      numTensors: number;
+    }
+  | { ok: false; code: ErrorCode | 'INTERNAL'; message: string };
+
+declare global {
+  interface Window {
+    stylecastRun(job: StylizeJob): Promise<JobResult>;
+    stylecastCancel(): void;
+    /** Exposed by the CLI. */
+    stylecastProgress?(p: Progress): void;
+  }
+}

@@ -1,0 +1,34 @@
+/** Stable machine-readable codes; the UI and CLI show `message`, tests assert `code`. */
+export type ErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'EMPTY_INPUT'
+  | 'UNREADABLE_INPUT'
+  | 'CORRUPT_INPUT'
+  | 'NO_VIDEO_TRACK'
+  | 'UNSUPPORTED_CODEC'
+  | 'FRAME_TOO_LARGE'
+  | 'ENCODE_FAILED'
+  | 'UNKNOWN_STYLE'
+  | 'STYLE_IMAGE_UNREADABLE'
+  | 'MODEL_LOAD_FAILED'
+  | 'BACKEND_UNAVAILABLE'
+  | 'DEVICE_LOST'
+  | 'CANCELLED';
+
+/** The one error type stylecast throws on purpose. */
+export class StylecastError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StylecastError';
+    this.code = code;
+  }
+}
+
+export const isStylecastError = (e: unknown): e is StylecastError =>
+  e instanceof StylecastError || (typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'StylecastError');
+
+export function invalidArgument(message: string): StylecastError {
+  return new StylecastError('INVALID_ARGUMENT', message);
+}

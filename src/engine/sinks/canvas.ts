@@ -1,0 +1,85 @@
+import shader from '../../../shaders/present.wgsl?raw';
+
+/**
+ * Draws float32 NHWC RGB buffers onto an OffscreenCanvas through its `webgpu` context, resized on the GPU.
+ * The canvas is what Mediabunny encodes (it wraps it in a VideoFrame) or what a page shows.
+ */
+export class GpuCanvasSink {
+  readonly canvas: OffscreenCanvas;
+  readonly #device: GPUDevice;
+  readonly #context: GPUCanvasContext;
+  readonly #pipeline: GPURenderPipeline;
+  readonly #params: GPUBuffer;
+
+  constructor(device: GPUDevice, width: number, height: number) {
+    this.#device = device;
+    this.canvas = new OffscreenCanvas(width, height);
+    const context = this.canvas.getContext('webgpu');
+    if (!context) throw new Error('OffscreenCanvas has no webgpu context');
+    this.#context = context;
+    const format = navigator.gpu.getPreferredCanvasFormat();
+    context.configure({ device, format, alphaMode: 'opaque' });
+    const module = device.createShaderModule({ label: 'present', code: shader });
+    this.#pipeline = device.createRenderPipeline({
+      label: 'present',
+      layout: 'auto',
+      vertex: { module, entryPoint: 'vs' },
+      fragment: { module, entryPoint: 'fs', targets: [{ format }] },
+      primitive: { topology: 'triangle-list' },
+    });
+    this.#params = device.createBuffer({ label: 'present params', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  }
+
+  /** Draws `src` (srcWidth×srcHeight×3 floats) over the whole canvas and submits. */
+  present(src: GPUBuffer, srcWidth: number, srcHeight: number): void {
+    this.#device.queue.writeBuffer(this.#params, 0, new Uint32Array([srcWidth, srcHeight, this.canvas.width, this.canvas.height]));
+    const bindGroup = this.#device.createBindGroup({
+      layout: this.#pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: src } },
+        { binding: 1, resource: { buffer: this.#params } },
+      ],
+    });
+    const encoder = this.#device.createCommandEncoder({ label: 'present' });
+    const pass = encoder.beginRenderPass({
+      colorAttachments: [{ view: this.#context.getCurrentTexture().createView(), loadOp: 'clear', storeOp: 'store', clearValue: [0, 0, 0, 1] }],
+    });
+    pass.setPipeline(this.#pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.draw(3);
+    pass.end();
+    this.#device.queue.submit([encoder.finish()]);
+  }
+
+  dispose(): void {
+    this.#context.unconfigure();
+    this.#params.destroy();
+  }
+}
+
+/** CPU fallback (wasm/webgl): RGBA bytes at inference size → 2D canvas at display size. */
+export class Canvas2DSink {
+  readonly canvas: OffscreenCanvas;
+  readonly #ctx: OffscreenCanvasRenderingContext2D;
+  #small: OffscreenCanvas | null = null;
+
+  constructor(width: number, height: number) {
+    this.canvas = new OffscreenCanvas(width, height);
+    const ctx = this.canvas.getContext('2d', { alpha: false });
+    if (!ctx) throw new Error('OffscreenCanvas has no 2d context');
+    ctx.imageSmoothingQuality = 'high';
+    this.#ctx = ctx;
+  }
+
+  present(rgba: ImageData): void {
+    if (!this.#small || this.#small.width !== rgba.width || this.#small.height !== rgba.height) {
+      this.#small = new OffscreenCanvas(rgba.width, rgba.height);
+    }
+    this.#small.getContext('2d')!.putImageData(rgba, 0, 0);
+    this.#ctx.drawImage(this.#small, 0, 0, this.canvas.width, this.canvas.height);
+  }
+
+  dispose(): void {
+    this.#small = null;
+  }
+}

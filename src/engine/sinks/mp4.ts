@@ -1,0 +1,102 @@
+import { BufferTarget, Conversion, ConversionCanceledError, Mp4OutputFormat, Output, getFirstEncodableVideoCodec, type VideoCodec, type VideoSample } from 'mediabunny';
+import { StylecastError, isStylecastError } from '../errors.ts';
+import type { OpenedVideo } from '../sources/file.ts';
+
+export interface Progress {
+  framesDone: number;
+  framesTotal: number;
+  elapsedMs: number;
+  /** Estimated time left, once a few frames give a rate. */
+  etaMs: number | null;
+}
+
+export interface Mp4JobOptions {
+  /** Turns one upright frame into the canvas to encode (the same canvas may be returned every time). */
+  render(frame: VideoFrame): Promise<OffscreenCanvas>;
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+}
+
+export interface Mp4Result {
+  data: ArrayBuffer;
+  codec: VideoCodec;
+  frames: number;
+  width: number;
+  height: number;
+  hasAudio: boolean;
+}
+
+/**
+ * Mediabunny's Conversion is the loop: demux, decode, our `render` per frame, encode, mux, audio copied
+ * through. Every frame is kept with its timestamp; rotation arrives already applied.
+ */
+export async function convertToMp4(video: OpenedVideo, opts: Mp4JobOptions): Promise<Mp4Result> {
+  const { width, height, frames: framesTotal } = video;
+  const codec = await getFirstEncodableVideoCodec(['avc', 'vp9'], { width, height });
+  if (!codec) throw new StylecastError('ENCODE_FAILED', `This browser cannot encode ${width}×${height} video as H.264 or VP9.`);
+  const output = new Output({ format: new Mp4OutputFormat({ fastStart: 'in-memory' }), target: new BufferTarget() });
+  let framesDone = 0;
+  let failure: unknown = null;
+  const started = performance.now();
+
+  const conversion = await Conversion.init({
+    input: video.input,
+    output,
+    video: {
+      codec,
+      forceTranscode: true,
+      processedWidth: width,
+      processedHeight: height,
+      process: async (sample: VideoSample) => {
+        const frame = sample.toVideoFrame();
+        try {
+          const canvas = await opts.render(frame);
+          framesDone++;
+          const elapsedMs = performance.now() - started;
+          opts.onProgress?.({
+            framesDone,
+            framesTotal,
+            elapsedMs,
+            etaMs: framesDone >= 3 ? (elapsedMs / framesDone) * Math.max(0, framesTotal - framesDone) : null,
+          });
+          return canvas;
+        } catch (e) {
+          failure ??= e;
+          throw e;
+        } finally {
+          frame.close();
+        }
+      },
+    },
+  });
+  const videoDiscard = conversion.discardedTracks.find((d) => d.track.isVideoTrack());
+  if (videoDiscard || !conversion.isValid) {
+    const reason = videoDiscard?.reason ?? 'no usable track';
+    throw reason === 'no_encodable_target_codec'
+      ? new StylecastError('ENCODE_FAILED', `This browser cannot encode the output video (${codec}, ${width}×${height}).`)
+      : new StylecastError('UNSUPPORTED_CODEC', `The input's video track cannot be converted (${reason.replaceAll('_', ' ')}).`);
+  }
+
+  const abort = () => void conversion.cancel();
+  if (opts.signal?.aborted) throw cancelled();
+  opts.signal?.addEventListener('abort', abort, { once: true });
+  try {
+    await conversion.execute();
+  } catch (e) {
+    if (e instanceof ConversionCanceledError || opts.signal?.aborted) throw cancelled();
+    const cause = failure ?? e;
+    if (isStylecastError(cause)) throw cause;
+    throw new StylecastError('CORRUPT_INPUT', `Stylising stopped at frame ${framesDone + 1} of ${framesTotal}: ${cause instanceof Error ? cause.message : String(cause)}.`, { cause });
+  } finally {
+    opts.signal?.removeEventListener('abort', abort);
+  }
+  if (opts.signal?.aborted) throw cancelled();
+  if (framesDone < framesTotal) {
+    throw new StylecastError('CORRUPT_INPUT', `The input is truncated or damaged: only ${framesDone} of its ${framesTotal} frames could be decoded.`);
+  }
+  const data = (output.target as BufferTarget).buffer;
+  if (!data) throw new StylecastError('ENCODE_FAILED', 'The MP4 could not be finalised.');
+  return { data, codec, frames: framesDone, width, height, hasAudio: video.hasAudio };
+}
+
+const cancelled = () => new StylecastError('CANCELLED', 'Stylising was cancelled.');

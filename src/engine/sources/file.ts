@@ -1,0 +1,76 @@
+import { ALL_FORMATS, BlobSource, Input, UnsupportedInputFormatError, type InputVideoTrack } from 'mediabunny';
+import { StylecastError } from '../errors.ts';
+
+/** A video file opened and checked: everything Mediabunny does not check for us has been checked here. */
+export interface OpenedVideo {
+  input: Input;
+  track: InputVideoTrack;
+  /** Upright display size (rotation metadata applied). */
+  width: number;
+  height: number;
+  frames: number;
+  durationSeconds: number;
+  hasAudio: boolean;
+}
+
+/** Largest frame side we accept (the GPU's texture limit, or a conservative default without WebGPU). */
+export const DEFAULT_MAX_FRAME_SIDE = 8192;
+
+export async function openVideo(file: Blob, maxSide = DEFAULT_MAX_FRAME_SIDE): Promise<OpenedVideo> {
+  if (!(file instanceof Blob)) throw new StylecastError('INVALID_ARGUMENT', 'The input must be a File or Blob.');
+  if (file.size === 0) throw new StylecastError('EMPTY_INPUT', 'The input file is empty (0 bytes).');
+  const input = new Input({ formats: ALL_FORMATS, source: new BlobSource(file) });
+  try {
+    return await check(input, maxSide);
+  } catch (e) {
+    input.dispose();
+    throw e;
+  }
+}
+
+async function check(input: Input, maxSide: number): Promise<OpenedVideo> {
+  let track: InputVideoTrack | null;
+  let hasAudio: boolean;
+  try {
+    await input.getFormat();
+    track = await input.getPrimaryVideoTrack();
+    hasAudio = (await input.getPrimaryAudioTrack()) !== null;
+  } catch (e) {
+    if (e instanceof UnsupportedInputFormatError) {
+      throw new StylecastError('UNREADABLE_INPUT', 'The input is not a video file stylecast can read (MP4, MOV, WebM or MKV expected).', { cause: e });
+    }
+    throw new StylecastError('CORRUPT_INPUT', `The input video is damaged or truncated and cannot be read (${message(e)}).`, { cause: e });
+  }
+  if (!track) {
+    throw new StylecastError('NO_VIDEO_TRACK', hasAudio ? 'The input has only audio: there is no video track to stylise.' : 'The input has no video track.');
+  }
+  let decodable = false;
+  let codec = track.codec ?? 'unknown';
+  try {
+    codec = (await track.getCodecParameterString()) ?? codec;
+    decodable = await track.canDecode();
+  } catch {
+    decodable = false;
+  }
+  if (!decodable) {
+    throw new StylecastError('UNSUPPORTED_CODEC', `This browser cannot decode the input's video codec (${codec}). Re-encode it as H.264, VP9 or AV1.`);
+  }
+  const width = track.displayWidth;
+  const height = track.displayHeight;
+  if (width > maxSide || height > maxSide) {
+    throw new StylecastError('FRAME_TOO_LARGE', `The video's frames are ${width}×${height}; this device handles at most ${maxSide} pixels per side.`);
+  }
+  if (width < 1 || height < 1) throw new StylecastError('CORRUPT_INPUT', `The video reports an invalid size of ${width}×${height}.`);
+  let frames: number;
+  let durationSeconds: number;
+  try {
+    frames = (await track.computePacketStats()).packetCount;
+    durationSeconds = await input.computeDuration();
+  } catch (e) {
+    throw new StylecastError('CORRUPT_INPUT', `The input video is damaged or truncated and cannot be read (${message(e)}).`, { cause: e });
+  }
+  if (frames === 0) throw new StylecastError('CORRUPT_INPUT', 'The input video track holds no frames.');
+  return { input, track, width, height, frames, durationSeconds, hasAudio };
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));

@@ -1,0 +1,121 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { StylecastError } from '../errors.ts';
+
+import { BACKENDS, type BackendName } from '../constants.ts';
+export { BACKENDS, type BackendName };
+
+/** What we learnt about one backend on this machine, before choosing. */
+export interface BackendProbe {
+  name: BackendName;
+  available: boolean;
+  /** A software emulation of a GPU (SwiftShader, WARP, llvmpipe, a fallback adapter): 30–100× slower here. */
+  software: boolean;
+  detail: string;
+}
+
+export interface BackendChoice {
+  name: BackendName;
+  /** One sentence on why this backend was chosen. */
+  reason: string;
+  probes: BackendProbe[];
+  /** tfjs's own device when the backend is webgpu: our WGSL runs on it too. */
+  device: GPUDevice | null;
+}
+
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|lavapipe|softpipe|software|basic render|warp/i;
+
+async function probeWebGPU(): Promise<BackendProbe> {
+  if (typeof navigator === 'undefined' || !('gpu' in navigator) || !navigator.gpu) {
+    return { name: 'webgpu', available: false, software: false, detail: 'navigator.gpu is missing' };
+  }
+  const adapter = await navigator.gpu.requestAdapter().catch(() => null);
+  if (!adapter) return { name: 'webgpu', available: false, software: false, detail: 'no WebGPU adapter' };
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  const software = info.isFallbackAdapter === true || SOFTWARE_RENDERER.test(`${info.architecture} ${info.vendor} ${info.description}`);
+  return { name: 'webgpu', available: true, software, detail: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'adapter' };
+}
+
+function probeWebGL(): BackendProbe {
+  try {
+    const canvas = new OffscreenCanvas(1, 1);
+    const gl = canvas.getContext('webgl2');
+    if (!gl) return { name: 'webgl', available: false, software: false, detail: 'no WebGL2 context' };
+    const ext = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return { name: 'webgl', available: true, software: SOFTWARE_RENDERER.test(renderer), detail: renderer };
+  } catch (e) {
+    return { name: 'webgl', available: false, software: false, detail: String(e) };
+  }
+}
+
+function probeWasm(): BackendProbe {
+  const ok = typeof WebAssembly === 'object';
+  const threads = typeof SharedArrayBuffer === 'function' && globalThis.crossOriginIsolated === true;
+  return { name: 'wasm', available: ok, software: false, detail: ok ? `WebAssembly${threads ? ' with threads' : ''}` : 'no WebAssembly' };
+}
+
+/** Rank: hardware WebGPU, hardware WebGL, WASM, then software WebGPU, software WebGL. */
+function rank(p: BackendProbe): number {
+  const order = { webgpu: 0, webgl: 1, wasm: 2 }[p.name];
+  return p.software ? 10 + order : order;
+}
+
+let current: Promise<BackendChoice> | null = null;
+let currentForced: BackendName | undefined;
+
+/**
+ * Picks and initialises the tfjs backend once per page. `force` skips the ranking (but still fails
+ * clearly if that backend cannot start here).
+ */
+export function initBackend(force?: BackendName, wasmPath = '/wasm/'): Promise<BackendChoice> {
+  if (force !== undefined && !BACKENDS.includes(force)) {
+    throw new StylecastError('INVALID_ARGUMENT', `Unknown backend "${String(force)}": use one of ${BACKENDS.join(', ')}.`);
+  }
+  if (current && currentForced === force) return current;
+  currentForced = force;
+  current = choose(force, wasmPath);
+  current.catch(() => (current = null));
+  return current;
+}
+
+async function choose(force: BackendName | undefined, wasmPath: string): Promise<BackendChoice> {
+  setWasmPaths(wasmPath);
+  tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', 0);
+  const probes = [await probeWebGPU(), probeWebGL(), probeWasm()];
+  const ranked = probes.filter((p) => p.available).sort((a, b) => rank(a) - rank(b));
+  const candidates = force ? probes.filter((p) => p.name === force) : ranked;
+  const failures: string[] = [];
+  for (const p of candidates) {
+    if (!p.available) {
+      failures.push(`${p.name}: ${p.detail}`);
+      continue;
+    }
+    try {
+      if (!(await tf.setBackend(p.name))) throw new Error('tfjs could not initialise it');
+      await tf.ready();
+    } catch (e) {
+      failures.push(`${p.name}: ${e instanceof Error ? e.message : String(e)}`);
+      continue;
+    }
+    const device = p.name === 'webgpu' ? (tf.backend() as WebGPUBackend).device : null;
+    const skipped = ranked.filter((q) => rank(q) < rank(p)).map((q) => q.name);
+    const reason = force
+      ? `${p.name} was forced (${p.detail}${p.software ? ', a software GPU: expect it to be slow' : ''}).`
+      : p.software
+        ? `${p.name} (${p.detail}) is a software GPU, but nothing faster started${failures.length ? ` (${failures.join('; ')})` : ''}.`
+        : `${p.name} (${p.detail}) ranks first here${
+            probes.some((q) => q.software && q.available) ? `; software GPUs (${probes.filter((q) => q.software && q.available).map((q) => q.name).join(', ')}) rank below wasm` : ''
+          }${skipped.length ? `; ${skipped.join(', ')} failed to start` : ''}.`;
+    return { name: p.name, reason, probes, device };
+  }
+  throw new StylecastError(
+    'BACKEND_UNAVAILABLE',
+    force
+      ? `The ${force} backend is not available in this browser (${failures.join('; ') || 'not supported'}).`
+      : `No tfjs backend could start in this browser (${failures.join('; ')}).`,
+  );
+}

@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs';
+import { StylecastError, invalidArgument } from '../errors.ts';
+
+export const MODEL_DIR = 'magenta-arbitrary-style-mobile';
+export const STYLE_SIZE = 256;
+export const BOTTLENECK_SHAPE: [number, number, number, number] = [1, 1, 1, 100];
+
+interface PresetFile {
+  presets: Record<string, { file: string; bottleneck_tfjs: number[] }>;
+}
+
+/** Where the model lives: `${base}/magenta-arbitrary-style-mobile/...`. */
+export interface ModelLocation {
+  baseUrl: string;
+}
+
+async function loadGraph(url: string): Promise<tf.GraphModel> {
+  try {
+    return await tf.loadGraphModel(url);
+  } catch (e) {
+    throw new StylecastError(
+      'MODEL_LOAD_FAILED',
+      `Could not load the style model from ${url} (${e instanceof Error ? e.message : String(e)}). Run "npm run setup" to install it.`,
+      { cause: e },
+    );
+  }
+}
+
+/**
+ * Magenta's arbitrary-style network: a predictor (style image → 100-d vector) and a transformer
+ * (content image + vector → stylised image). Owns both graphs and the preset vectors.
+ */
+export class StyleModel {
+  readonly #predictor: tf.GraphModel;
+  readonly #transformer: tf.GraphModel;
+  readonly #presets: Map<string, { file: string; vector: Float32Array }>;
+  readonly #baseUrl: string;
+
+  private constructor(predictor: tf.GraphModel, transformer: tf.GraphModel, presets: PresetFile, baseUrl: string) {
+    this.#predictor = predictor;
+    this.#transformer = transformer;
+    this.#baseUrl = baseUrl;
+    this.#presets = new Map(
+      Object.entries(presets.presets).map(([name, p]) => [name, { file: p.file, vector: Float32Array.from(p.bottleneck_tfjs) }]),
+    );
+  }
+
+  static async load(baseUrl = '/models'): Promise<StyleModel> {
+    const root = `${baseUrl.replace(/\/$/, '')}/${MODEL_DIR}`;
+    const [predictor, transformer, presets] = await Promise.all([
+      loadGraph(`${root}/style-predictor/model.json`),
+      loadGraph(`${root}/style-transformer/model.json`),
+      fetch(`${root}/styles/bottlenecks.json`).then(async (r) => {
+        if (!r.ok) throw new StylecastError('MODEL_LOAD_FAILED', `Could not load ${r.url} (HTTP ${r.status}). Run "npm run setup".`);
+        return (await r.json()) as PresetFile;
+      }),
+    ]);
+    return new StyleModel(predictor, transformer, presets, root);
+  }
+
+  get presetNames(): string[] {
+    return [...this.#presets.keys()].sort();
+  }
+
+  presetImageUrl(name: string): string {
+    return `${this.#baseUrl}/styles/${this.#preset(name).file}`;
+  }
+
+  #preset(name: string) {
+    const p = this.#presets.get(name);
+    if (!p) throw new StylecastError('UNKNOWN_STYLE', `Unknown style preset "${name}". Presets: ${this.presetNames.join(', ')}.`);
+    return p;
+  }
+
+  /** The precomputed vector of a preset, as a new [1,1,1,100] tensor owned by the caller. */
+  presetVector(name: string): tf.Tensor4D {
+    return tf.tensor4d(this.#preset(name).vector, BOTTLENECK_SHAPE);
+  }
+
+  /**
+   * Style vector of an image: shorter side scaled to 256, centre crop, predictor. `image` is [1,H,W,3] in [0,1].
+   * Returns a new tensor owned by the caller.
+   */
+  predict(image: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => {
+      const [, h, w] = image.shape;
+      const scale = STYLE_SIZE / Math.min(h, w);
+      const rh = Math.max(STYLE_SIZE, Math.round(h * scale));
+      const rw = Math.max(STYLE_SIZE, Math.round(w * scale));
+      const resized = tf.image.resizeBilinear(image, [rh, rw], true);
+      const top = Math.floor((rh - STYLE_SIZE) / 2);
+      const left = Math.floor((rw - STYLE_SIZE) / 2);
+      const crop = tf.slice(resized, [0, top, left, 0], [1, STYLE_SIZE, STYLE_SIZE, 3]);
+      return this.#predictor.execute({ style_image: crop }, 'style_bottleneck') as tf.Tensor4D;
+    });
+  }
+
+  /** Stylises `content` ([1,H,W,3] in [0,1]) with `bottleneck`; returns [1,4⌈H/4⌉,4⌈W/4⌉,3] owned by the caller. */
+  transform(content: tf.Tensor4D, bottleneck: tf.Tensor4D): tf.Tensor4D {
+    return this.#transformer.execute({ content_image: content, style_bottleneck: bottleneck }, 'stylized_image') as tf.Tensor4D;
+  }
+
+  dispose(): void {
+    this.#predictor.dispose();
+    this.#transformer.dispose();
+  }
+}
+
+/** `a·w + b·(1−w)` for two [1,1,1,100] vectors (strength and style mixing are both this). */
+export function blendVectors(a: tf.Tensor4D, b: tf.Tensor4D, weight: number): tf.Tensor4D {
+  if (!(weight >= 0 && weight <= 1)) throw invalidArgument(`Blend weight must be between 0 and 1, got ${weight}.`);
+  return tf.tidy(() => tf.add(tf.mul(a, weight), tf.mul(b, 1 - weight)) as tf.Tensor4D);
+}

@@ -1,0 +1,251 @@
+import * as tf from '@tensorflow/tfjs';
+import { StylecastError, invalidArgument } from './errors.ts';
+import { convertToMp4, type Progress } from './sinks/mp4.ts';
+import { DEFAULT_MAX_FRAME_SIDE, openVideo } from './sources/file.ts';
+import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, MAX_SIZE, MIN_SIZE, type BackendName } from './constants.ts';
+import { initBackend, type BackendChoice } from './stylise/backend.ts';
+import { createFrameStylizer, inferenceGeometry } from './stylise/frame.ts';
+import { StyleModel, blendVectors } from './stylise/model.ts';
+import type { VideoCodec } from 'mediabunny';
+
+/** A preset name, or any image the browser can decode. */
+export type StyleSource = string | Blob | ImageBitmap | ImageData | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas;
+
+export interface StylizerOptions {
+  /** Force a tfjs backend; default: the fastest that runs here (software GPUs rank below wasm). */
+  backend?: BackendName;
+  /** Base URL of the installed models (default `/models`). */
+  modelsUrl?: string;
+  /** Base URL of tfjs-wasm's .wasm files (default `/wasm/`). */
+  wasmUrl?: string;
+  /** Initial style (default `starry_night`). */
+  style?: StyleSource;
+  /** 0..1 (default 1). */
+  strength?: number;
+  /** A second style blended in with `weight` (0 = only the first style, 1 = only this one). */
+  mix?: { style: StyleSource; weight: number } | null;
+  /** Short side of the network's input in pixels, rounded to a multiple of 4 (default 256). */
+  size?: number;
+}
+
+export interface StylizeFileOptions {
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+}
+
+export interface StylizeResult {
+  blob: Blob;
+  frames: number;
+  width: number;
+  height: number;
+  codec: VideoCodec;
+  hasAudio: boolean;
+  inferWidth: number;
+  inferHeight: number;
+  backend: BackendName;
+  elapsedMs: number;
+}
+
+
+const checkUnit = (name: string, v: unknown): number => {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) throw invalidArgument(`${name} must be a number from 0 to 1, got ${String(v)}.`);
+  return v;
+};
+const checkSize = (v: unknown): number => {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < MIN_SIZE || v > MAX_SIZE) {
+    throw invalidArgument(`size must be a number of pixels from ${MIN_SIZE} to ${MAX_SIZE}, got ${String(v)}.`);
+  }
+  return Math.round(v / 4) * 4;
+};
+
+export async function createStylizer(options: StylizerOptions = {}): Promise<Stylizer> {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object.');
+  if (options.backend !== undefined && !BACKENDS.includes(options.backend)) {
+    throw invalidArgument(`backend must be one of ${BACKENDS.join(', ')}, got "${String(options.backend)}".`);
+  }
+  const strength = checkUnit('strength', options.strength ?? 1);
+  const size = checkSize(options.size ?? DEFAULT_SIZE);
+  if (options.mix) checkUnit('mix weight', options.mix.weight);
+  const backend = await initBackend(options.backend, options.wasmUrl);
+  const model = await StyleModel.load(options.modelsUrl);
+  const stylizer = new Stylizer(backend, model, strength, size);
+  try {
+    await stylizer.setStyle(options.style ?? DEFAULT_STYLE);
+    if (options.mix) await stylizer.mixStyles(options.mix.style, options.mix.weight);
+  } catch (e) {
+    stylizer.dispose();
+    throw e;
+  }
+  return stylizer;
+}
+
+/** The engine's public face: one style state, one backend, clips in, MP4s out. */
+export class Stylizer {
+  readonly backend: BackendChoice;
+  readonly #model: StyleModel;
+  #style: tf.Tensor4D | null = null;
+  #mix: tf.Tensor4D | null = null;
+  #mixWeight = 0;
+  #strength: number;
+  #size: number;
+  #busy = false;
+  #disposed = false;
+  #deviceLost: string | null = null;
+
+  constructor(backend: BackendChoice, model: StyleModel, strength: number, size: number) {
+    this.backend = backend;
+    this.#model = model;
+    this.#strength = strength;
+    this.#size = size;
+    backend.device?.lost.then((info) => (this.#deviceLost = info.message || info.reason || 'unknown reason'));
+  }
+
+  get presets(): string[] {
+    return this.#model.presetNames;
+  }
+  get strength(): number {
+    return this.#strength;
+  }
+  get size(): number {
+    return this.#size;
+  }
+
+  presetImageUrl(name: string): string {
+    return this.#model.presetImageUrl(name);
+  }
+
+  #alive(): void {
+    if (this.#disposed) throw invalidArgument('This stylizer has been disposed.');
+    if (this.#deviceLost) throw new StylecastError('DEVICE_LOST', `The GPU device was lost (${this.#deviceLost}); create a new stylizer.`);
+  }
+
+  async #vector(style: StyleSource): Promise<tf.Tensor4D> {
+    if (typeof style === 'string') return this.#model.presetVector(style);
+    let pixels: ImageBitmap | ImageData | HTMLImageElement | HTMLCanvasElement;
+    let owned: ImageBitmap | null = null;
+    if (style instanceof Blob || (typeof OffscreenCanvas !== 'undefined' && style instanceof OffscreenCanvas)) {
+      try {
+        owned = await createImageBitmap(style);
+      } catch (e) {
+        throw new StylecastError('STYLE_IMAGE_UNREADABLE', 'The style image could not be decoded (use a PNG, JPEG, WebP or GIF).', { cause: e });
+      }
+      pixels = owned;
+    } else if (
+      style instanceof ImageData ||
+      (typeof ImageBitmap !== 'undefined' && style instanceof ImageBitmap) ||
+      (typeof HTMLImageElement !== 'undefined' && style instanceof HTMLImageElement) ||
+      (typeof HTMLCanvasElement !== 'undefined' && style instanceof HTMLCanvasElement)
+    ) {
+      pixels = style;
+    } else {
+      throw invalidArgument('style must be a preset name or an image (Blob, ImageBitmap, ImageData, image or canvas element).');
+    }
+    try {
+      if (pixels.width < 1 || pixels.height < 1) throw new StylecastError('STYLE_IMAGE_UNREADABLE', 'The style image is empty.');
+      return tf.tidy(() => this.#model.predict(tf.div(tf.browser.fromPixels(pixels).toFloat(), 255).expandDims(0) as tf.Tensor4D));
+    } finally {
+      owned?.close();
+    }
+  }
+
+  /** Sets the style from a preset name or an image. */
+  async setStyle(style: StyleSource): Promise<void> {
+    this.#alive();
+    const v = await this.#vector(style);
+    this.#style?.dispose();
+    this.#style = v;
+  }
+
+  /** Blends a second style in: `(1−weight)·style + weight·other`. `null` removes the mix. */
+  async mixStyles(other: StyleSource | null, weight = 0.5): Promise<void> {
+    this.#alive();
+    if (other === null) {
+      this.#mix?.dispose();
+      this.#mix = null;
+      return;
+    }
+    checkUnit('mix weight', weight);
+    const v = await this.#vector(other);
+    this.#mix?.dispose();
+    this.#mix = v;
+    this.#mixWeight = weight;
+  }
+
+  setStrength(strength: number): void {
+    this.#alive();
+    this.#strength = checkUnit('strength', strength);
+  }
+
+  setSize(size: number): void {
+    this.#alive();
+    this.#size = checkSize(size);
+  }
+
+  /** The style vector to use for a clip, given its content vector (needed only when strength < 1). */
+  #effective(content: tf.Tensor4D | null): tf.Tensor4D {
+    return tf.tidy(() => {
+      const style = this.#mix ? blendVectors(this.#mix, this.#style!, this.#mixWeight) : this.#style!.clone();
+      return content ? blendVectors(style, content, this.#strength) : style;
+    });
+  }
+
+  /** Stylises a whole clip into an MP4 (H.264 where supported, else VP9), audio copied through. */
+  async stylizeFile(file: Blob, options: StylizeFileOptions = {}): Promise<StylizeResult> {
+    this.#alive();
+    if (!(file instanceof Blob)) throw invalidArgument('stylizeFile needs a File or Blob.');
+    if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalidArgument('onProgress must be a function.');
+    if (this.#busy) throw invalidArgument('This stylizer is already converting a clip: wait for it or cancel it first.');
+    this.#busy = true;
+    const started = performance.now();
+    const maxSide = this.backend.device?.limits.maxTextureDimension2D ?? DEFAULT_MAX_FRAME_SIDE;
+    try {
+      const video = await openVideo(file, maxSide);
+      const geometry = inferenceGeometry(video.width, video.height, this.#size);
+      const frames = createFrameStylizer(this.backend, this.#model, geometry);
+      let bottleneck: tf.Tensor4D | null = null;
+      try {
+        const result = await convertToMp4(video, {
+          signal: options.signal,
+          onProgress: options.onProgress,
+          render: async (frame) => {
+            this.#alive();
+            if (!bottleneck) {
+              const content = this.#strength < 1 ? frames.contentVector(frame) : null;
+              bottleneck = this.#effective(content);
+              content?.dispose();
+            }
+            await frames.render(frame, bottleneck);
+            return frames.canvas;
+          },
+        });
+        return {
+          blob: new Blob([result.data], { type: 'video/mp4' }),
+          frames: result.frames,
+          width: result.width,
+          height: result.height,
+          codec: result.codec,
+          hasAudio: result.hasAudio,
+          inferWidth: geometry.inferWidth,
+          inferHeight: geometry.inferHeight,
+          backend: this.backend.name,
+          elapsedMs: performance.now() - started,
+        };
+      } finally {
+        (bottleneck as tf.Tensor4D | null)?.dispose();
+        frames.dispose();
+        video.input.dispose();
+      }
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** Frees the model and every tensor this stylizer holds. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#style?.dispose();
+    this.#mix?.dispose();
+    this.#model.dispose();
+  }
+}

@@ -1,0 +1,73 @@
+// Every tensor has one owner: the count stays flat across hundreds of frames, on wasm and on WebGPU.
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/engine/stylise/backend.ts';
+import { createFrameStylizer, inferenceGeometry } from '../../src/engine/stylise/frame.ts';
+import { StyleModel } from '../../src/engine/stylise/model.ts';
+import { createStylizer } from '../../src/engine/index.ts';
+
+function syntheticFrame(i: number, width: number, height: number): VideoFrame {
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d')!;
+  ctx.fillStyle = `hsl(${(i * 7) % 360} 70% 50%)`;
+  ctx.fillRect(0, 0, width, height);
+  ctx.fillStyle = '#fff';
+  ctx.fillRect((i * 3) % width, height / 4, width / 5, height / 2);
+  return new VideoFrame(canvas, { timestamp: i * 40_000 });
+}
+
+async function framesLeaveNoTensors(backend: 'wasm' | 'webgpu', frames: number, width: number, height: number) {
+  const choice = await initBackend(backend);
+  expect(choice.name).toBe(backend);
+  const model = await StyleModel.load('/models');
+  const style = model.presetVector('the_scream');
+  const stylizer = createFrameStylizer(choice, model, inferenceGeometry(width, height, 32));
+  const counts: number[] = [];
+  for (let i = 0; i < frames; i++) {
+    const frame = syntheticFrame(i, width, height);
+    try {
+      if (i % 50 === 0) tf.dispose(stylizer.contentVector(frame));
+      await stylizer.render(frame, style);
+    } finally {
+      frame.close();
+    }
+    counts.push(tf.memory().numTensors);
+  }
+  stylizer.dispose();
+  style.dispose();
+  const afterWarmup = counts.slice(2);
+  expect(Math.max(...afterWarmup)).toBe(Math.min(...afterWarmup));
+  model.dispose();
+  return counts;
+}
+
+describe('tensor ownership', () => {
+  it('wasm: numTensors flat over 300 frames', async () => {
+    await initBackend('wasm');
+    const before = tf.memory().numTensors;
+    await framesLeaveNoTensors('wasm', 300, 64, 36);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('webgpu: numTensors flat over 12 frames (SwiftShader is slow)', async () => {
+    await initBackend('webgpu');
+    const before = tf.memory().numTensors;
+    await framesLeaveNoTensors('webgpu', 12, 48, 32);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('a whole clip through stylizeFile, then dispose, leaves no tensors', async () => {
+    await initBackend('wasm');
+    const before = tf.memory().numTensors;
+    const stylizer = await createStylizer({ backend: 'wasm', size: 32, strength: 0.7, mix: { style: 'udnie', weight: 0.3 } });
+    const clip = await (await fetch('/media/video/pexels-854100-people-walking-sidewalk-640x360-6s.webm')).blob();
+    const seen: number[] = [];
+    const result = await stylizer.stylizeFile(clip, { onProgress: (p) => seen.push(p.framesDone) });
+    expect(result.frames).toBe(150);
+    expect(seen.at(-1)).toBe(150);
+    expect(result.width).toBe(640);
+    expect(result.blob.size).toBeGreaterThan(10_000);
+    stylizer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

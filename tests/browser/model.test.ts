@@ -1,0 +1,47 @@
+// The real model on real backends in real Chromium: WebGPU (SwiftShader here) against wasm at a small size.
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { describe, expect, it } from 'vitest';
+import { StyleModel } from '../../src/engine/stylise/model.ts';
+
+const REF = '/models/magenta-arbitrary-style-mobile';
+
+async function content(size: number): Promise<tf.Tensor4D> {
+  const img = await createImageBitmap(await (await fetch(`${REF}/styles/udnie.jpg`)).blob());
+  const t = tf.tidy(() => tf.image.resizeBilinear(tf.div(tf.browser.fromPixels(img).toFloat(), 255) as tf.Tensor3D, [size, size]).expandDims(0) as tf.Tensor4D);
+  img.close();
+  return t;
+}
+
+async function run(backend: 'wasm' | 'webgpu', size: number) {
+  expect(await tf.setBackend(backend)).toBe(true);
+  await tf.ready();
+  const model = await StyleModel.load('/models');
+  const x = await content(size);
+  const b = model.presetVector('starry_night');
+  const y = model.transform(x, b);
+  const values = Float32Array.from(await y.data());
+  const shape = y.shape;
+  tf.dispose([x, b, y]);
+  model.dispose();
+  return { values, shape };
+}
+
+describe('style transformer in Chromium', () => {
+  it('gives the same output on WebGPU as on wasm (64×64)', async () => {
+    setWasmPaths('/wasm/');
+    tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', 0);
+    const wasm = await run('wasm', 64);
+    const gpu = await run('webgpu', 64);
+    expect(gpu.shape).toEqual([1, 64, 64, 3]);
+    expect(wasm.shape).toEqual(gpu.shape);
+    let max = 0;
+    for (let i = 0; i < wasm.values.length; i++) max = Math.max(max, Math.abs(wasm.values[i] - gpu.values[i]));
+    expect(max).toBeLessThan(1e-3);
+    // and it is a picture, not a constant
+    const mean = wasm.values.reduce((a, v) => a + v, 0) / wasm.values.length;
+    const sd = Math.sqrt(wasm.values.reduce((a, v) => a + (v - mean) ** 2, 0) / wasm.values.length);
+    expect(sd).toBeGreaterThan(0.05);
+  });
+});

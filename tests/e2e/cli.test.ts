@@ -1,0 +1,137 @@
+// The CLI end to end: real clips through the real engine in headless Chromium, checked with ffprobe.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHARED_MEDIA, WALKING, cli, ffmpeg, ffprobe, frames, lumaCorrelation, meanAbsDiff, stdDev } from './helpers.ts';
+
+let dir: string;
+const at = (name: string) => join(dir, name);
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'stylecast-e2e-'));
+  // 1 s (25 frames) of a real 960×540 clip; with a 440 Hz sine; a small copy tagged rotate=90.
+  ffmpeg('-i', WALKING, '-t', '1', '-c:v', 'libx264', '-preset', 'veryfast', '-an', at('clip.mp4'));
+  ffmpeg('-i', at('clip.mp4'), '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-map', '0:v', '-map', '1:a', '-c:v', 'copy', '-c:a', 'aac', '-shortest', at('audio.mp4'));
+  ffmpeg('-i', WALKING, '-t', '0.4', '-vf', 'scale=320:180', '-c:v', 'libx264', '-preset', 'veryfast', '-an', at('small.mp4'));
+  ffmpeg('-i', at('small.mp4'), '-c', 'copy', '-metadata:s:v:0', 'rotate=90', at('rot.mp4'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('stylecast stylize', () => {
+  it('turns a real clip into a stylised H.264 MP4 with every frame', () => {
+    const r = cli(['stylize', at('clip.mp4'), '-o', at('out.mp4'), '--style', 'starry_night', '--size', '128']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/25\/25 frames/);
+    expect(r.stderr).toMatch(/on wasm/); // SwiftShader ranks below wasm here
+    const p = ffprobe(at('out.mp4'));
+    const v = p.streams.find((s) => s.codec_type === 'video')!;
+    expect(v.codec_name).toBe('h264');
+    expect([v.width, v.height]).toEqual([960, 540]);
+    expect(Number(v.nb_read_frames)).toBe(25);
+    expect(Number(p.format.duration)).toBeCloseTo(Number(ffprobe(at('clip.mp4')).format.duration), 1);
+    expect(p.streams.some((s) => s.codec_type === 'audio')).toBe(false);
+
+    const inp = frames(at('clip.mp4'), 96, 54);
+    const out = frames(at('out.mp4'), 96, 54);
+    expect(out.length).toBe(inp.length);
+    for (let i = 0; i < out.length; i += 6) {
+      expect(meanAbsDiff(inp[i], out[i])).toBeGreaterThan(0.06); // not a copy
+      expect(stdDev(out[i])).toBeGreaterThan(0.08); // not blank
+      expect(lumaCorrelation(inp[i], out[i])).toBeGreaterThan(0.2); // still the same scene
+    }
+  });
+
+  it('keeps the audio track and takes an image style, a mix and a strength', () => {
+    const style = resolve(SHARED_MEDIA, 'photos/chicago.jpg');
+    const r = cli(['stylize', at('audio.mp4'), '-o', at('audio-out.mp4'), '--style', style, '--mix', 'udnie', '--mix-weight', '0.4', '--strength', '0.8', '--size', '64', '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    const p = ffprobe(at('audio-out.mp4'));
+    const a = p.streams.find((s) => s.codec_type === 'audio');
+    expect(a?.codec_name).toBe('aac');
+    expect(Number(a?.duration)).toBeGreaterThan(0.9);
+    expect(Number(p.streams.find((s) => s.codec_type === 'video')!.nb_read_frames)).toBe(25);
+  });
+
+  it('honours rotation metadata: the output is upright', () => {
+    const r = cli(['stylize', at('rot.mp4'), '-o', at('rot-out.mp4'), '--strength', '0', '--size', '64', '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    const v = ffprobe(at('rot-out.mp4')).streams.find((s) => s.codec_type === 'video')!;
+    expect([v.width, v.height]).toEqual([180, 320]);
+    // Compared with the input as a player shows it (ffmpeg autorotates), the output matches far better upright
+    // than turned upside down.
+    const shown = frames(at('rot.mp4'), 18, 32);
+    const out = frames(at('rot-out.mp4'), 18, 32);
+    const flipped = (f: Uint8Array) => {
+      const g = new Uint8Array(f.length);
+      for (let i = 0; i < f.length / 3; i++) g.set(f.subarray(i * 3, i * 3 + 3), f.length - (i + 1) * 3);
+      return g;
+    };
+    const upright = lumaCorrelation(shown[0], out[0]);
+    expect(upright).toBeGreaterThan(0.5);
+    expect(upright).toBeGreaterThan(lumaCorrelation(flipped(shown[0]), out[0]) + 0.3);
+  });
+
+  it('runs on WebGPU when forced (tiny frames: SwiftShader)', () => {
+    const r = cli(['stylize', at('small.mp4'), '-o', at('gpu-out.mp4'), '--backend', 'webgpu', '--size', '32']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/on webgpu \(webgpu was forced/);
+    const v = ffprobe(at('gpu-out.mp4')).streams.find((s) => s.codec_type === 'video')!;
+    expect([v.width, v.height]).toEqual([320, 180]);
+    expect(Number(v.nb_read_frames)).toBe(10);
+    const inp = frames(at('small.mp4'), 32, 18);
+    const out = frames(at('gpu-out.mp4'), 32, 18);
+    expect(meanAbsDiff(inp[5], out[5])).toBeGreaterThan(0.06);
+    expect(stdDev(out[5])).toBeGreaterThan(0.05);
+  });
+
+  it('lists presets', () => {
+    const r = cli(['styles']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n')).toContain('starry_night');
+  });
+
+  it.each([
+    [['stylize'], /Missing the input video/],
+    [['stylize', '/nonexistent.mp4', '-o', '/tmp/x.mp4'], /Input file not found/],
+    [['stylize', WALKING, '-o', '/tmp/x.mp4', '--strength', '1.5'], /--strength must be a number from 0 to 1/],
+    [['stylize', WALKING, '-o', '/tmp/x.mp4', '--style', 'no_such_style'], /neither a preset/],
+    [['stylize', WALKING, '-o', '/tmp/x.mov'], /must be an \.mp4/],
+    [['stylize', WALKING, '-o', '/tmp/x.mp4', '--backend', 'cuda'], /--backend must be one of/],
+    [['frobnicate'], /Unknown command/],
+  ])('rejects bad arguments before starting a browser: %j', (args, message) => {
+    const r = cli(args as string[], 20_000);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message as RegExp);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('bad input: a precise error, non-zero exit, no output, no hang', () => {
+  const write = (bytes: Uint8Array) => (path: string) => writeFileSync(path, bytes);
+  const cases: [string, string, string, (path: string) => void][] = [
+    ['empty file', 'empty.mp4', 'EMPTY_INPUT', write(new Uint8Array(0))],
+    ['random bytes', 'random.mp4', 'UNREADABLE_INPUT', write(Uint8Array.from({ length: 65536 }, (_, i) => (i * 2654435761) >>> 24))],
+    ['an image renamed .mp4', 'image.mp4', 'UNREADABLE_INPUT', (p) => writeFileSync(p, readFileSync(resolve(SHARED_MEDIA, 'photos/tubingen.jpg')))],
+    ['audio only', 'audio-only.mp4', 'NO_VIDEO_TRACK', (p) => ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '1', '-c:a', 'aac', p)],
+    ['HEVC, which this browser cannot decode', 'hevc.mp4', 'UNSUPPORTED_CODEC', (p) => ffmpeg('-i', at('small.mp4'), '-c:v', 'libx265', '-preset', 'ultrafast', '-tag:v', 'hvc1', p)],
+    ['frames wider than the device allows', 'huge.webm', 'FRAME_TOO_LARGE', (p) => ffmpeg('-f', 'lavfi', '-i', 'color=c=blue:s=8448x32:d=0.04', '-c:v', 'libvpx-vp9', '-frames:v', '1', p)],
+    ['a truncated MP4', 'truncated.mp4', 'CORRUPT_INPUT', (p) => {
+      ffmpeg('-i', at('clip.mp4'), '-c', 'copy', '-movflags', '+faststart', at('faststart.mp4'));
+      const bytes = readFileSync(at('faststart.mp4'));
+      writeFileSync(p, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    }],
+  ];
+
+  it.each(cases)('%s (%s) → %s', (_label, name, code, make) => {
+    make(at(name));
+    const out = at(`bad-${name}.mp4`);
+    const r = cli(['stylize', at(name), '-o', out, '--size', '32'], 120_000);
+    expect(r.timedOut).toBe(false);
+    expect(r.status).toBe(1);
+    const last = r.stderr.trim().split('\n').at(-1);
+    expect(last).toMatch(new RegExp(`^stylecast: [A-Z].+\\. \\(${code}\\)$`));
+    expect(existsSync(out)).toBe(false);
+    console.log(last);
+  });
+});

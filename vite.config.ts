@@ -1,0 +1,21 @@
+import { resolve } from 'node:path';
+import { defineConfig } from 'vite';
+
+// Cross-origin isolation lets tfjs-wasm use threads (SharedArrayBuffer).
+const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
+export default defineConfig({
+  server: { headers: isolation },
+  preview: { headers: isolation },
+  optimizeDeps: {
+    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm', 'mediabunny'],
+  },
+  build: {
+    target: 'es2022',
+    // A minified build hangs tfjs-wasm's threaded worker (tfjs #4107/#4539).
+    minify: false,
+    rollupOptions: {
+      input: { app: resolve(import.meta.dirname, 'index.html'), cli: resolve(import.meta.dirname, 'cli.html') },
+    },
+  },
+});
