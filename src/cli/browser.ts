@@ -53,7 +53,12 @@ export interface Session {
  * `files` maps names the page may GET under IO_PREFIX to local paths; anything the page PUTs there is written
  * into a private temporary directory.
  */
-export async function openSession(root: string, files: Record<string, string>, pagePath = '/cli.html'): Promise<Session> {
+export async function openSession(
+  root: string,
+  files: Record<string, string>,
+  pagePath = '/cli.html',
+  ready = "typeof window.stylecastRun === 'function'",
+): Promise<Session> {
   const executablePath = chromiumPath();
   const uploads = mkdtempSync(join(tmpdir(), 'stylecast-'));
   const received = new Map<string, string>();
@@ -94,7 +99,7 @@ export async function openSession(root: string, files: Record<string, string>, p
     const context: BrowserContext = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${port}${pagePath}`);
-    await page.waitForFunction(() => typeof window.stylecastRun === 'function', null, { timeout: 120_000 });
+    await page.waitForFunction(ready, null, { timeout: 120_000 });
     const b = browser;
     const s = server;
     return {

@@ -29,6 +29,20 @@ async function run(backend: 'wasm' | 'webgpu', size: number) {
 }
 
 describe('style transformer in Chromium', () => {
+  it('serves every preset image and vector', async () => {
+    setWasmPaths('/wasm/');
+    expect(await tf.setBackend('wasm')).toBe(true);
+    const model = await StyleModel.load('/models');
+    expect(model.presetNames.length).toBe(12);
+    for (const name of model.presetNames) {
+      const r = await fetch(model.presetImageUrl(name));
+      expect(r.headers.get('content-type'), name).toMatch(/image\/jpeg/);
+      expect((await r.blob()).size).toBeGreaterThan(10_000);
+    }
+    expect(() => model.presetVector('nope')).toThrow(/Unknown style preset "nope"/);
+    model.dispose();
+  });
+
   it('gives the same output on WebGPU as on wasm (64×64)', async () => {
     setWasmPaths('/wasm/');
     tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', 0);

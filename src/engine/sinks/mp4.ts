@@ -1,6 +1,6 @@
 import { BufferTarget, Conversion, ConversionCanceledError, Mp4OutputFormat, Output, getFirstEncodableVideoCodec, type VideoCodec, type VideoSample } from 'mediabunny';
 import { StylecastError, isStylecastError } from '../errors.ts';
-import type { OpenedVideo } from '../sources/file.ts';
+import { brief, type OpenedVideo } from '../sources/file.ts';
 
 export interface Progress {
   framesDone: number;
@@ -86,7 +86,7 @@ export async function convertToMp4(video: OpenedVideo, opts: Mp4JobOptions): Pro
     if (e instanceof ConversionCanceledError || opts.signal?.aborted) throw cancelled();
     const cause = failure ?? e;
     if (isStylecastError(cause)) throw cause;
-    throw new StylecastError('CORRUPT_INPUT', `Stylising stopped at frame ${framesDone + 1} of ${framesTotal}: ${cause instanceof Error ? cause.message : String(cause)}.`, { cause });
+    throw new StylecastError('CORRUPT_INPUT', `Stylising stopped at frame ${framesDone + 1} of ${framesTotal}: ${brief(cause)}.`, { cause });
   } finally {
     opts.signal?.removeEventListener('abort', abort);
   }

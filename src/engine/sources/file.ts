@@ -39,7 +39,7 @@ async function check(input: Input, maxSide: number): Promise<OpenedVideo> {
     if (e instanceof UnsupportedInputFormatError) {
       throw new StylecastError('UNREADABLE_INPUT', 'The input is not a video file stylecast can read (MP4, MOV, WebM or MKV expected).', { cause: e });
     }
-    throw new StylecastError('CORRUPT_INPUT', `The input video is damaged or truncated and cannot be read (${message(e)}).`, { cause: e });
+    throw new StylecastError('CORRUPT_INPUT', `The input video is damaged or truncated and cannot be read (${brief(e)}).`, { cause: e });
   }
   if (!track) {
     throw new StylecastError('NO_VIDEO_TRACK', hasAudio ? 'The input has only audio: there is no video track to stylise.' : 'The input has no video track.');
@@ -67,10 +67,11 @@ async function check(input: Input, maxSide: number): Promise<OpenedVideo> {
     frames = (await track.computePacketStats()).packetCount;
     durationSeconds = await input.computeDuration();
   } catch (e) {
-    throw new StylecastError('CORRUPT_INPUT', `The input video is damaged or truncated and cannot be read (${message(e)}).`, { cause: e });
+    throw new StylecastError('CORRUPT_INPUT', `The input video is damaged or truncated and cannot be read (${brief(e)}).`, { cause: e });
   }
   if (frames === 0) throw new StylecastError('CORRUPT_INPUT', 'The input video track holds no frames.');
   return { input, track, width, height, frames, durationSeconds, hasAudio };
 }
 
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+/** The first sentence of a library's error, without its trailing full stop (the rest is often "please report it"). */
+export const brief = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split(/(?<=\.)\s/)[0].replace(/\.$/, '');

@@ -63,7 +63,7 @@ export class StyleModel {
   }
 
   presetImageUrl(name: string): string {
-    return `${this.#baseUrl}/styles/${this.#preset(name).file}`;
+    return `${this.#baseUrl}/${this.#preset(name).file}`;
   }
 
   #preset(name: string) {
