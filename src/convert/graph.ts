@@ -1,0 +1,311 @@
+// TFLite operators → a TensorFlow.js graph (NodeDefs + weights): QUANTIZE/DEQUANTIZE dropped, conv + bias +
+// activation fused, fixed resize sizes made relative to the runtime size.
+import { ACTIVATIONS, ACTIVATION_NAMES, Op, opName } from './ops.ts';
+import type { Assignment } from './roles.ts';
+import type { Model, Operator, Table, Tensor } from './tflite.ts';
+import { constantValues, transpose, type Weight, type WeightData } from './weights.ts';
+
+type AttrValue =
+  | { type: string }
+  | { i: string }
+  | { f: number }
+  | { b: boolean }
+  | { s: string }
+  | { list: { i?: string[]; s?: string[] } }
+  | { shape: { dim: { size: string }[] } }
+  | { tensor: { dtype: string; tensorShape: { dim: { size: string }[] } } };
+
+export interface NodeDef {
+  name: string;
+  op: string;
+  input: string[];
+  attr: Record<string, AttrValue>;
+}
+
+export interface Graph {
+  nodes: NodeDef[];
+  weights: Weight[];
+}
+
+export class UnsupportedModelError extends Error {
+  constructor(
+    readonly problems: string[],
+    source: string,
+  ) {
+    super(`cannot convert ${source}: ${problems.length} unsupported operation(s); nothing was written:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+const FLOAT = { type: 'DT_FLOAT' };
+const INT32 = { type: 'DT_INT32' };
+const ints = (v: number[]) => ({ list: { i: v.map(String) } });
+
+/** A value flowing through the graph: the output of a node, or a constant TFLite tensor not yet emitted. */
+type Value = { node: string } | { constant: Tensor };
+
+// Builtin-option field numbers (schema.fbs).
+const CONV = { padding: 0, strideW: 1, strideH: 2, activation: 3, dilationW: 4, dilationH: 5 };
+const DEPTHWISE = { padding: 0, strideW: 1, strideH: 2, multiplier: 3, activation: 4, dilationW: 5, dilationH: 6 };
+const RESIZE_NEAREST = { alignCorners: 0, halfPixelCenters: 1 };
+const RESIZE_BILINEAR = { alignCorners: 2, halfPixelCenters: 3 };
+
+const BINARY: Readonly<Record<number, string>> = {
+  [Op.ADD]: 'AddV2',
+  [Op.SUB]: 'Sub',
+  [Op.MUL]: 'Mul',
+  [Op.DIV]: 'RealDiv',
+  [Op.SQUARED_DIFFERENCE]: 'SquaredDifference',
+};
+const UNARY: Readonly<Record<number, string>> = {
+  [Op.RSQRT]: 'Rsqrt',
+  [Op.SQRT]: 'Sqrt',
+  [Op.LOGISTIC]: 'Sigmoid',
+  [Op.TANH]: 'Tanh',
+  [Op.RELU]: 'Relu',
+  [Op.RELU6]: 'Relu6',
+};
+/** Binary ops whose options table carries a fused activation (field 0). */
+const BINARY_WITH_ACTIVATION = new Set([Op.ADD, Op.SUB, Op.MUL, Op.DIV]);
+
+/** Every op the converter translates (beyond these, conversion fails naming the op). */
+export const SUPPORTED_OPS = [
+  'CONV_2D', 'DEPTHWISE_CONV_2D', 'ADD', 'SUB', 'MUL', 'DIV', 'SQUARED_DIFFERENCE', 'RSQRT', 'SQRT', 'LOGISTIC', 'TANH',
+  'RELU', 'RELU6', 'MEAN', 'PAD', 'MIRROR_PAD', 'RESIZE_NEAREST_NEIGHBOR', 'RESIZE_BILINEAR', 'QUANTIZE', 'DEQUANTIZE',
+];
+
+class GraphBuilder {
+  readonly nodes: NodeDef[] = [];
+  readonly weights: Weight[] = [];
+  readonly problems: string[] = [];
+  readonly #values = new Map<number, Value>();
+  readonly #used = new Set<string>();
+  readonly #constants = new Map<string, string>();
+
+  constructor(
+    readonly model: Model,
+    reserved: Iterable<string>,
+  ) {
+    for (const r of reserved) this.#used.add(r);
+  }
+
+  unique(name: string): string {
+    let n = name;
+    for (let k = 1; this.#used.has(n); k++) n = `${name}_${k}`;
+    this.#used.add(n);
+    return n;
+  }
+
+  node(name: string, op: string, input: string[], attr: Record<string, AttrValue>): string {
+    this.nodes.push({ name, op, input, attr });
+    return name;
+  }
+
+  set(tensor: number, value: Value): void {
+    this.#values.set(tensor, value);
+  }
+
+  value(tensor: number): Value {
+    const v = this.#values.get(tensor);
+    if (v) return v;
+    const t = this.model.tensors[tensor];
+    if (t.data) return { constant: t };
+    throw new Error(`tensor ${tensor} "${t.name}" is used before any operator computes it`);
+  }
+
+  /** The constant TFLite tensor behind a tensor (through DEQUANTIZE), or null if it is computed at run time. */
+  constant(tensor: number): Tensor | null {
+    const v = this.value(tensor);
+    return 'constant' in v ? v.constant : null;
+  }
+
+  /** The name of a node giving this input, emitting a Const for a constant (reshaped/transposed as asked). */
+  input(tensor: number, layout?: { shape: number[]; perm?: number[] }): string | null {
+    const v = this.value(tensor);
+    if ('node' in v) return v.node;
+    const t = v.constant;
+    const key = `${t.index}:${layout?.shape ?? ''}:${layout?.perm ?? ''}`;
+    const known = this.#constants.get(key);
+    if (known) return known;
+    const values = constantValues(t);
+    if (typeof values === 'string') {
+      this.problems.push(`tensor ${t.index} "${t.name}": ${values}`);
+      return null;
+    }
+    let data: WeightData = values;
+    let shape = t.shape;
+    if (layout?.perm) ({ data, shape } = transpose(data, shape, layout.perm));
+    if (layout) shape = layout.shape;
+    const name = this.unique(t.name);
+    this.weights.push({ name, shape, data });
+    const dtype = data.dtype === 'int32' ? 'DT_INT32' : 'DT_FLOAT';
+    this.node(name, 'Const', [], {
+      value: { tensor: { dtype, tensorShape: { dim: shape.map((s) => ({ size: String(s) })) } } },
+      dtype: { type: dtype },
+    });
+    this.#constants.set(key, name);
+    return name;
+  }
+
+  /** A small int32 constant made by the converter (not from the TFLite file). */
+  int32Const(name: string, values: number[]): string {
+    const n = this.unique(name);
+    this.weights.push({ name: n, shape: [values.length], data: { dtype: 'int32', values: Int32Array.from(values) } });
+    return this.node(n, 'Const', [], { value: { tensor: { dtype: 'DT_INT32', tensorShape: { dim: [{ size: String(values.length) }] } } }, dtype: INT32 });
+  }
+}
+
+function where(model: Model, op: Operator): string {
+  const out = op.outputs.map((o) => `"${model.tensors[o]?.name}"`).join(', ');
+  return `operator ${op.index} ${opName(op.code, op.customCode)} (output ${out})`;
+}
+
+function activation(b: GraphBuilder, op: Operator, code: number): string | null | undefined {
+  const act = ACTIVATIONS[code];
+  if (act === undefined) b.problems.push(`${where(b.model, op)}: fused activation ${ACTIVATION_NAMES[code] ?? code} is not supported`);
+  return act;
+}
+
+function conv(b: GraphBuilder, op: Operator, depthwise: boolean): void {
+  const m = b.model;
+  const F = depthwise ? DEPTHWISE : CONV;
+  const o = op.options;
+  if (!o) return void b.problems.push(`${where(m, op)}: the options table is missing`);
+  const act = activation(b, op, o.int8(F.activation));
+  const [x, w, bias] = op.inputs;
+  const wt = b.constant(w);
+  if (!wt) return void b.problems.push(`${where(m, op)}: the filter is not a constant`);
+  const [outC, kh, kw, inC] = wt.shape;
+  const channels = m.tensors[x].shape[3];
+  // TFLite filters are [O,H,W,I] (conv) and [1,H,W,C·M] (depthwise); tfjs wants [H,W,I,O] and [H,W,C,M].
+  const filter = depthwise
+    ? b.input(w, { shape: [kh, kw, channels, inC / channels] })
+    : b.input(w, { shape: [kh, kw, inC, outC], perm: [1, 2, 3, 0] });
+  const out = m.tensors[op.outputs[0]].name;
+  let biasName: string | null;
+  if (bias >= 0) biasName = b.input(bias);
+  else {
+    const n = b.unique(`${out}/zero_bias`);
+    const size = depthwise ? inC : outC;
+    b.weights.push({ name: n, shape: [size], data: { dtype: 'float32', values: new Float32Array(size) } });
+    biasName = b.node(n, 'Const', [], { value: { tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: [{ size: String(size) }] } } }, dtype: FLOAT });
+  }
+  if (act === undefined || !filter || !biasName) return;
+  const name = b.unique(out);
+  b.node(name, depthwise ? 'FusedDepthwiseConv2dNative' : '_FusedConv2D', [b.input(x)!, filter, biasName], {
+    T: FLOAT,
+    num_args: { i: '1' },
+    fused_ops: { list: { s: act ? [b64('BiasAdd'), b64(act)] : [b64('BiasAdd')] } },
+    strides: ints([1, o.int32(F.strideH), o.int32(F.strideW), 1]),
+    padding: { s: b64(o.int8(F.padding) === 0 ? 'SAME' : 'VALID') },
+    data_format: { s: b64('NHWC') },
+    dilations: ints([1, o.int32(F.dilationH, 1), o.int32(F.dilationW, 1), 1]),
+    epsilon: { f: 0 },
+  });
+  b.set(op.outputs[0], { node: name });
+}
+
+/** A fixed-size resize → the same scale of the runtime size: Shape → [H,W] → ×factor; a scale of 1 is dropped. */
+function resize(b: GraphBuilder, op: Operator, nearest: boolean): void {
+  const m = b.model;
+  const [x, size] = op.inputs;
+  const sizeTensor = b.constant(size);
+  const inShape = m.tensors[x].shape;
+  if (!sizeTensor) return void b.problems.push(`${where(m, op)}: the output size is not a constant`);
+  const sizes = constantValues(sizeTensor);
+  if (typeof sizes === 'string' || sizes.values.length !== 2) return void b.problems.push(`${where(m, op)}: the output size is not two integers`);
+  const [fh, fw] = [sizes.values[0] / inShape[1], sizes.values[1] / inShape[2]];
+  if (!Number.isInteger(fh) || !Number.isInteger(fw)) {
+    return void b.problems.push(`${where(m, op)}: resizes ${inShape[1]}×${inShape[2]} to ${sizes.values[0]}×${sizes.values[1]}, not by a whole factor`);
+  }
+  const input = b.input(x)!;
+  if (fh === 1 && fw === 1) return b.set(op.outputs[0], { node: input });
+  const F = nearest ? RESIZE_NEAREST : RESIZE_BILINEAR;
+  const out = m.tensors[op.outputs[0]].name;
+  const shape = b.node(b.unique(`${out}/Shape`), 'Shape', [input], { T: FLOAT, out_type: INT32 });
+  const hw = b.node(b.unique(`${out}/hw`), 'StridedSlice', [shape, b.int32Const(`${out}/hw_begin`, [1]), b.int32Const(`${out}/hw_end`, [3]), b.int32Const(`${out}/hw_strides`, [1])], {
+    T: INT32,
+    Index: INT32,
+    begin_mask: { i: '0' },
+    end_mask: { i: '0' },
+    ellipsis_mask: { i: '0' },
+    new_axis_mask: { i: '0' },
+    shrink_axis_mask: { i: '0' },
+  });
+  const scaled = b.node(b.unique(`${out}/size`), 'Mul', [hw, b.int32Const(`${out}/factor`, [fh, fw])], { T: INT32 });
+  const name = b.node(b.unique(out), nearest ? 'ResizeNearestNeighbor' : 'ResizeBilinear', [input, scaled], {
+    T: FLOAT,
+    align_corners: { b: op.options?.bool(F.alignCorners) ?? false },
+    half_pixel_centers: { b: op.options?.bool(F.halfPixelCenters) ?? false },
+  });
+  b.set(op.outputs[0], { node: name });
+}
+
+function translate(b: GraphBuilder, op: Operator): void {
+  const m = b.model;
+  const out = m.tensors[op.outputs[0]]?.name ?? `op${op.index}`;
+  const options: Table | null = op.options;
+  switch (op.code) {
+    case Op.QUANTIZE:
+    case Op.DEQUANTIZE:
+      // The graph runs in float: a (de)quantised tensor is its input; a dequantised constant stays a constant.
+      return b.set(op.outputs[0], b.value(op.inputs[0]));
+    case Op.CONV_2D:
+      return conv(b, op, false);
+    case Op.DEPTHWISE_CONV_2D:
+      return conv(b, op, true);
+    case Op.RESIZE_NEAREST_NEIGHBOR:
+      return resize(b, op, true);
+    case Op.RESIZE_BILINEAR:
+      return resize(b, op, false);
+    case Op.MEAN: {
+      const [x, axes] = op.inputs.map((i) => b.input(i));
+      if (!x || !axes) return;
+      const name = b.node(b.unique(out), 'Mean', [x, axes], { T: FLOAT, Tidx: INT32, keep_dims: { b: options?.bool(0) ?? false } });
+      return b.set(op.outputs[0], { node: name });
+    }
+    case Op.PAD:
+    case Op.MIRROR_PAD: {
+      const [x, paddings] = op.inputs.map((i) => b.input(i));
+      if (!x || !paddings) return;
+      const attr: Record<string, AttrValue> = { T: FLOAT, Tpaddings: INT32 };
+      if (op.code === Op.MIRROR_PAD) attr.mode = { s: b64(options?.int8(0) === 1 ? 'SYMMETRIC' : 'REFLECT') };
+      const name = b.node(b.unique(out), op.code === Op.PAD ? 'Pad' : 'MirrorPad', [x, paddings], attr);
+      return b.set(op.outputs[0], { node: name });
+    }
+  }
+  if (op.code in UNARY) {
+    const x = b.input(op.inputs[0]);
+    if (x) b.set(op.outputs[0], { node: b.node(b.unique(out), UNARY[op.code], [x], { T: FLOAT }) });
+    return;
+  }
+  if (op.code in BINARY) {
+    const act = BINARY_WITH_ACTIVATION.has(op.code) ? activation(b, op, options?.int8(0) ?? 0) : null;
+    const [x, y] = op.inputs.map((i) => b.input(i));
+    if (!x || !y || act === undefined) return;
+    const name = b.node(b.unique(act ? `${out}/${BINARY[op.code]}` : out), BINARY[op.code], [x, y], { T: FLOAT });
+    b.set(op.outputs[0], { node: act ? b.node(b.unique(out), act, [name], { T: FLOAT }) : name });
+    return;
+  }
+  b.problems.push(where(m, op));
+}
+
+/** Translates every operator; throws UnsupportedModelError listing every problem found. */
+export function buildGraph(model: Model, roles: Assignment, source: string): Graph {
+  const b = new GraphBuilder(model, roles.names.values());
+  for (const i of model.inputs) {
+    const t = model.tensors[i];
+    const name = roles.names.get(i)!;
+    const dims = t.shape.map((s, d) => (d === 0 || (t.shape[3] === 3 && d < 3) ? -1 : s));
+    b.node(name, 'Placeholder', [], { dtype: FLOAT, shape: { shape: { dim: dims.map((s) => ({ size: String(s) })) } } });
+    b.set(i, { node: name });
+  }
+  for (const op of model.operators) translate(b, op);
+  if (b.problems.length) throw new UnsupportedModelError(b.problems, source);
+  for (const o of model.outputs) {
+    const v = b.value(o);
+    if (!('node' in v)) throw new UnsupportedModelError([`output "${model.tensors[o].name}" is a constant`], source);
+    b.node(roles.names.get(o)!, 'Identity', [v.node], { T: FLOAT });
+  }
+  return { nodes: b.nodes, weights: b.weights };
+}
