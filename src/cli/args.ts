@@ -17,7 +17,12 @@ export interface StylizeArgs {
   backend?: BackendName;
   quiet: boolean;
 }
-export type Args = StylizeArgs | { command: 'styles' } | { command: 'help' } | { command: 'version' };
+export interface ConvertArgs {
+  command: 'convert';
+  input: string;
+  output: string;
+}
+export type Args = StylizeArgs | ConvertArgs | { command: 'styles' } | { command: 'help' } | { command: 'version' };
 
 export const USAGE = `stylecast — painting-style filters for video
 
@@ -25,6 +30,8 @@ Usage:
   stylecast stylize <input> -o <out.mp4> [--style <preset|image>] [--strength 0..1]
                     [--mix <preset|image> [--mix-weight 0..1]] [--size <px>] [--backend webgpu|webgl|wasm] [--quiet]
   stylecast styles            list the preset styles
+  stylecast convert <model.tflite> -o <dir>
+                              convert a TFLite style predictor or transformer into a TensorFlow.js model directory
   stylecast --help | --version
 
 Options:
@@ -55,6 +62,23 @@ function style(v: string, presets: string[], flag: string): { preset: string } |
   throw new UsageError(`${flag} "${v}" is neither a preset (${presets.join(', ')}) nor an image file.`);
 }
 
+function parseConvert(rest: string[]): ConvertArgs {
+  const positional: string[] = [];
+  let output: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a === '-o' || a === '--output') output = rest[++i];
+    else if (a.startsWith('--output=')) output = a.slice('--output='.length);
+    else if (a.startsWith('-') && a !== '-') throw new UsageError(`Unknown option "${a}" for convert. Usage: stylecast convert <model.tflite> -o <dir>`);
+    else positional.push(a);
+  }
+  if (positional.length !== 1) throw new UsageError(`convert needs one .tflite file, got ${positional.length ? positional.join(', ') : 'none'}.`);
+  if (!output) throw new UsageError('convert needs -o <dir>, the directory to write model.json and its weights into.');
+  const input = resolve(positional[0]);
+  if (!existsSync(input) || !statSync(input).isFile()) throw new UsageError(`Model file not found: ${positional[0]}`);
+  return { command: 'convert', input, output: resolve(output) };
+}
+
 export function parseArgs(argv: string[], root: string): Args {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') return { command: 'help' };
   if (argv[0] === '--version' || argv[0] === '-v') return { command: 'version' };
@@ -63,7 +87,8 @@ export function parseArgs(argv: string[], root: string): Args {
     if (rest.length) throw new UsageError(`"styles" takes no arguments, got "${rest.join(' ')}".`);
     return { command: 'styles' };
   }
-  if (command !== 'stylize' && command !== 'stylise') throw new UsageError(`Unknown command "${command}". Commands: stylize, styles.`);
+  if (command === 'convert') return parseConvert(rest);
+  if (command !== 'stylize' && command !== 'stylise') throw new UsageError(`Unknown command "${command}". Commands: stylize, styles, convert.`);
 
   const flags = new Map<string, string>();
   const positional: string[] = [];

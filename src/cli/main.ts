@@ -2,7 +2,7 @@
 import { readFileSync, renameSync, copyFileSync, rmSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Progress } from '../engine/index.ts';
-import { USAGE, UsageError, parseArgs, presetNames, type StylizeArgs } from './args.ts';
+import { USAGE, UsageError, parseArgs, presetNames, type ConvertArgs, type StylizeArgs } from './args.ts';
 import { openSession } from './browser.ts';
 import type { JobResult, StylizeJob } from './protocol.ts';
 
@@ -89,6 +89,15 @@ async function stylize(args: StylizeArgs): Promise<number> {
   }
 }
 
+/** Node only: no browser is started. */
+async function convert(args: ConvertArgs): Promise<number> {
+  const { convertFile } = await import('../convert/index.ts');
+  const { role, files } = convertFile(args.input, args.output);
+  const bytes = [...files.values()].reduce((n, f) => n + f.byteLength, 0);
+  process.stderr.write(`stylecast: wrote a style ${role} to ${args.output} (${files.size} files, ${(bytes / 1e6).toFixed(2)} MB).\n`);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     const args = parseArgs(argv, ROOT);
@@ -104,6 +113,8 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'stylize':
         return await stylize(args);
+      case 'convert':
+        return await convert(args);
     }
   } catch (e) {
     if (e instanceof UsageError) return fail(e.message, 2);
