@@ -1,0 +1,234 @@
+// Set-up (npm postinstall): fetches every asset of the manifest, checks it, converts the TFLite originals with our
+// converter, computes the preset style vectors with our predictor, and renames the result into public/ only when
+// all of it is complete. Re-running it when everything is in place is a no-op.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, copyFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { convertTflite } from '../convert/index.ts';
+import { loadManifest, MANIFEST_PATH, type Asset, type Manifest } from './manifest.ts';
+import { AssetError, download, fromLocal, mismatch, sha256, type Sources } from './sources.ts';
+
+const STAMP = '.stylecast-setup.json';
+const STAGING_PREFIX = '.setup-';
+const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
+
+interface Stamp {
+  /** Hash of everything the installed models and vectors were made from: manifest, converter and set-up code. */
+  key: string;
+  /** Every installed file under public/models/<model>/, with its sha256. */
+  files: Record<string, string>;
+}
+
+interface Log {
+  info(line: string): void;
+  warn(line: string): void;
+  error(line: string): void;
+}
+
+const consoleLog: Log = {
+  info: (l) => process.stdout.write(`stylecast setup: ${l}\n`),
+  warn: (l) => process.stderr.write(`stylecast setup: warning: ${l}\n`),
+  error: (l) => process.stderr.write(`stylecast setup: ${l}\n`),
+};
+
+function sourcesFrom(root: string, env: NodeJS.ProcessEnv): Sources {
+  const shared = resolve(root, '..', 'shared');
+  const dirs = (own: string | undefined, sub: string) => [own, join(shared, sub)].filter((d): d is string => !!d).map((d) => resolve(d));
+  return {
+    modelsDirs: dirs(env.STYLECAST_MODELS_DIR, 'models'),
+    mediaDirs: dirs(env.STYLECAST_MEDIA_DIR, 'media'),
+    mirror: env.STYLECAST_MIRROR || null,
+    env: { STYLECAST_MODELS_DIR: env.STYLECAST_MODELS_DIR, STYLECAST_MEDIA_DIR: env.STYLECAST_MEDIA_DIR, STYLECAST_MIRROR: env.STYLECAST_MIRROR },
+  };
+}
+
+/** Hash of the manifest and of the code that turns assets into installed files. */
+function buildKey(root: string): string {
+  const code = ['src/convert', 'src/setup'].flatMap((d) => readdirSync(join(root, d)).sort().map((f) => readFileSync(join(root, d, f))));
+  return sha256(Buffer.concat([readFileSync(join(root, MANIFEST_PATH)), ...code]));
+}
+
+function listFiles(dir: string, prefix = ''): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listFiles(join(dir, e.name), `${prefix}${e.name}/`) : e.name === STAMP ? [] : [`${prefix}${e.name}`],
+  );
+}
+
+function modelsInstalled(modelDir: string, key: string): boolean {
+  const stampFile = join(modelDir, STAMP);
+  if (!existsSync(stampFile)) return false;
+  const stamp = JSON.parse(readFileSync(stampFile, 'utf8')) as Stamp;
+  return stamp.key === key && Object.entries(stamp.files).every(([f, hash]) => existsSync(join(modelDir, f)) && sha256(readFileSync(join(modelDir, f))) === hash);
+}
+
+function installedCopy(asset: Asset, publicDir: string): Uint8Array | null {
+  const file = join(publicDir, asset.path);
+  if (asset.kind === 'model source' || !existsSync(file)) return null;
+  const bytes = readFileSync(file);
+  return mismatch(asset, bytes) ? null : bytes;
+}
+
+async function obtain(asset: Asset, sources: Sources, publicDir: string, log: Log): Promise<Uint8Array> {
+  return installedCopy(asset, publicDir) ?? fromLocal(asset, sources) ?? (await download(asset, sources, log.info));
+}
+
+function writeFile(file: string, bytes: Uint8Array | string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, bytes);
+}
+
+interface Bottlenecks {
+  predictor_sha256: string;
+  presets: Record<string, { file: string; sha256: string; bottleneck_tfjs: number[] }>;
+}
+
+/** Vectors from an earlier run whose predictor and image are unchanged, so they need no recomputation. */
+function cachedVectors(modelDir: string, predictorHash: string): Map<string, { sha256: string; vector: number[] }> {
+  const file = join(modelDir, 'styles', 'bottlenecks.json');
+  if (!existsSync(file)) return new Map();
+  const old = JSON.parse(readFileSync(file, 'utf8')) as Partial<Bottlenecks>;
+  if (old.predictor_sha256 !== predictorHash || !old.presets) return new Map();
+  return new Map(Object.entries(old.presets).map(([name, p]) => [name, { sha256: p.sha256, vector: p.bottleneck_tfjs }]));
+}
+
+/** Builds public/models/<model>/ into `stage`: converted models, preset images and their vectors, stamp. */
+async function buildModels(manifest: Manifest, got: Map<Asset, Uint8Array>, stage: string, installedDir: string, key: string, log: Log): Promise<void> {
+  const t0 = performance.now();
+  const built = new Map<string, Map<string, Uint8Array>>();
+  for (const [asset, bytes] of got) {
+    if (!asset.builds) continue;
+    const { files } = convertTflite(bytes, asset.url ?? asset.name);
+    for (const [name, data] of files) writeFile(join(stage, asset.builds, name), data);
+    built.set(asset.builds, files);
+  }
+  const predictor = built.get('style-predictor');
+  if (!predictor || !built.has('style-transformer')) throw new Error('the manifest must have a style-predictor and a style-transformer source');
+  log.info(`converted ${[...built.keys()].join(' and ')} from TFLite in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  const predictorHash = sha256(Buffer.concat([...predictor.values()]));
+  const cache = cachedVectors(installedDir, predictorHash);
+  const presets = [...got].filter(([a]) => a.kind === 'style preset');
+  const todo = new Map(presets.filter(([a]) => cache.get(a.name)?.sha256 !== a.sha256).map(([a, bytes]) => [a.name, bytes]));
+  const t1 = performance.now();
+  const fresh = todo.size ? await (await import('./presets.ts')).styleVectors(predictor, todo) : new Map<string, number[]>();
+  if (todo.size) log.info(`computed ${todo.size} preset style vector(s) with the converted predictor in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+  const { PREPROCESSING } = await import('./presets.ts');
+  const bottlenecks = {
+    description: `Style vectors [1,1,1,100] of the preset styles, computed at set-up by style-predictor/ (tfjs, wasm). Input: ${PREPROCESSING}.`,
+    shape: [1, 1, 1, 100],
+    predictor_sha256: predictorHash,
+    presets: Object.fromEntries(
+      presets.map(([a, bytes]) => {
+        const file = a.path.split('/').slice(2).join('/');
+        writeFile(join(stage, file), bytes);
+        return [a.name, { file, sha256: a.sha256, bottleneck_tfjs: fresh.get(a.name) ?? cache.get(a.name)!.vector }];
+      }),
+    ),
+  };
+  writeFile(join(stage, 'styles', 'bottlenecks.json'), JSON.stringify(bottlenecks));
+  writeFile(join(stage, 'CREDITS.md'), credits(manifest));
+  const files = Object.fromEntries(listFiles(stage).map((f) => [f, sha256(readFileSync(join(stage, f)))]));
+  writeFile(join(stage, STAMP), JSON.stringify({ key, files } satisfies Stamp));
+}
+
+/** Where every installed asset comes from, under which licence. */
+function credits(manifest: Manifest): string {
+  const row = (a: Asset) => `| ${a.name} | ${a.kind} | ${a.url ?? '(made from the MP4; no public source)'} | ${a.licence} | ${a.credit} |`;
+  return [
+    `# ${manifest.model}: sources and licences`,
+    '',
+    'Installed by `npm run setup` from the sources below (each checked by sha256, see public/models/manifest.json).',
+    'style-predictor/ and style-transformer/ were converted from the two TFLite files by `stylecast convert`',
+    '(int8 weights dequantised to float16, float16 weights kept, QUANTIZE/DEQUANTIZE removed, conv + bias + activation',
+    'fused, fixed resize sizes made relative to the input): a modified version of Google\'s Apache-2.0 model.',
+    '',
+    '| asset | kind | source | licence | credit |',
+    '|---|---|---|---|---|',
+    ...manifest.assets.map(row),
+    '',
+  ].join('\n');
+}
+
+/** Replaces `target` by the complete directory `staged` (two renames; the old one is removed after). */
+function swapDir(staged: string, target: string): void {
+  const old = `${target}${STAGING_PREFIX}old-${process.pid}`;
+  if (existsSync(target)) renameSync(target, old);
+  renameSync(staged, target);
+  rmSync(old, { recursive: true, force: true });
+}
+
+function copyWasm(root: string, publicDir: string): number {
+  const from = join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
+  if (!existsSync(from)) return 0;
+  mkdirSync(join(publicDir, 'wasm'), { recursive: true });
+  let copied = 0;
+  for (const f of WASM_FILES) {
+    const to = join(publicDir, 'wasm', f);
+    if (existsSync(to) && statSync(to).size === statSync(join(from, f)).size) continue;
+    copyFileSync(join(from, f), to);
+    copied++;
+  }
+  return copied;
+}
+
+export async function setup(root: string, env: NodeJS.ProcessEnv, log: Log = consoleLog): Promise<number> {
+  const manifest = loadManifest(root);
+  const publicDir = join(root, 'public');
+  const modelsDir = join(publicDir, 'models');
+  const modelDir = join(modelsDir, manifest.model);
+  const sources = sourcesFrom(root, env);
+  const wasmCopied = copyWasm(root, publicDir);
+  for (const e of readdirSync(modelsDir)) if (e.includes(STAGING_PREFIX)) rmSync(join(modelsDir, e), { recursive: true, force: true });
+
+  const key = buildKey(root);
+  const modelsReady = modelsInstalled(modelDir, key);
+  const required = manifest.assets.filter((a) => a.kind !== 'demo clip');
+  const clips = manifest.assets.filter((a) => a.kind === 'demo clip' && !installedCopy(a, publicDir));
+  if (modelsReady && clips.length === 0) {
+    log.info(`all ${manifest.assets.length} assets already installed and verified${wasmCopied ? `; copied ${wasmCopied} wasm file(s)` : ''}.`);
+    return 0;
+  }
+
+  const stage = join(modelsDir, `${STAGING_PREFIX}${process.pid}`);
+  try {
+    if (!modelsReady) {
+      const got = new Map<Asset, Uint8Array>();
+      const failures: string[] = [];
+      for (const asset of required) {
+        try {
+          got.set(asset, await obtain(asset, sources, publicDir, log));
+        } catch (e) {
+          if (!(e instanceof AssetError)) throw e;
+          failures.push(e.message);
+        }
+      }
+      if (failures.length) {
+        failures.forEach((f) => log.error(f));
+        log.error(`nothing was installed: ${failures.length} of ${required.length} model and preset assets are missing (see above).`);
+        return 1;
+      }
+      await buildModels(manifest, got, join(stage, 'model'), modelDir, key, log);
+      swapDir(join(stage, 'model'), modelDir);
+    }
+    let clipsInstalled = 0;
+    for (const clip of clips) {
+      try {
+        const bytes = await obtain(clip, sources, publicDir, log);
+        const staged = join(stage, clip.path);
+        writeFile(staged, bytes);
+        mkdirSync(dirname(join(publicDir, clip.path)), { recursive: true });
+        renameSync(staged, join(publicDir, clip.path));
+        clipsInstalled++;
+      } catch (e) {
+        if (!(e instanceof AssetError)) throw e;
+        log.warn(`${e.message} The app still works without it: open a clip of your own.`);
+      }
+    }
+    log.info(
+      `installed ${modelsReady ? 'nothing new for the models' : `${manifest.model} (converted models, ${manifest.presets.length} presets with their style vectors)`}` +
+        `, ${clipsInstalled} of ${clips.length} missing demo clip(s)${wasmCopied ? `, ${wasmCopied} wasm file(s)` : ''}; all verified.`,
+    );
+    return 0;
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
