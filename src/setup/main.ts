@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { dirname, join, resolve } from 'node:path';
 import { convertTflite } from '../convert/index.ts';
 import { loadManifest, MANIFEST_PATH, type Asset, type Manifest } from './manifest.ts';
-import { AssetError, download, fromLocal, mismatch, sha256, type Sources } from './sources.ts';
+import { AssetError, download, fromLocal, mismatch, obtainable, sha256, type Sources } from './sources.ts';
 
 const STAMP = '.stylecast-setup.json';
 const STAGING_PREFIX = '.setup-';
@@ -182,7 +182,8 @@ export async function setup(root: string, env: NodeJS.ProcessEnv, log: Log = con
   const key = buildKey(root);
   const modelsReady = modelsInstalled(modelDir, key);
   const required = manifest.assets.filter((a) => a.kind !== 'demo clip');
-  const clips = manifest.assets.filter((a) => a.kind === 'demo clip' && !installedCopy(a, publicDir));
+  // A clip with no public source (a cut made from another) is only looked for where a copy of it may be.
+  const clips = manifest.assets.filter((a) => a.kind === 'demo clip' && !installedCopy(a, publicDir) && obtainable(a, sources));
   if (modelsReady && clips.length === 0) {
     log.info(`all ${manifest.assets.length} assets already installed and verified${wasmCopied ? `; copied ${wasmCopied} wasm file(s)` : ''}.`);
     return 0;

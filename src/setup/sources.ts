@@ -56,6 +56,11 @@ function failure(asset: Asset, s: Sources, from: string, reason: string): AssetE
   return new AssetError(`cannot get ${asset.kind} "${asset.name}" from ${from}: ${reason}. ${howToFix(asset, s)}`);
 }
 
+/** Whether set-up can look for the asset anywhere: a public URL, a mirror, or a local copy. */
+export function obtainable(asset: Asset, s: Sources): boolean {
+  return !!downloadUrl(asset, s) || localCandidates(asset, s).some((f) => existsSync(f));
+}
+
 /** The asset's bytes from the first local directory that has it, or null. A local copy that differs is an error. */
 export function fromLocal(asset: Asset, s: Sources): Uint8Array | null {
   for (const file of localCandidates(asset, s)) {
