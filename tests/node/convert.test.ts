@@ -3,12 +3,13 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertTflite } from '../../src/convert/index.ts';
 import { float16Bits } from '../../src/convert/float16.ts';
+import { checkModelDir } from '../../src/convert/model-dir.ts';
 import { loadGraphModel, readModelDir } from '../../src/setup/graph-model.ts';
 import { tfliteModel } from './tflite-fixture.ts';
 
@@ -159,5 +160,23 @@ describe('stylecast convert', () => {
     const r = cli(file, '-o', join(dir, 'classifier-out'));
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('the model has inputs "pixels" [1,8,8,3] and outputs "logits" [1,10], but stylecast needs a style predictor');
+  });
+});
+
+describe('model directories', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stylecast-models-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('accepts the installed models', () => expect(checkModelDir(INSTALLED)).toEqual([]));
+
+  it('refuses a directory without the expected inputs and outputs, naming what is missing', () => {
+    const bad = join(dir, 'bad');
+    for (const role of ['style-predictor', 'style-transformer']) mkdirSync(join(bad, role), { recursive: true });
+    // a predictor put where the transformer belongs
+    cpSync(join(INSTALLED, 'style-predictor/model.json'), join(bad, 'style-transformer/model.json'));
+    expect(checkModelDir(bad)).toEqual([
+      `${join(bad, 'style-predictor/model.json')} is missing (the style predictor; make it with "stylecast convert <model.tflite> -o ${join(bad, 'style-predictor')}")`,
+      `${join(bad, 'style-transformer/model.json')} cannot be the style transformer: missing input "content_image", input "style_bottleneck", output "stylized_image"`,
+    ]);
   });
 });
