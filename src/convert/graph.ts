@@ -41,8 +41,11 @@ const FLOAT = { type: 'DT_FLOAT' };
 const INT32 = { type: 'DT_INT32' };
 const ints = (v: number[]) => ({ list: { i: v.map(String) } });
 
-/** A value flowing through the graph: the output of a node, or a constant TFLite tensor not yet emitted. */
-type Value = { node: string } | { constant: Tensor };
+/**
+ * A value flowing through the graph: the output of a node, a constant TFLite tensor not yet emitted, or the output
+ * of an operator that could not be translated (its problem is already listed; ops using it add none).
+ */
+type Value = { node: string } | { constant: Tensor } | { failed: true };
 
 // Builtin-option field numbers (schema.fbs).
 const CONV = { padding: 0, strideW: 1, strideH: 2, activation: 3, dilationW: 4, dilationH: 5 };
@@ -101,6 +104,10 @@ class GraphBuilder {
     return name;
   }
 
+  has(tensor: number): boolean {
+    return this.#values.has(tensor);
+  }
+
   set(tensor: number, value: Value): void {
     this.#values.set(tensor, value);
   }
@@ -109,8 +116,9 @@ class GraphBuilder {
     const v = this.#values.get(tensor);
     if (v) return v;
     const t = this.model.tensors[tensor];
-    if (t.data) return { constant: t };
-    throw new Error(`tensor ${tensor} "${t.name}" is used before any operator computes it`);
+    if (t?.data) return { constant: t };
+    this.problems.push(`tensor ${tensor} "${t?.name ?? '?'}" is used before any operator computes it`);
+    return { failed: true };
   }
 
   /** The constant TFLite tensor behind a tensor (through DEQUANTIZE), or null if it is computed at run time. */
@@ -123,6 +131,7 @@ class GraphBuilder {
   input(tensor: number, layout?: { shape: number[]; perm?: number[] }): string | null {
     const v = this.value(tensor);
     if ('node' in v) return v.node;
+    if ('failed' in v) return null;
     const t = v.constant;
     const key = `${t.index}:${layout?.shape ?? ''}:${layout?.perm ?? ''}`;
     const known = this.#constants.get(key);
@@ -175,24 +184,25 @@ function conv(b: GraphBuilder, op: Operator, depthwise: boolean): void {
   const [x, w, bias] = op.inputs;
   const wt = b.constant(w);
   if (!wt) return void b.problems.push(`${where(m, op)}: the filter is not a constant`);
-  const [outC, kh, kw, inC] = wt.shape;
-  const channels = m.tensors[x].shape[3];
   // TFLite filters are [O,H,W,I] (conv) and [1,H,W,C·M] (depthwise); tfjs wants [H,W,I,O] and [H,W,C,M].
+  const [outer, kh, kw, inner] = wt.shape;
+  const channels = m.tensors[x].shape[3];
   const filter = depthwise
-    ? b.input(w, { shape: [kh, kw, channels, inC / channels] })
-    : b.input(w, { shape: [kh, kw, inC, outC], perm: [1, 2, 3, 0] });
+    ? b.input(w, { shape: [kh, kw, channels, inner / channels] })
+    : b.input(w, { shape: [kh, kw, inner, outer], perm: [1, 2, 3, 0] });
+  const outChannels = depthwise ? inner : outer;
   const out = m.tensors[op.outputs[0]].name;
   let biasName: string | null;
   if (bias >= 0) biasName = b.input(bias);
   else {
     const n = b.unique(`${out}/zero_bias`);
-    const size = depthwise ? inC : outC;
-    b.weights.push({ name: n, shape: [size], data: { dtype: 'float32', values: new Float32Array(size) } });
-    biasName = b.node(n, 'Const', [], { value: { tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: [{ size: String(size) }] } } }, dtype: FLOAT });
+    b.weights.push({ name: n, shape: [outChannels], data: { dtype: 'float32', values: new Float32Array(outChannels) } });
+    biasName = b.node(n, 'Const', [], { value: { tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: [{ size: String(outChannels) }] } } }, dtype: FLOAT });
   }
-  if (act === undefined || !filter || !biasName) return;
+  const input = b.input(x);
+  if (act === undefined || !input || !filter || !biasName) return;
   const name = b.unique(out);
-  b.node(name, depthwise ? 'FusedDepthwiseConv2dNative' : '_FusedConv2D', [b.input(x)!, filter, biasName], {
+  b.node(name, depthwise ? 'FusedDepthwiseConv2dNative' : '_FusedConv2D', [input, filter, biasName], {
     T: FLOAT,
     num_args: { i: '1' },
     fused_ops: { list: { s: act ? [b64('BiasAdd'), b64(act)] : [b64('BiasAdd')] } },
@@ -218,7 +228,8 @@ function resize(b: GraphBuilder, op: Operator, nearest: boolean): void {
   if (!Number.isInteger(fh) || !Number.isInteger(fw)) {
     return void b.problems.push(`${where(m, op)}: resizes ${inShape[1]}×${inShape[2]} to ${sizes.values[0]}×${sizes.values[1]}, not by a whole factor`);
   }
-  const input = b.input(x)!;
+  const input = b.input(x);
+  if (!input) return;
   if (fh === 1 && fw === 1) return b.set(op.outputs[0], { node: input });
   const F = nearest ? RESIZE_NEAREST : RESIZE_BILINEAR;
   const out = m.tensors[op.outputs[0]].name;
@@ -300,11 +311,14 @@ export function buildGraph(model: Model, roles: Assignment, source: string): Gra
     b.node(name, 'Placeholder', [], { dtype: FLOAT, shape: { shape: { dim: dims.map((s) => ({ size: String(s) })) } } });
     b.set(i, { node: name });
   }
-  for (const op of model.operators) translate(b, op);
+  for (const op of model.operators) {
+    translate(b, op);
+    for (const o of op.outputs) if (!b.has(o)) b.set(o, { failed: true });
+  }
   if (b.problems.length) throw new UnsupportedModelError(b.problems, source);
   for (const o of model.outputs) {
     const v = b.value(o);
-    if (!('node' in v)) throw new UnsupportedModelError([`output "${model.tensors[o].name}" is a constant`], source);
+    if (!('node' in v)) throw new UnsupportedModelError([`output "${model.tensors[o].name}" is not computed by any operator`], source);
     b.node(roles.names.get(o)!, 'Identity', [v.node], { T: FLOAT });
   }
   return { nodes: b.nodes, weights: b.weights };

@@ -224,10 +224,12 @@ export async function setup(root: string, env: NodeJS.ProcessEnv, log: Log = con
         log.warn(`${e.message} The app still works without it: open a clip of your own.`);
       }
     }
-    log.info(
-      `installed ${modelsReady ? 'nothing new for the models' : `${manifest.model} (converted models, ${manifest.presets.length} presets with their style vectors)`}` +
-        `, ${clipsInstalled} of ${clips.length} missing demo clip(s)${wasmCopied ? `, ${wasmCopied} wasm file(s)` : ''}; all verified.`,
-    );
+    const done = [
+      ...(modelsReady ? [] : [`${manifest.model} (converted models, ${manifest.presets.length} presets with their style vectors)`]),
+      ...(clips.length ? [`${clipsInstalled} of ${clips.length} missing demo clip(s)`] : []),
+      ...(wasmCopied ? [`${wasmCopied} wasm file(s)`] : []),
+    ];
+    log.info(`installed ${done.join(', ')}; all verified.`);
     return 0;
   } finally {
     rmSync(stage, { recursive: true, force: true });

@@ -139,18 +139,20 @@ describe('stylecast convert', () => {
 
   it('fails naming every op outside the supported set and where it is; nothing is written', () => {
     const file = join(dir, 'unsupported.tflite');
-    const tensors = [{ name: 'image', shape: [1, 8, 8, 3] }, { name: 'probabilities', shape: [1, 8, 8, 3] }, { name: 'vector', shape: [1, 1, 1, 100] }];
+    const tensors = ['image', 'probabilities', 'rectified', 'vector'].map((name, i) => ({ name, shape: i < 3 ? [1, 8, 8, 3] : [1, 1, 1, 100] }));
     const ops = [
       { code: 25, inputs: [0], outputs: [1] }, // SOFTMAX
-      { code: 32, custom: 'MyPool', inputs: [1], outputs: [2] },
+      { code: 19, inputs: [1], outputs: [2] }, // RELU: supported, fed by the op that is not
+      { code: 32, custom: 'MyPool', inputs: [2], outputs: [3] },
     ];
-    writeFileSync(file, tfliteModel(tensors, ops, [0], [2]));
+    writeFileSync(file, tfliteModel(tensors, ops, [0], [3]));
     const out = join(dir, 'unsupported-out');
     const r = cli(file, '-o', out);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('2 unsupported operation(s)');
     expect(r.stderr).toContain('operator 0 SOFTMAX (output "probabilities")');
-    expect(r.stderr).toContain('operator 1 CUSTOM "MyPool" (output "vector")');
+    expect(r.stderr).toContain('operator 2 CUSTOM "MyPool" (output "vector")');
+    expect(r.stderr).not.toContain('RELU');
     expect(existsSync(out)).toBe(false);
   });
 
