@@ -32,7 +32,10 @@ export class UnsupportedModelError extends Error {
     readonly problems: string[],
     source: string,
   ) {
-    super(`cannot convert ${source}: ${problems.length} unsupported operation(s); nothing was written:\n  ${problems.join('\n  ')}`);
+    super(
+      `cannot convert ${source}: ${problems.length} problem(s), so nothing was written:\n  ${problems.join('\n  ')}\n` +
+        `The converter handles ${SUPPORTED_OPS.join(', ')}.`,
+    );
   }
 }
 
@@ -71,11 +74,13 @@ const UNARY: Readonly<Record<number, string>> = {
 /** Binary ops whose options table carries a fused activation (field 0). */
 const BINARY_WITH_ACTIVATION = new Set([Op.ADD, Op.SUB, Op.MUL, Op.DIV]);
 
-/** Every op the converter translates (beyond these, conversion fails naming the op). */
-export const SUPPORTED_OPS = [
-  'CONV_2D', 'DEPTHWISE_CONV_2D', 'ADD', 'SUB', 'MUL', 'DIV', 'SQUARED_DIFFERENCE', 'RSQRT', 'SQRT', 'LOGISTIC', 'TANH',
-  'RELU', 'RELU6', 'MEAN', 'PAD', 'MIRROR_PAD', 'RESIZE_NEAREST_NEIGHBOR', 'RESIZE_BILINEAR', 'QUANTIZE', 'DEQUANTIZE',
+/** Ops with their own case in translate(). */
+const STRUCTURAL = [
+  Op.QUANTIZE, Op.DEQUANTIZE, Op.CONV_2D, Op.DEPTHWISE_CONV_2D, Op.RESIZE_NEAREST_NEIGHBOR, Op.RESIZE_BILINEAR, Op.MEAN, Op.PAD, Op.MIRROR_PAD,
 ];
+
+/** Every op the converter translates (beyond these, conversion fails naming the op). */
+export const SUPPORTED_OPS = [...STRUCTURAL, ...Object.keys(BINARY).map(Number), ...Object.keys(UNARY).map(Number)].map((c) => opName(c, null));
 
 class GraphBuilder {
   readonly nodes: NodeDef[] = [];
