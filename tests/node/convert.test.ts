@@ -108,6 +108,54 @@ describe('converting the original TFLite models', () => {
   });
 });
 
+describe('ops beyond the Magenta models', () => {
+  it('PAD, CONV_2D without bias (+ fused RELU6), RESIZE_BILINEAR (made relative), MEAN, TANH, SQRT, DIV give what tfjs gives', async () => {
+    expect(await tf.setBackend('wasm')).toBe(true);
+    const filter = Float32Array.from({ length: 100 * 3 }, (_, i) => Math.sin(i));
+    const f32 = (v: number[]) => Float32Array.from(v);
+    const i32 = (v: number[]) => Int32Array.from(v);
+    const tensors = [
+      { name: 'image', shape: [1, 4, 4, 3] },
+      { name: 'paddings', shape: [4, 2], data: i32([0, 0, 1, 1, 1, 1, 0, 0]) },
+      { name: 'padded', shape: [1, 6, 6, 3] },
+      { name: 'filter', shape: [100, 1, 1, 3], data: filter },
+      { name: 'conv', shape: [1, 6, 6, 100] },
+      { name: 'size', shape: [2], data: i32([12, 12]) },
+      { name: 'resized', shape: [1, 12, 12, 100] },
+      { name: 'axes', shape: [2], data: i32([1, 2]) },
+      { name: 'mean', shape: [1, 1, 1, 100] },
+      { name: 'tanh', shape: [1, 1, 1, 100] },
+      { name: 'sqrt', shape: [1, 1, 1, 100] },
+      { name: 'divisor', shape: [], data: f32([2]) },
+      { name: 'vector', shape: [1, 1, 1, 100] },
+    ];
+    const ops = [
+      { code: 34, inputs: [0, 1], outputs: [2] }, // PAD
+      { code: 3, inputs: [2, 3, -1], outputs: [4], options: { type: 1, fields: [{ field: 0, kind: 'int8' as const, value: 1 }, { field: 1, kind: 'int32' as const, value: 1 }, { field: 2, kind: 'int32' as const, value: 1 }, { field: 3, kind: 'int8' as const, value: 3 }] } }, // CONV_2D VALID, RELU6
+      { code: 23, inputs: [4, 5], outputs: [6] }, // RESIZE_BILINEAR
+      { code: 40, inputs: [6, 7], outputs: [8], options: { type: 27, fields: [{ field: 0, kind: 'int8' as const, value: 1 }] } }, // MEAN keep_dims
+      { code: 28, inputs: [8], outputs: [9] }, // TANH
+      { code: 75, inputs: [9], outputs: [10] }, // SQRT
+      { code: 42, inputs: [10, 11], outputs: [12] }, // DIV
+    ];
+    const converted = convertTflite(tfliteModel(tensors, ops, [0], [12]), 'fixture.tflite');
+    expect(converted.role).toBe('predictor');
+    const model = await loadGraphModel(converted.files);
+    const image = tf.randomUniform([1, 5, 7, 3], 0, 1, 'float32', 3); // not the 4×4 of the file
+    const got = model.execute({ style_image: image }, 'style_bottleneck') as tf.Tensor;
+    const want = tf.tidy(() => {
+      const padded = tf.pad(image, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+      const conv = tf.relu6(tf.conv2d(padded as tf.Tensor4D, tf.tensor4d(filter, [100, 1, 1, 3]).transpose([1, 2, 3, 0]) as tf.Tensor4D, 1, 'valid'));
+      const resized = tf.image.resizeBilinear(conv, [14, 18]);
+      return tf.div(tf.sqrt(tf.tanh(tf.mean(resized, [1, 2], true))), 2);
+    });
+    expect(got.shape).toEqual([1, 1, 1, 100]);
+    expect(await maxAbs(got, want)).toBeLessThanOrEqual(1e-6); // float32 constants stay float32
+    tf.dispose([image, got, want]);
+    model.dispose();
+  });
+});
+
 describe('float16 weights', () => {
   it('rounds to nearest even, with subnormals, overflow and NaN', () => {
     expect(float16Bits(1)).toBe(0x3c00);

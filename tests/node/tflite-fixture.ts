@@ -4,6 +4,8 @@ import { Builder } from 'flatbuffers';
 export interface FixtureTensor {
   name: string;
   shape: number[];
+  /** A constant's values (float32 or int32); activations have none. */
+  data?: Float32Array | Int32Array;
 }
 export interface FixtureOp {
   /** BuiltinOperator code; 32 (CUSTOM) takes `custom`. */
@@ -11,6 +13,8 @@ export interface FixtureOp {
   custom?: string;
   inputs: number[];
   outputs: number[];
+  /** The builtin options table: its BuiltinOptions union type and its scalar fields by field number. */
+  options?: { type: number; fields: { field: number; kind: 'int8' | 'int32'; value: number }[] };
 }
 
 function intVector(b: Builder, values: number[]): number {
@@ -25,29 +29,43 @@ function offsetVector(b: Builder, offsets: number[]): number {
   return b.endVector();
 }
 
-/** A float32 model with no constants: `tensors` (activations), `ops` in order, graph inputs and outputs. */
+/** A model of `tensors` (float32 activations, float32/int32 constants) and `ops` in order, with graph inputs and outputs. */
 export function tfliteModel(tensors: FixtureTensor[], ops: FixtureOp[], inputs: number[], outputs: number[]): Uint8Array {
   const b = new Builder(1024);
   const codes = [...new Map(ops.map((o) => [`${o.code}:${o.custom ?? ''}`, o])).values()];
   const codeIndex = (o: FixtureOp) => codes.findIndex((c) => c.code === o.code && c.custom === o.custom);
 
+  const constants = tensors.filter((t) => t.data);
   const tensorOffsets = tensors.map((t) => {
     const name = b.createString(t.name);
     const shape = intVector(b, t.shape);
     b.startObject(4);
     b.addFieldOffset(0, shape, 0); // shape
-    b.addFieldInt8(1, 0, 0); // type FLOAT32
-    b.addFieldInt32(2, 0, 0); // buffer 0 (empty)
+    b.addFieldInt8(1, t.data instanceof Int32Array ? 2 : 0, -1); // type INT32 or FLOAT32
+    b.addFieldInt32(2, t.data ? constants.indexOf(t) + 1 : 0, -1); // buffer (0: the empty one)
     b.addFieldOffset(3, name, 0); // name
     return b.endObject();
   });
   const opOffsets = ops.map((o) => {
     const ins = intVector(b, o.inputs);
     const outs = intVector(b, o.outputs);
-    b.startObject(3);
+    let options = 0;
+    if (o.options) {
+      b.startObject(8);
+      for (const f of o.options.fields) {
+        if (f.kind === 'int8') b.addFieldInt8(f.field, f.value, -1);
+        else b.addFieldInt32(f.field, f.value, -1);
+      }
+      options = b.endObject();
+    }
+    b.startObject(5);
     b.addFieldInt32(0, codeIndex(o), -1); // opcode_index
     b.addFieldOffset(1, ins, 0);
     b.addFieldOffset(2, outs, 0);
+    if (o.options) {
+      b.addFieldInt8(3, o.options.type, -1); // builtin_options_type
+      b.addFieldOffset(4, options, 0); // builtin_options
+    }
     return b.endObject();
   });
   const codeOffsets = codes.map((c) => {
@@ -70,11 +88,15 @@ export function tfliteModel(tensors: FixtureTensor[], ops: FixtureOp[], inputs: 
     b.addFieldOffset(3, ops_, 0);
     return b.endObject();
   })();
-  b.startObject(0);
-  const emptyBuffer = b.endObject();
+  const bufferOffsets = [new Uint8Array(0), ...constants.map((t) => new Uint8Array(t.data!.buffer, t.data!.byteOffset, t.data!.byteLength))].map((bytes) => {
+    const data = bytes.length ? b.createByteVector(bytes) : 0;
+    b.startObject(1);
+    if (data) b.addFieldOffset(0, data, 0);
+    return b.endObject();
+  });
   const codesVec = offsetVector(b, codeOffsets);
   const subgraphs = offsetVector(b, [subgraph]);
-  const buffers = offsetVector(b, [emptyBuffer]);
+  const buffers = offsetVector(b, bufferOffsets);
   const description = b.createString('stylecast test fixture');
   b.startObject(5);
   b.addFieldInt32(0, 3, 0); // version
