@@ -49,7 +49,7 @@ const assets = [
   magenta('van_doesburg_composition_xiii', 'Theo_van_Doesburg_sq.jpg', 'Theo van Doesburg, Composition XIII (woman in studio), 1918'),
   magenta('zigzag_colorful', 'zigzag_colorful.jpg', 'pattern, publicdomainpictures.net #100795'),
   {
-    name: 'demo clip (MP4)',
+    name: 'pexels-854100-people-walking-sidewalk-960x540.mp4',
     kind: 'demo clip',
     path: 'media/video/pexels-854100-people-walking-sidewalk-960x540.mp4',
     url: raw('terryky/tflite_gles_app', 'd87853121bb2af4656afa13061adeef815311b87', 'gl2segmentation/assets/pexels_video.mp4'),
@@ -57,7 +57,7 @@ const assets = [
     credit: 'Pexels video 854100, "People walking by on a sidewalk"; via terryky/tflite_gles_app',
   },
   {
-    name: 'demo clip (WebM)',
+    name: 'pexels-854100-people-walking-sidewalk-640x360-6s.webm',
     kind: 'demo clip',
     path: 'media/video/pexels-854100-people-walking-sidewalk-640x360-6s.webm',
     url: null,

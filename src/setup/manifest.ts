@@ -19,6 +19,8 @@ export interface Asset {
   builds?: 'style-predictor' | 'style-transformer';
   licence: string;
   credit: string;
+  /** Anything else a user should know about where it comes from. */
+  note?: string;
 }
 
 export interface Manifest {
