@@ -109,16 +109,16 @@ async function buildModels(manifest: Manifest, got: Map<Asset, Uint8Array>, stag
   const presets = [...got].filter(([a]) => a.kind === 'style preset');
   const todo = new Map(presets.filter(([a]) => cache.get(a.name)?.sha256 !== a.sha256).map(([a, bytes]) => [a.name, bytes]));
   const t1 = performance.now();
-  const fresh = todo.size ? await (await import('./presets.ts')).styleVectors(predictor, todo) : new Map<string, number[]>();
+  const vectors = await import('./presets.ts'); // tfjs: loaded only when something is built
+  const fresh = todo.size ? await vectors.styleVectors(predictor, todo) : new Map<string, number[]>();
   if (todo.size) log.info(`computed ${todo.size} preset style vector(s) with the converted predictor in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
-  const { PREPROCESSING } = await import('./presets.ts');
   const bottlenecks = {
-    description: `Style vectors [1,1,1,100] of the preset styles, computed at set-up by style-predictor/ (tfjs, wasm). Input: ${PREPROCESSING}.`,
+    description: `Style vectors [1,1,1,100] of the preset styles, computed at set-up by style-predictor/ (tfjs, wasm). Input: ${vectors.PREPROCESSING}.`,
     shape: [1, 1, 1, 100],
     predictor_sha256: predictorHash,
     presets: Object.fromEntries(
       presets.map(([a, bytes]) => {
-        const file = a.path.split('/').slice(2).join('/');
+        const file = a.path.split('/').slice(2).join('/'); // models/<model>/styles/x.jpg → styles/x.jpg
         writeFile(join(stage, file), bytes);
         return [a.name, { file, sha256: a.sha256, bottleneck_tfjs: fresh.get(a.name) ?? cache.get(a.name)!.vector }];
       }),
@@ -132,7 +132,7 @@ async function buildModels(manifest: Manifest, got: Map<Asset, Uint8Array>, stag
 
 /** Where every installed asset comes from, under which licence. */
 function credits(manifest: Manifest): string {
-  const row = (a: Asset) => `| ${a.name} | ${a.kind} | ${a.url ?? '(made from the MP4; no public source)'} | ${a.licence} | ${a.credit} |`;
+  const row = (a: Asset) => `| ${a.name} | ${a.kind} | ${a.url ?? `no public source: ${a.note ?? 'local copies and mirrors only'}`} | ${a.licence} | ${a.credit} |`;
   return [
     `# ${manifest.model}: sources and licences`,
     '',
