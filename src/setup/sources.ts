@@ -30,14 +30,17 @@ export function mismatch(asset: Asset, bytes: Uint8Array): string | null {
   return got === asset.sha256 ? null : `sha256 ${got} instead of ${asset.sha256}`;
 }
 
-const [rootOf, rest] = [(a: Asset) => a.path.split('/')[0], (a: Asset) => a.path.split('/').slice(1).join('/')];
+/** "models" or "media": which tree the asset's path is in. */
+const rootOf = (a: Asset) => a.path.split('/')[0];
+/** Its path inside that tree. */
+const rest = (a: Asset) => a.path.split('/').slice(1).join('/');
 
 function localCandidates(asset: Asset, s: Sources): string[] {
   const dirs = rootOf(asset) === 'models' ? s.modelsDirs : s.mediaDirs;
   return dirs.map((d) => join(d, rest(asset)));
 }
 
-export function downloadUrl(asset: Asset, s: Sources): string | null {
+function downloadUrl(asset: Asset, s: Sources): string | null {
   return s.mirror ? `${s.mirror.replace(/\/+$/, '')}/${asset.path}` : asset.url;
 }
 
