@@ -80,7 +80,7 @@ const STRUCTURAL = [
 ];
 
 /** Every op the converter translates (beyond these, conversion fails naming the op). */
-export const SUPPORTED_OPS = [...STRUCTURAL, ...Object.keys(BINARY).map(Number), ...Object.keys(UNARY).map(Number)].map((c) => opName(c, null));
+const SUPPORTED_OPS = [...STRUCTURAL, ...Object.keys(BINARY).map(Number), ...Object.keys(UNARY).map(Number)].map((c) => opName(c, null));
 
 class GraphBuilder {
   readonly nodes: NodeDef[] = [];

@@ -6,9 +6,6 @@ import { modelFiles, type ModelFiles } from './model-json.ts';
 import { assignRoles, type Role } from './roles.ts';
 import { readTflite, TfliteFormatError } from './tflite.ts';
 
-export { UnsupportedModelError } from './graph.ts';
-export { ROLES, type Role } from './roles.ts';
-
 /** A model that cannot be converted: not TFLite, the wrong inputs/outputs, or unsupported operators. */
 export class ConvertError extends Error {}
 

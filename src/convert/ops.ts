@@ -16,7 +16,7 @@ const NAMES = [
   'WHERE', 'RANK', 'ELU', 'REVERSE_SEQUENCE', 'MATRIX_DIAG', 'QUANTIZE', 'MATRIX_SET_DIAG', 'ROUND',
 ] as const;
 
-export type OpName = (typeof NAMES)[number];
+type OpName = (typeof NAMES)[number];
 
 export const Op = Object.fromEntries(NAMES.map((n, i) => [n, i])) as { readonly [K in OpName]: number };
 

@@ -1,7 +1,7 @@
 // The two kinds of model the engine runs, told apart by the shapes of a TFLite model's inputs and outputs.
 import type { Model, Tensor } from './tflite.ts';
 
-export const BOTTLENECK_SIZE = 100;
+const BOTTLENECK_SIZE = 100;
 
 export const ROLES = {
   predictor: { inputs: ['style_image'], outputs: ['style_bottleneck'] },
@@ -9,7 +9,7 @@ export const ROLES = {
 } as const;
 export type Role = keyof typeof ROLES;
 
-export const EXPECTED =
+const EXPECTED =
   `a style predictor (input: an image [1,H,W,3]; output: a style vector [1,1,1,${BOTTLENECK_SIZE}]) or a style transformer ` +
   `(inputs: an image [1,H,W,3] and a style vector [1,1,1,${BOTTLENECK_SIZE}]; output: an image [1,H,W,3])`;
 
