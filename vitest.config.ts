@@ -1,11 +1,16 @@
+import { resolve } from 'node:path';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig, mergeConfig } from 'vitest/config';
 import viteConfig from './vite.config.ts';
 import { CHROMIUM_ARGS, chromiumPath } from './src/cli/browser.ts';
 
+// Browser tests read real photos from ../shared/media through Vite's /@fs/ route.
+const sharedMedia = resolve(import.meta.dirname, '../shared/media');
+
 export default mergeConfig(
   viteConfig,
   defineConfig({
+    server: { fs: { allow: [import.meta.dirname, sharedMedia] } },
     test: {
       projects: [
         {
@@ -23,6 +28,7 @@ export default mergeConfig(
           test: {
             name: 'browser',
             include: ['tests/browser/**/*.test.ts'],
+            provide: { sharedMedia: `/@fs${sharedMedia}` },
             testTimeout: 300_000,
             hookTimeout: 300_000,
             browser: {

@@ -1,7 +1,7 @@
 // Command-line parsing and validation: everything wrong with the arguments is found here, before a browser starts.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, MAX_SIZE, MIN_SIZE, type BackendName } from '../engine/constants.ts';
+import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, MAX_SIZE, MIN_SIZE, type BackendName } from '../engine/constants.ts';
 
 export class UsageError extends Error {}
 
@@ -14,6 +14,8 @@ export interface StylizeArgs {
   mixWeight: number;
   strength: number;
   size: number;
+  /** Temporal smoothing α, 0..1 (0 = per-frame). */
+  temporal: number;
   backend?: BackendName;
   quiet: boolean;
 }
@@ -28,7 +30,10 @@ export const USAGE = `stylecast — painting-style filters for video
 
 Usage:
   stylecast stylize <input> -o <out.mp4> [--style <preset|image>] [--strength 0..1]
-                    [--mix <preset|image> [--mix-weight 0..1]] [--size <px>] [--backend webgpu|webgl|wasm] [--quiet]
+                    [--mix <preset|image> [--mix-weight 0..1]] [--size <px>] [--temporal 0..1]
+                    [--backend webgpu|webgl|wasm] [--quiet]
+  stylecast flow <a.png> <b.png> -o <out.flo> [--backend webgpu|webgl|wasm]
+                              dense optical flow from a to b (Middlebury .flo), by the engine's own WGSL
   stylecast styles            list the preset styles
   stylecast convert <model.tflite> -o <dir>
                               convert a TFLite style predictor or transformer into a TensorFlow.js model directory
@@ -40,6 +45,8 @@ Options:
   --strength       how much of the style to apply, 0..1 (default 1)
   --mix            a second style blended in; --mix-weight is its share, 0..1 (default 0.5)
   --size           short side of the network's input in pixels (default ${DEFAULT_SIZE}); the output keeps the input's size
+  --temporal       flicker suppression, 0..1 (default ${DEFAULT_TEMPORAL}; 0 = every frame on its own): optical flow
+                   carries the previous output along the motion and blends it in where the flow is trustworthy
   --backend        force a tfjs backend (default: the fastest here; software GPUs rank below wasm)
 Environment:
   STYLECAST_CHROMIUM   the Chromium to drive (default /usr/bin/chromium)`;
@@ -93,7 +100,7 @@ export function parseArgs(argv: string[], root: string): Args {
   const flags = new Map<string, string>();
   const positional: string[] = [];
   let quiet = false;
-  const withValue = new Set(['-o', '--output', '--style', '--strength', '--mix', '--mix-weight', '--size', '--backend']);
+  const withValue = new Set(['-o', '--output', '--style', '--strength', '--mix', '--mix-weight', '--size', '--temporal', '--backend']);
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
@@ -136,6 +143,7 @@ export function parseArgs(argv: string[], root: string): Args {
     mix: mixText ? style(mixText, presets, '--mix') : null,
     mixWeight: flags.has('--mix-weight') ? unit('--mix-weight', flags.get('--mix-weight')) : 0.5,
     strength: flags.has('--strength') ? unit('--strength', flags.get('--strength')) : 1,
+    temporal: flags.has('--temporal') ? unit('--temporal', flags.get('--temporal')) : DEFAULT_TEMPORAL,
     size,
     backend: backend as BackendName | undefined,
     quiet,

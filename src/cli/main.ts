@@ -52,6 +52,7 @@ async function stylize(args: StylizeArgs): Promise<number> {
     mixWeight: args.mixWeight,
     strength: args.strength,
     size: args.size,
+    temporal: args.temporal,
     backend: args.backend,
   };
   const session = await openSession(ROOT, files);
@@ -77,7 +78,9 @@ async function stylize(args: StylizeArgs): Promise<number> {
       process.stderr.write(
         `stylecast: wrote ${args.output}: ${result.frames} frames, ${result.width}×${result.height} ${result.codec}` +
           `${result.hasAudio ? ', audio copied' : ''}; network at ${result.inferWidth}×${result.inferHeight} on ${result.backend} ` +
-          `(${result.backendReason}) in ${(result.elapsedMs / 1000).toFixed(1)} s.\n`,
+          `(${result.backendReason}) in ${(result.elapsedMs / 1000).toFixed(1)} s.\n` +
+          `stylecast: temporal smoothing ${result.temporal > 0 ? `α ${result.temporal} ` : ''}${result.smoothing}; per frame: network ` +
+          `${result.stageMs.network.toFixed(1)} ms${result.stageMs.temporal === null ? '' : `, flow + blend ${result.stageMs.temporal.toFixed(1)} ms`}.\n`,
       );
     }
     return 0;

@@ -1,7 +1,10 @@
 // The page the CLI drives: it runs the same engine the app uses.
 import * as tf from '@tensorflow/tfjs';
-import { createStylizer, isStylecastError, type StyleSource } from '../engine/index.ts';
-import { IO_PREFIX, type JobResult, type StylizeJob } from './protocol.ts';
+import { StylecastError, createStylizer, isStylecastError, type StyleSource } from '../engine/index.ts';
+import { initBackend, temporalDevice } from '../engine/stylise/backend.ts';
+import { estimateFlow } from '../engine/temporal/estimate.ts';
+import { encodeFlo } from '../engine/temporal/flo.ts';
+import { IO_PREFIX, type FlowJob, type FlowResult, type JobResult, type StylizeJob } from './protocol.ts';
 
 let controller: AbortController | null = null;
 
@@ -13,6 +16,41 @@ async function fetchBlob(name: string): Promise<Blob> {
 
 window.stylecastCancel = () => controller?.abort();
 
+const failure = (e: unknown): { ok: false; code: StylecastError['code'] | 'INTERNAL'; message: string } =>
+  isStylecastError(e) ? { ok: false, code: e.code, message: e.message } : { ok: false, code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
+
+async function image(name: string): Promise<ImageBitmap> {
+  try {
+    return await createImageBitmap(await fetchBlob(name));
+  } catch (e) {
+    throw new StylecastError('UNREADABLE_INPUT', `Image ${name === 'a' ? 'A' : 'B'} could not be decoded (use PNG, JPEG, WebP or GIF).`, { cause: e });
+  }
+}
+
+window.stylecastFlow = async (job: FlowJob): Promise<FlowResult> => {
+  try {
+    const { device, detail } = await temporalDevice(await initBackend(job.backend));
+    if (!device) throw new StylecastError('BACKEND_UNAVAILABLE', `Optical flow needs WebGPU: ${detail}.`);
+    const [a, b] = [await image('a'), await image('b')];
+    try {
+      if (a.width !== b.width || a.height !== b.height) {
+        throw new StylecastError('INVALID_ARGUMENT', `The images differ in size (${a.width}×${a.height} and ${b.width}×${b.height}).`);
+      }
+      const { width, height, flow } = await estimateFlow(device, a, b);
+      let sum = 0;
+      for (let i = 0; i < flow.length; i += 2) sum += Math.hypot(flow[i], flow[i + 1]);
+      const put = await fetch(IO_PREFIX + 'output', { method: 'PUT', body: encodeFlo(width, height, flow) });
+      if (!put.ok) throw new Error(`the CLI could not save the output (HTTP ${put.status})`);
+      return { ok: true, width, height, meanMagnitude: sum / (width * height), device: detail };
+    } finally {
+      a.close();
+      b.close();
+    }
+  } catch (e) {
+    return failure(e);
+  }
+};
+
 window.stylecastRun = async (job: StylizeJob): Promise<JobResult> => {
   controller = new AbortController();
   try {
@@ -23,6 +61,7 @@ window.stylecastRun = async (job: StylizeJob): Promise<JobResult> => {
       style,
       strength: job.strength,
       size: job.size,
+      temporal: job.temporal,
       mix: mixStyle ? { style: mixStyle, weight: job.mixWeight } : null,
     });
     try {
@@ -34,13 +73,12 @@ window.stylecastRun = async (job: StylizeJob): Promise<JobResult> => {
       const put = await fetch(IO_PREFIX + 'output', { method: 'PUT', body: result.blob });
       if (!put.ok) throw new Error(`the CLI could not save the output (HTTP ${put.status})`);
       const { blob: _blob, ...facts } = result;
-      return { ok: true, ...facts, backendReason: stylizer.backend.reason, numTensors: tf.memory().numTensors };
+      return { ok: true, ...facts, backendReason: stylizer.backend.reason, smoothing: stylizer.smoothing.detail, numTensors: tf.memory().numTensors };
     } finally {
       stylizer.dispose();
     }
   } catch (e) {
-    if (isStylecastError(e)) return { ok: false, code: e.code, message: e.message };
-    return { ok: false, code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
+    return failure(e);
   } finally {
     controller = null;
   }

@@ -13,6 +13,7 @@ export interface StylizeJob {
   mixWeight: number;
   strength: number;
   size: number;
+  temporal: number;
   backend?: BackendName;
 }
 
@@ -28,14 +29,28 @@ export type JobResult =
       inferHeight: number;
       backend: BackendName;
       backendReason: string;
+      /** Where temporal smoothing ran, or why it was off. */
+      smoothing: string;
+      temporal: number;
+      stageMs: { network: number; temporal: number | null };
       elapsedMs: number;
       numTensors: number;
     }
   | { ok: false; code: ErrorCode | 'INTERNAL'; message: string };
 
+/** `flow`: images served at `${IO_PREFIX}a` and `${IO_PREFIX}b`; the .flo is PUT to `${IO_PREFIX}output`. */
+export interface FlowJob {
+  backend?: BackendName;
+}
+
+export type FlowResult =
+  | { ok: true; width: number; height: number; meanMagnitude: number; device: string }
+  | { ok: false; code: ErrorCode | 'INTERNAL'; message: string };
+
 declare global {
   interface Window {
     stylecastRun(job: StylizeJob): Promise<JobResult>;
+    stylecastFlow(job: FlowJob): Promise<FlowResult>;
     stylecastCancel(): void;
     /** Exposed by the CLI. */
     stylecastProgress?(p: Progress): void;

@@ -6,3 +6,5 @@ export const DEFAULT_STYLE = 'starry_night';
 export const DEFAULT_SIZE = 256;
 export const MIN_SIZE = 16;
 export const MAX_SIZE = 2048;
+/** Temporal smoothing α: measured by `npm run bench:temporal` (flicker against detail). */
+export const DEFAULT_TEMPORAL = 0.7;

@@ -1,6 +1,6 @@
 // stylecast's public API: everything an app, the CLI or an embedder needs, and nothing else.
 export { createStylizer, Stylizer } from './stylizer.ts';
-export { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, MAX_SIZE, MIN_SIZE } from './constants.ts';
+export { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, MAX_SIZE, MIN_SIZE } from './constants.ts';
 export type { StyleSource, StylizerOptions, StylizeFileOptions, StylizeResult } from './stylizer.ts';
 export type { Progress } from './sinks/mp4.ts';
 export type { BackendName } from './constants.ts';

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { StylecastError, invalidArgument } from './errors.ts';
 import { convertToMp4, type Progress } from './sinks/mp4.ts';
 import { DEFAULT_MAX_FRAME_SIDE, openVideo } from './sources/file.ts';
-import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, MAX_SIZE, MIN_SIZE, type BackendName } from './constants.ts';
-import { initBackend, type BackendChoice } from './stylise/backend.ts';
+import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, MAX_SIZE, MIN_SIZE, type BackendName } from './constants.ts';
+import { initBackend, temporalDevice, type BackendChoice, type TemporalDevice } from './stylise/backend.ts';
 import { createFrameStylizer, inferenceGeometry } from './stylise/frame.ts';
 import { StyleModel, blendVectors } from './stylise/model.ts';
 import type { VideoCodec } from 'mediabunny';
@@ -26,6 +26,8 @@ export interface StylizerOptions {
   mix?: { style: StyleSource; weight: number } | null;
   /** Short side of the network's input in pixels, rounded to a multiple of 4 (default 256). */
   size?: number;
+  /** Temporal smoothing strength α, 0..1 (0 = per-frame output; default DEFAULT_TEMPORAL). */
+  temporal?: number;
 }
 
 export interface StylizeFileOptions {
@@ -44,6 +46,10 @@ export interface StylizeResult {
   inferHeight: number;
   backend: BackendName;
   elapsedMs: number;
+  /** The α used, or 0 when smoothing was unavailable. */
+  temporal: number;
+  /** Mean per-frame cost of each stage, ms. */
+  stageMs: { network: number; temporal: number | null };
 }
 
 
@@ -66,9 +72,10 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
   const strength = checkUnit('strength', options.strength ?? 1);
   const size = checkSize(options.size ?? DEFAULT_SIZE);
   if (options.mix) checkUnit('mix weight', options.mix.weight);
+  const temporal = checkUnit('temporal', options.temporal ?? DEFAULT_TEMPORAL);
   const backend = await initBackend(options.backend, options.wasmUrl);
-  const model = await StyleModel.load(options.modelsUrl);
-  const stylizer = new Stylizer(backend, model, strength, size);
+  const [model, gpu] = await Promise.all([StyleModel.load(options.modelsUrl), temporalDevice(backend)]);
+  const stylizer = new Stylizer(backend, gpu, model, strength, size, temporal);
   try {
     await stylizer.setStyle(options.style ?? DEFAULT_STYLE);
     if (options.mix) await stylizer.mixStyles(options.mix.style, options.mix.weight);
@@ -82,22 +89,29 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
 /** The engine's public face: one style state, one backend, clips in, MP4s out. */
 export class Stylizer {
   readonly backend: BackendChoice;
+  /** Where temporal smoothing runs, or why it is off. */
+  readonly smoothing: TemporalDevice;
   readonly #model: StyleModel;
   #style: tf.Tensor4D | null = null;
   #mix: tf.Tensor4D | null = null;
   #mixWeight = 0;
   #strength: number;
   #size: number;
+  #temporal: number;
   #busy = false;
   #disposed = false;
   #deviceLost: string | null = null;
 
-  constructor(backend: BackendChoice, model: StyleModel, strength: number, size: number) {
+  constructor(backend: BackendChoice, smoothing: TemporalDevice, model: StyleModel, strength: number, size: number, temporal: number) {
     this.backend = backend;
+    this.smoothing = smoothing;
     this.#model = model;
     this.#strength = strength;
     this.#size = size;
-    backend.device?.lost.then((info) => (this.#deviceLost = info.message || info.reason || 'unknown reason'));
+    this.#temporal = temporal;
+    for (const device of new Set([backend.device, smoothing.device])) {
+      device?.lost.then((info) => (this.#deviceLost = info.message || info.reason || 'unknown reason'));
+    }
   }
 
   get presets(): string[] {
@@ -108,6 +122,9 @@ export class Stylizer {
   }
   get size(): number {
     return this.#size;
+  }
+  get temporal(): number {
+    return this.#temporal;
   }
 
   presetImageUrl(name: string): string {
@@ -176,6 +193,12 @@ export class Stylizer {
     this.#strength = checkUnit('strength', strength);
   }
 
+  /** Temporal smoothing strength α (0 = per-frame output). Ignored, and reported off, without WebGPU. */
+  setTemporal(alpha: number): void {
+    this.#alive();
+    this.#temporal = checkUnit('temporal', alpha);
+  }
+
   setSize(size: number): void {
     this.#alive();
     this.#size = checkSize(size);
@@ -201,7 +224,9 @@ export class Stylizer {
     try {
       const video = await openVideo(file, maxSide);
       const geometry = inferenceGeometry(video.width, video.height, this.#size);
-      const frames = createFrameStylizer(this.backend, this.#model, geometry);
+      const frames = createFrameStylizer(this.backend, this.#model, geometry, this.smoothing);
+      const alpha = frames.smoothing ? this.#temporal : 0;
+      const totals = { network: 0, temporal: 0, temporalFrames: 0 };
       let bottleneck: tf.Tensor4D | null = null;
       try {
         const result = await convertToMp4(video, {
@@ -214,7 +239,12 @@ export class Stylizer {
               bottleneck = this.#effective(content);
               content?.dispose();
             }
-            await frames.render(frame, bottleneck);
+            const t = await frames.render(frame, bottleneck, alpha);
+            totals.network += t.networkMs;
+            if (t.temporalMs !== null) {
+              totals.temporal += t.temporalMs;
+              totals.temporalFrames++;
+            }
             return frames.canvas;
           },
         });
@@ -229,6 +259,11 @@ export class Stylizer {
           inferHeight: geometry.inferHeight,
           backend: this.backend.name,
           elapsedMs: performance.now() - started,
+          temporal: alpha,
+          stageMs: {
+            network: totals.network / result.frames,
+            temporal: totals.temporalFrames ? totals.temporal / totals.temporalFrames : null,
+          },
         };
       } finally {
         (bottleneck as tf.Tensor4D | null)?.dispose();

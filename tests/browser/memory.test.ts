@@ -1,7 +1,7 @@
 // Every tensor has one owner: the count stays flat across hundreds of frames, on wasm and on WebGPU.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { initBackend } from '../../src/engine/stylise/backend.ts';
+import { initBackend, temporalDevice } from '../../src/engine/stylise/backend.ts';
 import { createFrameStylizer, inferenceGeometry } from '../../src/engine/stylise/frame.ts';
 import { StyleModel } from '../../src/engine/stylise/model.ts';
 import { createStylizer } from '../../src/engine/index.ts';
@@ -21,13 +21,17 @@ async function framesLeaveNoTensors(backend: 'wasm' | 'webgpu', frames: number, 
   expect(choice.name).toBe(backend);
   const model = await StyleModel.load('/models');
   const style = model.presetVector('the_scream');
-  const stylizer = createFrameStylizer(choice, model, inferenceGeometry(width, height, 32));
+  const gpu = await temporalDevice(choice);
+  expect(gpu.device).not.toBeNull();
+  const stylizer = createFrameStylizer(choice, model, inferenceGeometry(width, height, 32), gpu);
+  expect(stylizer.smoothing).toBe(true);
   const counts: number[] = [];
   for (let i = 0; i < frames; i++) {
     const frame = syntheticFrame(i, width, height);
     try {
       if (i % 50 === 0) tf.dispose(stylizer.contentVector(frame));
-      await stylizer.render(frame, style);
+      const timing = await stylizer.render(frame, style, 0.7);
+      if (i > 0) expect(timing.temporalMs).toBeGreaterThan(0);
     } finally {
       frame.close();
     }

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { FrameImporter, type NormRect } from '../gpu/frame-import.ts';
 import { Canvas2DSink, GpuCanvasSink } from '../sinks/canvas.ts';
+import { TemporalStage, flowPlan } from '../temporal/index.ts';
+import type { TemporalDevice } from './backend.ts';
 import type { BackendChoice } from './backend.ts';
 import { STYLE_SIZE, type StyleModel } from './model.ts';
 
@@ -8,22 +10,36 @@ export interface FrameGeometry {
   /** Output (display) size. */
   width: number;
   height: number;
-  /** Network input size, multiples of 4. */
+  /** Network input size, multiples of 4 (also the size the temporal stage works at). */
   inferWidth: number;
   inferHeight: number;
 }
 
+export interface FrameTiming {
+  /** Frame in → stylised pixels ready (GPU work done), ms. */
+  networkMs: number;
+  /** Flow + confidence + blend, ms; null when temporal smoothing did not run for this frame. */
+  temporalMs: number | null;
+}
+
 /**
- * The per-frame hot path for one output size: frame in, stylised pixels on `canvas`. One implementation per
- * kind of backend; both keep exactly one owner for every tensor and GPU resource they make.
+ * The per-frame hot path for one output size: frame in, stylised (and temporally smoothed) pixels on `canvas`.
+ * One implementation per kind of backend; each keeps exactly one owner for every tensor and GPU resource.
  */
 export interface FrameStylizer {
   readonly canvas: OffscreenCanvas;
   readonly geometry: FrameGeometry;
+  /** False when there is no WebGPU device: then `temporal` is ignored. */
+  readonly smoothing: boolean;
   /** Style vector of the frame's content (centre crop), for strength < 1. Owned by the caller. */
   contentVector(frame: VideoFrame): tf.Tensor4D;
-  /** Stylises `frame` with `bottleneck` onto `canvas`. Does not close the frame. */
-  render(frame: VideoFrame, bottleneck: tf.Tensor4D): Promise<void>;
+  /**
+   * Stylises `frame` with `bottleneck` onto `canvas`, blended with the previous output by `temporal` (0..1; 0 is
+   * exactly per-frame). Does not close the frame.
+   */
+  render(frame: VideoFrame, bottleneck: tf.Tensor4D, temporal: number): Promise<FrameTiming>;
+  /** Forget the previous output (a seek, a new shot). */
+  reset(): void;
   dispose(): void;
 }
 
@@ -41,26 +57,67 @@ function centreCrop(width: number, height: number): NormRect {
   return { x: (width - s) / 2 / width, y: (height - s) / 2 / height, width: s / width, height: s / height };
 }
 
-export function createFrameStylizer(backend: BackendChoice, model: StyleModel, geometry: FrameGeometry): FrameStylizer {
-  return backend.device ? new GpuFrameStylizer(backend.device, model, geometry) : new CpuFrameStylizer(model, geometry);
+/**
+ * `gpu` is where our WGSL runs (see `temporalDevice`): tfjs's own on WebGPU, a device of our own with the CPU
+ * backends, or none when the browser has no WebGPU (then output goes through a 2D canvas, unsmoothed).
+ */
+export function createFrameStylizer(backend: BackendChoice, model: StyleModel, geometry: FrameGeometry, gpu: TemporalDevice): FrameStylizer {
+  return backend.device
+    ? new GpuFrameStylizer(new GpuOutput(backend.device, gpu.software, geometry), model, geometry)
+    : new CpuFrameStylizer(model, geometry, gpu.device ? new GpuOutput(gpu.device, gpu.software, geometry) : null);
 }
 
-/** WebGPU: VideoFrame → WGSL import → tensor on the same buffer → transformer → WGSL present. No readback. */
+/** The WGSL side shared by both paths: import for the flow, temporal stage, WebGPU canvas. */
+class GpuOutput {
+  readonly device: GPUDevice;
+  readonly importer: FrameImporter;
+  readonly temporal: TemporalStage;
+  readonly sink: GpuCanvasSink;
+
+  constructor(device: GPUDevice, software: boolean, g: FrameGeometry) {
+    this.device = device;
+    this.importer = new FrameImporter(device);
+    const plan = flowPlan(g.inferWidth, g.inferHeight, software);
+    this.temporal = new TemporalStage(device, g.inferWidth, g.inferHeight, plan.size, plan.settings);
+    this.sink = new GpuCanvasSink(device, g.width, g.height);
+  }
+
+  /** Blends `stylised` (when `temporal` > 0) with the history along the flow of `frame`, and presents. */
+  async finish(frame: VideoFrame, stylised: GPUBuffer, temporal: number): Promise<number | null> {
+    const g = this.temporal.size;
+    if (temporal > 0) {
+      const { width, height } = this.temporal.flowSize;
+      const blended = await this.temporal.process(this.importer.import(frame, width, height), stylised, temporal);
+      this.sink.present(blended, g.width, g.height);
+      return this.temporal.cost?.ms ?? null;
+    }
+    this.temporal.reset();
+    this.sink.present(stylised, g.width, g.height);
+    return null;
+  }
+
+  dispose(): void {
+    this.importer.dispose();
+    this.temporal.dispose();
+    this.sink.dispose();
+  }
+}
+
+/** WebGPU: VideoFrame → WGSL import → tensor on the same buffer → network → WGSL temporal → canvas. No readback. */
 class GpuFrameStylizer implements FrameStylizer {
   readonly geometry: FrameGeometry;
+  readonly smoothing = true;
   readonly #model: StyleModel;
-  readonly #importer: FrameImporter;
-  readonly #sink: GpuCanvasSink;
+  readonly #gpu: GpuOutput;
 
-  constructor(device: GPUDevice, model: StyleModel, geometry: FrameGeometry) {
+  constructor(gpu: GpuOutput, model: StyleModel, geometry: FrameGeometry) {
     this.geometry = geometry;
     this.#model = model;
-    this.#importer = new FrameImporter(device);
-    this.#sink = new GpuCanvasSink(device, geometry.width, geometry.height);
+    this.#gpu = gpu;
   }
 
   get canvas(): OffscreenCanvas {
-    return this.#sink.canvas;
+    return this.#gpu.sink.canvas;
   }
 
   #tensor(buffer: GPUBuffer, width: number, height: number): tf.Tensor4D {
@@ -69,49 +126,68 @@ class GpuFrameStylizer implements FrameStylizer {
   }
 
   contentVector(frame: VideoFrame): tf.Tensor4D {
-    const buf = this.#importer.import(frame, STYLE_SIZE, STYLE_SIZE, centreCrop(frame.displayWidth, frame.displayHeight));
+    const buf = this.#gpu.importer.import(frame, STYLE_SIZE, STYLE_SIZE, centreCrop(frame.displayWidth, frame.displayHeight));
     return tf.tidy(() => this.#model.predict(this.#tensor(buf, STYLE_SIZE, STYLE_SIZE)));
   }
 
-  async render(frame: VideoFrame, bottleneck: tf.Tensor4D): Promise<void> {
+  async render(frame: VideoFrame, bottleneck: tf.Tensor4D, temporal: number): Promise<FrameTiming> {
+    const started = performance.now();
     const { inferWidth: w, inferHeight: h } = this.geometry;
-    const input = this.#importer.import(frame, w, h);
+    const input = this.#gpu.importer.import(frame, w, h);
     const out = tf.tidy(() => this.#model.transform(this.#tensor(input, w, h), bottleneck));
-    const [, oh, ow] = out.shape;
     const { buffer, tensorRef } = out.dataToGPU(); // copies on the GPU and submits tfjs's queue
     out.dispose();
     try {
       if (!buffer) throw new Error('tfjs returned no GPU buffer for the stylised frame');
-      this.#sink.present(buffer, ow, oh);
+      await this.#gpu.device.queue.onSubmittedWorkDone();
+      const networkMs = performance.now() - started;
+      const temporalMs = await this.#gpu.finish(frame, buffer, temporal);
+      return { networkMs, temporalMs };
     } finally {
       tensorRef.dispose();
     }
   }
 
+  reset(): void {
+    this.#gpu.temporal.reset();
+  }
+
   dispose(): void {
-    this.#importer.dispose();
-    this.#sink.dispose();
+    this.#gpu.dispose();
   }
 }
 
-/** WASM (and WebGL): one copy in (2D canvas), one copy out (pixels back to a 2D canvas). */
+/**
+ * WASM (and WebGL): one copy in (2D canvas → tensor) and one copy out (tensor → the WGSL device, or a 2D canvas
+ * when there is no WebGPU at all).
+ */
 class CpuFrameStylizer implements FrameStylizer {
   readonly geometry: FrameGeometry;
+  readonly smoothing: boolean;
   readonly #model: StyleModel;
-  readonly #sink: Canvas2DSink;
+  readonly #gpu: GpuOutput | null;
+  readonly #upload: GPUBuffer | null;
+  readonly #sink2d: Canvas2DSink | null;
   readonly #input: OffscreenCanvasRenderingContext2D;
   readonly #crop: OffscreenCanvasRenderingContext2D;
 
-  constructor(model: StyleModel, geometry: FrameGeometry) {
+  constructor(model: StyleModel, geometry: FrameGeometry, gpu: GpuOutput | null) {
     this.geometry = geometry;
     this.#model = model;
-    this.#sink = new Canvas2DSink(geometry.width, geometry.height);
+    this.smoothing = gpu !== null;
+    this.#gpu = gpu;
+    this.#upload = gpu?.device.createBuffer({
+      label: 'stylised upload',
+      size: geometry.inferWidth * geometry.inferHeight * 12,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    }) ?? null;
+    this.#sink2d = gpu ? null : new Canvas2DSink(geometry.width, geometry.height);
     this.#input = context2d(geometry.inferWidth, geometry.inferHeight);
     this.#crop = context2d(STYLE_SIZE, STYLE_SIZE);
   }
 
   get canvas(): OffscreenCanvas {
-    return this.#sink.canvas;
+    return this.#gpu?.sink.canvas ?? this.#sink2d!.canvas;
   }
 
   contentVector(frame: VideoFrame): tf.Tensor4D {
@@ -122,21 +198,35 @@ class CpuFrameStylizer implements FrameStylizer {
     return tf.tidy(() => this.#model.predict(toInput(pixels)));
   }
 
-  async render(frame: VideoFrame, bottleneck: tf.Tensor4D): Promise<void> {
+  async render(frame: VideoFrame, bottleneck: tf.Tensor4D, temporal: number): Promise<FrameTiming> {
+    const started = performance.now();
     const { inferWidth: w, inferHeight: h } = this.geometry;
     this.#input.drawImage(frame, 0, 0, w, h);
     const pixels = this.#input.getImageData(0, 0, w, h);
     const out = tf.tidy(() => this.#model.transform(toInput(pixels), bottleneck).squeeze([0]) as tf.Tensor3D);
     try {
+      if (this.#gpu && this.#upload) {
+        const values = (await out.data()) as Float32Array<ArrayBuffer>;
+        const networkMs = performance.now() - started;
+        this.#gpu.device.queue.writeBuffer(this.#upload, 0, values);
+        return { networkMs, temporalMs: await this.#gpu.finish(frame, this.#upload, temporal) };
+      }
       const rgba = await tf.browser.toPixels(out);
-      this.#sink.present(new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, out.shape[1], out.shape[0]));
+      this.#sink2d!.present(new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, out.shape[1], out.shape[0]));
+      return { networkMs: performance.now() - started, temporalMs: null };
     } finally {
       out.dispose();
     }
   }
 
+  reset(): void {
+    this.#gpu?.temporal.reset();
+  }
+
   dispose(): void {
-    this.#sink.dispose();
+    this.#gpu?.dispose();
+    this.#upload?.destroy();
+    this.#sink2d?.dispose();
   }
 }
 

@@ -1,0 +1,141 @@
+// lk.wgsl — one pyramid level of dense iterative Lucas–Kanade (inverse compositional: the structure tensor of
+// the reference image I0 is fixed, I1 is re-sampled at x + u on each iteration). Each pixel solves its own
+// (2R+1)² window, weighted bilaterally (Gaussian in space and in I0's luma difference from the centre pixel):
+// near an object's edge, the window then follows the side the pixel is on instead of letting a textured
+// foreground's motion spread over the background beside it (foreground fattening). The initial flow is the coarser level's result, upsampled ×2 (or zero at the coarsest level);
+// near motion boundaries the upsampled flow is a blur of both sides, so each pixel starts from whichever of
+// the coarse flows at itself and at four neighbours (PatchMatch-style propagation) matches its window best.
+// Window terms whose match falls outside I1 are left out. Flow maps a pixel x of I0 to its place x + u in I1.
+// Bindings (group 0):
+//   0: storage, read        i0: array<f32>              reference luma, size
+//   1: storage, read        grad0: array<vec2<f32>>     Scharr gradient of i0
+//   2: storage, read        i1: array<f32>              target luma, size
+//   3: storage, read        coarse: array<vec2<f32>>    coarser level's flow, coarse_size (ignored if has_coarse = 0)
+//   4: storage, read_write  flow: array<vec2<f32>>      this level's flow, size
+//   5: uniform              Params
+struct Params {
+  size: vec2<u32>,
+  coarse_size: vec2<u32>,
+  has_coarse: u32,
+  iterations: u32,
+  // Tikhonov term added to the tensor's diagonal: keeps flat regions at their initial flow.
+  lambda: f32,
+  // Luma difference (0..1) at which a window pixel's weight falls to e^(-1/2).
+  sigma_luma: f32,
+}
+
+// Window radius (the window is (2R+1)² pixels).
+const RADIUS: i32 = 3;
+
+@group(0) @binding(0) var<storage, read> i0: array<f32>;
+@group(0) @binding(1) var<storage, read> grad0: array<vec2<f32>>;
+@group(0) @binding(2) var<storage, read> i1: array<f32>;
+@group(0) @binding(3) var<storage, read> coarse: array<vec2<f32>>;
+@group(0) @binding(4) var<storage, read_write> flow: array<vec2<f32>>;
+@group(0) @binding(5) var<uniform> params: Params;
+
+fn sample_i1(p: vec2<f32>) -> f32 {
+  let b = bilinear_at(p, params.size);
+  return mix(mix(i1[b.i00], i1[b.i10], b.f.x), mix(i1[b.i01], i1[b.i11], b.f.x), b.f.y);
+}
+
+fn initial_flow(p: vec2<i32>) -> vec2<f32> {
+  if (params.has_coarse == 0u) {
+    return vec2<f32>(0.0);
+  }
+  // Centre of this pixel in the coarse level's pixel coordinates.
+  let q = (vec2<f32>(p) + 0.5) * vec2<f32>(params.coarse_size) / vec2<f32>(params.size) - 0.5;
+  let b = bilinear_at(q, params.coarse_size);
+  let u = mix(mix(coarse[b.i00], coarse[b.i10], b.f.x), mix(coarse[b.i01], coarse[b.i11], b.f.x), b.f.y);
+  return u * vec2<f32>(params.size) / vec2<f32>(params.coarse_size);
+}
+
+const SIDE = 2 * RADIUS + 1;
+
+// Weighted sum of squared differences over the window, to rank candidate initial flows.
+fn window_cost(p: vec2<i32>, u: vec2<f32>, weights: ptr<function, array<f32, SIDE * SIDE>>) -> f32 {
+  var cost = 0.0;
+  for (var dy = -RADIUS; dy <= RADIUS; dy++) {
+    for (var dx = -RADIUS; dx <= RADIUS; dx++) {
+      let q = clamp_px(p + vec2<i32>(dx, dy), params.size);
+      let e = sample_i1(vec2<f32>(q) + u) - i0[u32(q.y) * params.size.x + u32(q.x)];
+      cost += (*weights)[(dy + RADIUS) * SIDE + dx + RADIUS] * e * e;
+    }
+  }
+  return cost;
+}
+
+const NEIGHBOURS = array<vec2<i32>, 4>(vec2<i32>(4, 0), vec2<i32>(-4, 0), vec2<i32>(0, 4), vec2<i32>(0, -4));
+
+@compute @workgroup_size(8, 8, 1)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+  if (any(id.xy >= params.size)) {
+    return;
+  }
+  let p = vec2<i32>(id.xy);
+  let index = id.y * params.size.x + id.x;
+  // Bilateral window weights and the weighted structure tensor, once per pixel.
+  var weights: array<f32, SIDE * SIDE>;
+  var g = vec3<f32>(0.0);
+  let centre = i0[index];
+  let inv_luma = 1.0 / (2.0 * params.sigma_luma * params.sigma_luma);
+  let inv_space = 1.0 / (2.0 * f32(RADIUS * RADIUS));
+  for (var dy = -RADIUS; dy <= RADIUS; dy++) {
+    for (var dx = -RADIUS; dx <= RADIUS; dx++) {
+      let k = px_index(p + vec2<i32>(dx, dy), params.size);
+      let d = i0[k] - centre;
+      let w = exp(-d * d * inv_luma - f32(dx * dx + dy * dy) * inv_space);
+      weights[(dy + RADIUS) * SIDE + dx + RADIUS] = w;
+      let gr = grad0[k];
+      g += w * vec3<f32>(gr.x * gr.x, gr.x * gr.y, gr.y * gr.y);
+    }
+  }
+  let a = g.x + params.lambda;
+  let c = g.z + params.lambda;
+  let det = a * c - g.y * g.y;
+  var u = initial_flow(p);
+  if (params.has_coarse == 1u) {
+    // Only where the coarse flow differs around this pixel (a motion boundary) is there a choice to make.
+    var candidates: array<vec2<f32>, 4>;
+    var spread = 0.0;
+    for (var k = 0; k < 4; k++) {
+      candidates[k] = initial_flow(clamp_px(p + NEIGHBOURS[k], params.size));
+      spread = max(spread, length(candidates[k] - u));
+    }
+    if (spread > 0.25) {
+      var best = window_cost(p, u, &weights);
+      for (var k = 0; k < 4; k++) {
+        let cost = window_cost(p, candidates[k], &weights);
+        if (cost < best) {
+          best = cost;
+          u = candidates[k];
+        }
+      }
+    }
+  }
+  for (var it = 0u; it < params.iterations; it++) {
+    var b = vec2<f32>(0.0);
+    for (var dy = -RADIUS; dy <= RADIUS; dy++) {
+      for (var dx = -RADIUS; dx <= RADIUS; dx++) {
+        let q = clamp_px(p + vec2<i32>(dx, dy), params.size);
+        let matched = vec2<f32>(q) + u;
+        if (!in_image(matched, params.size)) {
+          continue;
+        }
+        let k = u32(q.y) * params.size.x + u32(q.x);
+        b += weights[(dy + RADIUS) * SIDE + dx + RADIUS] * grad0[k] * (sample_i1(matched) - i0[k]);
+      }
+    }
+    // du = -(G + λI)⁻¹ b, at most one pixel per step so a bad linearisation cannot throw the estimate away.
+    var du = -vec2<f32>(c * b.x - g.y * b.y, a * b.y - g.y * b.x) / det;
+    let len = length(du);
+    if (len > 1.0) {
+      du = du / len;
+    }
+    u += du;
+    if (len < 0.01) {
+      break;
+    }
+  }
+  flow[index] = u;
+}

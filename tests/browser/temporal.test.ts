@@ -1,0 +1,164 @@
+// Our WGSL flow, confidence, warp and blend on real WebGPU in Chromium, against image pairs with known motion.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FrameImporter } from '../../src/engine/gpu/frame-import.ts';
+import { initBackend, temporalDevice } from '../../src/engine/stylise/backend.ts';
+import { estimateFlow, readBuffer } from '../../src/engine/temporal/estimate.ts';
+import { TemporalStage } from '../../src/engine/temporal/index.ts';
+import { H, W, about, endPointError, globalPair, objectPair, photo, translate, type Pair } from './flow-fixtures.ts';
+
+let device: GPUDevice;
+let img: ImageBitmap;
+const gpuErrors: string[] = [];
+
+beforeAll(async () => {
+  const { device: d } = await temporalDevice(await initBackend('wasm'));
+  if (!d) throw new Error('no WebGPU device');
+  device = d;
+  device.addEventListener('uncapturederror', (e) => gpuErrors.push((e as GPUUncapturedErrorEvent).error.message));
+  img = await photo();
+});
+afterAll(() => expect(gpuErrors).toEqual([]));
+
+const flowOf = async (p: Pair) => (await estimateFlow(device, p.a, p.b)).flow;
+
+describe('optical flow (pyramidal Lucas–Kanade in WGSL)', () => {
+  it.each([
+    ['translation (3.4, −2.2) px', translate(3.4, -2.2), 0.25],
+    ['large translation (−11.3, 7.6) px', translate(-11.3, 7.6), 0.4],
+    ['rotation 3° about the centre', about(W / 2, H / 2, 1, 3), 0.4],
+    ['zoom ×1.06 about the centre', about(W / 2, H / 2, 1.06, 0), 0.4],
+  ])('%s', async (_name, t, bound) => {
+    const pair = globalPair(img, t);
+    const flow = await flowOf(pair);
+    const epe = endPointError(flow, pair.truth, pair.mask);
+    const zero = endPointError(new Float32Array(flow.length), pair.truth, pair.mask);
+    console.log(`${_name}: EPE ${epe.toFixed(3)} px (zero flow: ${zero.toFixed(2)})`);
+    expect(epe).toBeLessThan(bound);
+  });
+
+  it('a moving object over a moving background: both motions recovered', async () => {
+    const pair = objectPair(img, await photo('chicago.jpg'), [1.5, 0.5], [-4, 3]);
+    const flow = await flowOf(pair);
+    const epe = endPointError(flow, pair.truth, pair.mask);
+    console.log(`moving object: EPE ${epe.toFixed(3)} px`);
+    expect(epe).toBeLessThan(0.6);
+  });
+});
+
+/** Float32 NHWC RGB of a canvas, uploaded as the "stylised" input of the stage. */
+function rgbBuffer(canvas: OffscreenCanvas): { buffer: GPUBuffer; data: Float32Array } {
+  const px = canvas.getContext('2d')!.getImageData(0, 0, W, H).data;
+  const data = new Float32Array(W * H * 3);
+  for (let i = 0; i < W * H; i++) for (let c = 0; c < 3; c++) data[i * 3 + c] = px[i * 4 + c] / 255;
+  const buffer = device.createBuffer({ size: data.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
+  device.queue.writeBuffer(buffer, 0, data);
+  return { buffer, data };
+}
+
+/** Runs frames through a TemporalStage with stylised := the frame itself, returns each output. */
+async function runStage(frames: OffscreenCanvas[], alpha: number, stage = new TemporalStage(device, W, H)) {
+  const importer = new FrameImporter(device);
+  const outputs: Float32Array[] = [];
+  const confidences: Float32Array[] = [];
+  const stylised: Float32Array[] = [];
+  try {
+    for (const canvas of frames) {
+      const frame = new VideoFrame(canvas, { timestamp: 0 });
+      const input = importer.import(frame, W, H);
+      frame.close();
+      const s = rgbBuffer(canvas);
+      const out = await stage.process(input, s.buffer, alpha);
+      outputs.push(new Float32Array(await readBuffer(device, out, W * H * 12)));
+      confidences.push(new Float32Array(await readBuffer(device, stage.confidence, W * H * 4)));
+      stylised.push(s.data);
+      s.buffer.destroy();
+    }
+  } finally {
+    importer.dispose();
+    stage.dispose();
+  }
+  return { outputs, confidences, stylised };
+}
+
+const meanAbs = (a: Float32Array, b: Float32Array, pixels: (i: number) => boolean) => {
+  let s = 0;
+  let n = 0;
+  for (let i = 0; i < a.length / 3; i++) {
+    if (!pixels(i)) continue;
+    for (let c = 0; c < 3; c++) s += Math.abs(a[i * 3 + c] - b[i * 3 + c]);
+    n += 3;
+  }
+  return s / n;
+};
+
+describe('confidence, warp and blend', () => {
+  it('marks the region a moving object uncovers as not to be trusted', async () => {
+    const pair = objectPair(img, await photo('chicago.jpg'), [1.5, 0.5], [-4, 3]);
+    const { confidences } = await runStage([pair.a, pair.b], 0.8);
+    const c = confidences[1];
+    const mean = (m: Uint8Array) => {
+      let s = 0, n = 0;
+      m.forEach((v, i) => v && ((s += c[i]), n++));
+      return s / n;
+    };
+    console.log(`confidence: uncovered ${mean(pair.uncovered).toFixed(3)}, background ${mean(pair.background).toFixed(3)}`);
+    expect(pair.uncovered.reduce((a, b) => a + b, 0)).toBeGreaterThan(50);
+    expect(mean(pair.background)).toBeGreaterThan(0.75);
+    expect(mean(pair.uncovered)).toBeLessThan(0.5 * mean(pair.background));
+  });
+
+  it('warping the previous frame by the flow reproduces the next frame away from occlusions', async () => {
+    const pair = globalPair(img, about(W / 2, H / 2, 1.02, 1.5));
+    const { outputs, confidences, stylised } = await runStage([pair.a, pair.b], 1);
+    const trusted = (i: number) => confidences[1][i] > 0.8 && pair.mask[i] === 1;
+    let count = 0;
+    for (let i = 0; i < W * H; i++) if (trusted(i)) count++;
+    expect(count).toBeGreaterThan(W * H * 0.5);
+    const before = meanAbs(stylised[0], stylised[1], trusted); // a against b, unwarped
+    const after = meanAbs(outputs[1], stylised[1], trusted); // warp(a) against b (α = 1, where trusted)
+    console.log(`|a − b| ${before.toFixed(4)} → |warp(a) − b| ${after.toFixed(4)} on ${count} trusted pixels`);
+    expect(before).toBeGreaterThan(0.04);
+    expect(after).toBeLessThan(before / 3); // bilinear resampling, twice, costs a little
+  });
+
+  it('α = 0 gives exactly the per-frame output', async () => {
+    const pair = globalPair(img, translate(2, 1));
+    const { outputs, stylised } = await runStage([pair.a, pair.b, pair.a], 0);
+    outputs.forEach((o, k) => expect(o).toEqual(stylised[k]));
+  });
+
+  it('blends when the shot continues, and a hard cut resets to the new frame exactly', async () => {
+    const first = globalPair(img, translate(1.5, 0.5));
+    const other = globalPair(await photo('golden_gate_sq.jpg'), translate(0, 0));
+    const { outputs, stylised } = await runStage([first.a, first.b, other.a], 0.8);
+    expect(outputs[0]).toEqual(stylised[0]); // first frame: nothing to blend with
+    expect(meanAbs(outputs[1], stylised[1], () => true)).toBeGreaterThan(0.003); // blended
+    expect(outputs[2]).toEqual(stylised[2]); // the cut: no ghost of the previous shot
+  });
+
+  it('reset() starts a new history (a seek)', async () => {
+    const pair = globalPair(img, translate(1.5, 0.5));
+    const stage = new TemporalStage(device, W, H);
+    const importer = new FrameImporter(device);
+    const s = rgbBuffer(pair.b);
+    try {
+      for (const canvas of [pair.a]) {
+        const f = new VideoFrame(canvas, { timestamp: 0 });
+        const a = rgbBuffer(canvas);
+        await stage.process(importer.import(f, W, H), a.buffer, 0.8);
+        f.close();
+        a.buffer.destroy();
+      }
+      stage.reset();
+      const f = new VideoFrame(pair.b, { timestamp: 0 });
+      const out = await stage.process(importer.import(f, W, H), s.buffer, 0.8);
+      f.close();
+      expect(new Float32Array(await readBuffer(device, out, W * H * 12))).toEqual(s.data);
+      expect(stage.cost?.ms).toBeGreaterThan(0);
+    } finally {
+      s.buffer.destroy();
+      importer.dispose();
+      stage.dispose();
+    }
+  });
+});
