@@ -24,7 +24,14 @@ export interface ConvertArgs {
   input: string;
   output: string;
 }
-export type Args = StylizeArgs | ConvertArgs | { command: 'styles' } | { command: 'help' } | { command: 'version' };
+export interface FlowArgs {
+  command: 'flow';
+  a: string;
+  b: string;
+  output: string;
+  backend?: BackendName;
+}
+export type Args = StylizeArgs | ConvertArgs | { command: 'styles' } | { command: 'help' } | { command: 'version' } | FlowArgs;
 
 export const USAGE = `stylecast — painting-style filters for video
 
@@ -69,21 +76,63 @@ function style(v: string, presets: string[], flag: string): { preset: string } |
   throw new UsageError(`${flag} "${v}" is neither a preset (${presets.join(', ')}) nor an image file.`);
 }
 
-function parseConvert(rest: string[]): ConvertArgs {
+/** Splits a command's arguments into options (`-o x`, `--name x`, `--name=x`, bare switches) and positionals. */
+function splitOptions(command: string, rest: string[], withValue: string[], switches: string[] = []) {
+  const flags = new Map<string, string>();
   const positional: string[] = [];
-  let output: string | undefined;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
-    if (a === '-o' || a === '--output') output = rest[++i];
-    else if (a.startsWith('--output=')) output = a.slice('--output='.length);
-    else if (a.startsWith('-') && a !== '-') throw new UsageError(`Unknown option "${a}" for convert. Usage: stylecast convert <model.tflite> -o <dir>`);
-    else positional.push(a);
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    if (switches.includes(name)) {
+      flags.set(name, '');
+    } else if (withValue.includes(name)) {
+      const value = eq > 0 ? a.slice(eq + 1) : rest[++i];
+      if (value === undefined) throw new UsageError(`${name} needs a value.`);
+      flags.set(name === '-o' ? '--output' : name, value);
+    } else if (a.startsWith('-') && a !== '-') {
+      throw new UsageError(`Unknown option "${a}" for ${command}. See "stylecast --help".`);
+    } else {
+      positional.push(a);
+    }
   }
+  return { flags, positional };
+}
+
+function existingFile(path: string, what: string): string {
+  const full = resolve(path);
+  if (!existsSync(full)) throw new UsageError(`${what} not found: ${path}`);
+  if (!statSync(full).isFile()) throw new UsageError(`${what} is not a file: ${path}`);
+  return full;
+}
+
+function backendOption(flags: Map<string, string>): BackendName | undefined {
+  const backend = flags.get('--backend');
+  if (backend !== undefined && !BACKENDS.includes(backend as BackendName)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got "${backend}".`);
+  return backend as BackendName | undefined;
+}
+
+function parseConvert(rest: string[]): ConvertArgs {
+  const { flags, positional } = splitOptions('convert', rest, ['-o', '--output']);
   if (positional.length !== 1) throw new UsageError(`convert needs one .tflite file, got ${positional.length ? positional.join(', ') : 'none'}.`);
+  const output = flags.get('--output');
   if (!output) throw new UsageError('convert needs -o <dir>, the directory to write model.json and its weights into.');
-  const input = resolve(positional[0]);
-  if (!existsSync(input) || !statSync(input).isFile()) throw new UsageError(`Model file not found: ${positional[0]}`);
-  return { command: 'convert', input, output: resolve(output) };
+  return { command: 'convert', input: existingFile(positional[0], 'Model file'), output: resolve(output) };
+}
+
+function parseFlow(rest: string[]): FlowArgs {
+  const { flags, positional } = splitOptions('flow', rest, ['-o', '--output', '--backend']);
+  if (positional.length !== 2) throw new UsageError(`flow needs two images, a and b, got ${positional.length ? positional.join(', ') : 'none'}.`);
+  const output = flags.get('--output');
+  if (!output) throw new UsageError('flow needs -o <out.flo>.');
+  if (!/\.flo$/i.test(output)) throw new UsageError(`The output must be a .flo file, got "${output}".`);
+  return {
+    command: 'flow',
+    a: existingFile(positional[0], 'Image'),
+    b: existingFile(positional[1], 'Image'),
+    output: resolve(output),
+    backend: backendOption(flags),
+  };
 }
 
 export function parseArgs(argv: string[], root: string): Args {
@@ -95,32 +144,14 @@ export function parseArgs(argv: string[], root: string): Args {
     return { command: 'styles' };
   }
   if (command === 'convert') return parseConvert(rest);
-  if (command !== 'stylize' && command !== 'stylise') throw new UsageError(`Unknown command "${command}". Commands: stylize, styles, convert.`);
+  if (command === 'flow') return parseFlow(rest);
+  if (command !== 'stylize' && command !== 'stylise') throw new UsageError(`Unknown command "${command}". Commands: stylize, flow, styles, convert.`);
 
-  const flags = new Map<string, string>();
-  const positional: string[] = [];
-  let quiet = false;
-  const withValue = new Set(['-o', '--output', '--style', '--strength', '--mix', '--mix-weight', '--size', '--temporal', '--backend']);
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    if (name === '--quiet' || name === '-q') {
-      quiet = true;
-    } else if (withValue.has(name)) {
-      const value = eq > 0 ? a.slice(eq + 1) : rest[++i];
-      if (value === undefined) throw new UsageError(`${name} needs a value.`);
-      flags.set(name === '-o' ? '--output' : name, value);
-    } else if (a.startsWith('-') && a !== '-') {
-      throw new UsageError(`Unknown option "${a}". See "stylecast --help".`);
-    } else {
-      positional.push(a);
-    }
-  }
+  const withValue = ['-o', '--output', '--style', '--strength', '--mix', '--mix-weight', '--size', '--temporal', '--backend'];
+  const { flags, positional } = splitOptions('stylize', rest, withValue, ['--quiet', '-q']);
+  const quiet = flags.has('--quiet') || flags.has('-q');
   if (positional.length !== 1) throw new UsageError(positional.length ? `Expected one input file, got ${positional.length}: ${positional.join(', ')}.` : 'Missing the input video. See "stylecast --help".');
-  const input = resolve(positional[0]);
-  if (!existsSync(input)) throw new UsageError(`Input file not found: ${positional[0]}`);
-  if (!statSync(input).isFile()) throw new UsageError(`Input is not a file: ${positional[0]}`);
+  const input = existingFile(positional[0], 'Input file');
   const out = flags.get('--output');
   if (!out) throw new UsageError('Missing -o <out.mp4>.');
   if (!/\.mp4$/i.test(out)) throw new UsageError(`The output must be an .mp4 file, got "${out}".`);
@@ -128,8 +159,6 @@ export function parseArgs(argv: string[], root: string): Args {
   if (output === input) throw new UsageError('The output must not overwrite the input.');
 
   const presets = presetNames(root);
-  const backend = flags.get('--backend');
-  if (backend !== undefined && !BACKENDS.includes(backend as BackendName)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got "${backend}".`);
   const sizeText = flags.get('--size');
   const size = sizeText === undefined ? DEFAULT_SIZE : Number(sizeText);
   if (!Number.isInteger(size) || size < MIN_SIZE || size > MAX_SIZE) throw new UsageError(`--size must be a whole number of pixels from ${MIN_SIZE} to ${MAX_SIZE}, got "${sizeText}".`);
@@ -145,7 +174,7 @@ export function parseArgs(argv: string[], root: string): Args {
     strength: flags.has('--strength') ? unit('--strength', flags.get('--strength')) : 1,
     temporal: flags.has('--temporal') ? unit('--temporal', flags.get('--temporal')) : DEFAULT_TEMPORAL,
     size,
-    backend: backend as BackendName | undefined,
+    backend: backendOption(flags),
     quiet,
   };
 }

@@ -2,7 +2,7 @@
 import { readFileSync, renameSync, copyFileSync, rmSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Progress } from '../engine/index.ts';
-import { USAGE, UsageError, parseArgs, presetNames, type ConvertArgs, type StylizeArgs } from './args.ts';
+import { USAGE, UsageError, parseArgs, presetNames, type ConvertArgs, type FlowArgs, type StylizeArgs } from './args.ts';
 import { openSession } from './browser.ts';
 import type { JobResult, StylizeJob } from './protocol.ts';
 
@@ -92,6 +92,24 @@ async function stylize(args: StylizeArgs): Promise<number> {
   }
 }
 
+async function flow(args: FlowArgs): Promise<number> {
+  const session = await openSession(ROOT, { a: args.a, b: args.b });
+  try {
+    const result = await session.page.evaluate((job) => window.stylecastFlow(job), { backend: args.backend });
+    if (!result.ok) return fail(`${result.message} (${result.code})`);
+    const produced = session.received('output');
+    if (!produced) return fail('the browser finished but sent no output.');
+    mkdirSync(dirname(args.output), { recursive: true });
+    copyFileSync(produced, `${args.output}.partial`);
+    renameSync(`${args.output}.partial`, args.output);
+    process.stderr.write(`stylecast: wrote ${args.output}: ${result.width}×${result.height} flow, mean motion ${result.meanMagnitude.toFixed(2)} px (${result.device}).\n`);
+    return 0;
+  } finally {
+    rmSync(`${args.output}.partial`, { force: true });
+    await session.close();
+  }
+}
+
 /** Node only: no browser is started. */
 async function convert(args: ConvertArgs): Promise<number> {
   const { convertFile } = await import('../convert/index.ts');
@@ -118,6 +136,8 @@ export async function main(argv: string[]): Promise<number> {
         return await stylize(args);
       case 'convert':
         return await convert(args);
+      case 'flow':
+        return await flow(args);
     }
   } catch (e) {
     if (e instanceof UsageError) return fail(e.message, 2);

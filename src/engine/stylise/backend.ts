@@ -151,7 +151,7 @@ export function temporalDevice(choice: BackendChoice): Promise<TemporalDevice> {
     return {
       device,
       software,
-      detail: `on a WebGPU device of its own (${[info.vendor, info.architecture].filter(Boolean).join(' ') || 'adapter'}${software ? ', software: flow at reduced resolution' : ''})`,
+      detail: `on a WebGPU device of its own (${[info.vendor, info.architecture].filter(Boolean).join(' ') || 'adapter'}${software ? ', a software adapter' : ''})`,
     };
   })();
   return ownDevice;
