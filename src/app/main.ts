@@ -1,10 +1,20 @@
 // The stylecast web app: a plain-DOM user of the engine's public API.
-import { createStylizer, isStylecastError, type Progress, type StyleSource, type Stylizer } from '../engine/index.ts';
+import { DEFAULT_TEMPORAL, createStylizer, isStylecastError, type Progress, type StyleSource, type Stylizer } from '../engine/index.ts';
 
-const DEMO_URL = '/media/video/pexels-854100-people-walking-sidewalk-640x360-6s.webm';
+// The short WebM cut when set-up had a local copy; else the full clip set-up downloads from its public source.
+const DEMO_URLS = ['/media/video/pexels-854100-people-walking-sidewalk-640x360-6s.webm', '/media/video/pexels-854100-people-walking-sidewalk-960x540.mp4'];
 const DEMO_MISSING = 'The demo clip is not installed: run `npm run setup`';
-const INITIAL_STYLE = 'starry_night';
-const INITIAL_SIZE = 192;
+
+/** Start-up settings, overridable in the URL: ?style=udnie&strength=0.8&size=128&temporal=0.5 */
+const params = new URLSearchParams(location.search);
+const numberParam = (name: string, fallback: number, min: number, max: number): number => {
+  const v = Number(params.get(name));
+  return params.has(name) && Number.isFinite(v) && v >= min && v <= max ? v : fallback;
+};
+const INITIAL_STYLE = params.get('style') ?? 'starry_night';
+const INITIAL_SIZE = numberParam('size', 192, 16, 2048);
+const INITIAL_STRENGTH = numberParam('strength', 1, 0, 1);
+const INITIAL_TEMPORAL = numberParam('temporal', DEFAULT_TEMPORAL, 0, 1);
 
 type PageState = 'loading' | 'working' | 'done' | 'error' | 'cancelled';
 type StyleChoice = { kind: 'preset'; name: string } | { kind: 'image'; file: File; url: string };
@@ -34,6 +44,9 @@ const ui = {
   mixWeight: $('mix-weight', HTMLInputElement),
   mixWeightOut: $('mix-weight-out', HTMLOutputElement),
   size: $('size', HTMLSelectElement),
+  temporal: $('temporal', HTMLInputElement),
+  temporalOut: $('temporal-out', HTMLOutputElement),
+  smoothing: $('smoothing', HTMLParagraphElement),
   drop: $('drop', HTMLDivElement),
   clipFile: $('clip-file', HTMLInputElement),
   clipName: $('clip-name', HTMLParagraphElement),
@@ -55,6 +68,7 @@ const lockable = (): (HTMLInputElement | HTMLSelectElement | HTMLButtonElement)[
   ui.mixStyle,
   ui.mixWeight,
   ui.size,
+  ui.temporal,
   ui.clipFile,
   ui.run,
   ...ui.gallery.querySelectorAll('button'),
@@ -216,12 +230,14 @@ function addCustomTile(choice: Extract<StyleChoice, { kind: 'image' }>): void {
 function describeBackend(s: Stylizer): void {
   ui.backend.textContent = `Backend: ${s.backend.name} — ${s.backend.reason}`;
   ui.backend.dataset.backend = s.backend.name;
+  ui.smoothing.textContent = `Smoothing runs ${s.smoothing.detail}.`;
+  if (!s.smoothing.device) ui.temporal.disabled = true;
 }
 
 /** The stylizer, created on first use; a failed start can be retried with the Stylise button. */
 async function ensureStylizer(): Promise<Stylizer> {
   if (stylizer) return stylizer;
-  starting ??= createStylizer({ style: INITIAL_STYLE, size: INITIAL_SIZE });
+  starting ??= createStylizer({ style: INITIAL_STYLE, size: INITIAL_SIZE, strength: INITIAL_STRENGTH, temporal: INITIAL_TEMPORAL });
   try {
     stylizer = await starting;
   } catch (e) {
@@ -243,6 +259,7 @@ async function applySettings(s: Stylizer): Promise<void> {
   else await s.mixStyles(null);
   s.setStrength(Number(ui.strength.value));
   s.setSize(Number(ui.size.value));
+  s.setTemporal(Number(ui.temporal.value));
 }
 
 function useClip(next: Clip): void {
@@ -364,6 +381,19 @@ ui.styleFile.addEventListener('change', async () => {
 });
 
 ui.strength.addEventListener('input', () => (ui.strengthOut.value = Number(ui.strength.value).toFixed(2)));
+ui.temporal.addEventListener('input', () => (ui.temporalOut.value = Number(ui.temporal.value).toFixed(2)));
+
+/** The controls start from the URL's settings (or the defaults). */
+function initControls(): void {
+  ui.strength.value = String(INITIAL_STRENGTH);
+  ui.strengthOut.value = INITIAL_STRENGTH.toFixed(2);
+  ui.temporal.value = String(INITIAL_TEMPORAL);
+  ui.temporalOut.value = INITIAL_TEMPORAL.toFixed(2);
+  const size = String(Math.round(INITIAL_SIZE / 4) * 4);
+  if (![...ui.size.options].some((o) => o.value === size)) ui.size.add(new Option(`${size} px`, size));
+  ui.size.value = size;
+}
+initControls();
 ui.mixWeight.addEventListener('input', () => (ui.mixWeightOut.value = Number(ui.mixWeight.value).toFixed(2)));
 ui.mixOn.addEventListener('change', () => (ui.mixStyle.disabled = ui.mixWeight.disabled = !ui.mixOn.checked));
 ui.run.addEventListener('click', () => void stylise());
@@ -376,16 +406,19 @@ ui.cancel.addEventListener('click', () => {
 // ---------- start-up ----------
 
 async function loadDemo(): Promise<Clip | null> {
-  try {
-    const r = await fetch(DEMO_URL);
-    // Vite answers unknown paths with index.html, so check the type as well as the status.
-    const type = r.headers.get('content-type') ?? '';
-    if (!r.ok || type.includes('text/html')) return null;
-    const blob = await r.blob();
-    return blob.size > 0 ? { blob, name: DEMO_URL.slice(DEMO_URL.lastIndexOf('/') + 1) } : null;
-  } catch {
-    return null;
+  for (const url of DEMO_URLS) {
+    try {
+      const r = await fetch(url);
+      // Vite answers unknown paths with index.html, so check the type as well as the status.
+      const type = r.headers.get('content-type') ?? '';
+      if (!r.ok || type.includes('text/html')) continue;
+      const blob = await r.blob();
+      if (blob.size > 0) return { blob, name: url.slice(url.lastIndexOf('/') + 1) };
+    } catch {
+      // try the next one
+    }
   }
+  return null;
 }
 
 async function start(): Promise<void> {

@@ -7,14 +7,17 @@ import { expect, it } from 'vitest';
 import { openSession } from '../../src/cli/browser.ts';
 import { ROOT, ffprobe } from './helpers.ts';
 
-it('the app stylises the built-in demo clip on load', async () => {
-  const session = await openSession(ROOT, {}, '/', "document.body.dataset.state === 'working'");
+it('the app stylises the built-in demo clip on load (settings from the URL)', async () => {
+  // Small frames: this machine's WebGPU is SwiftShader, where even the temporal stage is slow.
+  const session = await openSession(ROOT, {}, '/?size=64&temporal=0.6&style=udnie', "document.body.dataset.state === 'working'");
   const dir = mkdtempSync(join(tmpdir(), 'stylecast-app-'));
   try {
     const { page } = session;
     await page.waitForFunction("['done', 'error'].includes(document.body.dataset.state)", null, { timeout: 170_000 });
     expect(await page.evaluate(() => document.body.dataset.state)).toBe('done');
     expect(await page.locator('[role=alert]').filter({ visible: true }).count()).toBe(0);
+    expect(await page.locator('#temporal').inputValue()).toBe('0.6');
+    expect(await page.locator('#smoothing').textContent()).toMatch(/Smoothing runs on a WebGPU device/);
     const bytes = await page.evaluate(async () => {
       const blob = await (await fetch(document.body.dataset.result!)).blob();
       return Array.from(new Uint8Array(await blob.arrayBuffer()));

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeFlo } from '../../src/engine/temporal/flo.ts';
 import { SHARED_MEDIA, WALKING, cli, ffmpeg, ffprobe, frames, lumaCorrelation, meanAbsDiff, stdDev } from './helpers.ts';
 
 let dir: string;
@@ -83,6 +84,29 @@ describe('stylecast stylize', () => {
     const out = frames(at('gpu-out.mp4'), 32, 18);
     expect(meanAbsDiff(inp[5], out[5])).toBeGreaterThan(0.06);
     expect(stdDev(out[5])).toBeGreaterThan(0.05);
+  });
+
+  it('flow: writes a Middlebury .flo whose vectors match a known shift', () => {
+    const photo = resolve(SHARED_MEDIA, 'photos/tubingen.jpg');
+    // b shows the photo 3 px further right and 2 px higher up: each pixel of a moves by (−3, +2).
+    ffmpeg('-i', photo, '-vf', 'scale=480:-1,crop=160:120:100:100', at('flow-a.png'));
+    ffmpeg('-i', photo, '-vf', 'scale=480:-1,crop=160:120:103:98', at('flow-b.png'));
+    const r = cli(['flow', at('flow-a.png'), at('flow-b.png'), '-o', at('ab.flo')]);
+    expect(r.status, r.stderr).toBe(0);
+    const { width, height, flow } = decodeFlo(readFileSync(at('ab.flo')));
+    expect([width, height]).toEqual([160, 120]);
+    let u = 0, v = 0, n = 0;
+    for (let y = 10; y < height - 10; y++) {
+      for (let x = 10; x < width - 10; x++) {
+        u += flow[(y * width + x) * 2];
+        v += flow[(y * width + x) * 2 + 1];
+        n++;
+      }
+    }
+    expect(u / n).toBeCloseTo(-3, 0);
+    expect(v / n).toBeCloseTo(2, 0);
+    expect(Math.abs(u / n + 3)).toBeLessThan(0.15);
+    expect(Math.abs(v / n - 2)).toBeLessThan(0.15);
   });
 
   it('lists presets', () => {

@@ -1,4 +1,4 @@
-import { BufferTarget, Conversion, ConversionCanceledError, Mp4OutputFormat, Output, getFirstEncodableVideoCodec, type VideoCodec, type VideoSample } from 'mediabunny';
+import { BufferTarget, Conversion, ConversionCanceledError, Mp4OutputFormat, Output, QUALITY_HIGH, getFirstEncodableVideoCodec, type VideoCodec, type VideoSample } from 'mediabunny';
 import { StylecastError, isStylecastError } from '../errors.ts';
 import { brief, type OpenedVideo } from '../sources/file.ts';
 
@@ -44,6 +44,8 @@ export async function convertToMp4(video: OpenedVideo, opts: Mp4JobOptions): Pro
     output,
     video: {
       codec,
+      // Brush strokes are fine detail: a low bitrate would smear exactly what the filter adds.
+      quality: QUALITY_HIGH,
       forceTranscode: true,
       processedWidth: width,
       processedHeight: height,
