@@ -4,7 +4,7 @@ import { convertToMp4, type Progress } from './sinks/mp4.ts';
 import { DEFAULT_MAX_FRAME_SIDE, openVideo } from './sources/file.ts';
 import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, MAX_SIZE, MIN_SIZE, type BackendName } from './constants.ts';
 import { initBackend, temporalDevice, type BackendChoice, type TemporalDevice } from './stylise/backend.ts';
-import { createFrameStylizer, inferenceGeometry } from './stylise/frame.ts';
+import { createFrameStylizer, inferenceGeometry, type FrameTiming } from './stylise/frame.ts';
 import { StyleModel, blendVectors } from './stylise/model.ts';
 import type { VideoCodec } from 'mediabunny';
 
@@ -227,11 +227,13 @@ export class Stylizer {
       const frames = createFrameStylizer(this.backend, this.#model, geometry, this.smoothing);
       const alpha = frames.smoothing ? this.#temporal : 0;
       const totals = { network: 0, temporal: 0, temporalFrames: 0 };
+      let last: FrameTiming | undefined;
+      const onProgress = options.onProgress;
       let bottleneck: tf.Tensor4D | null = null;
       try {
         const result = await convertToMp4(video, {
           signal: options.signal,
-          onProgress: options.onProgress,
+          onProgress: onProgress && ((p) => onProgress({ ...p, frame: last })),
           render: async (frame) => {
             this.#alive();
             if (!bottleneck) {
@@ -240,6 +242,7 @@ export class Stylizer {
               content?.dispose();
             }
             const t = await frames.render(frame, bottleneck, alpha);
+            last = t;
             totals.network += t.networkMs;
             if (t.temporalMs !== null) {
               totals.temporal += t.temporalMs;

@@ -66,11 +66,33 @@ describe('tensor ownership', () => {
     const stylizer = await createStylizer({ backend: 'wasm', size: 32, strength: 0.7, mix: { style: 'udnie', weight: 0.3 } });
     const clip = await (await fetch('/media/video/pexels-854100-people-walking-sidewalk-640x360-6s.webm')).blob();
     const seen: number[] = [];
-    const result = await stylizer.stylizeFile(clip, { onProgress: (p) => seen.push(p.framesDone) });
+    const result = await stylizer.stylizeFile(clip, {
+      onProgress: (p) => {
+        seen.push(p.framesDone);
+        expect(p.frame?.networkMs).toBeGreaterThan(0);
+        if (p.framesDone > 1) expect(p.frame?.temporalMs).toBeGreaterThan(0);
+      },
+    });
     expect(result.frames).toBe(150);
     expect(seen.at(-1)).toBe(150);
     expect(result.width).toBe(640);
     expect(result.blob.size).toBeGreaterThan(10_000);
+    stylizer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('cancelling', () => {
+  it('a cancelled clip rejects with CANCELLED, leaves no tensors, and the stylizer works again', async () => {
+    await initBackend('wasm');
+    const before = tf.memory().numTensors;
+    const stylizer = await createStylizer({ backend: 'wasm', size: 32, temporal: 0 });
+    const clip = await (await fetch('/media/video/pexels-854100-people-walking-sidewalk-640x360-6s.webm')).blob();
+    const controller = new AbortController();
+    const cancelled = stylizer.stylizeFile(clip, { signal: controller.signal, onProgress: (p) => p.framesDone === 5 && controller.abort() });
+    await expect(cancelled).rejects.toMatchObject({ name: 'StylecastError', code: 'CANCELLED' });
+    await expect(stylizer.stylizeFile(new Blob([]))).rejects.toMatchObject({ code: 'EMPTY_INPUT' });
+    expect(() => stylizer.setStrength(2)).toThrow(/strength must be a number from 0 to 1/);
     stylizer.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -8,6 +8,8 @@ export interface Progress {
   elapsedMs: number;
   /** Estimated time left, once a few frames give a rate. */
   etaMs: number | null;
+  /** What the last frame cost, stage by stage (ms), when the caller measures it. */
+  frame?: { networkMs: number; temporalMs: number | null };
 }
 
 export interface Mp4JobOptions {
