@@ -15,6 +15,8 @@ const INITIAL_STYLE = params.get('style') ?? 'starry_night';
 const INITIAL_SIZE = numberParam('size', 192, 16, 2048);
 const INITIAL_STRENGTH = numberParam('strength', 1, 0, 1);
 const INITIAL_TEMPORAL = numberParam('temporal', DEFAULT_TEMPORAL, 0, 1);
+/** ?models=<url>: a model directory of one's own (style-predictor/, style-transformer/). */
+const MODEL_DIR = params.get('models') ?? undefined;
 
 type PageState = 'loading' | 'working' | 'done' | 'error' | 'cancelled';
 type StyleChoice = { kind: 'preset'; name: string } | { kind: 'image'; file: File; url: string };
@@ -237,7 +239,7 @@ function describeBackend(s: Stylizer): void {
 /** The stylizer, created on first use; a failed start can be retried with the Stylise button. */
 async function ensureStylizer(): Promise<Stylizer> {
   if (stylizer) return stylizer;
-  starting ??= createStylizer({ style: INITIAL_STYLE, size: INITIAL_SIZE, strength: INITIAL_STRENGTH, temporal: INITIAL_TEMPORAL });
+  starting ??= createStylizer({ style: INITIAL_STYLE, size: INITIAL_SIZE, strength: INITIAL_STRENGTH, temporal: INITIAL_TEMPORAL, modelDir: MODEL_DIR });
   try {
     stylizer = await starting;
   } catch (e) {

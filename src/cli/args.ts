@@ -1,6 +1,7 @@
 // Command-line parsing and validation: everything wrong with the arguments is found here, before a browser starts.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { checkModelDir } from '../convert/model-dir.ts';
 import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, MAX_SIZE, MIN_SIZE, type BackendName } from '../engine/constants.ts';
 
 export class UsageError extends Error {}
@@ -16,6 +17,8 @@ export interface StylizeArgs {
   size: number;
   /** Temporal smoothing α, 0..1 (0 = per-frame). */
   temporal: number;
+  /** A model directory of one's own (checked), or null for the bundled model. */
+  models: string | null;
   backend?: BackendName;
   quiet: boolean;
 }
@@ -38,7 +41,7 @@ export const USAGE = `stylecast — painting-style filters for video
 Usage:
   stylecast stylize <input> -o <out.mp4> [--style <preset|image>] [--strength 0..1]
                     [--mix <preset|image> [--mix-weight 0..1]] [--size <px>] [--temporal 0..1]
-                    [--backend webgpu|webgl|wasm] [--quiet]
+                    [--models <dir>] [--backend webgpu|webgl|wasm] [--quiet]
   stylecast flow <a.png> <b.png> -o <out.flo> [--backend webgpu|webgl|wasm]
                               dense optical flow from a to b (Middlebury .flo), by the engine's own WGSL
   stylecast styles            list the preset styles
@@ -54,6 +57,7 @@ Options:
   --size           short side of the network's input in pixels (default ${DEFAULT_SIZE}); the output keeps the input's size
   --temporal       flicker suppression, 0..1 (default ${DEFAULT_TEMPORAL}; 0 = every frame on its own): optical flow
                    carries the previous output along the motion and blends it in where the flow is trustworthy
+  --models         a model directory of your own (style-predictor/ and style-transformer/, see "stylecast convert")
   --backend        force a tfjs backend (default: the fastest here; software GPUs rank below wasm)
 Environment:
   STYLECAST_CHROMIUM   the Chromium to drive (default /usr/bin/chromium)`;
@@ -112,6 +116,16 @@ function backendOption(flags: Map<string, string>): BackendName | undefined {
   return backend as BackendName | undefined;
 }
 
+function modelsOption(flags: Map<string, string>): string | null {
+  const dir = flags.get('--models');
+  if (dir === undefined) return null;
+  const full = resolve(dir);
+  if (!existsSync(full) || !statSync(full).isDirectory()) throw new UsageError(`--models "${dir}" is not a directory.`);
+  const problems = checkModelDir(full);
+  if (problems.length) throw new UsageError(`--models "${dir}" is not a usable model directory: ${problems.join('; ')}.`);
+  return full;
+}
+
 function parseConvert(rest: string[]): ConvertArgs {
   const { flags, positional } = splitOptions('convert', rest, ['-o', '--output']);
   if (positional.length !== 1) throw new UsageError(`convert needs one .tflite file, got ${positional.length ? positional.join(', ') : 'none'}.`);
@@ -147,7 +161,7 @@ export function parseArgs(argv: string[], root: string): Args {
   if (command === 'flow') return parseFlow(rest);
   if (command !== 'stylize' && command !== 'stylise') throw new UsageError(`Unknown command "${command}". Commands: stylize, flow, styles, convert.`);
 
-  const withValue = ['-o', '--output', '--style', '--strength', '--mix', '--mix-weight', '--size', '--temporal', '--backend'];
+  const withValue = ['-o', '--output', '--style', '--strength', '--mix', '--mix-weight', '--size', '--temporal', '--models', '--backend'];
   const { flags, positional } = splitOptions('stylize', rest, withValue, ['--quiet', '-q']);
   const quiet = flags.has('--quiet') || flags.has('-q');
   if (positional.length !== 1) throw new UsageError(positional.length ? `Expected one input file, got ${positional.length}: ${positional.join(', ')}.` : 'Missing the input video. See "stylecast --help".');
@@ -174,6 +188,7 @@ export function parseArgs(argv: string[], root: string): Args {
     strength: flags.has('--strength') ? unit('--strength', flags.get('--strength')) : 1,
     temporal: flags.has('--temporal') ? unit('--temporal', flags.get('--temporal')) : DEFAULT_TEMPORAL,
     size,
+    models: modelsOption(flags),
     backend: backendOption(flags),
     quiet,
   };

@@ -1,9 +1,9 @@
 // Starts the engine's page in headless Chromium (playwright-core) behind a local Vite server.
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
@@ -31,6 +31,16 @@ export function chromiumPath(): string {
   return path;
 }
 
+/** The local file behind `name`: a served file, or a file inside a served directory (never outside it). */
+function servedPath(files: Record<string, string>, name: string): string | null {
+  if (files[name] && statSync(files[name]).isFile()) return files[name];
+  const slash = name.indexOf('/');
+  const dir = slash > 0 ? files[name.slice(0, slash)] : undefined;
+  if (!dir || !statSync(dir).isDirectory()) return null;
+  const path = resolve(dir, name.slice(slash + 1));
+  return path.startsWith(dir + sep) && existsSync(path) && statSync(path).isFile() ? path : null;
+}
+
 async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const s = createNetServer();
@@ -50,8 +60,8 @@ export interface Session {
 }
 
 /**
- * `files` maps names the page may GET under IO_PREFIX to local paths; anything the page PUTs there is written
- * into a private temporary directory.
+ * `files` maps names the page may GET under IO_PREFIX to local paths (a directory serves the files beneath it as
+ * `name/...`); anything the page PUTs there is written into a private temporary directory.
  */
 export async function openSession(
   root: string,
@@ -65,10 +75,11 @@ export async function openSession(
   const io = async (req: IncomingMessage, res: ServerResponse, next: () => void) => {
     const name = decodeURIComponent((req.url ?? '').split('?')[0].slice(1));
     try {
-      if (req.method === 'GET' && files[name]) {
-        res.setHeader('Content-Type', 'application/octet-stream');
+      const path = req.method === 'GET' ? servedPath(files, name) : null;
+      if (path) {
+        res.setHeader('Content-Type', name.endsWith('.json') ? 'application/json' : 'application/octet-stream');
         res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-        await pipeline(createReadStream(files[name]), res);
+        await pipeline(createReadStream(path), res);
       } else if (req.method === 'PUT' && /^[a-z]+$/.test(name)) {
         const path = join(uploads, name);
         await pipeline(req, createWriteStream(path));

@@ -45,6 +45,7 @@ async function stylize(args: StylizeArgs): Promise<number> {
   const files: Record<string, string> = { input: args.input };
   if ('image' in args.style) files.style = args.style.image;
   if (args.mix && 'image' in args.mix) files.mix = args.mix.image;
+  if (args.models) files.models = args.models;
   const job: StylizeJob = {
     stylePreset: 'preset' in args.style ? args.style.preset : null,
     mixPreset: args.mix && 'preset' in args.mix ? args.mix.preset : null,
@@ -53,6 +54,7 @@ async function stylize(args: StylizeArgs): Promise<number> {
     strength: args.strength,
     size: args.size,
     temporal: args.temporal,
+    models: args.models !== null,
     backend: args.backend,
   };
   const session = await openSession(ROOT, files);

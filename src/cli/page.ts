@@ -62,6 +62,7 @@ window.stylecastRun = async (job: StylizeJob): Promise<JobResult> => {
       strength: job.strength,
       size: job.size,
       temporal: job.temporal,
+      modelDir: job.models ? `${IO_PREFIX}models` : undefined,
       mix: mixStyle ? { style: mixStyle, weight: job.mixWeight } : null,
     });
     try {

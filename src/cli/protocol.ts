@@ -14,6 +14,8 @@ export interface StylizeJob {
   strength: number;
   size: number;
   temporal: number;
+  /** True when a model directory of one's own is served under `${IO_PREFIX}models/`. */
+  models: boolean;
   backend?: BackendName;
 }
 

@@ -14,8 +14,10 @@ export type StyleSource = string | Blob | ImageBitmap | ImageData | HTMLImageEle
 export interface StylizerOptions {
   /** Force a tfjs backend; default: the fastest that runs here (software GPUs rank below wasm). */
   backend?: BackendName;
-  /** Base URL of the installed models (default `/models`). */
+  /** Base URL of the installed models and presets (default `/models`). */
   modelsUrl?: string;
+  /** URL of a model directory of one's own (style-predictor/, style-transformer/), e.g. from `stylecast convert`. */
+  modelDir?: string;
   /** Base URL of tfjs-wasm's .wasm files (default `/wasm/`). */
   wasmUrl?: string;
   /** Initial style (default `starry_night`). */
@@ -74,7 +76,7 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
   if (options.mix) checkUnit('mix weight', options.mix.weight);
   const temporal = checkUnit('temporal', options.temporal ?? DEFAULT_TEMPORAL);
   const backend = await initBackend(options.backend, options.wasmUrl);
-  const [model, gpu] = await Promise.all([StyleModel.load(options.modelsUrl), temporalDevice(backend)]);
+  const [model, gpu] = await Promise.all([StyleModel.load({ modelsUrl: options.modelsUrl, modelDir: options.modelDir }), temporalDevice(backend)]);
   const stylizer = new Stylizer(backend, gpu, model, strength, size, temporal);
   try {
     await stylizer.setStyle(options.style ?? DEFAULT_STYLE);
@@ -137,7 +139,7 @@ export class Stylizer {
   }
 
   async #vector(style: StyleSource): Promise<tf.Tensor4D> {
-    if (typeof style === 'string') return this.#model.presetVector(style);
+    if (typeof style === 'string') return await this.#model.presetVector(style);
     let pixels: ImageBitmap | ImageData | HTMLImageElement | HTMLCanvasElement;
     let owned: ImageBitmap | null = null;
     if (style instanceof Blob || (typeof OffscreenCanvas !== 'undefined' && style instanceof OffscreenCanvas)) {

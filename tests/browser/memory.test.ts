@@ -19,8 +19,8 @@ function syntheticFrame(i: number, width: number, height: number): VideoFrame {
 async function framesLeaveNoTensors(backend: 'wasm' | 'webgpu', frames: number, width: number, height: number) {
   const choice = await initBackend(backend);
   expect(choice.name).toBe(backend);
-  const model = await StyleModel.load('/models');
-  const style = model.presetVector('the_scream');
+  const model = await StyleModel.load();
+  const style = await model.presetVector('the_scream');
   const gpu = await temporalDevice(choice);
   expect(gpu.device).not.toBeNull();
   const stylizer = createFrameStylizer(choice, model, inferenceGeometry(width, height, 32), gpu);

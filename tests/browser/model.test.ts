@@ -17,9 +17,9 @@ async function content(size: number): Promise<tf.Tensor4D> {
 async function run(backend: 'wasm' | 'webgpu', size: number) {
   expect(await tf.setBackend(backend)).toBe(true);
   await tf.ready();
-  const model = await StyleModel.load('/models');
+  const model = await StyleModel.load();
   const x = await content(size);
-  const b = model.presetVector('starry_night');
+  const b = await model.presetVector('starry_night');
   const y = model.transform(x, b);
   const values = Float32Array.from(await y.data());
   const shape = y.shape;
@@ -32,15 +32,30 @@ describe('style transformer in Chromium', () => {
   it('serves every preset image and vector', async () => {
     setWasmPaths('/wasm/');
     expect(await tf.setBackend('wasm')).toBe(true);
-    const model = await StyleModel.load('/models');
+    const model = await StyleModel.load();
     expect(model.presetNames.length).toBe(12);
     for (const name of model.presetNames) {
       const r = await fetch(model.presetImageUrl(name));
       expect(r.headers.get('content-type'), name).toMatch(/image\/jpeg/);
       expect((await r.blob()).size).toBeGreaterThan(10_000);
     }
-    expect(() => model.presetVector('nope')).toThrow(/Unknown style preset "nope"/);
+    await expect(model.presetVector('nope')).rejects.toThrow(/Unknown style preset "nope"/);
     model.dispose();
+  });
+
+  it('a model directory of its own: presets get vectors from its predictor; a broken one is refused by name', async () => {
+    const own = await StyleModel.load({ modelDir: `${REF}` });
+    const bundled = await StyleModel.load();
+    const [a, b] = [await own.presetVector('udnie'), await bundled.presetVector('udnie')];
+    const cos = tf.tidy(() => tf.sum(tf.mul(a, b)).div(tf.norm(a).mul(tf.norm(b))).dataSync()[0]);
+    expect(cos).toBeGreaterThan(0.999); // computed from the image by the same predictor
+    tf.dispose([a, b]);
+    own.dispose();
+    bundled.dispose();
+    await expect(StyleModel.load({ modelDir: `${REF}/styles` })).rejects.toMatchObject({
+      code: 'MODEL_LOAD_FAILED',
+      message: expect.stringMatching(/style predictor from .*styles\/style-predictor\/model\.json/),
+    });
   });
 
   it('gives the same output on WebGPU as on wasm (64×64)', async () => {

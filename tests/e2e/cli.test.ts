@@ -1,10 +1,10 @@
 // The CLI end to end: real clips through the real engine in headless Chromium, checked with ffprobe.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFlo } from '../../src/engine/temporal/flo.ts';
-import { SHARED_MEDIA, WALKING, cli, ffmpeg, ffprobe, frames, lumaCorrelation, meanAbsDiff, stdDev } from './helpers.ts';
+import { ROOT, SHARED_MEDIA, WALKING, cli, ffmpeg, ffprobe, frames, lumaCorrelation, meanAbsDiff, stdDev } from './helpers.ts';
 
 let dir: string;
 const at = (name: string) => join(dir, name);
@@ -107,6 +107,25 @@ describe('stylecast stylize', () => {
     expect(v / n).toBeCloseTo(2, 0);
     expect(Math.abs(u / n + 3)).toBeLessThan(0.15);
     expect(Math.abs(v / n - 2)).toBeLessThan(0.15);
+  });
+
+  it('--models: runs a model directory made by "stylecast convert", and refuses one that lacks a model', () => {
+    const originals = resolve(ROOT, '../shared/models/magenta-arbitrary-style-mobile/original-tflite');
+    const models = at('my-models');
+    for (const [file, role] of [['style_predict_quantized_256.tflite', 'style-predictor'], ['style_transfer_f16_384.tflite', 'style-transformer']]) {
+      const c = cli(['convert', join(originals, file), '-o', join(models, role)], 60_000);
+      expect(c.status, c.stderr).toBe(0);
+    }
+    const r = cli(['stylize', at('small.mp4'), '-o', at('own-models.mp4'), '--models', models, '--style', 'udnie', '--size', '32', '--temporal', '0']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(Number(ffprobe(at('own-models.mp4')).streams[0].nb_read_frames)).toBe(10);
+
+    const broken = at('broken-models');
+    cpSync(join(models, 'style-predictor'), join(broken, 'style-predictor'), { recursive: true });
+    cpSync(join(models, 'style-predictor'), join(broken, 'style-transformer'), { recursive: true }); // the wrong graph
+    const bad = cli(['stylize', at('small.mp4'), '-o', at('x.mp4'), '--models', broken], 20_000);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/style-transformer\/model\.json cannot be the style transformer: missing input "content_image"/);
   });
 
   it('lists presets', () => {

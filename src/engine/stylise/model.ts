@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import type { Role } from '../../convert/roles.ts';
+import { ROLE_DIRS, missingForRole, type ModelJson } from '../../convert/signature.ts';
 import { StylecastError, invalidArgument } from '../errors.ts';
 
 export const MODEL_DIR = 'magenta-arbitrary-style-mobile';
@@ -9,20 +11,35 @@ interface PresetFile {
   presets: Record<string, { file: string; bottleneck_tfjs: number[] }>;
 }
 
-/** Where the model lives: `${base}/magenta-arbitrary-style-mobile/...`. */
 export interface ModelLocation {
-  baseUrl: string;
+  /** Where set-up installed the bundled model and presets (`${modelsUrl}/magenta-arbitrary-style-mobile/`). */
+  modelsUrl?: string;
+  /**
+   * A model directory of one's own (style-predictor/ and style-transformer/, e.g. made by `stylecast convert`).
+   * The bundled presets then get their vectors from this directory's predictor.
+   */
+  modelDir?: string;
 }
 
-async function loadGraph(url: string): Promise<tf.GraphModel> {
+/** Loads one graph after checking its model.json has the inputs and outputs of `role`. */
+async function loadGraph(dir: string, role: Role, hint: string): Promise<tf.GraphModel> {
+  const url = `${dir}/${ROLE_DIRS[role]}/model.json`;
+  const failed = (why: string, cause?: unknown) =>
+    new StylecastError('MODEL_LOAD_FAILED', `Could not load the style ${role} from ${url}: ${why}. ${hint}`, { cause });
+  let json: ModelJson;
+  try {
+    const r = await fetch(url);
+    if (!r.ok) throw failed(`HTTP ${r.status}`);
+    json = (await r.json()) as ModelJson;
+  } catch (e) {
+    throw e instanceof StylecastError ? e : failed(e instanceof Error ? e.message : String(e), e);
+  }
+  const missing = missingForRole(json, role);
+  if (missing.length) throw failed(`missing ${missing.join(', ')}`);
   try {
     return await tf.loadGraphModel(url);
   } catch (e) {
-    throw new StylecastError(
-      'MODEL_LOAD_FAILED',
-      `Could not load the style model from ${url} (${e instanceof Error ? e.message : String(e)}). Run "npm run setup" to install it.`,
-      { cause: e },
-    );
+    throw failed(e instanceof Error ? e.message : String(e), e);
   }
 }
 
@@ -33,29 +50,32 @@ async function loadGraph(url: string): Promise<tf.GraphModel> {
 export class StyleModel {
   readonly #predictor: tf.GraphModel;
   readonly #transformer: tf.GraphModel;
-  readonly #presets: Map<string, { file: string; vector: Float32Array }>;
+  /** Preset image files, and their precomputed vectors when they belong to this predictor (the bundled one). */
+  readonly #presets: Map<string, { file: string; vector: Float32Array | null }>;
   readonly #baseUrl: string;
 
-  private constructor(predictor: tf.GraphModel, transformer: tf.GraphModel, presets: PresetFile, baseUrl: string) {
+  private constructor(predictor: tf.GraphModel, transformer: tf.GraphModel, presets: PresetFile, baseUrl: string, precomputed: boolean) {
     this.#predictor = predictor;
     this.#transformer = transformer;
     this.#baseUrl = baseUrl;
     this.#presets = new Map(
-      Object.entries(presets.presets).map(([name, p]) => [name, { file: p.file, vector: Float32Array.from(p.bottleneck_tfjs) }]),
+      Object.entries(presets.presets).map(([name, p]) => [name, { file: p.file, vector: precomputed ? Float32Array.from(p.bottleneck_tfjs) : null }]),
     );
   }
 
-  static async load(baseUrl = '/models'): Promise<StyleModel> {
-    const root = `${baseUrl.replace(/\/$/, '')}/${MODEL_DIR}`;
+  static async load(location: ModelLocation = {}): Promise<StyleModel> {
+    const root = `${(location.modelsUrl ?? '/models').replace(/\/$/, '')}/${MODEL_DIR}`;
+    const dir = location.modelDir?.replace(/\/$/, '') ?? root;
+    const hint = location.modelDir ? 'Check the model directory (see "stylecast convert").' : 'Run "npm run setup" to install it.';
     const [predictor, transformer, presets] = await Promise.all([
-      loadGraph(`${root}/style-predictor/model.json`),
-      loadGraph(`${root}/style-transformer/model.json`),
+      loadGraph(dir, 'predictor', hint),
+      loadGraph(dir, 'transformer', hint),
       fetch(`${root}/styles/bottlenecks.json`).then(async (r) => {
         if (!r.ok) throw new StylecastError('MODEL_LOAD_FAILED', `Could not load ${r.url} (HTTP ${r.status}). Run "npm run setup".`);
         return (await r.json()) as PresetFile;
       }),
     ]);
-    return new StyleModel(predictor, transformer, presets, root);
+    return new StyleModel(predictor, transformer, presets, root, location.modelDir === undefined);
   }
 
   get presetNames(): string[] {
@@ -72,9 +92,18 @@ export class StyleModel {
     return p;
   }
 
-  /** The precomputed vector of a preset, as a new [1,1,1,100] tensor owned by the caller. */
-  presetVector(name: string): tf.Tensor4D {
-    return tf.tensor4d(this.#preset(name).vector, BOTTLENECK_SHAPE);
+  /** The vector of a preset (precomputed, or by this predictor from its image), a new tensor owned by the caller. */
+  async presetVector(name: string): Promise<tf.Tensor4D> {
+    const { vector } = this.#preset(name);
+    if (vector) return tf.tensor4d(vector, BOTTLENECK_SHAPE);
+    const r = await fetch(this.presetImageUrl(name));
+    if (!r.ok) throw new StylecastError('MODEL_LOAD_FAILED', `Could not load the preset image ${r.url} (HTTP ${r.status}). Run "npm run setup".`);
+    const bitmap = await createImageBitmap(await r.blob());
+    try {
+      return tf.tidy(() => this.predict(tf.div(tf.browser.fromPixels(bitmap).toFloat(), 255).expandDims(0) as tf.Tensor4D));
+    } finally {
+      bitmap.close();
+    }
   }
 
   /**
