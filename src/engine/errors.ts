@@ -13,6 +13,9 @@ export type ErrorCode =
   | 'MODEL_LOAD_FAILED'
   | 'BACKEND_UNAVAILABLE'
   | 'DEVICE_LOST'
+  | 'CAMERA_DENIED'
+  | 'NO_CAMERA'
+  | 'WORKER_FAILED'
   | 'CANCELLED';
 
 /** The one error type stylecast throws on purpose. */
@@ -31,4 +34,21 @@ export const isStylecastError = (e: unknown): e is StylecastError =>
 
 export function invalidArgument(message: string): StylecastError {
   return new StylecastError('INVALID_ARGUMENT', message);
+}
+
+/** A plain, structured-cloneable form of an error, to cross a worker boundary with its code intact. */
+export interface PlainError {
+  name: 'StylecastError';
+  code: ErrorCode;
+  message: string;
+}
+
+export function toPlain(e: unknown): PlainError {
+  if (isStylecastError(e)) return { name: 'StylecastError', code: e.code, message: e.message };
+  return { name: 'StylecastError', code: 'WORKER_FAILED', message: `The stylising worker failed: ${e instanceof Error ? e.message : String(e)}.` };
+}
+
+export function fromPlain(e: unknown): StylecastError | unknown {
+  const p = e as Partial<PlainError> | null;
+  return p && p.name === 'StylecastError' && typeof p.code === 'string' ? new StylecastError(p.code, String(p.message)) : e;
 }

@@ -4,7 +4,7 @@ import { convertToMp4, type Progress } from './sinks/mp4.ts';
 import { DEFAULT_MAX_FRAME_SIDE, openVideo } from './sources/file.ts';
 import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, MAX_SIZE, MIN_SIZE, type BackendName } from './constants.ts';
 import { initBackend, temporalDevice, type BackendChoice, type TemporalDevice } from './stylise/backend.ts';
-import { createFrameStylizer, inferenceGeometry, type FrameTiming } from './stylise/frame.ts';
+import { createFrameStylizer, inferenceGeometry, type FrameStylizer, type FrameTiming } from './stylise/frame.ts';
 import { StyleModel, blendVectors } from './stylise/model.ts';
 import type { VideoCodec } from 'mediabunny';
 
@@ -30,6 +30,41 @@ export interface StylizerOptions {
   size?: number;
   /** Temporal smoothing strength α, 0..1 (0 = per-frame output; default DEFAULT_TEMPORAL). */
   temporal?: number;
+}
+
+/** Frames between refreshes of the content's style vector (strength < 1) in a live stream. */
+const CONTENT_REFRESH = 150;
+
+/** What a live stream is doing, for an overlay. */
+export interface LiveStats {
+  running: boolean;
+  framesIn: number;
+  framesOut: number;
+  /** Frames the camera produced that we never saw because we were busy (from timestamp gaps). */
+  dropped: number;
+  /** Output frames per second over the last second. */
+  fps: number;
+  /** Last frame's stage costs, ms. */
+  networkMs: number;
+  temporalMs: number | null;
+  width: number;
+  height: number;
+  inferWidth: number;
+  inferHeight: number;
+  backend: BackendName;
+  smoothing: string;
+  temporal: number;
+  /** tfjs tensors alive in this engine (flat while running; 0 after dispose). */
+  numTensors: number;
+}
+
+export interface StreamSinks {
+  /** Where stylised frames are written (a MediaStreamTrackGenerator's writable), with the input's timestamps. */
+  writable?: WritableStream<VideoFrame> | null;
+  /** Where stylised frames are shown (a canvas transferred from the page); its size follows the input. */
+  canvas?: OffscreenCanvas | null;
+  /** The camera's frame rate, to count dropped frames from timestamp gaps. */
+  frameRate?: number;
 }
 
 export interface StylizeFileOptions {
@@ -102,6 +137,9 @@ export class Stylizer {
   #temporal: number;
   #busy = false;
   #disposed = false;
+  /** The effective style vector for the current settings, rebuilt when they change (or the content moves on). */
+  #bottleneck: tf.Tensor4D | null = null;
+  #bottleneckAge = 0;
   #deviceLost: string | null = null;
 
   constructor(backend: BackendChoice, smoothing: TemporalDevice, model: StyleModel, strength: number, size: number, temporal: number) {
@@ -173,6 +211,7 @@ export class Stylizer {
     const v = await this.#vector(style);
     this.#style?.dispose();
     this.#style = v;
+    this.#invalidate();
   }
 
   /** Blends a second style in: `(1−weight)·style + weight·other`. `null` removes the mix. */
@@ -181,6 +220,7 @@ export class Stylizer {
     if (other === null) {
       this.#mix?.dispose();
       this.#mix = null;
+      this.#invalidate();
       return;
     }
     checkUnit('mix weight', weight);
@@ -188,11 +228,32 @@ export class Stylizer {
     this.#mix?.dispose();
     this.#mix = v;
     this.#mixWeight = weight;
+    this.#invalidate();
   }
 
   setStrength(strength: number): void {
     this.#alive();
     this.#strength = checkUnit('strength', strength);
+    this.#invalidate();
+  }
+
+  #invalidate(): void {
+    this.#bottleneck?.dispose();
+    this.#bottleneck = null;
+  }
+
+  /**
+   * The style vector for `frame`: cached; with strength < 1 it blends in the content's own vector, refreshed every
+   * CONTENT_REFRESH frames so a live scene that changes keeps its strength right.
+   */
+  #bottleneckFor(frame: VideoFrame, frames: FrameStylizer): tf.Tensor4D {
+    if (this.#bottleneck && (this.#strength === 1 || this.#bottleneckAge++ < CONTENT_REFRESH)) return this.#bottleneck;
+    this.#invalidate();
+    const content = this.#strength < 1 ? frames.contentVector(frame) : null;
+    this.#bottleneck = this.#effective(content);
+    this.#bottleneckAge = 0;
+    content?.dispose();
+    return this.#bottleneck;
   }
 
   /** Temporal smoothing strength α (0 = per-frame output). Ignored, and reported off, without WebGPU. */
@@ -231,19 +292,14 @@ export class Stylizer {
       const totals = { network: 0, temporal: 0, temporalFrames: 0 };
       let last: FrameTiming | undefined;
       const onProgress = options.onProgress;
-      let bottleneck: tf.Tensor4D | null = null;
+      this.#invalidate(); // a new clip: its own content vector
       try {
         const result = await convertToMp4(video, {
           signal: options.signal,
           onProgress: onProgress && ((p) => onProgress({ ...p, frame: last })),
           render: async (frame) => {
             this.#alive();
-            if (!bottleneck) {
-              const content = this.#strength < 1 ? frames.contentVector(frame) : null;
-              bottleneck = this.#effective(content);
-              content?.dispose();
-            }
-            const t = await frames.render(frame, bottleneck, alpha);
+            const t = await frames.render(frame, this.#bottleneckFor(frame, frames), alpha);
             last = t;
             totals.network += t.networkMs;
             if (t.temporalMs !== null) {
@@ -271,7 +327,6 @@ export class Stylizer {
           },
         };
       } finally {
-        (bottleneck as tf.Tensor4D | null)?.dispose();
         frames.dispose();
         video.input.dispose();
       }
@@ -280,10 +335,93 @@ export class Stylizer {
     }
   }
 
+  #live: LiveStats | null = null;
+  #stopLive = false;
+
+  /** Live statistics (null before the first stream). */
+  stats(): LiveStats | null {
+    return this.#live ? { ...this.#live, numTensors: tf.memory().numTensors } : null;
+  }
+
+  /** Stops a running stream after the frame in hand. */
+  stopStream(): void {
+    this.#stopLive = true;
+  }
+
+  /**
+   * Stylises a live stream of frames until it ends or `stopStream()`: each frame read is stylised, shown on the
+   * canvas and written out with its timestamp, then closed. A source faster than us drops frames on its own
+   * (MediaStreamTrackProcessor keeps only the newest), so latency stays bounded; the gaps are counted.
+   */
+  async stylizeStream(readable: ReadableStream<VideoFrame>, sinks: StreamSinks = {}): Promise<void> {
+    this.#alive();
+    if (!(readable instanceof ReadableStream)) throw invalidArgument('stylizeStream needs a ReadableStream of VideoFrames.');
+    if (this.#busy) throw invalidArgument('This stylizer is busy with another clip or stream.');
+    this.#busy = true;
+    this.#stopLive = false;
+    const reader = readable.getReader();
+    const writer = sinks.writable?.getWriter() ?? null;
+    const interval = sinks.frameRate && sinks.frameRate > 0 ? 1e6 / sinks.frameRate : null;
+    let frames: FrameStylizer | null = null;
+    let lastTimestamp: number | null = null;
+    const outTimes: number[] = [];
+    const stats: LiveStats = (this.#live = {
+      running: true, framesIn: 0, framesOut: 0, dropped: 0, fps: 0, networkMs: 0, temporalMs: null,
+      width: 0, height: 0, inferWidth: 0, inferHeight: 0, backend: this.backend.name, smoothing: this.smoothing.detail,
+      temporal: 0, numTensors: 0,
+    });
+    try {
+      while (!this.#stopLive) {
+        const { value: frame, done } = await reader.read();
+        if (done || !frame) break;
+        try {
+          stats.framesIn++;
+          if (lastTimestamp !== null && interval) stats.dropped += Math.max(0, Math.round((frame.timestamp - lastTimestamp) / interval) - 1);
+          if (lastTimestamp !== null && frame.timestamp < lastTimestamp) frames?.reset(); // the source went back: a seek
+          lastTimestamp = frame.timestamp;
+          const g = inferenceGeometry(frame.displayWidth, frame.displayHeight, this.#size);
+          if (!frames || JSON.stringify(frames.geometry) !== JSON.stringify(g)) {
+            frames?.dispose();
+            frames = createFrameStylizer(this.backend, this.#model, g, this.smoothing, sinks.canvas ?? undefined);
+            Object.assign(stats, { width: g.width, height: g.height, inferWidth: g.inferWidth, inferHeight: g.inferHeight });
+          }
+          this.#alive();
+          const alpha = frames.smoothing ? this.#temporal : 0;
+          const t = await frames.render(frame, this.#bottleneckFor(frame, frames), alpha);
+          Object.assign(stats, { networkMs: t.networkMs, temporalMs: t.temporalMs, temporal: alpha });
+          if (writer) {
+            try {
+              await writer.write(new VideoFrame(frames.canvas, { timestamp: frame.timestamp })); // write() closes it
+            } catch {
+              break; // the output track was stopped: nobody is listening any more
+            }
+          }
+          stats.framesOut++;
+          const now = performance.now();
+          outTimes.push(now);
+          while (outTimes.length && outTimes[0] < now - 1000) outTimes.shift();
+          stats.fps = outTimes.length;
+        } finally {
+          frame.close();
+        }
+      }
+    } finally {
+      stats.running = false;
+      frames?.dispose();
+      this.#invalidate();
+      reader.releaseLock();
+      await readable.cancel().catch(() => {});
+      await writer?.close().catch(() => {});
+      this.#busy = false;
+    }
+  }
+
   /** Frees the model and every tensor this stylizer holds. */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.#stopLive = true;
+    this.#invalidate();
     this.#style?.dispose();
     this.#mix?.dispose();
     this.#model.dispose();

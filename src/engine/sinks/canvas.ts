@@ -11,9 +11,11 @@ export class GpuCanvasSink {
   readonly #pipeline: GPURenderPipeline;
   readonly #params: GPUBuffer;
 
-  constructor(device: GPUDevice, width: number, height: number) {
+  constructor(device: GPUDevice, width: number, height: number, canvas?: OffscreenCanvas) {
     this.#device = device;
-    this.canvas = new OffscreenCanvas(width, height);
+    this.canvas = canvas ?? new OffscreenCanvas(width, height);
+    this.canvas.width = width;
+    this.canvas.height = height;
     const context = this.canvas.getContext('webgpu');
     if (!context) throw new Error('OffscreenCanvas has no webgpu context');
     this.#context = context;
@@ -63,8 +65,10 @@ export class Canvas2DSink {
   readonly #ctx: OffscreenCanvasRenderingContext2D;
   #small: OffscreenCanvas | null = null;
 
-  constructor(width: number, height: number) {
-    this.canvas = new OffscreenCanvas(width, height);
+  constructor(width: number, height: number, canvas?: OffscreenCanvas) {
+    this.canvas = canvas ?? new OffscreenCanvas(width, height);
+    this.canvas.width = width;
+    this.canvas.height = height;
     const ctx = this.canvas.getContext('2d', { alpha: false });
     if (!ctx) throw new Error('OffscreenCanvas has no 2d context');
     ctx.imageSmoothingQuality = 'high';

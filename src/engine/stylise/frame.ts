@@ -61,10 +61,17 @@ function centreCrop(width: number, height: number): NormRect {
  * `gpu` is where our WGSL runs (see `temporalDevice`): tfjs's own on WebGPU, a device of our own with the CPU
  * backends, or none when the browser has no WebGPU (then output goes through a 2D canvas, unsmoothed).
  */
-export function createFrameStylizer(backend: BackendChoice, model: StyleModel, geometry: FrameGeometry, gpu: TemporalDevice): FrameStylizer {
+export function createFrameStylizer(
+  backend: BackendChoice,
+  model: StyleModel,
+  geometry: FrameGeometry,
+  gpu: TemporalDevice,
+  /** Draw into this canvas (e.g. one transferred from the page) instead of a new one; it is resized to fit. */
+  canvas?: OffscreenCanvas,
+): FrameStylizer {
   return backend.device
-    ? new GpuFrameStylizer(new GpuOutput(backend.device, gpu.software, geometry), model, geometry)
-    : new CpuFrameStylizer(model, geometry, gpu.device ? new GpuOutput(gpu.device, gpu.software, geometry) : null);
+    ? new GpuFrameStylizer(new GpuOutput(backend.device, gpu.software, geometry, canvas), model, geometry)
+    : new CpuFrameStylizer(model, geometry, gpu.device ? new GpuOutput(gpu.device, gpu.software, geometry, canvas) : null, canvas);
 }
 
 /** The WGSL side shared by both paths: import for the flow, temporal stage, WebGPU canvas. */
@@ -74,12 +81,12 @@ class GpuOutput {
   readonly temporal: TemporalStage;
   readonly sink: GpuCanvasSink;
 
-  constructor(device: GPUDevice, software: boolean, g: FrameGeometry) {
+  constructor(device: GPUDevice, software: boolean, g: FrameGeometry, canvas?: OffscreenCanvas) {
     this.device = device;
     this.importer = new FrameImporter(device);
     const plan = flowPlan(g.inferWidth, g.inferHeight, software);
     this.temporal = new TemporalStage(device, g.inferWidth, g.inferHeight, plan.size, plan.settings);
-    this.sink = new GpuCanvasSink(device, g.width, g.height);
+    this.sink = new GpuCanvasSink(device, g.width, g.height, canvas);
   }
 
   /** Blends `stylised` (when `temporal` > 0) with the history along the flow of `frame`, and presents. */
@@ -171,7 +178,7 @@ class CpuFrameStylizer implements FrameStylizer {
   readonly #input: OffscreenCanvasRenderingContext2D;
   readonly #crop: OffscreenCanvasRenderingContext2D;
 
-  constructor(model: StyleModel, geometry: FrameGeometry, gpu: GpuOutput | null) {
+  constructor(model: StyleModel, geometry: FrameGeometry, gpu: GpuOutput | null, canvas?: OffscreenCanvas) {
     this.geometry = geometry;
     this.#model = model;
     this.smoothing = gpu !== null;
@@ -181,7 +188,7 @@ class CpuFrameStylizer implements FrameStylizer {
       size: geometry.inferWidth * geometry.inferHeight * 12,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
     }) ?? null;
-    this.#sink2d = gpu ? null : new Canvas2DSink(geometry.width, geometry.height);
+    this.#sink2d = gpu ? null : new Canvas2DSink(geometry.width, geometry.height, canvas);
     this.#input = context2d(geometry.inferWidth, geometry.inferHeight);
     this.#crop = context2d(STYLE_SIZE, STYLE_SIZE);
   }

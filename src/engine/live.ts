@@ -1,0 +1,133 @@
+// The live API on the main thread: a camera (or any) MediaStream in, a stylised MediaStream out, with the engine
+// running in a worker. MediaStreamTrackProcessor/Generator only exist on the main thread, so they are made here
+// and their streams are transferred to the worker (see ENVIRONMENT.md).
+import * as Comlink from 'comlink';
+import type { LiveWorkerApi } from '../worker/live-worker.ts';
+import { StylecastError, fromPlain, invalidArgument } from './errors.ts';
+import type { LiveStats, StyleSource, StylizerOptions } from './stylizer.ts';
+
+export interface ProcessOptions {
+  /** Show the stylised frames on this canvas (it is handed to the worker: draw nothing else on it). */
+  canvas?: HTMLCanvasElement;
+}
+
+export interface LiveStylizer {
+  readonly backend: string;
+  readonly backendReason: string;
+  /** Where temporal smoothing runs, or why it is off. */
+  readonly smoothing: string;
+  readonly presets: string[];
+  /** Starts stylising the stream's video; returns a stream whose track carries the stylised frames. */
+  process(stream: MediaStream, options?: ProcessOptions): Promise<MediaStream>;
+  /** Stops the current stream (the stylizer stays ready for another). */
+  stop(): Promise<void>;
+  setStyle(style: StyleSource): Promise<void>;
+  mixStyles(style: StyleSource | null, weight?: number): Promise<void>;
+  setStrength(strength: number): Promise<void>;
+  setTemporal(alpha: number): Promise<void>;
+  setSize(size: number): Promise<void>;
+  stats(): Promise<LiveStats | null>;
+  /** The last error of the running stream, if it stopped on one. */
+  readonly error: StylecastError | null;
+  /** Stops everything, frees every tensor and GPU resource, ends the worker. Resolves with tensors left (0). */
+  dispose(): Promise<number>;
+}
+
+const call = async <T>(p: Promise<T>): Promise<T> => {
+  try {
+    return await p;
+  } catch (e) {
+    throw fromPlain(e);
+  }
+};
+
+export async function createLiveStylizer(options: StylizerOptions = {}): Promise<LiveStylizer> {
+  if (typeof Worker === 'undefined') throw new StylecastError('WORKER_FAILED', 'This browser has no Web Workers.');
+  const worker = new Worker(new URL('../worker/live-worker.ts', import.meta.url), { type: 'module', name: 'stylecast' });
+  const remote = Comlink.wrap<LiveWorkerApi>(worker);
+  let info: Awaited<ReturnType<LiveWorkerApi['init']>>;
+  try {
+    info = await call(remote.init(options));
+  } catch (e) {
+    worker.terminate();
+    throw e;
+  }
+  let running: Promise<void> | null = null;
+  let cleanup: (() => void) | null = null;
+  let lastError: StylecastError | null = null;
+  let disposed = false;
+
+  const stop = async () => {
+    if (!running) return;
+    await call(remote.stop());
+    cleanup?.(); // ends the input track: the worker's read loop sees the end
+    await running.catch(() => {});
+  };
+
+  return {
+    backend: info.backend,
+    backendReason: info.reason,
+    smoothing: info.smoothing,
+    presets: info.presets,
+    get error() {
+      return lastError;
+    },
+    async process(stream, opts = {}) {
+      if (disposed) throw invalidArgument('This live stylizer has been disposed.');
+      if (!(stream instanceof MediaStream)) throw invalidArgument('process() needs a MediaStream.');
+      const track = stream.getVideoTracks()[0];
+      if (!track) throw invalidArgument('The stream has no video track.');
+      if (typeof MediaStreamTrackProcessor === 'undefined') {
+        throw new StylecastError('WORKER_FAILED', 'This browser cannot read frames from a MediaStream (no MediaStreamTrackProcessor).');
+      }
+      await stop();
+      const input = track.clone(); // the page may keep showing the original
+      const processor = new MediaStreamTrackProcessor({ track: input });
+      let writable: WritableStream<VideoFrame> | null = null;
+      let out: MediaStream;
+      let display: OffscreenCanvas | null = null;
+      let canvasEl = opts.canvas ?? null;
+      if (typeof MediaStreamTrackGenerator !== 'undefined') {
+        const generator = new MediaStreamTrackGenerator({ kind: 'video' });
+        writable = generator.writable;
+        out = new MediaStream([generator]);
+      } else {
+        // Fallback: the worker draws into a canvas and the stream is that canvas, captured.
+        canvasEl ??= document.createElement('canvas');
+        out = canvasEl.captureStream();
+      }
+      if (canvasEl) display = canvasEl.transferControlToOffscreen();
+      const transfers: Transferable[] = [processor.readable as unknown as Transferable];
+      if (writable) transfers.push(writable as unknown as Transferable);
+      if (display) transfers.push(display);
+      lastError = null;
+      cleanup = () => {
+        input.stop();
+        for (const t of out.getVideoTracks()) t.stop();
+      };
+      running = call(
+        remote.run(Comlink.transfer(processor.readable, transfers), writable, display, track.getSettings().frameRate ?? null),
+      ).catch((e) => {
+        lastError = e instanceof StylecastError ? e : new StylecastError('WORKER_FAILED', String(e));
+        cleanup?.();
+      });
+      return out;
+    },
+    stop,
+    setStyle: (s) => call(remote.setStyle(s)),
+    mixStyles: (s, w = 0.5) => call(remote.mixStyles(s, w)),
+    setStrength: (v) => call(remote.setStrength(v)),
+    setTemporal: (v) => call(remote.setTemporal(v)),
+    setSize: (v) => call(remote.setSize(v)),
+    stats: () => call(remote.stats()),
+    async dispose() {
+      if (disposed) return 0;
+      disposed = true;
+      await stop().catch(() => {});
+      const left = await call(remote.dispose());
+      remote[Comlink.releaseProxy]();
+      worker.terminate();
+      return left;
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// The engine off the main thread: one Stylizer per worker, driven over comlink. Errors cross as plain objects
+// so their `code` survives (see errors.ts toPlain/fromPlain).
+import * as Comlink from 'comlink';
+import * as tf from '@tensorflow/tfjs';
+import { toPlain } from '../engine/errors.ts';
+import { createStylizer, type LiveStats, type StyleSource, type Stylizer, type StylizerOptions } from '../engine/stylizer.ts';
+
+let stylizer: Stylizer | null = null;
+
+async function guard<T>(f: () => T | Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    throw toPlain(e);
+  }
+}
+
+const need = (): Stylizer => {
+  if (!stylizer) throw new Error('the worker has no stylizer: call init() first');
+  return stylizer;
+};
+
+const api = {
+  init: (options: StylizerOptions) =>
+    guard(async () => {
+      stylizer = await createStylizer(options);
+      return { backend: stylizer.backend.name, reason: stylizer.backend.reason, smoothing: stylizer.smoothing.detail, presets: stylizer.presets };
+    }),
+  run: (readable: ReadableStream<VideoFrame>, writable: WritableStream<VideoFrame> | null, canvas: OffscreenCanvas | null, frameRate: number | null) =>
+    guard(() => need().stylizeStream(readable, { writable, canvas, frameRate: frameRate ?? undefined })),
+  stop: () => guard(() => need().stopStream()),
+  setStyle: (style: StyleSource) => guard(() => need().setStyle(style)),
+  mixStyles: (style: StyleSource | null, weight: number) => guard(() => need().mixStyles(style, weight)),
+  setStrength: (v: number) => guard(() => need().setStrength(v)),
+  setTemporal: (v: number) => guard(() => need().setTemporal(v)),
+  setSize: (v: number) => guard(() => need().setSize(v)),
+  stats: (): Promise<LiveStats | null> => guard(() => need().stats()),
+  /** Frees everything; resolves with the tensors still alive (0 when every owner did its job). */
+  dispose: () =>
+    guard(() => {
+      stylizer?.dispose();
+      stylizer = null;
+      return tf.memory().numTensors;
+    }),
+};
+
+export type LiveWorkerApi = typeof api;
+Comlink.expose(api);
