@@ -4,7 +4,8 @@
 import * as Comlink from 'comlink';
 import type { LiveWorkerApi } from '../worker/live-worker.ts';
 import { StylecastError, fromPlain, invalidArgument } from './errors.ts';
-import type { LiveStats, StyleSource, StylizerOptions } from './stylizer.ts';
+import type { Progress } from './sinks/mp4.ts';
+import type { LiveStats, StyleSource, StylizeFileOptions, StylizeResult, StylizerOptions } from './stylizer.ts';
 
 export interface ProcessOptions {
   /** Show the stylised frames on this canvas (it is handed to the worker: draw nothing else on it). */
@@ -26,6 +27,9 @@ export interface LiveStylizer {
   setStrength(strength: number): Promise<void>;
   setTemporal(alpha: number): Promise<void>;
   setSize(size: number): Promise<void>;
+  setPreserveColour(on: boolean): Promise<void>;
+  /** A whole clip to MP4 in the worker (stops the live stream first). */
+  stylizeFile(file: Blob, options?: StylizeFileOptions): Promise<StylizeResult>;
   stats(): Promise<LiveStats | null>;
   /** The last error of the running stream, if it stopped on one. */
   readonly error: StylecastError | null;
@@ -119,6 +123,20 @@ export async function createLiveStylizer(options: StylizerOptions = {}): Promise
     setStrength: (v) => call(remote.setStrength(v)),
     setTemporal: (v) => call(remote.setTemporal(v)),
     setSize: (v) => call(remote.setSize(v)),
+    setPreserveColour: (on) => call(remote.setPreserveColour(on)),
+    async stylizeFile(file, opts = {}) {
+      if (!(file instanceof Blob)) throw invalidArgument('stylizeFile needs a File or Blob.');
+      await stop();
+      const cancel = () => void remote.cancelConvert();
+      if (opts.signal?.aborted) throw new StylecastError('CANCELLED', 'Stylising was cancelled.');
+      opts.signal?.addEventListener('abort', cancel, { once: true });
+      const progress = opts.onProgress ? Comlink.proxy((p: Progress) => opts.onProgress!(p)) : null;
+      try {
+        return await call(remote.convert(file, progress));
+      } finally {
+        opts.signal?.removeEventListener('abort', cancel);
+      }
+    },
     stats: () => call(remote.stats()),
     async dispose() {
       if (disposed) return 0;

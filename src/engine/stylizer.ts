@@ -30,6 +30,8 @@ export interface StylizerOptions {
   size?: number;
   /** Temporal smoothing strength α, 0..1 (0 = per-frame output; default DEFAULT_TEMPORAL). */
   temporal?: number;
+  /** Keep the input's colours; the style changes only luminance (default false). */
+  preserveColour?: boolean;
 }
 
 /** Frames between refreshes of the content's style vector (strength < 1) in a live stream. */
@@ -113,6 +115,7 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
   const backend = await initBackend(options.backend, options.wasmUrl);
   const [model, gpu] = await Promise.all([StyleModel.load({ modelsUrl: options.modelsUrl, modelDir: options.modelDir }), temporalDevice(backend)]);
   const stylizer = new Stylizer(backend, gpu, model, strength, size, temporal);
+  if (options.preserveColour !== undefined) stylizer.setPreserveColour(options.preserveColour);
   try {
     await stylizer.setStyle(options.style ?? DEFAULT_STYLE);
     if (options.mix) await stylizer.mixStyles(options.mix.style, options.mix.weight);
@@ -135,6 +138,7 @@ export class Stylizer {
   #strength: number;
   #size: number;
   #temporal: number;
+  #preserveColour = false;
   #busy = false;
   #disposed = false;
   /** The effective style vector for the current settings, rebuilt when they change (or the content moves on). */
@@ -262,6 +266,13 @@ export class Stylizer {
     this.#temporal = checkUnit('temporal', alpha);
   }
 
+  /** Keep the input's colours and transfer only texture (luminance). */
+  setPreserveColour(on: boolean): void {
+    this.#alive();
+    if (typeof on !== 'boolean') throw invalidArgument(`preserveColour must be true or false, got ${String(on)}.`);
+    this.#preserveColour = on;
+  }
+
   setSize(size: number): void {
     this.#alive();
     this.#size = checkSize(size);
@@ -299,7 +310,7 @@ export class Stylizer {
           onProgress: onProgress && ((p) => onProgress({ ...p, frame: last })),
           render: async (frame) => {
             this.#alive();
-            const t = await frames.render(frame, this.#bottleneckFor(frame, frames), alpha);
+            const t = await frames.render(frame, this.#bottleneckFor(frame, frames), alpha, { preserveColour: this.#preserveColour });
             last = t;
             totals.network += t.networkMs;
             if (t.temporalMs !== null) {
@@ -387,7 +398,7 @@ export class Stylizer {
           }
           this.#alive();
           const alpha = frames.smoothing ? this.#temporal : 0;
-          const t = await frames.render(frame, this.#bottleneckFor(frame, frames), alpha);
+          const t = await frames.render(frame, this.#bottleneckFor(frame, frames), alpha, { preserveColour: this.#preserveColour });
           Object.assign(stats, { networkMs: t.networkMs, temporalMs: t.temporalMs, temporal: alpha });
           if (writer) {
             try {

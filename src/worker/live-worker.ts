@@ -3,9 +3,11 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { toPlain } from '../engine/errors.ts';
-import { createStylizer, type LiveStats, type StyleSource, type Stylizer, type StylizerOptions } from '../engine/stylizer.ts';
+import type { Progress } from '../engine/sinks/mp4.ts';
+import { createStylizer, type LiveStats, type StyleSource, type Stylizer, type StylizeResult, type StylizerOptions } from '../engine/stylizer.ts';
 
 let stylizer: Stylizer | null = null;
+let converting: AbortController | null = null;
 
 async function guard<T>(f: () => T | Promise<T>): Promise<T> {
   try {
@@ -34,6 +36,18 @@ const api = {
   setStrength: (v: number) => guard(() => need().setStrength(v)),
   setTemporal: (v: number) => guard(() => need().setTemporal(v)),
   setSize: (v: number) => guard(() => need().setSize(v)),
+  setPreserveColour: (on: boolean) => guard(() => need().setPreserveColour(on)),
+  /** A whole clip to MP4 (the live stream must be stopped first); progress comes back through a proxied callback. */
+  convert: (file: Blob, onProgress: ((p: Progress) => void) | null): Promise<StylizeResult> =>
+    guard(async () => {
+      converting = new AbortController();
+      try {
+        return await need().stylizeFile(file, { signal: converting.signal, onProgress: onProgress ?? undefined });
+      } finally {
+        converting = null;
+      }
+    }),
+  cancelConvert: () => converting?.abort(),
   stats: (): Promise<LiveStats | null> => guard(() => need().stats()),
   /** Frees everything; resolves with the tensors still alive (0 when every owner did its job). */
   dispose: () =>

@@ -62,3 +62,19 @@ describe('live stylising in a worker', () => {
     expect(await live.dispose()).toBe(0);
   });
 });
+
+describe('the worker also converts clips', () => {
+  it('stylizeFile in the worker reports progress, keeps every frame, and can keep the input colours', async () => {
+    const live = await createLiveStylizer({ backend: 'wasm', size: 32, temporal: 0, preserveColour: true });
+    const clip = await (await fetch('/media/video/pexels-854100-people-walking-sidewalk-640x360-6s.webm')).blob();
+    let calls = 0;
+    const r = await live.stylizeFile(clip, { onProgress: () => calls++ });
+    expect(r.frames).toBe(150);
+    expect(calls).toBe(150);
+    expect(r.blob.type).toBe('video/mp4');
+    const controller = new AbortController();
+    const cancelled = live.stylizeFile(clip, { signal: controller.signal, onProgress: (p) => p.framesDone === 3 && controller.abort() });
+    await expect(cancelled).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(await live.dispose()).toBe(0);
+  });
+});

@@ -97,3 +97,41 @@ describe('cancelling', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('colour preservation', () => {
+  it('keeps the input colours (luminance transfer) and differs from plain stylisation', async () => {
+    const choice = await initBackend('wasm');
+    const model = await StyleModel.load();
+    const style = await model.presetVector('great_wave_off_kanagawa');
+    const geometry = inferenceGeometry(64, 48, 48);
+    const stylizer = createFrameStylizer(choice, model, geometry, { device: null, software: false, detail: 'off' });
+    const frame = syntheticFrame(3, 64, 48);
+    const chroma = (px: Uint8ClampedArray) => {
+      // mean of (R − G, B − G): a crude colour signature
+      let rg = 0, bg = 0;
+      for (let i = 0; i < px.length; i += 4) (rg += px[i] - px[i + 1]), (bg += px[i + 2] - px[i + 1]);
+      return [rg / (px.length / 4), bg / (px.length / 4)];
+    };
+    const read = () => {
+      const c = new OffscreenCanvas(64, 48);
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(stylizer.canvas, 0, 0);
+      return ctx.getImageData(0, 0, 64, 48).data;
+    };
+    const input = new OffscreenCanvas(64, 48).getContext('2d')!;
+    input.drawImage(frame, 0, 0);
+    const inChroma = chroma(input.getImageData(0, 0, 64, 48).data);
+    await stylizer.render(frame, style, 0, { preserveColour: true });
+    const kept = chroma(read());
+    await stylizer.render(frame, style, 0);
+    const plain = chroma(read());
+    frame.close();
+    stylizer.dispose();
+    style.dispose();
+    model.dispose();
+    const dist = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1]);
+    console.log(`chroma in ${inChroma.map((v) => v.toFixed(1))}, kept ${kept.map((v) => v.toFixed(1))}, plain ${plain.map((v) => v.toFixed(1))}`);
+    expect(dist(kept, inChroma)).toBeLessThan(20);
+    expect(dist(plain, inChroma)).toBeGreaterThan(2 * dist(kept, inChroma));
+  });
+});

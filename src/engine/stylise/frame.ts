@@ -37,10 +37,27 @@ export interface FrameStylizer {
    * Stylises `frame` with `bottleneck` onto `canvas`, blended with the previous output by `temporal` (0..1; 0 is
    * exactly per-frame). Does not close the frame.
    */
-  render(frame: VideoFrame, bottleneck: tf.Tensor4D, temporal: number): Promise<FrameTiming>;
+  render(frame: VideoFrame, bottleneck: tf.Tensor4D, temporal: number, options?: RenderOptions): Promise<FrameTiming>;
   /** Forget the previous output (a seek, a new shot). */
   reset(): void;
   dispose(): void;
+}
+
+export interface RenderOptions {
+  /** Keep the input's colours: the stylisation changes only luminance (texture, strokes). */
+  preserveColour?: boolean;
+}
+
+/**
+ * Luminance transfer: the input's colours with the stylised image's luminance, `input + (Y(stylised) − Y(input))`.
+ * Runs wherever tfjs runs (on the GPU with WebGPU, in wasm on the CPU path).
+ */
+function keepColours(stylised: tf.Tensor4D, input: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const weights = tf.tensor1d([0.299, 0.587, 0.114]);
+    const luma = (t: tf.Tensor4D) => tf.sum(tf.mul(t, weights), -1, true);
+    return tf.clipByValue(tf.add(input, tf.sub(luma(stylised), luma(input))), 0, 1) as tf.Tensor4D;
+  });
 }
 
 /** Short side → inference size: `size` rounded to a multiple of 4, never above the frame's own short side. */
@@ -137,11 +154,15 @@ class GpuFrameStylizer implements FrameStylizer {
     return tf.tidy(() => this.#model.predict(this.#tensor(buf, STYLE_SIZE, STYLE_SIZE)));
   }
 
-  async render(frame: VideoFrame, bottleneck: tf.Tensor4D, temporal: number): Promise<FrameTiming> {
+  async render(frame: VideoFrame, bottleneck: tf.Tensor4D, temporal: number, options: RenderOptions = {}): Promise<FrameTiming> {
     const started = performance.now();
     const { inferWidth: w, inferHeight: h } = this.geometry;
     const input = this.#gpu.importer.import(frame, w, h);
-    const out = tf.tidy(() => this.#model.transform(this.#tensor(input, w, h), bottleneck));
+    const out = tf.tidy(() => {
+      const x = this.#tensor(input, w, h);
+      const y = this.#model.transform(x, bottleneck);
+      return options.preserveColour ? keepColours(y, x) : y;
+    });
     const { buffer, tensorRef } = out.dataToGPU(); // copies on the GPU and submits tfjs's queue
     out.dispose();
     try {
@@ -205,12 +226,16 @@ class CpuFrameStylizer implements FrameStylizer {
     return tf.tidy(() => this.#model.predict(toInput(pixels)));
   }
 
-  async render(frame: VideoFrame, bottleneck: tf.Tensor4D, temporal: number): Promise<FrameTiming> {
+  async render(frame: VideoFrame, bottleneck: tf.Tensor4D, temporal: number, options: RenderOptions = {}): Promise<FrameTiming> {
     const started = performance.now();
     const { inferWidth: w, inferHeight: h } = this.geometry;
     this.#input.drawImage(frame, 0, 0, w, h);
     const pixels = this.#input.getImageData(0, 0, w, h);
-    const out = tf.tidy(() => this.#model.transform(toInput(pixels), bottleneck).squeeze([0]) as tf.Tensor3D);
+    const out = tf.tidy(() => {
+      const x = toInput(pixels);
+      const y = this.#model.transform(x, bottleneck);
+      return (options.preserveColour ? keepColours(y, x) : y).squeeze([0]) as tf.Tensor3D;
+    });
     try {
       if (this.#gpu && this.#upload) {
         const values = (await out.data()) as Float32Array<ArrayBuffer>;
