@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { openSession } from '../src/cli/browser.ts';
 import type { FlowRun, OursResult } from './flow-page.ts';
 import { PHOTO_FILES } from './pairs.ts';
-import { PYTHON, ROOT, SHARED_MEDIA, log, median, round, run } from './util.ts';
+import { PYTHON, ROOT, SHARED_MEDIA, log, machine, median, round, run } from './util.ts';
 
 const SIZES: [number, number][] = [
   [320, 240],
@@ -55,6 +55,7 @@ function writeRun(dir: string, name: string, r: FlowRun): string {
 const ms = (r: FlowRun) => ({ median: round(median(r.ms), 1), runs: r.ms.map((v) => round(v, 1)) });
 
 async function main() {
+  const machineAtStart = machine();
   const dir = mkdtempSync(join(tmpdir(), 'stylecast-bench-flow-'));
   try {
     const files: Record<string, string> = Object.fromEntries(Object.values(PHOTO_FILES).map((f) => [f, join(SHARED_MEDIA, 'photos', f)]));
@@ -195,6 +196,7 @@ async function main() {
     const doc = {
       benchmark: 'bench:flow',
       date: new Date().toISOString(),
+      machine: { atStart: machineAtStart, atEnd: machine() },
       goal: "our EPE at or below OpenCV DIS 'fast'",
       setup: {
         ours: `estimateFlow (src/engine/temporal/estimate.ts), default settings, full resolution, WebGPU on ${device}`,

@@ -1,5 +1,6 @@
 // Small helpers shared by the benchmark scripts (Node side).
 import { spawn } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -37,3 +38,6 @@ export const median = (v: number[]) => {
 };
 
 export const round = (v: number | null, digits = 4) => (v === null ? null : Number(v.toFixed(digits)));
+
+/** The machine and how busy it was: timings on a shared 2-core box move with whatever else runs. */
+export const machine = () => ({ cpus: cpus().length, cpu: cpus()[0]?.model ?? '', loadavg_1_5_15: loadavg().map((v) => round(v, 2)) });
