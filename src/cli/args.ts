@@ -19,6 +19,8 @@ export interface StylizeArgs {
   temporal: number;
   /** A model directory of one's own (checked), or null for the bundled model. */
   models: string | null;
+  /** The optical flow's short side in pixels, or undefined for the engine's choice. */
+  flowSize?: number;
   backend?: BackendName;
   quiet: boolean;
 }
@@ -57,6 +59,8 @@ Options:
   --size           short side of the network's input in pixels (default ${DEFAULT_SIZE}); the output keeps the input's size
   --temporal       flicker suppression, 0..1 (default ${DEFAULT_TEMPORAL}; 0 = every frame on its own): optical flow
                    carries the previous output along the motion and blends it in where the flow is trustworthy
+  --flow-size      short side of the optical flow in pixels (default: full resolution on a hardware GPU, 96 on a
+                   software one such as SwiftShader)
   --models         a model directory of your own (style-predictor/ and style-transformer/, see "stylecast convert")
   --backend        force a tfjs backend (default: the fastest here; software GPUs rank below wasm)
 Environment:
@@ -116,6 +120,14 @@ function backendOption(flags: Map<string, string>): BackendName | undefined {
   return backend as BackendName | undefined;
 }
 
+function pixels(flags: Map<string, string>, name: string): number | undefined {
+  const text = flags.get(name);
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < MIN_SIZE || n > MAX_SIZE) throw new UsageError(`${name} must be a whole number of pixels from ${MIN_SIZE} to ${MAX_SIZE}, got "${text}".`);
+  return n;
+}
+
 function modelsOption(flags: Map<string, string>): string | null {
   const dir = flags.get('--models');
   if (dir === undefined) return null;
@@ -161,7 +173,7 @@ export function parseArgs(argv: string[], root: string): Args {
   if (command === 'flow') return parseFlow(rest);
   if (command !== 'stylize' && command !== 'stylise') throw new UsageError(`Unknown command "${command}". Commands: stylize, flow, styles, convert.`);
 
-  const withValue = ['-o', '--output', '--style', '--strength', '--mix', '--mix-weight', '--size', '--temporal', '--models', '--backend'];
+  const withValue = ['-o', '--output', '--style', '--strength', '--mix', '--mix-weight', '--size', '--temporal', '--flow-size', '--models', '--backend'];
   const { flags, positional } = splitOptions('stylize', rest, withValue, ['--quiet', '-q']);
   const quiet = flags.has('--quiet') || flags.has('-q');
   if (positional.length !== 1) throw new UsageError(positional.length ? `Expected one input file, got ${positional.length}: ${positional.join(', ')}.` : 'Missing the input video. See "stylecast --help".');
@@ -173,9 +185,7 @@ export function parseArgs(argv: string[], root: string): Args {
   if (output === input) throw new UsageError('The output must not overwrite the input.');
 
   const presets = presetNames(root);
-  const sizeText = flags.get('--size');
-  const size = sizeText === undefined ? DEFAULT_SIZE : Number(sizeText);
-  if (!Number.isInteger(size) || size < MIN_SIZE || size > MAX_SIZE) throw new UsageError(`--size must be a whole number of pixels from ${MIN_SIZE} to ${MAX_SIZE}, got "${sizeText}".`);
+  const size = pixels(flags, '--size') ?? DEFAULT_SIZE;
   const mixText = flags.get('--mix');
   if (flags.has('--mix-weight') && !mixText) throw new UsageError('--mix-weight needs --mix.');
   return {
@@ -189,6 +199,7 @@ export function parseArgs(argv: string[], root: string): Args {
     temporal: flags.has('--temporal') ? unit('--temporal', flags.get('--temporal')) : DEFAULT_TEMPORAL,
     size,
     models: modelsOption(flags),
+    flowSize: pixels(flags, '--flow-size'),
     backend: backendOption(flags),
     quiet,
   };

@@ -68,6 +68,8 @@ export async function openSession(
   files: Record<string, string>,
   pagePath = '/cli.html',
   ready = "typeof window.stylecastRun === 'function'",
+  /** More Chromium flags after CHROMIUM_ARGS (e.g. a fake camera for the app's tests). */
+  extraArgs: string[] = [],
 ): Promise<Session> {
   const executablePath = chromiumPath();
   const uploads = mkdtempSync(join(tmpdir(), 'stylecast-'));
@@ -106,7 +108,7 @@ export async function openSession(
       plugins: [{ name: 'stylecast-cli-io', configureServer: (s) => void s.middlewares.use(IO_PREFIX, io) }],
     });
     await server.listen();
-    browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
     const context: BrowserContext = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${port}${pagePath}`);

@@ -55,6 +55,7 @@ async function stylize(args: StylizeArgs): Promise<number> {
     size: args.size,
     temporal: args.temporal,
     models: args.models !== null,
+    flowSize: args.flowSize,
     backend: args.backend,
   };
   const session = await openSession(ROOT, files);

@@ -63,6 +63,7 @@ window.stylecastRun = async (job: StylizeJob): Promise<JobResult> => {
       size: job.size,
       temporal: job.temporal,
       modelDir: job.models ? `${IO_PREFIX}models` : undefined,
+      flowSize: job.flowSize,
       mix: mixStyle ? { style: mixStyle, weight: job.mixWeight } : null,
     });
     try {

@@ -16,6 +16,7 @@ export interface StylizeJob {
   temporal: number;
   /** True when a model directory of one's own is served under `${IO_PREFIX}models/`. */
   models: boolean;
+  flowSize?: number;
   backend?: BackendName;
 }
 

@@ -32,6 +32,8 @@ export interface StylizerOptions {
   temporal?: number;
   /** Keep the input's colours; the style changes only luminance (default false). */
   preserveColour?: boolean;
+  /** Short side of the optical flow in pixels (default: full resolution on a hardware GPU, 96 on a software one). */
+  flowSize?: number;
 }
 
 /** Frames between refreshes of the content's style vector (strength < 1) in a live stream. */
@@ -112,9 +114,12 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
   const size = checkSize(options.size ?? DEFAULT_SIZE);
   if (options.mix) checkUnit('mix weight', options.mix.weight);
   const temporal = checkUnit('temporal', options.temporal ?? DEFAULT_TEMPORAL);
+  if (options.flowSize !== undefined && !(Number.isInteger(options.flowSize) && options.flowSize >= MIN_SIZE && options.flowSize <= MAX_SIZE)) {
+    throw invalidArgument(`flowSize must be a whole number of pixels from ${MIN_SIZE} to ${MAX_SIZE}, got ${String(options.flowSize)}.`);
+  }
   const backend = await initBackend(options.backend, options.wasmUrl);
   const [model, gpu] = await Promise.all([StyleModel.load({ modelsUrl: options.modelsUrl, modelDir: options.modelDir }), temporalDevice(backend)]);
-  const stylizer = new Stylizer(backend, gpu, model, strength, size, temporal);
+  const stylizer = new Stylizer(backend, gpu, model, strength, size, temporal, options.flowSize);
   if (options.preserveColour !== undefined) stylizer.setPreserveColour(options.preserveColour);
   try {
     await stylizer.setStyle(options.style ?? DEFAULT_STYLE);
@@ -146,7 +151,10 @@ export class Stylizer {
   #bottleneckAge = 0;
   #deviceLost: string | null = null;
 
-  constructor(backend: BackendChoice, smoothing: TemporalDevice, model: StyleModel, strength: number, size: number, temporal: number) {
+  readonly #flowSize: number | undefined;
+
+  constructor(backend: BackendChoice, smoothing: TemporalDevice, model: StyleModel, strength: number, size: number, temporal: number, flowSize?: number) {
+    this.#flowSize = flowSize;
     this.backend = backend;
     this.smoothing = smoothing;
     this.#model = model;
@@ -298,7 +306,7 @@ export class Stylizer {
     try {
       const video = await openVideo(file, maxSide);
       const geometry = inferenceGeometry(video.width, video.height, this.#size);
-      const frames = createFrameStylizer(this.backend, this.#model, geometry, this.smoothing);
+      const frames = createFrameStylizer(this.backend, this.#model, geometry, { gpu: this.smoothing, flowSide: this.#flowSize });
       const alpha = frames.smoothing ? this.#temporal : 0;
       const totals = { network: 0, temporal: 0, temporalFrames: 0 };
       let last: FrameTiming | undefined;
@@ -393,7 +401,7 @@ export class Stylizer {
           const g = inferenceGeometry(frame.displayWidth, frame.displayHeight, this.#size);
           if (!frames || JSON.stringify(frames.geometry) !== JSON.stringify(g)) {
             frames?.dispose();
-            frames = createFrameStylizer(this.backend, this.#model, g, this.smoothing, sinks.canvas ?? undefined);
+            frames = createFrameStylizer(this.backend, this.#model, g, { gpu: this.smoothing, canvas: sinks.canvas ?? undefined, flowSide: this.#flowSize });
             Object.assign(stats, { width: g.width, height: g.height, inferWidth: g.inferWidth, inferHeight: g.inferHeight });
           }
           this.#alive();

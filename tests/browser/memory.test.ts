@@ -23,7 +23,7 @@ async function framesLeaveNoTensors(backend: 'wasm' | 'webgpu', frames: number, 
   const style = await model.presetVector('the_scream');
   const gpu = await temporalDevice(choice);
   expect(gpu.device).not.toBeNull();
-  const stylizer = createFrameStylizer(choice, model, inferenceGeometry(width, height, 32), gpu);
+  const stylizer = createFrameStylizer(choice, model, inferenceGeometry(width, height, 32), { gpu });
   expect(stylizer.smoothing).toBe(true);
   const counts: number[] = [];
   for (let i = 0; i < frames; i++) {
@@ -104,7 +104,7 @@ describe('colour preservation', () => {
     const model = await StyleModel.load();
     const style = await model.presetVector('great_wave_off_kanagawa');
     const geometry = inferenceGeometry(64, 48, 48);
-    const stylizer = createFrameStylizer(choice, model, geometry, { device: null, software: false, detail: 'off' });
+    const stylizer = createFrameStylizer(choice, model, geometry, { gpu: { device: null, software: false, detail: 'off' } });
     const frame = syntheticFrame(3, 64, 48);
     const chroma = (px: Uint8ClampedArray) => {
       // mean of (R − G, B − G): a crude colour signature

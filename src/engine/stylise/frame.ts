@@ -78,17 +78,21 @@ function centreCrop(width: number, height: number): NormRect {
  * `gpu` is where our WGSL runs (see `temporalDevice`): tfjs's own on WebGPU, a device of our own with the CPU
  * backends, or none when the browser has no WebGPU (then output goes through a 2D canvas, unsmoothed).
  */
-export function createFrameStylizer(
-  backend: BackendChoice,
-  model: StyleModel,
-  geometry: FrameGeometry,
-  gpu: TemporalDevice,
+export interface FrameStylizerOptions {
+  /** Where our WGSL runs (see `temporalDevice`). */
+  gpu: TemporalDevice;
   /** Draw into this canvas (e.g. one transferred from the page) instead of a new one; it is resized to fit. */
-  canvas?: OffscreenCanvas,
-): FrameStylizer {
+  canvas?: OffscreenCanvas;
+  /** The flow's short side in pixels (default: the output's on a hardware GPU, less on a software one). */
+  flowSide?: number;
+}
+
+export function createFrameStylizer(backend: BackendChoice, model: StyleModel, geometry: FrameGeometry, options: FrameStylizerOptions): FrameStylizer {
+  const { gpu, canvas, flowSide } = options;
+  const output = (device: GPUDevice) => new GpuOutput(device, flowPlan(geometry.inferWidth, geometry.inferHeight, gpu.software, flowSide), geometry, canvas);
   return backend.device
-    ? new GpuFrameStylizer(new GpuOutput(backend.device, gpu.software, geometry, canvas), model, geometry)
-    : new CpuFrameStylizer(model, geometry, gpu.device ? new GpuOutput(gpu.device, gpu.software, geometry, canvas) : null, canvas);
+    ? new GpuFrameStylizer(output(backend.device), model, geometry)
+    : new CpuFrameStylizer(model, geometry, gpu.device ? output(gpu.device) : null, canvas);
 }
 
 /** The WGSL side shared by both paths: import for the flow, temporal stage, WebGPU canvas. */
@@ -98,10 +102,9 @@ class GpuOutput {
   readonly temporal: TemporalStage;
   readonly sink: GpuCanvasSink;
 
-  constructor(device: GPUDevice, software: boolean, g: FrameGeometry, canvas?: OffscreenCanvas) {
+  constructor(device: GPUDevice, plan: ReturnType<typeof flowPlan>, g: FrameGeometry, canvas?: OffscreenCanvas) {
     this.device = device;
     this.importer = new FrameImporter(device);
-    const plan = flowPlan(g.inferWidth, g.inferHeight, software);
     this.temporal = new TemporalStage(device, g.inferWidth, g.inferHeight, plan.size, plan.settings);
     this.sink = new GpuCanvasSink(device, g.width, g.height, canvas);
   }

@@ -10,15 +10,16 @@ export const CUT_INCONSISTENT = 0.6;
 /**
  * Flow resolution for an output of width×height: the same on a hardware GPU; on a software adapter (SwiftShader,
  * where flow costs several times the network) the short side is capped at SOFTWARE_FLOW_SIDE, with fewer iterations.
+ * `side` overrides both: the flow's short side in pixels (never above the output's).
  */
 export const SOFTWARE_FLOW_SIDE = 96;
 
-export function flowPlan(width: number, height: number, software: boolean): { size: Size; settings: FlowSettings } {
-  if (!software) return { size: { width, height }, settings: DEFAULT_FLOW };
-  const scale = Math.min(1, SOFTWARE_FLOW_SIDE / Math.min(width, height));
+export function flowPlan(width: number, height: number, software: boolean, side?: number): { size: Size; settings: FlowSettings } {
+  const cap = side ?? (software ? SOFTWARE_FLOW_SIDE : Infinity);
+  const scale = Math.min(1, cap / Math.min(width, height));
   return {
     size: { width: Math.max(8, Math.round(width * scale)), height: Math.max(8, Math.round(height * scale)) },
-    settings: { ...DEFAULT_FLOW, iterations: 4 },
+    settings: software && side === undefined ? { ...DEFAULT_FLOW, iterations: 4 } : DEFAULT_FLOW,
   };
 }
 
