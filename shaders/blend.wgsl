@@ -32,6 +32,37 @@ fn rgb(buf_index: u32) -> vec3<f32> {
   return vec3<f32>(previous[buf_index * 3u], previous[buf_index * 3u + 1u], previous[buf_index * 3u + 2u]);
 }
 
+fn catmull_rom(t: f32) -> vec4<f32> {
+  let t2 = t * t;
+  let t3 = t2 * t;
+  return vec4<f32>(-0.5 * t3 + t2 - 0.5 * t, 1.5 * t3 - 2.5 * t2 + 1.0, -1.5 * t3 + 2.0 * t2 + 0.5 * t, 0.5 * t3 - 0.5 * t2);
+}
+
+// The previous output at a sub-pixel position, bicubic (Catmull–Rom). The history is resampled every frame, so
+// bilinear's blur would compound over the frames it survives; the result is clamped to its four nearest pixels
+// so the sharper kernel cannot ring either.
+fn previous_at(p: vec2<f32>) -> vec3<f32> {
+  let c = clamp(p, vec2<f32>(0.0), vec2<f32>(params.size) - 1.0);
+  let base = floor(c);
+  let f = c - base;
+  let wx = catmull_rom(f.x);
+  let wy = catmull_rom(f.y);
+  let b = vec2<i32>(base);
+  var sum = vec3<f32>(0.0);
+  for (var j = 0; j < 4; j++) {
+    var row = vec3<f32>(0.0);
+    for (var i = 0; i < 4; i++) {
+      row += wx[i] * rgb(px_index(b + vec2<i32>(i - 1, j - 1), params.size));
+    }
+    sum += wy[j] * row;
+  }
+  let n00 = rgb(px_index(b, params.size));
+  let n10 = rgb(px_index(b + vec2<i32>(1, 0), params.size));
+  let n01 = rgb(px_index(b + vec2<i32>(0, 1), params.size));
+  let n11 = rgb(px_index(b + vec2<i32>(1, 1), params.size));
+  return clamp(sum, min(min(n00, n10), min(n01, n11)), max(max(n00, n10), max(n01, n11)));
+}
+
 fn is_cut() -> bool {
   let total = f32(params.flow_size.x * params.flow_size.y);
   let inside = f32(stats[2]);
@@ -60,9 +91,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let c = mix(mix(confidence[fb.i00], confidence[fb.i10], fb.f.x), mix(confidence[fb.i01], confidence[fb.i11], fb.f.x), fb.f.y);
     let a = params.alpha * c;
     if (a > 0.0) {
-      let w = bilinear_at(vec2<f32>(id.xy) + b, params.size);
-      let warped = mix(mix(rgb(w.i00), rgb(w.i10), w.f.x), mix(rgb(w.i01), rgb(w.i11), w.f.x), w.f.y);
-      out = mix(s, warped, a);
+      out = mix(s, previous_at(vec2<f32>(id.xy) + b), a);
     }
   }
   result[i * 3u] = out.x;
