@@ -1,29 +1,48 @@
-// The stylecast web app: a plain-DOM user of the engine's public API.
-import { DEFAULT_TEMPORAL, createStylizer, isStylecastError, type Progress, type StyleSource, type Stylizer } from '../engine/index.ts';
+// The stylecast web app: a plain-DOM user of the engine's public API. One engine, in a worker (createLiveStylizer):
+// the live preview (demo clip or webcam) and clip conversion both go through it.
+import {
+  DEFAULT_TEMPORAL,
+  MAX_SIZE,
+  MIN_SIZE,
+  createLiveStylizer,
+  isStylecastError,
+  openCamera,
+  type LiveStats,
+  type LiveStylizer,
+  type Progress,
+} from '../engine/index.ts';
 
 // The short WebM cut when set-up had a local copy; else the full clip set-up downloads from its public source.
 const DEMO_URLS = ['/media/video/pexels-854100-people-walking-sidewalk-640x360-6s.webm', '/media/video/pexels-854100-people-walking-sidewalk-960x540.mp4'];
-const DEMO_MISSING = 'The demo clip is not installed: run `npm run setup`';
+const DEMO_MISSING = 'The demo clip is not installed (run `npm run setup`): use your webcam, or stylise a clip of your own.';
+/** Where set-up installs the preset images (the engine's default models URL). */
+const PRESET_IMAGES = '/models/magenta-arbitrary-style-mobile/styles';
+const FALLBACK_STYLE = 'starry_night';
 
-/** Start-up settings, overridable in the URL: ?style=udnie&strength=0.8&size=128&temporal=0.5 */
+// ---------- settings from the URL ----------
+// ?source=demo|webcam&style=starry_night&strength=0.8&temporal=0.5&size=128&colour=keep&ui=none&overlay=1&models=<url>
+
 const params = new URLSearchParams(location.search);
 const numberParam = (name: string, fallback: number, min: number, max: number): number => {
   const v = Number(params.get(name));
-  return params.has(name) && Number.isFinite(v) && v >= min && v <= max ? v : fallback;
+  return params.has(name) && params.get(name) !== '' && Number.isFinite(v) && v >= min && v <= max ? v : fallback;
 };
-const INITIAL_STYLE = params.get('style') ?? 'starry_night';
-const INITIAL_SIZE = numberParam('size', 192, 16, 2048);
+const INITIAL_SOURCE: Source = params.get('source') === 'webcam' ? 'webcam' : 'demo';
+const INITIAL_STYLE = params.get('style') || FALLBACK_STYLE;
+const INITIAL_SIZE = Math.round(numberParam('size', 192, MIN_SIZE, MAX_SIZE) / 4) * 4;
 const INITIAL_STRENGTH = numberParam('strength', 1, 0, 1);
 const INITIAL_TEMPORAL = numberParam('temporal', DEFAULT_TEMPORAL, 0, 1);
+const INITIAL_PRESERVE = ['keep', '1', 'true', 'preserve'].includes(params.get('colour') ?? params.get('color') ?? '');
+/** ?ui=none: embed mode (OBS browser source, iframe): the stylised video alone, filling the page. */
+const EMBED = params.get('ui') === 'none';
+const OVERLAY = params.has('overlay') ? params.get('overlay') === '1' : !EMBED;
 /** ?models=<url>: a model directory of one's own (style-predictor/, style-transformer/). */
 const MODEL_DIR = params.get('models') ?? undefined;
 
-type PageState = 'loading' | 'working' | 'done' | 'error' | 'cancelled';
+type Source = 'demo' | 'webcam';
+type LiveState = Source | 'off';
+type PageState = 'loading' | 'ready' | 'working' | 'done' | 'error' | 'cancelled';
 type StyleChoice = { kind: 'preset'; name: string } | { kind: 'image'; file: File; url: string };
-interface Clip {
-  blob: Blob;
-  name: string;
-}
 
 // ---------- elements ----------
 
@@ -37,6 +56,14 @@ const ui = {
   backend: $('backend', HTMLElement),
   error: $('error', HTMLDivElement),
   notice: $('notice', HTMLDivElement),
+  viewer: $('viewer', HTMLDivElement),
+  raw: $('raw', HTMLVideoElement),
+  divider: $('divider', HTMLDivElement),
+  overlay: $('overlay', HTMLPreElement),
+  paused: $('paused', HTMLParagraphElement),
+  sourceDemo: $('source-demo', HTMLButtonElement),
+  sourceWebcam: $('source-webcam', HTMLButtonElement),
+  sourceInfo: $('source-info', HTMLSpanElement),
   gallery: $('gallery', HTMLDivElement),
   styleFile: $('style-file', HTMLInputElement),
   strength: $('strength', HTMLInputElement),
@@ -45,24 +72,27 @@ const ui = {
   mixStyle: $('mix-style', HTMLSelectElement),
   mixWeight: $('mix-weight', HTMLInputElement),
   mixWeightOut: $('mix-weight-out', HTMLOutputElement),
-  size: $('size', HTMLSelectElement),
   temporal: $('temporal', HTMLInputElement),
   temporalOut: $('temporal-out', HTMLOutputElement),
   smoothing: $('smoothing', HTMLParagraphElement),
+  size: $('size', HTMLInputElement),
+  sizeOut: $('size-out', HTMLOutputElement),
+  preserve: $('preserve-colour', HTMLInputElement),
+  overlayOn: $('overlay-on', HTMLInputElement),
   drop: $('drop', HTMLDivElement),
   clipFile: $('clip-file', HTMLInputElement),
   clipName: $('clip-name', HTMLParagraphElement),
-  run: $('run', HTMLButtonElement),
   cancel: $('cancel', HTMLButtonElement),
   progress: $('progress', HTMLProgressElement),
   progressText: $('progress-text', HTMLParagraphElement),
-  original: $('original', HTMLVideoElement),
   result: $('result', HTMLVideoElement),
   download: $('download', HTMLAnchorElement),
   resultInfo: $('result-info', HTMLParagraphElement),
 };
+/** The stylised display canvas: replaced by a fresh element for every process() (it is transferred to the worker). */
+let canvas = $('stylised', HTMLCanvasElement);
 
-/** Every control that is locked while a job runs (Cancel is handled on its own). */
+/** Every control that is locked while a clip is converted (Cancel is handled on its own). */
 const lockable = (): (HTMLInputElement | HTMLSelectElement | HTMLButtonElement)[] => [
   ui.styleFile,
   ui.strength,
@@ -71,21 +101,52 @@ const lockable = (): (HTMLInputElement | HTMLSelectElement | HTMLButtonElement)[
   ui.mixWeight,
   ui.size,
   ui.temporal,
+  ui.preserve,
   ui.clipFile,
-  ui.run,
+  ui.sourceDemo,
+  ui.sourceWebcam,
   ...ui.gallery.querySelectorAll('button'),
 ];
 
 // ---------- state ----------
 
-let stylizer: Stylizer | null = null;
-let starting: Promise<Stylizer> | null = null;
-let clip: Clip | null = null;
+let live: LiveStylizer | null = null;
+let source: Source = INITIAL_SOURCE;
+let camera: MediaStream | null = null;
+let output: MediaStream | null = null;
 let style: StyleChoice = { kind: 'preset', name: INITIAL_STYLE };
 let busy = false;
 let job: AbortController | null = null;
-let originalUrl: string | null = null;
 let resultUrl: string | null = null;
+/** Bumped by every source switch, so a slower earlier switch cannot win. */
+let generation = 0;
+
+declare global {
+  interface Window {
+    /** For tests and the console: the engine, the stylised output stream and the display canvas. */
+    __stylecast?: { live: LiveStylizer | null; output: MediaStream | null; canvas: HTMLCanvasElement; raw: HTMLVideoElement; source: LiveState };
+  }
+}
+
+function expose(state: LiveState): void {
+  document.body.dataset.live = state;
+  document.body.dataset.frames = '0';
+}
+window.__stylecast = {
+  get live() {
+    return live;
+  },
+  get output() {
+    return output;
+  },
+  get canvas() {
+    return canvas;
+  },
+  raw: ui.raw,
+  get source() {
+    return (document.body.dataset.live ?? 'off') as LiveState;
+  },
+};
 
 function setState(state: PageState): void {
   document.body.dataset.state = state;
@@ -113,10 +174,15 @@ function showNotice(text: string): void {
   ui.notice.hidden = !text;
 }
 
-/** Shows a failure and leaves the page ready for the next try. */
 function fail(e: unknown): void {
   showError(e);
   setState('error');
+}
+
+/** Settings go to the worker one after another, in the order they were made; a failure shows in the banner. */
+let queue: Promise<unknown> = Promise.resolve();
+function apply(f: (l: LiveStylizer) => Promise<unknown>): void {
+  queue = queue.then(() => (live ? f(live) : undefined)).catch(showError);
 }
 
 // ---------- formatting ----------
@@ -133,32 +199,207 @@ function baseName(name: string): string {
   return (dot > 0 ? name.slice(0, dot) : name) || 'clip';
 }
 
-function showProgress(p: Progress): void {
-  ui.progress.max = Math.max(1, p.framesTotal);
-  ui.progress.value = p.framesDone;
-  const fps = p.elapsedMs > 0 ? (p.framesDone * 1000) / p.elapsedMs : 0;
-  const eta = p.etaMs === null ? 'ETA …' : `ETA ${seconds(p.etaMs)}`;
-  ui.progressText.textContent = `${p.framesDone} / ${p.framesTotal} frames · ${fps.toFixed(1)} fps · ${eta}`;
-}
+// ---------- live preview ----------
 
-// ---------- controls ----------
-
-function setBusy(on: boolean): void {
-  busy = on;
-  for (const el of lockable()) el.disabled = on;
-  if (!on) {
-    // Re-apply the rules that hold when idle.
-    ui.mixStyle.disabled = ui.mixWeight.disabled = !ui.mixOn.checked;
+/** The first demo URL that is really there (Vite answers unknown paths with index.html). */
+async function demoUrl(): Promise<string | null> {
+  for (const url of DEMO_URLS) {
+    try {
+      const r = await fetch(url, { method: 'HEAD' });
+      if (r.ok && !(r.headers.get('content-type') ?? '').includes('text/html')) return url;
+    } catch {
+      // try the next one
+    }
   }
-  ui.cancel.disabled = !on || !job;
-  ui.drop.classList.toggle('disabled', on);
-  ui.drop.setAttribute('aria-disabled', String(on));
+  return null;
 }
+
+/** The demo <video>'s capture stream: ended before the element changes source or a new capture is taken. */
+let demoCapture: MediaStream | null = null;
+function stopDemoCapture(): void {
+  demoCapture?.getTracks().forEach((t) => t.stop());
+  demoCapture = null;
+}
+
+function stopCamera(): void {
+  camera?.getTracks().forEach((t) => t.stop());
+  camera = null;
+}
+
+/** A fresh display canvas in place of the old one: a canvas can be handed to a worker only once. */
+function freshCanvas(): HTMLCanvasElement {
+  const next = document.createElement('canvas');
+  next.id = canvas.id;
+  next.className = canvas.className;
+  next.setAttribute('aria-label', canvas.getAttribute('aria-label') ?? 'Stylised video');
+  canvas.replaceWith(next);
+  canvas = next;
+  return next;
+}
+
+function markSource(): void {
+  ui.sourceDemo.setAttribute('aria-pressed', String(source === 'demo'));
+  ui.sourceWebcam.setAttribute('aria-pressed', String(source === 'webcam'));
+}
+
+/** The raw source into the <video> under the canvas; resolves with the stream to stylise. */
+async function openSource(kind: Source): Promise<MediaStream> {
+  if (kind === 'webcam') {
+    const cam = camera ?? (camera = await openCamera());
+    stopDemoCapture();
+    if (ui.raw.srcObject !== cam) {
+      ui.raw.removeAttribute('src');
+      ui.raw.srcObject = cam;
+    }
+    ui.raw.loop = false;
+    await ui.raw.play().catch(() => {});
+    const s = cam.getVideoTracks()[0]?.getSettings();
+    ui.sourceInfo.textContent = s?.width ? `Webcam ${s.width}×${s.height}` : 'Webcam';
+    return cam;
+  }
+  stopCamera();
+  const url = await demoUrl();
+  if (!url) throw new Error(DEMO_MISSING);
+  ui.raw.srcObject = null;
+  ui.raw.loop = true;
+  ui.raw.muted = true;
+  if (!ui.raw.src.endsWith(url)) ui.raw.src = url;
+  await ui.raw.play();
+  stopDemoCapture();
+  const capture = (ui.raw as HTMLVideoElement & { captureStream(): MediaStream }).captureStream();
+  demoCapture = capture;
+  if (!capture.getVideoTracks().length) {
+    // A <video> gives its capture stream a track once it has a frame.
+    await new Promise<void>((res) => capture.addEventListener('addtrack', () => res(), { once: true }));
+  }
+  ui.sourceInfo.textContent = `Demo clip ${ui.raw.videoWidth}×${ui.raw.videoHeight} (Pexels)`;
+  return capture;
+}
+
+/**
+ * Switches the live preview to `kind`: the source under the canvas, the engine drawing on a fresh canvas over it.
+ * `resume`: coming back after a clip, whose outcome (page state, message) stays on show.
+ */
+async function startLive(kind: Source, resume = false): Promise<void> {
+  const mine = ++generation;
+  const previous = source;
+  const wasRunning = document.body.dataset.live !== 'off';
+  source = kind;
+  markSource();
+  if (!resume) clearError();
+  ui.paused.hidden = true;
+  try {
+    let stream: MediaStream;
+    try {
+      stream = await openSource(kind);
+    } catch (e) {
+      // The camera said no: whatever was playing keeps playing, and the message says why.
+      if (mine === generation && kind === 'webcam' && wasRunning && previous !== kind) {
+        source = previous;
+        markSource();
+        showError(e);
+        return;
+      }
+      throw e;
+    }
+    if (mine !== generation) return;
+    if (!live) return; // the engine starts the preview itself once it is ready
+    const display = freshCanvas();
+    output = await live.process(stream, { canvas: display });
+    if (mine !== generation) return;
+    expose(kind);
+    if (!resume) setState('ready');
+  } catch (e) {
+    if (mine !== generation) return;
+    output = null;
+    expose('off');
+    if (kind === 'webcam') stopCamera();
+    fail(e);
+  }
+}
+
+async function stopLive(note: string): Promise<void> {
+  generation++;
+  expose('off');
+  ui.paused.textContent = note;
+  ui.paused.hidden = false;
+  await live?.stop();
+  output = null;
+}
+
+// ---------- overlay ----------
+
+const ms = (v: number | null): string => (v === null ? '—' : `${v.toFixed(v < 10 ? 1 : 0)} ms`);
+
+function describeStats(s: LiveStats): string {
+  return [
+    `${s.fps} fps · ${s.framesOut} frames · ${s.dropped} dropped`,
+    `network ${ms(s.networkMs)} · flow+blend ${ms(s.temporalMs)}`,
+    `${s.width}×${s.height} → ${s.inferWidth}×${s.inferHeight} on ${s.backend}`,
+    live?.smoothing.startsWith('off') ? 'smoothing off (no WebGPU)' : `smoothing α ${s.temporal.toFixed(2)}${s.temporal === 0 ? ' (per-frame)' : ''}`,
+  ].join('\n');
+}
+
+let polling = false;
+setInterval(async () => {
+  if (!live || polling || document.body.dataset.live === 'off') {
+    if (document.body.dataset.live === 'off') ui.overlay.hidden = true;
+    return;
+  }
+  polling = true;
+  try {
+    const s = await live.stats();
+    // Frames stylised by the running stream: a hook for tests and embedders (data-frames on <body>).
+    document.body.dataset.frames = String(s?.running ? s.framesOut : 0);
+    if (OVERLAY && s && s.framesOut > 0) {
+      ui.overlay.textContent = describeStats(s);
+      ui.overlay.hidden = !ui.overlayOn.checked;
+    }
+    if (live.error) fail(live.error);
+  } catch {
+    // the worker is busy or gone; try again next time
+  } finally {
+    polling = false;
+  }
+}, 250);
+
+// ---------- before/after divider ----------
+
+function setSplit(percent: number): void {
+  const p = Math.min(100, Math.max(0, percent));
+  ui.viewer.style.setProperty('--split', `${p}%`);
+  ui.divider.setAttribute('aria-valuenow', String(Math.round(p)));
+}
+
+ui.divider.addEventListener('pointerdown', (ev) => {
+  ui.divider.setPointerCapture(ev.pointerId);
+  const move = (e: PointerEvent) => {
+    const r = ui.viewer.getBoundingClientRect();
+    setSplit(((e.clientX - r.left) / r.width) * 100);
+  };
+  const up = () => {
+    ui.divider.removeEventListener('pointermove', move);
+    ui.divider.removeEventListener('pointerup', up);
+  };
+  ui.divider.addEventListener('pointermove', move);
+  ui.divider.addEventListener('pointerup', up);
+});
+ui.divider.addEventListener('keydown', (ev) => {
+  const now = Number(ui.divider.getAttribute('aria-valuenow'));
+  const step = ev.shiftKey ? 10 : 2;
+  if (ev.key === 'ArrowLeft') setSplit(now - step);
+  else if (ev.key === 'ArrowRight') setSplit(now + step);
+  else if (ev.key === 'Home') setSplit(0);
+  else if (ev.key === 'End') setSplit(100);
+  else return;
+  ev.preventDefault();
+});
+
+// ---------- style gallery ----------
 
 function markSelected(): void {
   for (const b of ui.gallery.querySelectorAll<HTMLButtonElement>('button.tile')) {
-    const selected =
-      (style.kind === 'preset' && b.dataset.preset === style.name) || (style.kind === 'image' && b.dataset.custom === 'true');
+    const selected = (style.kind === 'preset' && b.dataset.preset === style.name) || (style.kind === 'image' && b.dataset.custom === 'true');
     b.setAttribute('aria-pressed', String(selected));
   }
 }
@@ -176,15 +417,11 @@ function tile(label: string, imageUrl: string, onPick: () => void): HTMLButtonEl
   img.loading = 'lazy';
   img.decoding = 'async';
   // A thumbnail that fails to load leaves a plain swatch rather than a broken-image icon.
-  img.addEventListener(
-    'error',
-    () => {
-      const swatch = document.createElement('span');
-      swatch.className = 'swatch';
-      img.replaceWith(swatch);
-    },
-    { once: true },
-  );
+  img.addEventListener('error', () => {
+    const swatch = document.createElement('span');
+    swatch.className = 'swatch';
+    img.replaceWith(swatch);
+  }, { once: true });
   const caption = document.createElement('span');
   caption.textContent = label;
   b.append(img, caption);
@@ -193,28 +430,23 @@ function tile(label: string, imageUrl: string, onPick: () => void): HTMLButtonEl
   return b;
 }
 
-function buildGallery(s: Stylizer): void {
-  const tiles = s.presets.map((name) => {
-    const b = tile(pretty(name), s.presetImageUrl(name), () => {
-      style = { kind: 'preset', name };
-      markSelected();
-    });
+function pickPreset(name: string): void {
+  style = { kind: 'preset', name };
+  markSelected();
+  apply((l) => l.setStyle(name));
+}
+
+function buildGallery(presets: string[]): void {
+  const tiles = presets.map((name) => {
+    const b = tile(pretty(name), `${PRESET_IMAGES}/${name}.jpg`, () => pickPreset(name));
     b.dataset.preset = name;
     return b;
   });
   ui.gallery.replaceChildren(...tiles);
   if (style.kind === 'image') addCustomTile(style);
   markSelected();
-
-  ui.mixStyle.replaceChildren(
-    ...s.presets.map((name) => {
-      const o = document.createElement('option');
-      o.value = name;
-      o.textContent = pretty(name);
-      return o;
-    }),
-  );
-  ui.mixStyle.value = s.presets.includes('the_scream') ? 'the_scream' : (s.presets.find((n) => n !== INITIAL_STYLE) ?? '');
+  ui.mixStyle.replaceChildren(...presets.map((name) => new Option(pretty(name), name)));
+  ui.mixStyle.value = presets.includes('the_scream') ? 'the_scream' : (presets.find((n) => n !== INITIAL_STYLE) ?? '');
 }
 
 function addCustomTile(choice: Extract<StyleChoice, { kind: 'image' }>): void {
@@ -222,6 +454,7 @@ function addCustomTile(choice: Extract<StyleChoice, { kind: 'image' }>): void {
   const b = tile(`My image: ${choice.file.name}`, choice.url, () => {
     style = choice;
     markSelected();
+    apply((l) => l.setStyle(choice.file));
   });
   b.dataset.custom = 'true';
   ui.gallery.prepend(b);
@@ -229,47 +462,55 @@ function addCustomTile(choice: Extract<StyleChoice, { kind: 'image' }>): void {
 
 // ---------- engine ----------
 
-function describeBackend(s: Stylizer): void {
-  ui.backend.textContent = `Backend: ${s.backend.name} — ${s.backend.reason}`;
-  ui.backend.dataset.backend = s.backend.name;
-  ui.smoothing.textContent = `Smoothing runs ${s.smoothing.detail}.`;
-  if (!s.smoothing.device) ui.temporal.disabled = true;
+function describeEngine(l: LiveStylizer): void {
+  const gpu = l.backend === 'webgpu' ? '' : ' (fallback: WebGPU is not in use)';
+  ui.backend.textContent = `Backend: ${l.backend}${gpu} — ${l.backendReason}`;
+  ui.backend.dataset.backend = l.backend;
+  const off = l.smoothing.startsWith('off');
+  ui.smoothing.textContent = off ? `Smoothing is ${l.smoothing}.` : `Smoothing runs ${l.smoothing}.`;
+  ui.smoothing.dataset.off = String(off);
+  if (off) ui.temporal.disabled = true;
 }
 
-/** The stylizer, created on first use; a failed start can be retried with the Stylise button. */
-async function ensureStylizer(): Promise<Stylizer> {
-  if (stylizer) return stylizer;
-  starting ??= createStylizer({ style: INITIAL_STYLE, size: INITIAL_SIZE, strength: INITIAL_STRENGTH, temporal: INITIAL_TEMPORAL, modelDir: MODEL_DIR });
+async function createEngine(): Promise<LiveStylizer> {
+  const options = {
+    size: INITIAL_SIZE,
+    strength: INITIAL_STRENGTH,
+    temporal: INITIAL_TEMPORAL,
+    preserveColour: INITIAL_PRESERVE,
+    modelDir: MODEL_DIR,
+  };
   try {
-    stylizer = await starting;
+    return await createLiveStylizer({ ...options, style: INITIAL_STYLE });
   } catch (e) {
-    ui.backend.textContent = 'The engine could not start.';
-    throw e;
-  } finally {
-    starting = null;
+    if (!(isStylecastError(e) && e.code === 'UNKNOWN_STYLE')) throw e;
+    // An unknown ?style=: say so, and go on with the default.
+    showNotice(`${e.message} Using ${pretty(FALLBACK_STYLE)}.`);
+    style = { kind: 'preset', name: FALLBACK_STYLE };
+    return await createLiveStylizer({ ...options, style: FALLBACK_STYLE });
   }
-  describeBackend(stylizer);
-  buildGallery(stylizer);
-  return stylizer;
 }
 
-/** Pushes the current control values into the stylizer. */
-async function applySettings(s: Stylizer): Promise<void> {
-  const source: StyleSource = style.kind === 'preset' ? style.name : style.file;
-  await s.setStyle(source);
-  if (ui.mixOn.checked && ui.mixStyle.value) await s.mixStyles(ui.mixStyle.value, Number(ui.mixWeight.value));
-  else await s.mixStyles(null);
-  s.setStrength(Number(ui.strength.value));
-  s.setSize(Number(ui.size.value));
-  s.setTemporal(Number(ui.temporal.value));
+// ---------- clips ----------
+
+function showProgress(p: Progress): void {
+  ui.progress.max = Math.max(1, p.framesTotal);
+  ui.progress.value = p.framesDone;
+  const fps = p.elapsedMs > 0 ? (p.framesDone * 1000) / p.elapsedMs : 0;
+  const eta = p.etaMs === null ? 'ETA …' : `ETA ${seconds(p.etaMs)}`;
+  ui.progressText.textContent = `${p.framesDone} / ${p.framesTotal} frames · ${fps.toFixed(1)} fps · ${eta}`;
 }
 
-function useClip(next: Clip): void {
-  clip = next;
-  if (originalUrl) URL.revokeObjectURL(originalUrl);
-  originalUrl = URL.createObjectURL(next.blob);
-  ui.original.src = originalUrl;
-  ui.clipName.textContent = `Clip: ${next.name} (${(next.blob.size / 1e6).toFixed(1)} MB)`;
+function setBusy(on: boolean): void {
+  busy = on;
+  for (const el of lockable()) el.disabled = on;
+  if (!on) {
+    ui.mixStyle.disabled = ui.mixWeight.disabled = !ui.mixOn.checked;
+    if (ui.smoothing.dataset.off === 'true') ui.temporal.disabled = true;
+  }
+  ui.cancel.disabled = !on || !job;
+  ui.drop.classList.toggle('disabled', on);
+  ui.drop.setAttribute('aria-disabled', String(on));
 }
 
 function showResult(blob: Blob, name: string): void {
@@ -277,37 +518,31 @@ function showResult(blob: Blob, name: string): void {
   if (resultUrl) URL.revokeObjectURL(resultUrl);
   resultUrl = url;
   ui.result.src = url;
-  void ui.result.play().catch(() => {});
+  ui.result.hidden = false;
   ui.download.href = url;
   ui.download.download = `${baseName(name)}-stylised.mp4`;
   ui.download.hidden = false;
   document.body.dataset.result = url;
 }
 
-async function stylise(): Promise<void> {
-  if (busy) return;
+/** A clip to MP4 with the current settings; the live preview pauses meanwhile and comes back afterwards. */
+async function stylizeClip(file: File): Promise<void> {
+  if (busy || !live) return;
   clearError();
   showNotice('');
-  if (!clip) {
-    showError(new Error('Choose a clip first: upload one or drop it on the page.'));
-    setState('error');
-    return;
-  }
-  const input = clip;
+  ui.clipName.textContent = `Clip: ${file.name} (${(file.size / 1e6).toFixed(1)} MB)`;
+  job = new AbortController();
   setBusy(true);
   setState('loading');
   ui.progress.removeAttribute('value');
-  ui.progressText.textContent = 'Preparing…';
+  ui.progressText.textContent = 'Opening the clip…';
+  const l = live;
   try {
-    const s = await ensureStylizer();
-    await applySettings(s);
-    job = new AbortController();
-    ui.cancel.disabled = false;
+    await queue;
+    await stopLive('Live preview paused while your clip is stylised.');
     setState('working');
-    ui.progress.value = 0;
-    ui.progressText.textContent = 'Opening the clip…';
-    const r = await s.stylizeFile(input.blob, { signal: job.signal, onProgress: showProgress });
-    showResult(r.blob, input.name);
+    const r = await l.stylizeFile(file, { signal: job.signal, onProgress: showProgress });
+    showResult(r.blob, file.name);
     ui.progress.max = 1;
     ui.progress.value = 1;
     const fps = r.elapsedMs > 0 ? (r.frames * 1000) / r.elapsedMs : 0;
@@ -318,7 +553,7 @@ async function stylise(): Promise<void> {
     setState('done');
   } catch (e) {
     ui.progress.value = 0;
-    if ((isStylecastError(e) && e.code === 'CANCELLED') || job?.signal.aborted) {
+    if ((isStylecastError(e) && e.code === 'CANCELLED') || job.signal.aborted) {
       ui.progressText.textContent = 'Cancelled.';
       showNotice('Cancelled.');
       setState('cancelled');
@@ -330,21 +565,24 @@ async function stylise(): Promise<void> {
     job = null;
     setBusy(false);
   }
+  await startLive(source, true);
 }
-
-// ---------- inputs ----------
 
 function takeClip(file: File | undefined): void {
   if (!file || busy) return;
-  useClip({ blob: file, name: file.name });
-  void stylise();
+  if (!live) {
+    showError(new Error('The engine is still starting: try again in a moment.'));
+    return;
+  }
+  void stylizeClip(file);
 }
+
+// ---------- inputs ----------
 
 ui.clipFile.addEventListener('change', () => {
   takeClip(ui.clipFile.files?.[0]);
   ui.clipFile.value = '';
 });
-
 ui.drop.addEventListener('dragover', (ev) => {
   ev.preventDefault();
   if (ev.dataTransfer) ev.dataTransfer.dropEffect = busy ? 'none' : 'copy';
@@ -356,97 +594,99 @@ ui.drop.addEventListener('drop', (ev) => {
   ui.drop.classList.remove('over');
   takeClip(ev.dataTransfer?.files[0]);
 });
-// A file dropped anywhere else must not navigate away from the page.
+// A file dropped anywhere else must not navigate away from the page: the whole page is a drop zone.
 window.addEventListener('dragover', (ev) => ev.preventDefault());
-window.addEventListener('drop', (ev) => ev.preventDefault());
+window.addEventListener('drop', (ev) => {
+  ev.preventDefault();
+  if (!EMBED) takeClip(ev.dataTransfer?.files[0]);
+});
 
-ui.styleFile.addEventListener('change', async () => {
+ui.styleFile.addEventListener('change', () => {
   const file = ui.styleFile.files?.[0];
   ui.styleFile.value = '';
   if (!file || busy) return;
   clearError();
-  const choice: StyleChoice = { kind: 'image', file, url: URL.createObjectURL(file) };
-  // Decode it now so a bad image is reported at once, not at the next run.
-  setBusy(true);
-  try {
-    if (stylizer) await stylizer.setStyle(file);
+  const choice: Extract<StyleChoice, { kind: 'image' }> = { kind: 'image', file, url: URL.createObjectURL(file) };
+  apply(async (l) => {
+    try {
+      await l.setStyle(file); // a bad image is reported now, and the old style stays
+    } catch (e) {
+      URL.revokeObjectURL(choice.url);
+      throw e;
+    }
     if (style.kind === 'image') URL.revokeObjectURL(style.url);
     style = choice;
     addCustomTile(choice);
     markSelected();
-  } catch (e) {
-    URL.revokeObjectURL(choice.url);
-    fail(e);
-  } finally {
-    setBusy(false);
-  }
+  });
 });
 
-ui.strength.addEventListener('input', () => (ui.strengthOut.value = Number(ui.strength.value).toFixed(2)));
-ui.temporal.addEventListener('input', () => (ui.temporalOut.value = Number(ui.temporal.value).toFixed(2)));
-
-/** The controls start from the URL's settings (or the defaults). */
-function initControls(): void {
-  ui.strength.value = String(INITIAL_STRENGTH);
-  ui.strengthOut.value = INITIAL_STRENGTH.toFixed(2);
-  ui.temporal.value = String(INITIAL_TEMPORAL);
-  ui.temporalOut.value = INITIAL_TEMPORAL.toFixed(2);
-  const size = String(Math.round(INITIAL_SIZE / 4) * 4);
-  if (![...ui.size.options].some((o) => o.value === size)) ui.size.add(new Option(`${size} px`, size));
-  ui.size.value = size;
-}
-initControls();
-ui.mixWeight.addEventListener('input', () => (ui.mixWeightOut.value = Number(ui.mixWeight.value).toFixed(2)));
-ui.mixOn.addEventListener('change', () => (ui.mixStyle.disabled = ui.mixWeight.disabled = !ui.mixOn.checked));
-ui.run.addEventListener('click', () => void stylise());
+const unit = (input: HTMLInputElement, out: HTMLOutputElement) => (out.value = Number(input.value).toFixed(2));
+ui.strength.addEventListener('input', () => unit(ui.strength, ui.strengthOut));
+ui.strength.addEventListener('change', () => apply((l) => l.setStrength(Number(ui.strength.value))));
+ui.temporal.addEventListener('input', () => unit(ui.temporal, ui.temporalOut));
+ui.temporal.addEventListener('change', () => apply((l) => l.setTemporal(Number(ui.temporal.value))));
+ui.size.addEventListener('input', () => (ui.sizeOut.value = `${ui.size.value} px`));
+ui.size.addEventListener('change', () => apply((l) => l.setSize(Number(ui.size.value))));
+ui.preserve.addEventListener('change', () => apply((l) => l.setPreserveColour(ui.preserve.checked)));
+ui.overlayOn.addEventListener('change', () => (ui.overlay.hidden = !ui.overlayOn.checked || !ui.overlay.textContent));
+ui.mixWeight.addEventListener('input', () => unit(ui.mixWeight, ui.mixWeightOut));
+const applyMix = () => apply((l) => (ui.mixOn.checked && ui.mixStyle.value ? l.mixStyles(ui.mixStyle.value, Number(ui.mixWeight.value)) : l.mixStyles(null)));
+ui.mixOn.addEventListener('change', () => {
+  ui.mixStyle.disabled = ui.mixWeight.disabled = !ui.mixOn.checked;
+  applyMix();
+});
+ui.mixStyle.addEventListener('change', applyMix);
+ui.mixWeight.addEventListener('change', applyMix);
+ui.sourceDemo.addEventListener('click', () => !busy && void startLive('demo'));
+ui.sourceWebcam.addEventListener('click', () => !busy && void startLive('webcam'));
 ui.cancel.addEventListener('click', () => {
   job?.abort();
   ui.cancel.disabled = true;
   ui.progressText.textContent = 'Cancelling…';
 });
 
-// ---------- start-up ----------
-
-async function loadDemo(): Promise<Clip | null> {
-  for (const url of DEMO_URLS) {
-    try {
-      const r = await fetch(url);
-      // Vite answers unknown paths with index.html, so check the type as well as the status.
-      const type = r.headers.get('content-type') ?? '';
-      if (!r.ok || type.includes('text/html')) continue;
-      const blob = await r.blob();
-      if (blob.size > 0) return { blob, name: url.slice(url.lastIndexOf('/') + 1) };
-    } catch {
-      // try the next one
-    }
-  }
-  return null;
+/** The controls start from the URL's settings (or the defaults). */
+function initControls(): void {
+  ui.strength.value = String(INITIAL_STRENGTH);
+  unit(ui.strength, ui.strengthOut);
+  ui.temporal.value = String(INITIAL_TEMPORAL);
+  unit(ui.temporal, ui.temporalOut);
+  ui.size.min = String(Math.min(Number(ui.size.min), INITIAL_SIZE));
+  ui.size.max = String(Math.max(Number(ui.size.max), INITIAL_SIZE));
+  ui.size.value = String(INITIAL_SIZE);
+  ui.sizeOut.value = `${INITIAL_SIZE} px`;
+  ui.preserve.checked = INITIAL_PRESERVE;
+  if (!OVERLAY) ui.overlayOn.checked = false;
+  markSource();
 }
 
+// ---------- start-up ----------
+
 async function start(): Promise<void> {
+  initControls();
+  if (EMBED) document.documentElement.classList.add('embed');
   setState('loading');
-  setBusy(true);
-  ui.cancel.disabled = true;
-  ui.progressText.textContent = 'Loading the style model…';
-  const [engine, demo] = await Promise.allSettled([ensureStylizer(), loadDemo()]);
-  setBusy(false);
-  const demoClip = demo.status === 'fulfilled' ? demo.value : null;
-  if (demoClip) useClip(demoClip);
-  if (engine.status === 'rejected') {
-    ui.progressText.textContent = 'Idle.';
+  expose('off');
+  // The source first: a camera refusal is explained at once, without waiting for the model.
+  const opened = startLive(source);
+  try {
+    live = await createEngine();
+  } catch (e) {
+    ui.backend.textContent = 'The engine could not start.';
     const hint = document.createElement('p');
     hint.className = 'muted';
     hint.textContent = 'Styles appear once the engine starts.';
     ui.gallery.replaceChildren(hint);
-    fail(engine.reason);
+    fail(e);
     return;
   }
-  if (!demoClip) {
-    ui.progressText.textContent = 'Idle: upload a clip to stylise it.';
-    fail(new Error(DEMO_MISSING));
-    return;
-  }
-  await stylise();
+  describeEngine(live);
+  buildGallery(live.presets);
+  await opened;
+  if (document.body.dataset.state === 'error') return; // the source could not open: its message stays
+  // The first call started the engine on the source itself when the engine was ready before the source.
+  if (document.body.dataset.live === 'off') await startLive(source);
 }
 
 void start();
