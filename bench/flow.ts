@@ -206,7 +206,7 @@ async function main() {
         synthetic:
           `known-flow pairs from photos/${PHOTO_FILES.main} (object: ${PHOTO_FILES.object}; low-texture case: ${PHOTO_FILES.flat}) drawn with a 2D canvas (imageSmoothingQuality high); EPE = mean |f − truth| over the scored mask (frame border, a band around the object outline and occluded background excluded); motions given at 320×240 are scaled ×2 at 640×480`,
         real: `frames of the two shared 960×540 clips scaled to ${REAL_SIZE.join('×')} with ffmpeg (area filter); no ground truth: residual = mean |I_b(x + f(x)) − I_a(x)| over RGB in [0,1] on pixels whose match is inside b (bilinear); EPE against OpenCV DeepFlow on all pixels`,
-        low_texture: `pixels whose 7×7 mean Sobel gradient magnitude of a's luma (in [0,1]) is below ${cv.low_texture_gradient}; *_by_texture splits the EPE there and elsewhere`,
+        low_texture: `pixels whose 7×7 mean Sobel gradient magnitude of a's luma (in [0,1], smoothed by a Gaussian of σ 1.5 px) is below ${cv.low_texture_gradient}; *_by_texture splits the EPE there and elsewhere`,
         timing: `median of ${REPS_OURS} (ours) / ${REPS_OPENCV} (OpenCV) runs after one warm-up. OURS IS TIMED ON SWIFTSHADER (a CPU emulation of a GPU): wall time of estimateFlow including upload, buffer allocation and readback — NOT comparable with OpenCV's native CPU times or with any real GPU.`,
       },
       summary: {

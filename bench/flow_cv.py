@@ -74,8 +74,9 @@ FLAT_GRADIENT = 0.02
 
 
 def flat_mask(grey_a):
-    """Low-texture pixels: mean Sobel gradient magnitude (luma in [0, 1]) over the 7×7 window below FLAT_GRADIENT."""
-    g = grey_a.astype(np.float32) / 255.0
+    """Low-texture pixels: mean Sobel gradient magnitude of the luma (in [0, 1], Gaussian-smoothed with σ 1.5 px so
+    that noise does not count as texture) over the 7×7 window below FLAT_GRADIENT."""
+    g = cv2.GaussianBlur(grey_a.astype(np.float32) / 255.0, (0, 0), 1.5)
     mag = np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3))
     return cv2.blur(mag, (7, 7)) < FLAT_GRADIENT
 
