@@ -2,25 +2,9 @@
 // flow at pixel centre x is T(x) − x. The same construction as tests/browser/flow-fixtures.ts, at any size, with
 // motions given at 320 px width and scaled with the frame (so 640×480 is the same scene motion at twice the
 // resolution).
-export type Affine = [number, number, number, number, number, number]; // canvas order: a b c d e f
+import { about, apply, compose, translate, type Affine } from '../tests/browser/affine.ts';
 
-const apply = (t: Affine, x: number, y: number): [number, number] => [t[0] * x + t[2] * y + t[4], t[1] * x + t[3] * y + t[5]];
-/** t ∘ u */
-const compose = (t: Affine, u: Affine): Affine => {
-  const [a, b] = apply(t, u[0], u[1]).map((v, i) => v - t[4 + i]);
-  const [c, d] = apply(t, u[2], u[3]).map((v, i) => v - t[4 + i]);
-  const [e, f] = apply(t, u[4], u[5]);
-  return [a, b, c, d, e, f];
-};
-
-export const translate = (dx: number, dy: number): Affine => [1, 0, 0, 1, dx, dy];
-/** p → c + s·R(θ)(p − c) */
-export function about(cx: number, cy: number, scale: number, degrees: number): Affine {
-  const r = (degrees * Math.PI) / 180;
-  const a = scale * Math.cos(r);
-  const b = scale * Math.sin(r);
-  return [a, b, -b, a, cx - a * cx + b * cy, cy - b * cx - a * cy];
-}
+export { about, translate, type Affine } from '../tests/browser/affine.ts';
 
 export interface Pair {
   width: number;

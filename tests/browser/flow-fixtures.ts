@@ -1,7 +1,8 @@
 // Image pairs with known flow, made from a real photo: b(T(x)) = a(x), so the true flow at x is T(x) − x.
 import { inject } from 'vitest';
+import { apply, compose, translate, type Affine } from './affine.ts';
 
-export type Affine = [number, number, number, number, number, number]; // canvas order: a b c d e f
+export { about, translate, type Affine } from './affine.ts';
 
 export const W = 128;
 export const H = 96;
@@ -11,15 +12,6 @@ export async function photo(name = 'tubingen.jpg'): Promise<ImageBitmap> {
   if (!r.ok) throw new Error(`cannot load ${name}: HTTP ${r.status}`);
   return createImageBitmap(await r.blob());
 }
-
-const apply = (t: Affine, x: number, y: number): [number, number] => [t[0] * x + t[2] * y + t[4], t[1] * x + t[3] * y + t[5]];
-const compose = (t: Affine, u: Affine): Affine => {
-  // t ∘ u
-  const [a, b] = apply(t, u[0], u[1]).map((v, i) => v - t[4 + i]);
-  const [c, d] = apply(t, u[2], u[3]).map((v, i) => v - t[4 + i]);
-  const [e, f] = apply(t, u[4], u[5]);
-  return [a, b, c, d, e, f];
-};
 
 /** Photo → frame `a`: a fixed crop scaled to W×H. */
 export function baseTransform(img: ImageBitmap): Affine {
@@ -34,15 +26,6 @@ export function draw(img: ImageBitmap, t: Affine): OffscreenCanvas {
   ctx.setTransform(...t);
   ctx.drawImage(img, 0, 0);
   return c;
-}
-
-export const translate = (dx: number, dy: number): Affine => [1, 0, 0, 1, dx, dy];
-export function about(cx: number, cy: number, scale: number, degrees: number): Affine {
-  const r = (degrees * Math.PI) / 180;
-  const a = scale * Math.cos(r);
-  const b = scale * Math.sin(r);
-  // p → c + S·R(p − c)
-  return [a, b, -b, a, cx - a * cx + b * cy, cy - b * cx - a * cy];
 }
 
 export interface Pair {
