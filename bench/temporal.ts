@@ -14,7 +14,13 @@ const CLIPS = [
 ];
 const FRAMES = 50;
 const STYLE = 'starry_night';
-const SIZE = DEFAULT_SIZE;
+const SIZE = Number(process.env.STYLECAST_BENCH_SIZE ?? DEFAULT_SIZE);
+/**
+ * The flow's short side: unset = the engine's own choice (96 px on this machine's software adapter); set it to the
+ * inference size to score the full-resolution flow a hardware GPU runs.
+ */
+const FLOW_SIZE = process.env.STYLECAST_BENCH_FLOW_SIZE;
+const FLOW_ARGS = FLOW_SIZE ? ['--flow-size', FLOW_SIZE] : [];
 /** Scoring resolution (outputs keep the input's 960×540; all are decoded and scaled here). */
 const EVAL: [number, number] = [640, 360];
 const VARIANTS: { name: string; temporal: number }[] = [
@@ -83,7 +89,7 @@ async function main() {
         const out = join(dir, `clip${ci}-${v.temporal}.mp4`);
         log(`bench:temporal: ${clip.name}, temporal ${v.temporal}: running the CLI…`);
         const t0 = Date.now();
-        const { stderr } = await run('node', [join(ROOT, 'bin/stylecast.mjs'), 'stylize', cut, '-o', out, '--style', STYLE, '--size', String(SIZE), '--temporal', String(v.temporal)]);
+        const { stderr } = await run('node', [join(ROOT, 'bin/stylecast.mjs'), 'stylize', cut, '-o', out, '--style', STYLE, '--size', String(SIZE), '--temporal', String(v.temporal), ...FLOW_ARGS]);
         const cli: CliRun = { temporal: v.temporal, wall_s: round((Date.now() - t0) / 1000, 1)!, ...parseCli(stderr) };
         log(`bench:temporal:   ${cli.report.join(' ').replace(/stylecast: /g, '')}`);
         runs[clip.name][v.name] = cli;
@@ -164,7 +170,7 @@ async function main() {
       machine: { atStart: machineAtStart, atEnd: machine() },
       goal: 'E_warp with temporal smoothing on ≤ 0.5 × off, while the stylisation stays (detail ratio near 1)',
       setup: {
-        command: `node bin/stylecast.mjs stylize <clip> -o out.mp4 --style ${STYLE} --size ${SIZE} --temporal <α> (the CLI picks its backend; its report is under cli.report)`,
+        command: `node bin/stylecast.mjs stylize <clip> -o out.mp4 --style ${STYLE} --size ${SIZE} --temporal <α>${FLOW_SIZE ? ` --flow-size ${FLOW_SIZE}` : ''} (the CLI picks its backend; its report is under cli.report)`,
         clips: `first ${FRAMES} frames of ../shared/media/video/{${CLIPS.map((c) => c.file).join(', ')}}, re-encoded with libx264 crf 10; outputs keep 960×540`,
         scoring: `input and outputs decoded with ffmpeg and scaled to ${EVAL.join('×')} (area filter). E_warp (Lai et al. 2018) = mean over t of Σ_x M·‖O_t(x) − O_{t+1}(x + f(x))‖² / Σ_x M, RGB in [0,1] summed over channels, f = reference flow t → t+1 of the INPUT frames (OpenCV DIS medium preset, and DeepFlow), M = Ruder et al. forward–backward test (|w_f + w_b(x + w_f)|² ≤ 0.01(|w_f|² + |w_b|²) + 0.5) and x + f inside the frame. detail = mean Sobel gradient magnitude of the output's luma. static regions: input DIS-medium flow magnitude < 0.5 px; static_abs_diff_vs_off = mean |O_on − O_off| (RGB, [0,1]) there; static_frame_change = mean |O_t − O_{t+1}| there. input_e_warp = the same error on the input frames (what the reference flow leaves unexplained).`,
         times: 'network / flow + blend ms per frame are the CLI\'s own figures ("per frame:" line); on this machine WebGPU is SwiftShader (CPU emulation), so the temporal stage plans a reduced flow (short side 96 px, 4 iterations) and its ms are not GPU figures.',
