@@ -16,7 +16,6 @@ import {
 const DEMO_URLS = ['/media/video/pexels-854100-people-walking-sidewalk-640x360-6s.webm', '/media/video/pexels-854100-people-walking-sidewalk-960x540.mp4'];
 const DEMO_MISSING = 'The demo clip is not installed (run `npm run setup`): use your webcam, or stylise a clip of your own.';
 /** Where set-up installs the preset images (the engine's default models URL). */
-const PRESET_IMAGES = '/models/magenta-arbitrary-style-mobile/styles';
 const FALLBACK_STYLE = 'starry_night';
 
 // ---------- settings from the URL ----------
@@ -436,17 +435,17 @@ function pickPreset(name: string): void {
   apply((l) => l.setStyle(name));
 }
 
-function buildGallery(presets: string[]): void {
-  const tiles = presets.map((name) => {
-    const b = tile(pretty(name), `${PRESET_IMAGES}/${name}.jpg`, () => pickPreset(name));
+function buildGallery(engine: LiveStylizer): void {
+  const tiles = engine.presets.map((name) => {
+    const b = tile(pretty(name), engine.presetImageUrl(name), () => pickPreset(name));
     b.dataset.preset = name;
     return b;
   });
   ui.gallery.replaceChildren(...tiles);
   if (style.kind === 'image') addCustomTile(style);
   markSelected();
-  ui.mixStyle.replaceChildren(...presets.map((name) => new Option(pretty(name), name)));
-  ui.mixStyle.value = presets.includes('the_scream') ? 'the_scream' : (presets.find((n) => n !== INITIAL_STYLE) ?? '');
+  ui.mixStyle.replaceChildren(...engine.presets.map((name) => new Option(pretty(name), name)));
+  ui.mixStyle.value = engine.presets.includes('the_scream') ? 'the_scream' : (engine.presets.find((n) => n !== INITIAL_STYLE) ?? '');
 }
 
 function addCustomTile(choice: Extract<StyleChoice, { kind: 'image' }>): void {
@@ -682,7 +681,7 @@ async function start(): Promise<void> {
     return;
   }
   describeEngine(live);
-  buildGallery(live.presets);
+  buildGallery(live);
   await opened;
   if (document.body.dataset.state === 'error') return; // the source could not open: its message stays
   // The first call started the engine on the source itself when the engine was ready before the source.

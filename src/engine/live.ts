@@ -18,6 +18,8 @@ export interface LiveStylizer {
   /** Where temporal smoothing runs, or why it is off. */
   readonly smoothing: string;
   readonly presets: string[];
+  /** URL of a preset's image (for thumbnails). */
+  presetImageUrl(name: string): string;
   /** Starts stylising the stream's video; returns a stream whose track carries the stylised frames. */
   process(stream: MediaStream, options?: ProcessOptions): Promise<MediaStream>;
   /** Stops the current stream (the stylizer stays ready for another). */
@@ -73,6 +75,11 @@ export async function createLiveStylizer(options: StylizerOptions = {}): Promise
     backendReason: info.reason,
     smoothing: info.smoothing,
     presets: info.presets,
+    presetImageUrl: (name) => {
+      const url = info.presetImages[name];
+      if (!url) throw new StylecastError('UNKNOWN_STYLE', `Unknown style preset "${name}". Presets: ${info.presets.join(', ')}.`);
+      return url;
+    },
     get error() {
       return lastError;
     },
@@ -105,15 +112,17 @@ export async function createLiveStylizer(options: StylizerOptions = {}): Promise
       if (writable) transfers.push(writable as unknown as Transferable);
       if (display) transfers.push(display);
       lastError = null;
-      cleanup = () => {
+      // This run's own cleanup: a late rejection of an old run must not stop a newer run's tracks.
+      const ownCleanup = () => {
         input.stop();
         for (const t of out.getVideoTracks()) t.stop();
       };
+      cleanup = ownCleanup;
       running = call(
         remote.run(Comlink.transfer(processor.readable, transfers), writable, display, track.getSettings().frameRate ?? null),
       ).catch((e) => {
         lastError = e instanceof StylecastError ? e : new StylecastError('WORKER_FAILED', String(e));
-        cleanup?.();
+        ownCleanup();
       });
       return out;
     },

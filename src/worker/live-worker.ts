@@ -26,7 +26,7 @@ const api = {
   init: (options: StylizerOptions) =>
     guard(async () => {
       stylizer = await createStylizer(options);
-      return { backend: stylizer.backend.name, reason: stylizer.backend.reason, smoothing: stylizer.smoothing.detail, presets: stylizer.presets };
+      return { backend: stylizer.backend.name, reason: stylizer.backend.reason, smoothing: stylizer.smoothing.detail, presets: stylizer.presets, presetImages: Object.fromEntries(stylizer.presets.map((n) => [n, stylizer!.presetImageUrl(n)])) };
     }),
   run: (readable: ReadableStream<VideoFrame>, writable: WritableStream<VideoFrame> | null, canvas: OffscreenCanvas | null, frameRate: number | null) =>
     guard(() => need().stylizeStream(readable, { writable, canvas, frameRate: frameRate ?? undefined })),

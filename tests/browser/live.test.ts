@@ -59,6 +59,8 @@ describe('live stylising in a worker', () => {
     await expect(live.process(new MediaStream())).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'The stream has no video track.' });
     await expect(live.setStrength(3)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(live.setStyle('no_such_style')).rejects.toMatchObject({ code: 'UNKNOWN_STYLE' });
+    expect((await fetch(live.presetImageUrl('udnie'))).headers.get('content-type')).toMatch(/image\/jpeg/);
+    expect(() => live.presetImageUrl('nope')).toThrow(/Unknown style preset/);
     expect(await live.dispose()).toBe(0);
   });
 });
