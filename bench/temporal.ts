@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_SIZE, DEFAULT_TEMPORAL } from '../src/engine/constants.ts';
+import { DEFAULT_SIZE, DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD, type TemporalMethod } from '../src/engine/constants.ts';
 import { PYTHON, ROOT, SHARED_MEDIA, log, machine, round, run } from './util.ts';
 
 const CLIPS = [
@@ -23,14 +23,17 @@ const FLOW_SIZE = process.env.STYLECAST_BENCH_FLOW_SIZE;
 const FLOW_ARGS = FLOW_SIZE ? ['--flow-size', FLOW_SIZE] : [];
 /** Scoring resolution (outputs keep the input's 960×540; all are decoded and scaled here). */
 const EVAL: [number, number] = [640, 360];
-const VARIANTS: { name: string; temporal: number }[] = [
-  { name: 'off', temporal: 0 },
-  { name: `default (${DEFAULT_TEMPORAL})`, temporal: DEFAULT_TEMPORAL },
-  { name: '0.9', temporal: 0.9 },
+/** Off, the default, the plain average at the same α (the baseline the default must beat on detail), and α 0.9. */
+const VARIANTS: { name: string; temporal: number; method: TemporalMethod }[] = [
+  { name: 'off', temporal: 0, method: DEFAULT_TEMPORAL_METHOD },
+  { name: `default (${DEFAULT_TEMPORAL}, ${DEFAULT_TEMPORAL_METHOD})`, temporal: DEFAULT_TEMPORAL, method: DEFAULT_TEMPORAL_METHOD },
+  { name: `${DEFAULT_TEMPORAL}, average`, temporal: DEFAULT_TEMPORAL, method: 'average' },
+  { name: `0.9, ${DEFAULT_TEMPORAL_METHOD}`, temporal: 0.9, method: DEFAULT_TEMPORAL_METHOD },
 ];
 
 interface CliRun {
   temporal: number;
+  method: TemporalMethod;
   wall_s: number;
   network_ms_per_frame: number | null;
   flow_blend_ms_per_frame: number | null;
@@ -86,14 +89,14 @@ async function main() {
       const outputs: Record<string, string> = {};
       runs[clip.name] = {};
       for (const v of VARIANTS) {
-        const out = join(dir, `clip${ci}-${v.temporal}.mp4`);
-        log(`bench:temporal: ${clip.name}, temporal ${v.temporal}: running the CLI…`);
+        const out = join(dir, `clip${ci}-${v.temporal}-${v.method}.mp4`);
+        log(`bench:temporal: ${clip.name}, temporal ${v.temporal} ${v.method}: running the CLI…`);
         const t0 = Date.now();
-        const { stderr } = await run('node', [join(ROOT, 'bin/stylecast.mjs'), 'stylize', cut, '-o', out, '--style', STYLE, '--size', String(SIZE), '--temporal', String(v.temporal), ...FLOW_ARGS]);
-        const cli: CliRun = { temporal: v.temporal, wall_s: round((Date.now() - t0) / 1000, 1)!, ...parseCli(stderr) };
+        const { stderr } = await run('node', [join(ROOT, 'bin/stylecast.mjs'), 'stylize', cut, '-o', out, '--style', STYLE, '--size', String(SIZE), '--temporal', String(v.temporal), '--temporal-method', v.method, ...FLOW_ARGS]);
+        const cli: CliRun = { temporal: v.temporal, method: v.method, wall_s: round((Date.now() - t0) / 1000, 1)!, ...parseCli(stderr) };
         log(`bench:temporal:   ${cli.report.join(' ').replace(/stylecast: /g, '')}`);
         runs[clip.name][v.name] = cli;
-        outputs[v.name === 'off' ? 'off' : v.name] = await decode(out, join(dir, `clip${ci}-${v.temporal}.rgb`));
+        outputs[v.name] = await decode(out, join(dir, `clip${ci}-${v.temporal}-${v.method}.rgb`));
       }
       job.clips.push({ name: clip.name, input: await decode(cut, join(dir, `clip${ci}-input.rgb`)), outputs });
     }
@@ -112,6 +115,7 @@ async function main() {
             v.name,
             {
               temporal: v.temporal,
+              method: v.method,
               e_warp: { dis_medium: round(o.e_warp.dis_medium, 6), deepflow: round(o.e_warp.deepflow, 6) },
               detail_sobel: round(o.detail_sobel, 5),
               static_frame_change: round(o.static_frame_change, 5),
@@ -170,7 +174,7 @@ async function main() {
       machine: { atStart: machineAtStart, atEnd: machine() },
       goal: 'E_warp with temporal smoothing on ≤ 0.5 × off, while the stylisation stays (detail ratio near 1)',
       setup: {
-        command: `node bin/stylecast.mjs stylize <clip> -o out.mp4 --style ${STYLE} --size ${SIZE} --temporal <α>${FLOW_SIZE ? ` --flow-size ${FLOW_SIZE}` : ''} (the CLI picks its backend; its report is under cli.report)`,
+        command: `node bin/stylecast.mjs stylize <clip> -o out.mp4 --style ${STYLE} --size ${SIZE} --temporal <α> --temporal-method <method>${FLOW_SIZE ? ` --flow-size ${FLOW_SIZE}` : ''} (the CLI picks its backend; its report is under cli.report)`,
         clips: `first ${FRAMES} frames of ../shared/media/video/{${CLIPS.map((c) => c.file).join(', ')}}, re-encoded with libx264 crf 10; outputs keep 960×540`,
         scoring: `input and outputs decoded with ffmpeg and scaled to ${EVAL.join('×')} (area filter). E_warp (Lai et al. 2018) = mean over t of Σ_x M·‖O_t(x) − O_{t+1}(x + f(x))‖² / Σ_x M, RGB in [0,1] summed over channels, f = reference flow t → t+1 of the INPUT frames (OpenCV DIS medium preset, and DeepFlow), M = Ruder et al. forward–backward test (|w_f + w_b(x + w_f)|² ≤ 0.01(|w_f|² + |w_b|²) + 0.5) and x + f inside the frame. detail = mean Sobel gradient magnitude of the output's luma. static regions: input DIS-medium flow magnitude < 0.5 px; static_abs_diff_vs_off = mean |O_on − O_off| (RGB, [0,1]) there; static_frame_change = mean |O_t − O_{t+1}| there. input_e_warp = the same error on the input frames (what the reference flow leaves unexplained).`,
         times: 'network / flow + blend ms per frame are the CLI\'s own figures ("per frame:" line); on this machine WebGPU is SwiftShader (CPU emulation), so the temporal stage plans a reduced flow (short side 96 px, 4 iterations) and its ms are not GPU figures.',

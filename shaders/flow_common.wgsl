@@ -37,3 +37,15 @@ fn bilinear_at(p: vec2<f32>, size: vec2<u32>) -> Bilinear {
 fn in_image(p: vec2<f32>, size: vec2<u32>) -> bool {
   return all(p >= vec2<f32>(-0.5)) && all(p <= vec2<f32>(size) - 0.5);
 }
+
+// Scene cut, from the frame-wide sums confidence.wgsl leaves in `stats` (residual·256, inconsistent, inside):
+// too little of frame t comes from inside frame t−1, or the mean residual after warping, or the share of
+// flow-inconsistent pixels, is above its threshold.
+fn scene_cut(residual_sum: u32, inconsistent: u32, inside: u32, flow_size: vec2<u32>, max_residual: f32, max_inconsistent: f32) -> bool {
+  let n = f32(inside);
+  if (n < 0.2 * f32(flow_size.x * flow_size.y)) {
+    return true;
+  }
+  return f32(residual_sum) / 256.0 / n > max_residual || f32(inconsistent) / n > max_inconsistent;
+}
+

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checkModelDir } from '../convert/model-dir.ts';
-import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, MAX_SIZE, MIN_SIZE, type BackendName } from '../engine/constants.ts';
+import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD, MAX_SIZE, MIN_SIZE, TEMPORAL_METHODS, type BackendName, type TemporalMethod } from '../engine/constants.ts';
 
 export class UsageError extends Error {}
 
@@ -21,6 +21,7 @@ export interface StylizeArgs {
   models: string | null;
   /** The optical flow's short side in pixels, or undefined for the engine's choice. */
   flowSize?: number;
+  temporalMethod: TemporalMethod;
   backend?: BackendName;
   quiet: boolean;
 }
@@ -43,7 +44,7 @@ export const USAGE = `stylecast — painting-style filters for video
 Usage:
   stylecast stylize <input> -o <out.mp4> [--style <preset|image>] [--strength 0..1]
                     [--mix <preset|image> [--mix-weight 0..1]] [--size <px>] [--temporal 0..1]
-                    [--models <dir>] [--backend webgpu|webgl|wasm] [--quiet]
+                    [--temporal-method strokes|average] [--flow-size <px>] [--models <dir>] [--backend webgpu|webgl|wasm] [--quiet]
   stylecast flow <a.png> <b.png> -o <out.flo> [--backend webgpu|webgl|wasm]
                               dense optical flow from a to b (Middlebury .flo), by the engine's own WGSL
   stylecast styles            list the preset styles
@@ -59,6 +60,9 @@ Options:
   --size           short side of the network's input in pixels (default ${DEFAULT_SIZE}); the output keeps the input's size
   --temporal       flicker suppression, 0..1 (default ${DEFAULT_TEMPORAL}; 0 = every frame on its own): optical flow
                    carries the previous output along the motion and blends it in where the flow is trustworthy
+  --temporal-method
+                   strokes (default): blend colour and shading, carry whole brush strokes along the motion and
+                   renew them every few frames — keeps the picture sharp; average: blend everything (softer)
   --flow-size      short side of the optical flow in pixels (default: full resolution on a hardware GPU, 96 on a
                    software one such as SwiftShader)
   --models         a model directory of your own (style-predictor/ and style-transformer/, see "stylecast convert")
@@ -69,6 +73,12 @@ Environment:
 export function presetNames(root: string): string[] {
   const manifest = JSON.parse(readFileSync(resolve(root, 'public/models/manifest.json'), 'utf8')) as { presets: string[] };
   return manifest.presets;
+}
+
+function temporalMethodOption(flags: Map<string, string>): TemporalMethod {
+  const v = flags.get('--temporal-method') ?? DEFAULT_TEMPORAL_METHOD;
+  if (!(TEMPORAL_METHODS as readonly string[]).includes(v)) throw new UsageError(`--temporal-method must be one of ${TEMPORAL_METHODS.join(', ')}, got "${v}".`);
+  return v as TemporalMethod;
 }
 
 function unit(name: string, v: string | undefined): number {
@@ -173,7 +183,7 @@ export function parseArgs(argv: string[], root: string): Args {
   if (command === 'flow') return parseFlow(rest);
   if (command !== 'stylize' && command !== 'stylise') throw new UsageError(`Unknown command "${command}". Commands: stylize, flow, styles, convert.`);
 
-  const withValue = ['-o', '--output', '--style', '--strength', '--mix', '--mix-weight', '--size', '--temporal', '--flow-size', '--models', '--backend'];
+  const withValue = ['-o', '--output', '--style', '--strength', '--mix', '--mix-weight', '--size', '--temporal', '--temporal-method', '--flow-size', '--models', '--backend'];
   const { flags, positional } = splitOptions('stylize', rest, withValue, ['--quiet', '-q']);
   const quiet = flags.has('--quiet') || flags.has('-q');
   if (positional.length !== 1) throw new UsageError(positional.length ? `Expected one input file, got ${positional.length}: ${positional.join(', ')}.` : 'Missing the input video. See "stylecast --help".');
@@ -200,6 +210,7 @@ export function parseArgs(argv: string[], root: string): Args {
     size,
     models: modelsOption(flags),
     flowSize: pixels(flags, '--flow-size'),
+    temporalMethod: temporalMethodOption(flags),
     backend: backendOption(flags),
     quiet,
   };

@@ -56,6 +56,7 @@ async function stylize(args: StylizeArgs): Promise<number> {
     temporal: args.temporal,
     models: args.models !== null,
     flowSize: args.flowSize,
+    temporalMethod: args.temporalMethod,
     backend: args.backend,
   };
   const session = await openSession(ROOT, files);
@@ -82,7 +83,7 @@ async function stylize(args: StylizeArgs): Promise<number> {
         `stylecast: wrote ${args.output}: ${result.frames} frames, ${result.width}×${result.height} ${result.codec}` +
           `${result.hasAudio ? ', audio copied' : ''}; network at ${result.inferWidth}×${result.inferHeight} on ${result.backend} ` +
           `(${result.backendReason}) in ${(result.elapsedMs / 1000).toFixed(1)} s.\n` +
-          `stylecast: temporal smoothing ${result.temporal > 0 ? `α ${result.temporal} ` : ''}${result.smoothing}; per frame: network ` +
+          `stylecast: temporal smoothing ${result.temporal > 0 ? `α ${result.temporal}, ${args.temporalMethod}, ` : ''}${result.smoothing}; per frame: network ` +
           `${result.stageMs.network.toFixed(1)} ms${result.stageMs.temporal === null ? '' : `, flow + blend ${result.stageMs.temporal.toFixed(1)} ms`}.\n`,
       );
     }

@@ -64,6 +64,7 @@ window.stylecastRun = async (job: StylizeJob): Promise<JobResult> => {
       temporal: job.temporal,
       modelDir: job.models ? `${IO_PREFIX}models` : undefined,
       flowSize: job.flowSize,
+      temporalMethod: job.temporalMethod,
       mix: mixStyle ? { style: mixStyle, weight: job.mixWeight } : null,
     });
     try {

@@ -1,5 +1,5 @@
 // The small protocol between the CLI (Node) and its page (headless Chromium).
-import type { BackendName, ErrorCode, Progress } from '../engine/index.ts';
+import type { BackendName, ErrorCode, Progress, TemporalMethod } from '../engine/index.ts';
 
 /** Files the CLI serves to the page under IO_PREFIX, and where the page PUTs the result. */
 export const IO_PREFIX = '/__stylecast/';
@@ -17,6 +17,7 @@ export interface StylizeJob {
   /** True when a model directory of one's own is served under `${IO_PREFIX}models/`. */
   models: boolean;
   flowSize?: number;
+  temporalMethod: TemporalMethod;
   backend?: BackendName;
 }
 

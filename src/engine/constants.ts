@@ -8,3 +8,12 @@ export const MIN_SIZE = 16;
 export const MAX_SIZE = 2048;
 /** Temporal smoothing α: measured by `npm run bench:temporal` (flicker against detail). */
 export const DEFAULT_TEMPORAL = 0.7;
+
+/**
+ * How temporal smoothing combines the warped previous output with the new frame: "strokes" blends the low band
+ * and carries brush strokes whole where the flow is trusted (keeps detail); "average" blends everything
+ * (smears strokes that do not line up; the baseline).
+ */
+export type TemporalMethod = 'strokes' | 'average';
+export const TEMPORAL_METHODS: readonly TemporalMethod[] = ['strokes', 'average'];
+export const DEFAULT_TEMPORAL_METHOD: TemporalMethod = 'strokes';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { StylecastError, invalidArgument } from './errors.ts';
 import { convertToMp4, type Progress } from './sinks/mp4.ts';
 import { DEFAULT_MAX_FRAME_SIDE, openVideo } from './sources/file.ts';
-import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, MAX_SIZE, MIN_SIZE, type BackendName } from './constants.ts';
+import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD, MAX_SIZE, MIN_SIZE, TEMPORAL_METHODS, type BackendName, type TemporalMethod } from './constants.ts';
 import { initBackend, temporalDevice, type BackendChoice, type TemporalDevice } from './stylise/backend.ts';
 import { createFrameStylizer, inferenceGeometry, type FrameStylizer, type FrameTiming } from './stylise/frame.ts';
 import { StyleModel, blendVectors } from './stylise/model.ts';
@@ -30,6 +30,8 @@ export interface StylizerOptions {
   size?: number;
   /** Temporal smoothing strength α, 0..1 (0 = per-frame output; default DEFAULT_TEMPORAL). */
   temporal?: number;
+  /** How smoothing combines history and the new frame (default "strokes"; "average" is the plain blend). */
+  temporalMethod?: TemporalMethod;
   /** Keep the input's colours; the style changes only luminance (default false). */
   preserveColour?: boolean;
   /** Short side of the optical flow in pixels (default: full resolution on a hardware GPU, 96 on a software one). */
@@ -121,6 +123,7 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
   const [model, gpu] = await Promise.all([StyleModel.load({ modelsUrl: options.modelsUrl, modelDir: options.modelDir }), temporalDevice(backend)]);
   const stylizer = new Stylizer(backend, gpu, model, strength, size, temporal, options.flowSize);
   if (options.preserveColour !== undefined) stylizer.setPreserveColour(options.preserveColour);
+  if (options.temporalMethod !== undefined) stylizer.setTemporalMethod(options.temporalMethod);
   try {
     await stylizer.setStyle(options.style ?? DEFAULT_STYLE);
     if (options.mix) await stylizer.mixStyles(options.mix.style, options.mix.weight);
@@ -144,6 +147,7 @@ export class Stylizer {
   #size: number;
   #temporal: number;
   #preserveColour = false;
+  #temporalMethod: TemporalMethod = DEFAULT_TEMPORAL_METHOD;
   #busy = false;
   #disposed = false;
   /** The effective style vector for the current settings, rebuilt when they change (or the content moves on). */
@@ -177,6 +181,9 @@ export class Stylizer {
   }
   get temporal(): number {
     return this.#temporal;
+  }
+  get temporalMethod(): TemporalMethod {
+    return this.#temporalMethod;
   }
 
   presetImageUrl(name: string): string {
@@ -274,6 +281,15 @@ export class Stylizer {
     this.#temporal = checkUnit('temporal', alpha);
   }
 
+  /** How smoothing combines history and the new frame: "strokes" (default) or "average". */
+  setTemporalMethod(method: TemporalMethod): void {
+    this.#alive();
+    if (!TEMPORAL_METHODS.includes(method)) {
+      throw invalidArgument(`temporalMethod must be one of ${TEMPORAL_METHODS.join(', ')}, got "${String(method)}".`);
+    }
+    this.#temporalMethod = method;
+  }
+
   /** Keep the input's colours and transfer only texture (luminance). */
   setPreserveColour(on: boolean): void {
     this.#alive();
@@ -318,7 +334,7 @@ export class Stylizer {
           onProgress: onProgress && ((p) => onProgress({ ...p, frame: last })),
           render: async (frame) => {
             this.#alive();
-            const t = await frames.render(frame, this.#bottleneckFor(frame, frames), alpha, { preserveColour: this.#preserveColour });
+            const t = await frames.render(frame, this.#bottleneckFor(frame, frames), alpha, { preserveColour: this.#preserveColour, temporalMethod: this.#temporalMethod });
             last = t;
             totals.network += t.networkMs;
             if (t.temporalMs !== null) {
@@ -406,7 +422,7 @@ export class Stylizer {
           }
           this.#alive();
           const alpha = frames.smoothing ? this.#temporal : 0;
-          const t = await frames.render(frame, this.#bottleneckFor(frame, frames), alpha, { preserveColour: this.#preserveColour });
+          const t = await frames.render(frame, this.#bottleneckFor(frame, frames), alpha, { preserveColour: this.#preserveColour, temporalMethod: this.#temporalMethod });
           Object.assign(stats, { networkMs: t.networkMs, temporalMs: t.temporalMs, temporal: alpha });
           if (writer) {
             try {

@@ -4,7 +4,8 @@ import { FrameImporter } from '../../src/engine/gpu/frame-import.ts';
 import { initBackend, temporalDevice } from '../../src/engine/stylise/backend.ts';
 import { estimateFlow, readBuffer } from '../../src/engine/temporal/estimate.ts';
 import { TemporalStage } from '../../src/engine/temporal/index.ts';
-import { H, W, about, endPointError, globalPair, objectPair, photo, translate, type Pair } from './flow-fixtures.ts';
+import { compose } from './affine.ts';
+import { H, W, about, baseTransform, draw, endPointError, globalPair, objectPair, photo, translate, type Pair } from './flow-fixtures.ts';
 
 let device: GPUDevice;
 let img: ImageBitmap;
@@ -46,7 +47,7 @@ describe('optical flow (pyramidal Lucas–Kanade in WGSL)', () => {
 });
 
 /** Float32 NHWC RGB of a canvas, uploaded as the "stylised" input of the stage. */
-function rgbBuffer(canvas: OffscreenCanvas): { buffer: GPUBuffer; data: Float32Array } {
+function rgbBuffer(canvas: OffscreenCanvas): { buffer: GPUBuffer; data: Float32Array<ArrayBuffer> } {
   const px = canvas.getContext('2d')!.getImageData(0, 0, W, H).data;
   const data = new Float32Array(W * H * 3);
   for (let i = 0; i < W * H; i++) for (let c = 0; c < 3; c++) data[i * 3 + c] = px[i * 4 + c] / 255;
@@ -55,8 +56,13 @@ function rgbBuffer(canvas: OffscreenCanvas): { buffer: GPUBuffer; data: Float32A
   return { buffer, data };
 }
 
-/** Runs frames through a TemporalStage with stylised := the frame itself, returns each output. */
-async function runStage(frames: OffscreenCanvas[], alpha: number, stage = new TemporalStage(device, W, H)) {
+/** Runs frames through a TemporalStage with stylised := the frame itself (or `stylise(frame, k)`), returns each output. */
+async function runStage(
+  frames: OffscreenCanvas[],
+  alpha: number,
+  stage = new TemporalStage(device, W, H),
+  stylise?: (canvas: OffscreenCanvas, k: number) => Float32Array<ArrayBuffer>,
+) {
   const importer = new FrameImporter(device);
   const outputs: Float32Array[] = [];
   const confidences: Float32Array[] = [];
@@ -67,6 +73,10 @@ async function runStage(frames: OffscreenCanvas[], alpha: number, stage = new Te
       const input = importer.import(frame, W, H);
       frame.close();
       const s = rgbBuffer(canvas);
+      if (stylise) {
+        s.data = stylise(canvas, stylised.length);
+        device.queue.writeBuffer(s.buffer, 0, s.data);
+      }
       const out = await stage.process(input, s.buffer, alpha);
       outputs.push(new Float32Array(await readBuffer(device, out, W * H * 12)));
       confidences.push(new Float32Array(await readBuffer(device, stage.confidence, W * H * 4)));
@@ -160,5 +170,77 @@ describe('confidence, warp and blend', () => {
       importer.dispose();
       stage.dispose();
     }
+  });
+});
+
+describe('strokes are carried, not averaged', () => {
+  // A pan of 1 px a frame (frame_k(x) = frame_0(x + k)); "stylised" = the frame plus brush-like texture that is new
+  // every frame, as the network's strokes are (it is not shift-stable).
+  const frames = () => Array.from({ length: 8 }, (_, k) => draw(img, compose(translate(-k, 0), baseTransform(img))));
+  const strokes = (canvas: OffscreenCanvas, k: number) => {
+    const base = rgbBuffer(canvas);
+    base.buffer.destroy();
+    let seed = 0x9e3779b9 ^ (k * 0x85ebca6b);
+    const random = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const texture = new Float32Array(((W / 2) * H) / 2).map(() => (random() - 0.5) * 0.3);
+    return base.data.map((v, i) => {
+      const p = Math.floor(i / 3);
+      const cell = Math.floor(p / W / 2) * (W / 2) + Math.floor((p % W) / 2);
+      return Math.min(1, Math.max(0, v + texture[cell]));
+    });
+  };
+  const interior = (i: number) => i % W >= 8 && i % W < W - 8 && Math.floor(i / W) >= 8 && Math.floor(i / W) < H - 8;
+  /** Mean |O_t(x) − O_{t−1}(x + 1)| over the interior, frames 2.. (what the eye sees as flicker). */
+  const flicker = (outputs: Float32Array[]) => {
+    let s = 0;
+    let n = 0;
+    for (let t = 2; t < outputs.length; t++) {
+      for (let i = 0; i < W * H; i++) {
+        if (!interior(i)) continue;
+        for (let c = 0; c < 3; c++) s += Math.abs(outputs[t][i * 3 + c] - outputs[t - 1][(i + 1) * 3 + c]);
+        n += 3;
+      }
+    }
+    return s / n;
+  };
+  /** Mean |O − box3×3(O)| over the interior, frames 2..: the fine texture (strokes) the output keeps. */
+  const detail = (outputs: Float32Array[]) => {
+    let s = 0;
+    let n = 0;
+    for (let t = 2; t < outputs.length; t++) {
+      const o = outputs[t];
+      for (let i = 0; i < W * H; i++) {
+        if (!interior(i)) continue;
+        for (let c = 0; c < 3; c++) {
+          let box = 0;
+          for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) box += o[(i + dy * W + dx) * 3 + c];
+          s += Math.abs(o[i * 3 + c] - box / 9);
+          n++;
+        }
+      }
+    }
+    return s / n;
+  };
+
+  it('cuts flicker without smearing the strokes (against per-frame output and the plain average)', async () => {
+    const run = async (alpha: number, method: 'strokes' | 'average') => {
+      const stage = new TemporalStage(device, W, H);
+      stage.method = method;
+      return (await runStage(frames(), alpha, stage, strokes)).outputs;
+    };
+    const off = await run(0, 'strokes');
+    const carried = await run(0.7, 'strokes');
+    const averaged = await run(0.7, 'average');
+    const f = { off: flicker(off), strokes: flicker(carried), average: flicker(averaged) };
+    const d = { off: detail(off), strokes: detail(carried), average: detail(averaged) };
+    console.log(`flicker off ${f.off.toFixed(4)}, strokes ${f.strokes.toFixed(4)}, average ${f.average.toFixed(4)}; detail off ${d.off.toFixed(4)}, strokes ${d.strokes.toFixed(4)}, average ${d.average.toFixed(4)}`);
+    expect(f.strokes).toBeLessThan(0.5 * f.off);
+    expect(d.strokes).toBeGreaterThan(0.85 * d.off);
+    expect(d.average).toBeLessThan(0.85 * d.strokes); // averaging strokes that do not line up smears them
   });
 });

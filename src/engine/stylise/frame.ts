@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { FrameImporter, type NormRect } from '../gpu/frame-import.ts';
 import { Canvas2DSink, GpuCanvasSink } from '../sinks/canvas.ts';
+import type { TemporalMethod } from '../constants.ts';
 import { TemporalStage, flowPlan } from '../temporal/index.ts';
 import type { TemporalDevice } from './backend.ts';
 import type { BackendChoice } from './backend.ts';
@@ -46,6 +47,8 @@ export interface FrameStylizer {
 export interface RenderOptions {
   /** Keep the input's colours: the stylisation changes only luminance (texture, strokes). */
   preserveColour?: boolean;
+  /** How the history and the new frame are combined (default "strokes"). */
+  temporalMethod?: TemporalMethod;
 }
 
 /**
@@ -110,9 +113,10 @@ class GpuOutput {
   }
 
   /** Blends `stylised` (when `temporal` > 0) with the history along the flow of `frame`, and presents. */
-  async finish(frame: VideoFrame, stylised: GPUBuffer, temporal: number): Promise<number | null> {
+  async finish(frame: VideoFrame, stylised: GPUBuffer, temporal: number, method: TemporalMethod | undefined): Promise<number | null> {
     const g = this.temporal.size;
     if (temporal > 0) {
+      if (method) this.temporal.method = method;
       const { width, height } = this.temporal.flowSize;
       const blended = await this.temporal.process(this.importer.import(frame, width, height), stylised, temporal);
       this.sink.present(blended, g.width, g.height);
@@ -172,7 +176,7 @@ class GpuFrameStylizer implements FrameStylizer {
       if (!buffer) throw new Error('tfjs returned no GPU buffer for the stylised frame');
       await this.#gpu.device.queue.onSubmittedWorkDone();
       const networkMs = performance.now() - started;
-      const temporalMs = await this.#gpu.finish(frame, buffer, temporal);
+      const temporalMs = await this.#gpu.finish(frame, buffer, temporal, options.temporalMethod);
       return { networkMs, temporalMs };
     } finally {
       tensorRef.dispose();
@@ -244,7 +248,7 @@ class CpuFrameStylizer implements FrameStylizer {
         const values = (await out.data()) as Float32Array<ArrayBuffer>;
         const networkMs = performance.now() - started;
         this.#gpu.device.queue.writeBuffer(this.#upload, 0, values);
-        return { networkMs, temporalMs: await this.#gpu.finish(frame, this.#upload, temporal) };
+        return { networkMs, temporalMs: await this.#gpu.finish(frame, this.#upload, temporal, options.temporalMethod) };
       }
       const rgba = await tf.browser.toPixels(out);
       this.#sink2d!.present(new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, out.shape[1], out.shape[0]));

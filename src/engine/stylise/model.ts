@@ -67,15 +67,21 @@ export class StyleModel {
     const root = `${(location.modelsUrl ?? '/models').replace(/\/$/, '')}/${MODEL_DIR}`;
     const dir = location.modelDir?.replace(/\/$/, '') ?? root;
     const hint = location.modelDir ? 'Check the model directory (see "stylecast convert").' : 'Run "npm run setup" to install it.';
-    const [predictor, transformer, presets] = await Promise.all([
+    const loads = await Promise.allSettled([
       loadGraph(dir, 'predictor', hint),
       loadGraph(dir, 'transformer', hint),
       fetch(`${root}/styles/bottlenecks.json`).then(async (r) => {
         if (!r.ok) throw new StylecastError('MODEL_LOAD_FAILED', `Could not load ${r.url} (HTTP ${r.status}). Run "npm run setup".`);
         return (await r.json()) as PresetFile;
       }),
-    ]);
-    return new StyleModel(predictor, transformer, presets, root, location.modelDir === undefined);
+    ] as const);
+    const [predictor, transformer, presets] = loads;
+    if (predictor.status === 'fulfilled' && transformer.status === 'fulfilled' && presets.status === 'fulfilled') {
+      return new StyleModel(predictor.value, transformer.value, presets.value, root, location.modelDir === undefined);
+    }
+    // Whichever failed first in this order (not in time), so the same broken directory always gives the same error.
+    for (const r of loads) if (r.status === 'fulfilled' && 'dispose' in r.value) r.value.dispose();
+    throw loads.map((r) => (r.status === 'rejected' ? (r.reason as unknown) : null)).find((e) => e !== null);
   }
 
   get presetNames(): string[] {

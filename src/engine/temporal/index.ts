@@ -1,6 +1,10 @@
-// The temporal stage: warps the previous output into the current frame along the optical flow and blends,
-// out = mix(stylised_t, warp(out_{t−1}), α·confidence), entirely on the GPU (no readback).
+// The temporal stage: warps the previous output into the current frame along the optical flow and combines it
+// with the new stylised frame, entirely on the GPU (no readback). Method "strokes" (default) splits the
+// difference into bands: the low band is blended by α·confidence, the brush strokes are carried whole where the
+// flow is trusted and refreshed after a while (shaders/compose.wgsl); "average" is the plain
+// out = mix(stylised_t, warp(out_{t−1}), α·confidence).
 import { DEFAULT_FLOW, FlowField, FlowSolver, LumaPyramid, pyramidSizes, type FlowSettings, type Size } from './flow.ts';
+import { DEFAULT_TEMPORAL_METHOD, type TemporalMethod } from '../constants.ts';
 import { BufferSet, bindGroup, dispatch, temporalPipelines, type TemporalPipelines } from './pipelines.ts';
 
 /** Scene-cut thresholds (mean luma residual after warping; share of flow-inconsistent pixels). */
@@ -21,6 +25,12 @@ export function flowPlan(width: number, height: number, software: boolean, side?
     size: { width: Math.max(8, Math.round(width * scale)), height: Math.max(8, Math.round(height * scale)) },
     settings: software && side === undefined ? { ...DEFAULT_FLOW, iterations: 4 } : DEFAULT_FLOW,
   };
+}
+
+
+/** Longest life of carried strokes, in frames, at temporal strength α (refreshed from the network after it). */
+export function maxStrokeAge(alpha: number): number {
+  return 4 + 20 * alpha;
 }
 
 export interface TemporalCost {
@@ -49,8 +59,17 @@ export class TemporalStage {
   readonly #coverage: GPUBuffer;
   readonly #splatGroup: GPUBindGroup;
   readonly #outputs: [GPUBuffer, GPUBuffer];
+  readonly #ages: [GPUBuffer, GPUBuffer];
+  readonly #diff: GPUBuffer;
+  readonly #rows: GPUBuffer;
+  readonly #carried: GPUBuffer;
   readonly #confidenceGroups: GPUBindGroup[];
-  readonly #blendParams: GPUBuffer;
+  readonly #warpParams: GPUBuffer;
+  readonly #blurGroup: GPUBindGroup;
+  readonly #composeParams: GPUBuffer;
+  readonly #sigma: number;
+  /** How history and the new frame are combined; may change between frames. */
+  method: TemporalMethod = DEFAULT_TEMPORAL_METHOD;
   #frame = 0;
   #first = true;
   #cost: TemporalCost | null = null;
@@ -70,7 +89,14 @@ export class TemporalStage {
     this.#confidence = this.#buffers.storage('confidence', n * 4);
     this.#stats = this.#buffers.storage('cut stats', 16);
     this.#coverage = this.#buffers.storage('coverage', n * 4);
-    this.#outputs = [this.#buffers.storage('temporal out 0', width * height * 12), this.#buffers.storage('temporal out 1', width * height * 12)];
+    const m = width * height;
+    this.#outputs = [this.#buffers.storage('temporal out 0', m * 12), this.#buffers.storage('temporal out 1', m * 12)];
+    this.#ages = [this.#buffers.storage('stroke ages 0', m * 4), this.#buffers.storage('stroke ages 1', m * 4)];
+    this.#diff = this.#buffers.storage('warped difference', m * 16);
+    this.#rows = this.#buffers.storage('difference, rows blurred', m * 16);
+    this.#carried = this.#buffers.storage('carried age and strain', m * 8);
+    // The low band: σ 2 px at the default 256-px inference size, in proportion at others.
+    this.#sigma = Math.max(1, Math.min(width, height) / 128);
     const sizeUniform = this.#buffers.uniform('flow size', new Uint32Array([flowSize.width, flowSize.height]).buffer);
     this.#confidenceGroups = [0, 1].map((parity) => {
       const cur = this.#pyramids[parity].levels[0].luma;
@@ -78,7 +104,12 @@ export class TemporalStage {
       return bindGroup(device, this.#pipelines.confidence, [this.#back.result, this.#fwd.result, cur, prev, this.#confidence, this.#stats, sizeUniform, this.#coverage]);
     });
     this.#splatGroup = bindGroup(device, this.#pipelines.splat, [this.#fwd.result, this.#coverage, sizeUniform]);
-    this.#blendParams = this.#buffers.uniform('blend params', new ArrayBuffer(32));
+    this.#warpParams = this.#buffers.uniform('warp params', new Uint32Array([width, height, flowSize.width, flowSize.height]).buffer);
+    const blurParams = new ArrayBuffer(16);
+    new Uint32Array(blurParams, 0, 2).set([width, height]);
+    new Float32Array(blurParams, 8, 1).set([this.#sigma]);
+    this.#blurGroup = bindGroup(device, this.#pipelines.blurRows, [this.#diff, this.#rows, this.#buffers.uniform('blur params', blurParams)]);
+    this.#composeParams = this.#buffers.uniform('compose params', new ArrayBuffer(48));
   }
 
   /** Flow + blend cost of the last frame that used them, or null. */
@@ -105,20 +136,33 @@ export class TemporalStage {
     const out = this.#outputs[parity];
     const first = this.#first;
 
-    const params = new ArrayBuffer(32);
+    const params = new ArrayBuffer(48);
     new Uint32Array(params, 0, 4).set([width, height, flow.width, flow.height]);
     new Float32Array(params, 16, 1).set([alpha]);
     new Uint32Array(params, 20, 1).set([first ? 1 : 0]);
-    new Float32Array(params, 24, 2).set([CUT_RESIDUAL, CUT_INCONSISTENT]);
-    this.#device.queue.writeBuffer(this.#blendParams, 0, params);
-    const blendGroup = bindGroup(this.#device, this.#pipelines.blend, [
+    new Float32Array(params, 24, 3).set([CUT_RESIDUAL, CUT_INCONSISTENT, this.#sigma]);
+    new Uint32Array(params, 36, 1).set([this.method === 'strokes' ? 1 : 0]);
+    new Float32Array(params, 40, 2).set([maxStrokeAge(alpha), Math.max(8, Math.min(width, height) / 10)]);
+    this.#device.queue.writeBuffer(this.#composeParams, 0, params);
+    const warpGroup = bindGroup(this.#device, this.#pipelines.warp, [
       stylised,
       this.#outputs[1 - parity],
       this.#back.result,
       this.#confidence,
+      this.#ages[1 - parity],
+      this.#diff,
+      this.#carried,
+      this.#warpParams,
+    ]);
+    const composeGroup = bindGroup(this.#device, this.#pipelines.compose, [
+      stylised,
+      this.#diff,
+      this.#rows,
       this.#stats,
+      this.#carried,
       out,
-      this.#blendParams,
+      this.#ages[parity],
+      this.#composeParams,
     ]);
 
     const started = performance.now();
@@ -133,7 +177,11 @@ export class TemporalStage {
       dispatch(pass, this.#pipelines.splat, this.#splatGroup, flow.width, flow.height);
       dispatch(pass, this.#pipelines.confidence, this.#confidenceGroups[parity], flow.width, flow.height);
     }
-    dispatch(pass, this.#pipelines.blend, blendGroup, width, height);
+    if (!first && alpha > 0) {
+      dispatch(pass, this.#pipelines.warp, warpGroup, width, height);
+      dispatch(pass, this.#pipelines.blurRows, this.#blurGroup, width, height);
+    }
+    dispatch(pass, this.#pipelines.compose, composeGroup, width, height);
     pass.end();
     this.#device.queue.submit([encoder.finish()]);
     await this.#device.queue.onSubmittedWorkDone();

@@ -1,5 +1,6 @@
 import common from '../../../shaders/flow_common.wgsl?raw';
-import blend from '../../../shaders/blend.wgsl?raw';
+import blurRows from '../../../shaders/blur_rows.wgsl?raw';
+import compose from '../../../shaders/compose.wgsl?raw';
 import confidence from '../../../shaders/confidence.wgsl?raw';
 import downsample from '../../../shaders/downsample.wgsl?raw';
 import flowMedian from '../../../shaders/flow_median.wgsl?raw';
@@ -7,6 +8,7 @@ import lk from '../../../shaders/lk.wgsl?raw';
 import luma from '../../../shaders/luma.wgsl?raw';
 import splat from '../../../shaders/splat.wgsl?raw';
 import gradient from '../../../shaders/gradient.wgsl?raw';
+import warp from '../../../shaders/warp.wgsl?raw';
 
 /** Every compute pipeline of the temporal stage, compiled once per device. */
 export interface TemporalPipelines {
@@ -17,7 +19,9 @@ export interface TemporalPipelines {
   median: GPUComputePipeline;
   splat: GPUComputePipeline;
   confidence: GPUComputePipeline;
-  blend: GPUComputePipeline;
+  warp: GPUComputePipeline;
+  blurRows: GPUComputePipeline;
+  compose: GPUComputePipeline;
 }
 
 const cache = new WeakMap<GPUDevice, TemporalPipelines>();
@@ -39,7 +43,9 @@ export function temporalPipelines(device: GPUDevice): TemporalPipelines {
       median: make('flow_median', flowMedian),
       splat: make('splat', splat),
       confidence: make('confidence', confidence),
-      blend: make('blend', blend),
+      warp: make('warp', warp),
+      blurRows: make('blur_rows', blurRows),
+      compose: make('compose', compose),
     };
     cache.set(device, p);
   }
