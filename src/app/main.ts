@@ -2,6 +2,7 @@
 // the live preview (demo clip or webcam) and clip conversion both go through it.
 import {
   DEFAULT_TEMPORAL,
+  DEFAULT_TEMPORAL_METHOD,
   MAX_SIZE,
   MIN_SIZE,
   createLiveStylizer,
@@ -10,6 +11,7 @@ import {
   type LiveStats,
   type LiveStylizer,
   type Progress,
+  type TemporalMethod,
 } from '../engine/index.ts';
 
 // The short WebM cut when set-up had a local copy; else the full clip set-up downloads from its public source.
@@ -19,7 +21,7 @@ const DEMO_MISSING = 'The demo clip is not installed (run `npm run setup`): use 
 const FALLBACK_STYLE = 'starry_night';
 
 // ---------- settings from the URL ----------
-// ?source=demo|webcam&style=starry_night&strength=0.8&temporal=0.5&size=128&colour=keep&ui=none&overlay=1&models=<url>
+// ?source=demo|webcam&style=starry_night&strength=0.8&temporal=0.5&method=strokes|average&size=128&colour=keep&ui=none&overlay=1&models=<url>
 
 const params = new URLSearchParams(location.search);
 const numberParam = (name: string, fallback: number, min: number, max: number): number => {
@@ -31,6 +33,7 @@ const INITIAL_STYLE = params.get('style') || FALLBACK_STYLE;
 const INITIAL_SIZE = Math.round(numberParam('size', 192, MIN_SIZE, MAX_SIZE) / 4) * 4;
 const INITIAL_STRENGTH = numberParam('strength', 1, 0, 1);
 const INITIAL_TEMPORAL = numberParam('temporal', DEFAULT_TEMPORAL, 0, 1);
+const INITIAL_METHOD: TemporalMethod = params.get('method') === 'average' ? 'average' : DEFAULT_TEMPORAL_METHOD;
 const INITIAL_PRESERVE = ['keep', '1', 'true', 'preserve'].includes(params.get('colour') ?? params.get('color') ?? '');
 /** ?ui=none: embed mode (OBS browser source, iframe): the stylised video alone, filling the page. */
 const EMBED = params.get('ui') === 'none';
@@ -73,6 +76,7 @@ const ui = {
   mixWeightOut: $('mix-weight-out', HTMLOutputElement),
   temporal: $('temporal', HTMLInputElement),
   temporalOut: $('temporal-out', HTMLOutputElement),
+  carryStrokes: $('carry-strokes', HTMLInputElement),
   smoothing: $('smoothing', HTMLParagraphElement),
   size: $('size', HTMLInputElement),
   sizeOut: $('size-out', HTMLOutputElement),
@@ -335,7 +339,7 @@ function describeStats(s: LiveStats): string {
     `${s.fps} fps · ${s.framesOut} frames · ${s.dropped} dropped`,
     `network ${ms(s.networkMs)} · flow+blend ${ms(s.temporalMs)}`,
     `${s.width}×${s.height} → ${s.inferWidth}×${s.inferHeight} on ${s.backend}`,
-    live?.smoothing.startsWith('off') ? 'smoothing off (no WebGPU)' : `smoothing α ${s.temporal.toFixed(2)}${s.temporal === 0 ? ' (per-frame)' : ''}`,
+    live?.smoothing.startsWith('off') ? 'smoothing off (no WebGPU)' : `smoothing α ${s.temporal.toFixed(2)}${s.temporal === 0 ? ' (per-frame)' : `, ${s.temporalMethod}`}`,
   ].join('\n');
 }
 
@@ -468,7 +472,7 @@ function describeEngine(l: LiveStylizer): void {
   const off = l.smoothing.startsWith('off');
   ui.smoothing.textContent = off ? `Smoothing is ${l.smoothing}.` : `Smoothing runs ${l.smoothing}.`;
   ui.smoothing.dataset.off = String(off);
-  if (off) ui.temporal.disabled = true;
+  if (off) ui.temporal.disabled = ui.carryStrokes.disabled = true;
 }
 
 async function createEngine(): Promise<LiveStylizer> {
@@ -476,6 +480,7 @@ async function createEngine(): Promise<LiveStylizer> {
     size: INITIAL_SIZE,
     strength: INITIAL_STRENGTH,
     temporal: INITIAL_TEMPORAL,
+    temporalMethod: INITIAL_METHOD,
     preserveColour: INITIAL_PRESERVE,
     modelDir: MODEL_DIR,
   };
@@ -505,7 +510,7 @@ function setBusy(on: boolean): void {
   for (const el of lockable()) el.disabled = on;
   if (!on) {
     ui.mixStyle.disabled = ui.mixWeight.disabled = !ui.mixOn.checked;
-    if (ui.smoothing.dataset.off === 'true') ui.temporal.disabled = true;
+    if (ui.smoothing.dataset.off === 'true') ui.temporal.disabled = ui.carryStrokes.disabled = true;
   }
   ui.cancel.disabled = !on || !job;
   ui.drop.classList.toggle('disabled', on);
@@ -625,6 +630,7 @@ ui.strength.addEventListener('input', () => unit(ui.strength, ui.strengthOut));
 ui.strength.addEventListener('change', () => apply((l) => l.setStrength(Number(ui.strength.value))));
 ui.temporal.addEventListener('input', () => unit(ui.temporal, ui.temporalOut));
 ui.temporal.addEventListener('change', () => apply((l) => l.setTemporal(Number(ui.temporal.value))));
+ui.carryStrokes.addEventListener('change', () => apply((l) => l.setTemporalMethod(ui.carryStrokes.checked ? 'strokes' : 'average')));
 ui.size.addEventListener('input', () => (ui.sizeOut.value = `${ui.size.value} px`));
 ui.size.addEventListener('change', () => apply((l) => l.setSize(Number(ui.size.value))));
 ui.preserve.addEventListener('change', () => apply((l) => l.setPreserveColour(ui.preserve.checked)));
@@ -651,6 +657,7 @@ function initControls(): void {
   unit(ui.strength, ui.strengthOut);
   ui.temporal.value = String(INITIAL_TEMPORAL);
   unit(ui.temporal, ui.temporalOut);
+  ui.carryStrokes.checked = INITIAL_METHOD === 'strokes';
   ui.size.min = String(Math.min(Number(ui.size.min), INITIAL_SIZE));
   ui.size.max = String(Math.max(Number(ui.size.max), INITIAL_SIZE));
   ui.size.value = String(INITIAL_SIZE);

@@ -4,6 +4,7 @@
 import * as Comlink from 'comlink';
 import type { LiveWorkerApi } from '../worker/live-worker.ts';
 import { StylecastError, fromPlain, invalidArgument } from './errors.ts';
+import type { TemporalMethod } from './constants.ts';
 import type { Progress } from './sinks/mp4.ts';
 import type { LiveStats, StyleSource, StylizeFileOptions, StylizeResult, StylizerOptions } from './stylizer.ts';
 
@@ -28,6 +29,8 @@ export interface LiveStylizer {
   mixStyles(style: StyleSource | null, weight?: number): Promise<void>;
   setStrength(strength: number): Promise<void>;
   setTemporal(alpha: number): Promise<void>;
+  /** "strokes" (default: carry whole brush strokes) or "average" (blend everything; softer). */
+  setTemporalMethod(method: TemporalMethod): Promise<void>;
   setSize(size: number): Promise<void>;
   setPreserveColour(on: boolean): Promise<void>;
   /** A whole clip to MP4 in the worker (stops the live stream first). */
@@ -131,6 +134,7 @@ export async function createLiveStylizer(options: StylizerOptions = {}): Promise
     mixStyles: (s, w = 0.5) => call(remote.mixStyles(s, w)),
     setStrength: (v) => call(remote.setStrength(v)),
     setTemporal: (v) => call(remote.setTemporal(v)),
+    setTemporalMethod: (m) => call(remote.setTemporalMethod(m)),
     setSize: (v) => call(remote.setSize(v)),
     setPreserveColour: (on) => call(remote.setPreserveColour(on)),
     async stylizeFile(file, opts = {}) {

@@ -60,6 +60,7 @@ export interface LiveStats {
   backend: BackendName;
   smoothing: string;
   temporal: number;
+  temporalMethod: TemporalMethod;
   /** tfjs tensors alive in this engine (flat while running; 0 after dispose). */
   numTensors: number;
 }
@@ -91,6 +92,7 @@ export interface StylizeResult {
   elapsedMs: number;
   /** The α used, or 0 when smoothing was unavailable. */
   temporal: number;
+  temporalMethod: TemporalMethod;
   /** Mean per-frame cost of each stage, ms. */
   stageMs: { network: number; temporal: number | null };
 }
@@ -356,6 +358,7 @@ export class Stylizer {
           backend: this.backend.name,
           elapsedMs: performance.now() - started,
           temporal: alpha,
+          temporalMethod: this.#temporalMethod,
           stageMs: {
             network: totals.network / result.frames,
             temporal: totals.temporalFrames ? totals.temporal / totals.temporalFrames : null,
@@ -403,7 +406,7 @@ export class Stylizer {
     const stats: LiveStats = (this.#live = {
       running: true, framesIn: 0, framesOut: 0, dropped: 0, fps: 0, networkMs: 0, temporalMs: null,
       width: 0, height: 0, inferWidth: 0, inferHeight: 0, backend: this.backend.name, smoothing: this.smoothing.detail,
-      temporal: 0, numTensors: 0,
+      temporal: 0, temporalMethod: this.#temporalMethod, numTensors: 0,
     });
     try {
       while (!this.#stopLive) {
@@ -423,7 +426,7 @@ export class Stylizer {
           this.#alive();
           const alpha = frames.smoothing ? this.#temporal : 0;
           const t = await frames.render(frame, this.#bottleneckFor(frame, frames), alpha, { preserveColour: this.#preserveColour, temporalMethod: this.#temporalMethod });
-          Object.assign(stats, { networkMs: t.networkMs, temporalMs: t.temporalMs, temporal: alpha });
+          Object.assign(stats, { networkMs: t.networkMs, temporalMs: t.temporalMs, temporal: alpha, temporalMethod: this.#temporalMethod });
           if (writer) {
             try {
               await writer.write(new VideoFrame(frames.canvas, { timestamp: frame.timestamp })); // write() closes it

@@ -4,6 +4,7 @@ import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { toPlain } from '../engine/errors.ts';
 import type { Progress } from '../engine/sinks/mp4.ts';
+import type { TemporalMethod } from '../engine/constants.ts';
 import { createStylizer, type LiveStats, type StyleSource, type Stylizer, type StylizeResult, type StylizerOptions } from '../engine/stylizer.ts';
 
 let stylizer: Stylizer | null = null;
@@ -35,6 +36,7 @@ const api = {
   mixStyles: (style: StyleSource | null, weight: number) => guard(() => need().mixStyles(style, weight)),
   setStrength: (v: number) => guard(() => need().setStrength(v)),
   setTemporal: (v: number) => guard(() => need().setTemporal(v)),
+  setTemporalMethod: (m: TemporalMethod) => guard(() => need().setTemporalMethod(m)),
   setSize: (v: number) => guard(() => need().setSize(v)),
   setPreserveColour: (on: boolean) => guard(() => need().setPreserveColour(on)),
   /** A whole clip to MP4 (the live stream must be stopped first); progress comes back through a proxied callback. */

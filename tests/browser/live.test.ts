@@ -44,6 +44,9 @@ describe('live stylising in a worker', () => {
     expect(stats.framesOut).toBeGreaterThanOrEqual(6);
     expect(stats.networkMs).toBeGreaterThan(0);
     expect(stats.temporal).toBe(0.5);
+    expect(stats.temporalMethod).toBe('strokes');
+    await live.setTemporalMethod('average');
+    await expect.poll(async () => (await live.stats())!.temporalMethod, { timeout: 20_000 }).toBe('average');
     expect(stats.dropped).toBeGreaterThanOrEqual(0);
     expect([stats.width, stats.height]).toEqual([320, 180]);
 
@@ -58,6 +61,7 @@ describe('live stylising in a worker', () => {
     const live = await createLiveStylizer({ backend: 'wasm', size: 32 });
     await expect(live.process(new MediaStream())).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'The stream has no video track.' });
     await expect(live.setStrength(3)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(live.setTemporalMethod('blur' as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/temporalMethod must be one of strokes, average/) });
     await expect(live.setStyle('no_such_style')).rejects.toMatchObject({ code: 'UNKNOWN_STYLE' });
     expect((await fetch(live.presetImageUrl('udnie'))).headers.get('content-type')).toMatch(/image\/jpeg/);
     expect(() => live.presetImageUrl('nope')).toThrow(/Unknown style preset/);

@@ -25,6 +25,7 @@ describe('stylecast stylize', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/25\/25 frames/);
     expect(r.stderr).toMatch(/on wasm/); // SwiftShader ranks below wasm here
+    expect(r.stderr).toMatch(/temporal smoothing α 0\.7, strokes, on .*flow \+ blend [\d.]+ ms/);
     const p = ffprobe(at('out.mp4'));
     const v = p.streams.find((s) => s.codec_type === 'video')!;
     expect(v.codec_name).toBe('h264');
@@ -141,6 +142,7 @@ describe('stylecast stylize', () => {
     [['stylize', WALKING, '-o', '/tmp/x.mp4', '--style', 'no_such_style'], /neither a preset/],
     [['stylize', WALKING, '-o', '/tmp/x.mov'], /must be an \.mp4/],
     [['stylize', WALKING, '-o', '/tmp/x.mp4', '--backend', 'cuda'], /--backend must be one of/],
+    [['stylize', WALKING, '-o', '/tmp/x.mp4', '--temporal-method', 'blur'], /--temporal-method must be one of strokes, average/],
     [['frobnicate'], /Unknown command/],
   ])('rejects bad arguments before starting a browser: %j', (args, message) => {
     const r = cli(args as string[], 20_000);
