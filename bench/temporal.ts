@@ -23,13 +23,17 @@ const FLOW_SIZE = process.env.STYLECAST_BENCH_FLOW_SIZE;
 const FLOW_ARGS = FLOW_SIZE ? ['--flow-size', FLOW_SIZE] : [];
 /** Scoring resolution (outputs keep the input's 960×540; all are decoded and scaled here). */
 const EVAL: [number, number] = [640, 360];
-/** Off, the default, the plain average at the same α (the baseline the default must beat on detail), and α 0.9. */
-const VARIANTS: { name: string; temporal: number; method: TemporalMethod }[] = [
+/**
+ * Off, the default, the plain average at the same α (the baseline the default must beat on detail), and α 0.9.
+ * STYLECAST_BENCH_QUICK=1: off and the default only (for trying a change; publish full runs).
+ */
+const ALL_VARIANTS: { name: string; temporal: number; method: TemporalMethod }[] = [
   { name: 'off', temporal: 0, method: DEFAULT_TEMPORAL_METHOD },
   { name: `default (${DEFAULT_TEMPORAL}, ${DEFAULT_TEMPORAL_METHOD})`, temporal: DEFAULT_TEMPORAL, method: DEFAULT_TEMPORAL_METHOD },
   { name: `${DEFAULT_TEMPORAL}, average`, temporal: DEFAULT_TEMPORAL, method: 'average' },
   { name: `0.9, ${DEFAULT_TEMPORAL_METHOD}`, temporal: 0.9, method: DEFAULT_TEMPORAL_METHOD },
 ];
+const VARIANTS = process.env.STYLECAST_BENCH_QUICK ? ALL_VARIANTS.slice(0, 2) : ALL_VARIANTS;
 
 interface CliRun {
   temporal: number;

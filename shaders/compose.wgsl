@@ -45,8 +45,12 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> ages: array<f32>;
 @group(0) @binding(7) var<uniform> params: Params;
 
-// Extra age per frame per unit of strain (‖∂flow/∂x‖): strokes on a limb that stretches 2 % a frame live half as long.
-const STRAIN_AGE = 50.0;
+// Extra age per frame per unit of strain (‖∂flow/∂x‖) above STRAIN_FREE: strokes on a limb that stretches or
+// shears by 15 % between frames are renewed within a few frames instead of being dragged into rubber. Below
+// STRAIN_FREE is the flow's own noise (static background measures ~0.04 at the median, ~0.14 at the 90th
+// percentile on the shared clips), which must not shorten the strokes' life.
+const STRAIN_FREE = 0.1;
+const STRAIN_AGE = 40.0;
 
 fn hash(p: vec2<i32>) -> f32 {
   var h = u32(p.x) * 747796405u + u32(p.y) * 2891336453u;
@@ -95,7 +99,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
       }
       let low_d = select(vec3<f32>(0.0), low.xyz / low.w, low.w > 1e-6);
       let info = carried[i];
-      let older = info.x + 1.0 + STRAIN_AGE * info.y;
+      let older = info.x + 1.0 + STRAIN_AGE * max(0.0, info.y - STRAIN_FREE);
       let k = smoothstep(0.35, 0.65, c) * select(0.0, 1.0, older < params.max_age);
       out = clamp(s + a * low_d + k * (d - low_d), vec3<f32>(0.0), vec3<f32>(1.0));
       age = select(0.0, older, k > 0.5);
