@@ -52,7 +52,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(local_invocation_
       let bx = back[px_index(p + vec2<i32>(1, 0), params.size)] - back[px_index(p - vec2<i32>(1, 0), params.size)];
       let by = back[px_index(p + vec2<i32>(0, 1), params.size)] - back[px_index(p - vec2<i32>(0, 1), params.size)];
       let shear = 0.25 * (dot(bx, bx) + dot(by, by));
-      let mtol = 0.01 * dot(b, b) + 0.01;
+      let mtol = 0.01 * dot(b, b) + 0.04;
       let smooth_motion = 1.0 - smoothstep(mtol, 10.0 * mtol, shear);
 
       var residual = 0.0;

@@ -22,7 +22,7 @@ export interface FlowSettings {
   maxLevels: number;
 }
 
-export const DEFAULT_FLOW: FlowSettings = { iterations: 6, lambda: 1e-4, sigmaLuma: 0.15, minLevelSize: 12, maxLevels: 6 };
+export const DEFAULT_FLOW: FlowSettings = { iterations: 6, lambda: 1e-2, sigmaLuma: 0.15, minLevelSize: 12, maxLevels: 6 };
 
 export interface Size {
   width: number;

@@ -33,6 +33,13 @@ export function maxStrokeAge(alpha: number): number {
   return 4 + 20 * alpha;
 }
 
+/**
+ * Gaussian σ, in network pixels, that splits colour and shading (blended) from brush strokes (carried). The
+ * network is fully convolutional, so its strokes are the same size in its own pixels at any inference size: σ is a
+ * constant, not a fraction of the frame.
+ */
+export const LOW_BAND_SIGMA = 2;
+
 export interface TemporalCost {
   /** GPU time of flow + confidence + blend for the last frame, in ms (CPU-observed, submit to done). */
   ms: number;
@@ -95,8 +102,7 @@ export class TemporalStage {
     this.#diff = this.#buffers.storage('warped difference', m * 16);
     this.#rows = this.#buffers.storage('difference, rows blurred', m * 16);
     this.#carried = this.#buffers.storage('carried age and strain', m * 8);
-    // The low band: σ 2 px at the default 256-px inference size, in proportion at others.
-    this.#sigma = Math.max(1, Math.min(width, height) / 128);
+    this.#sigma = LOW_BAND_SIGMA;
     const sizeUniform = this.#buffers.uniform('flow size', new Uint32Array([flowSize.width, flowSize.height]).buffer);
     this.#confidenceGroups = [0, 1].map((parity) => {
       const cur = this.#pyramids[parity].levels[0].luma;
