@@ -3,8 +3,9 @@
 //   low band  L(D): Gaussian (σ), normalised by the confidence (pixels the flow cannot vouch for do not leak
 //                   into their neighbours); blended in by a = α·c — colour and shading change smoothly;
 //   high band D − L(D): the brush strokes. Averaging strokes that do not line up smears them, so they are
-//                   *selected*: where the flow is trusted the previous strokes are carried whole (k = 1), else
-//                   the new ones are taken (k = 0).
+//                   *selected*: where the flow is trusted the previous strokes are carried whole (k = 1); where
+//                   it is not, they are blended like the low band (k = a, the plain average: as smooth, no
+//                   sharper); strokes past their life are renewed from S_t (k = 0).
 //   out = S_t + a·L(D) + k·(D − L(D))
 // Carried strokes age by one a frame (faster where the flow stretches them) and are refreshed from S_t once
 // older than max_age; the ages start staggered by a smooth noise so that refreshes sweep across the picture in
@@ -100,9 +101,13 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
       let low_d = select(vec3<f32>(0.0), low.xyz / low.w, low.w > 1e-6);
       let info = carried[i];
       let older = info.x + 1.0 + STRAIN_AGE * max(0.0, info.y - STRAIN_FREE);
-      let k = smoothstep(0.35, 0.65, c) * select(0.0, 1.0, older < params.max_age);
+      let trusted = smoothstep(0.35, 0.65, c);
+      // Trusted: carried whole. Half-trusted (moving limbs, blur): no worse than the plain average, k = a.
+      // Expired: renewed from S_t outright, so stale strokes really go.
+      let expired = older >= params.max_age;
+      let k = select(max(trusted, a), 0.0, expired);
       out = clamp(s + a * low_d + k * (d - low_d), vec3<f32>(0.0), vec3<f32>(1.0));
-      age = select(0.0, older, k > 0.5);
+      age = select(0.0, older, trusted > 0.5 && !expired);
     }
   }
   result[i * 3u] = out.x;

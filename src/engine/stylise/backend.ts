@@ -143,7 +143,9 @@ export function temporalDevice(choice: BackendChoice): Promise<TemporalDevice> {
     const gpu = typeof navigator !== 'undefined' ? navigator.gpu : undefined;
     const adapter = gpu ? ((await gpu.requestAdapter().catch(() => null)) ?? (await gpu.requestAdapter({ forceFallbackAdapter: true }).catch(() => null))) : null;
     if (!adapter) return { device: null, software: false, detail: 'off: this browser has no WebGPU, so temporal smoothing is unavailable' };
-    const device = await adapter.requestDevice().catch(() => null);
+    // timestamp-query lets the temporal stage time its pass on the GPU instead of waiting for the queue.
+    const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+    const device = await adapter.requestDevice({ requiredFeatures }).catch(() => null);
     if (!device) return { device: null, software: false, detail: 'off: the WebGPU device could not be created, so temporal smoothing is unavailable' };
     device.lost.then(() => (ownDevice = null));
     const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };

@@ -92,7 +92,7 @@ export interface FrameStylizerOptions {
 
 export function createFrameStylizer(backend: BackendChoice, model: StyleModel, geometry: FrameGeometry, options: FrameStylizerOptions): FrameStylizer {
   const { gpu, canvas, flowSide } = options;
-  const output = (device: GPUDevice) => new GpuOutput(device, flowPlan(geometry.inferWidth, geometry.inferHeight, gpu.software, flowSide), geometry, canvas);
+  const output = (device: GPUDevice) => new GpuOutput(device, flowPlan(geometry.inferWidth, geometry.inferHeight, gpu.software, flowSide), geometry, canvas, gpu.software);
   return backend.device
     ? new GpuFrameStylizer(output(backend.device), model, geometry)
     : new CpuFrameStylizer(model, geometry, gpu.device ? output(gpu.device) : null, canvas);
@@ -105,10 +105,10 @@ class GpuOutput {
   readonly temporal: TemporalStage;
   readonly sink: GpuCanvasSink;
 
-  constructor(device: GPUDevice, plan: ReturnType<typeof flowPlan>, g: FrameGeometry, canvas?: OffscreenCanvas) {
+  constructor(device: GPUDevice, plan: ReturnType<typeof flowPlan>, g: FrameGeometry, canvas: OffscreenCanvas | undefined, software: boolean) {
     this.device = device;
     this.importer = new FrameImporter(device);
-    this.temporal = new TemporalStage(device, g.inferWidth, g.inferHeight, plan.size, plan.settings);
+    this.temporal = new TemporalStage(device, g.inferWidth, g.inferHeight, plan.size, plan.settings, { software });
     this.sink = new GpuCanvasSink(device, g.width, g.height, canvas);
   }
 
@@ -118,7 +118,7 @@ class GpuOutput {
     if (temporal > 0) {
       if (method) this.temporal.method = method;
       const { width, height } = this.temporal.flowSize;
-      const blended = await this.temporal.process(this.importer.import(frame, width, height), stylised, temporal);
+      const blended = this.temporal.process(this.importer.import(frame, width, height), stylised, temporal);
       this.sink.present(blended, g.width, g.height);
       return this.temporal.cost?.ms ?? null;
     }

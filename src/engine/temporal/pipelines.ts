@@ -56,6 +56,7 @@ export function temporalPipelines(device: GPUDevice): TemporalPipelines {
 export class BufferSet {
   readonly #device: GPUDevice;
   readonly #buffers: GPUBuffer[] = [];
+  readonly #querySets: GPUQuerySet[] = [];
 
   constructor(device: GPUDevice) {
     this.#device = device;
@@ -71,6 +72,17 @@ export class BufferSet {
     return b;
   }
 
+  /** A buffer of any usage, owned like the others. */
+  raw(label: string, bytes: number, usage: number): GPUBuffer {
+    return this.#make(label, bytes, usage);
+  }
+
+  /** Takes ownership of a query set: destroyed with the buffers. */
+  own(set: GPUQuerySet): GPUQuerySet {
+    this.#querySets.push(set);
+    return set;
+  }
+
   #make(label: string, size: number, usage: number): GPUBuffer {
     const b = this.#device.createBuffer({ label, size: Math.ceil(size / 4) * 4, usage });
     this.#buffers.push(b);
@@ -79,7 +91,9 @@ export class BufferSet {
 
   destroy(): void {
     for (const b of this.#buffers) b.destroy();
+    for (const q of this.#querySets) q.destroy();
     this.#buffers.length = 0;
+    this.#querySets.length = 0;
   }
 }
 
