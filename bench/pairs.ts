@@ -1,7 +1,7 @@
 // Image pairs with known flow, made from a real photo in the browser with a 2D canvas: b(T(x)) = a(x), so the true
-// flow at pixel centre x is T(x) − x. The same construction as tests/browser/flow-fixtures.ts, at any size, with
-// motions given at 320 px width and scaled with the frame (so 640×480 is the same scene motion at twice the
-// resolution).
+// flow at pixel centre x is T(x) − x. One construction for the benchmark (any size; motions given at 320 px width
+// and scaled with the frame, so 640×480 is the same scene motion at twice the resolution) and for the shader tests
+// (tests/browser/flow-fixtures.ts: 128×96, its own crop).
 import { about, apply, compose, translate, type Affine } from '../tests/browser/affine.ts';
 
 export { about, translate, type Affine } from '../tests/browser/affine.ts';
@@ -17,13 +17,22 @@ export interface Pair {
   mask: Uint8Array;
 }
 
-/** Photo → frame a: the same crop (1/1.4 of the photo, from 20 % in) at every frame size. */
-function baseTransform(img: ImageBitmap, width: number): Affine {
-  const s = (width / img.width) * 1.4;
-  return [s, 0, 0, s, -img.width * s * 0.2, -img.height * s * 0.2];
+/** Which part of the photo frame a shows: 1/zoom of its width, from (x, y) (fractions of the photo) in. */
+export interface Crop {
+  zoom: number;
+  x: number;
+  y: number;
+}
+/** The benchmark's crop: 1/1.4 of the photo, from 20 % in, at every frame size. */
+export const BENCH_CROP: Crop = { zoom: 1.4, x: 0.2, y: 0.2 };
+
+/** Photo → frame a. */
+export function baseTransform(img: ImageBitmap, width: number, crop: Crop = BENCH_CROP): Affine {
+  const s = (width / img.width) * crop.zoom;
+  return [s, 0, 0, s, -img.width * s * crop.x, -img.height * s * crop.y];
 }
 
-function draw(img: ImageBitmap, t: Affine, width: number, height: number): OffscreenCanvas {
+export function draw(img: ImageBitmap, t: Affine, width: number, height: number): OffscreenCanvas {
   const c = new OffscreenCanvas(width, height);
   const ctx = c.getContext('2d')!;
   ctx.imageSmoothingQuality = 'high';
@@ -54,8 +63,8 @@ function addNoise(c: OffscreenCanvas, sigma: number, seed: number): void {
 }
 
 /** Whole-frame motion `t` (frame coordinates), with optional sensor-like noise on both frames. */
-export function globalPair(img: ImageBitmap, t: Affine, width: number, height: number, margin: number, noise = 0): Pair {
-  const base = baseTransform(img, width);
+export function globalPair(img: ImageBitmap, t: Affine, width: number, height: number, margin: number, noise = 0, crop: Crop = BENCH_CROP): Pair {
+  const base = baseTransform(img, width, crop);
   const a = draw(img, base, width, height);
   const b = draw(img, compose(t, base), width, height);
   if (noise > 0) {
@@ -82,8 +91,24 @@ export function globalPair(img: ImageBitmap, t: Affine, width: number, height: n
  * `bg`. Scored: everything except the frame border, a band of `edge` px around the object's outline in a, and
  * the background that the object covers in b (it has no match there).
  */
-export function objectPair(img: ImageBitmap, objectImg: ImageBitmap, bg: [number, number], move: [number, number], width: number, height: number, edge: number, margin: number): Pair {
-  const base = baseTransform(img, width);
+export interface ObjectBox {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+export function objectPair(
+  img: ImageBitmap,
+  objectImg: ImageBitmap,
+  bg: [number, number],
+  move: [number, number],
+  width: number,
+  height: number,
+  edge: number,
+  margin: number,
+  crop: Crop = BENCH_CROP,
+): Pair & { box: ObjectBox } {
+  const base = baseTransform(img, width, crop);
   const box = { x: Math.round(width * 0.31), y: Math.round(height * 0.31), w: Math.round(width * 0.28), h: Math.round(height * 0.31) };
   const patch = new OffscreenCanvas(box.w, box.h);
   const pctx = patch.getContext('2d')!;
@@ -116,7 +141,7 @@ export function objectPair(img: ImageBitmap, objectImg: ImageBitmap, bg: [number
       mask[i] = nearEdge || border || occluded ? 0 : 1;
     }
   }
-  return { width, height, a, b, truth, mask };
+  return { width, height, a, b, truth, mask, box };
 }
 
 export interface CaseSpec {
