@@ -96,6 +96,18 @@ def median(v):
     return float(np.median(v)) if len(v) else None
 
 
+def all_flows(c, ga, gb, fns, reps):
+    """Ours (full and software plan, upsampled to the case's size) and every OpenCV method, with its timings."""
+    w, h = c["width"], c["height"]
+    flows = {"ours": read_flow(c["ours"], w, h)}
+    sw = c["ours_software_plan"]
+    flows["ours_software_plan"] = upsample_flow(read_flow(sw["path"], sw["width"], sw["height"]), w, h)
+    ms = {}
+    for name, fn in fns.items():
+        flows[name], ms[name] = timed(fn, ga, gb, reps)
+    return flows, ms
+
+
 def main():
     manifest = json.load(open(sys.argv[1]))
     reps = manifest.get("reps", 5)
@@ -109,12 +121,7 @@ def main():
         truth = read_flow(c["truth"], w, h)
         mask = np.fromfile(c["mask"], dtype=np.uint8).reshape(h, w).astype(bool)
         flat = flat_mask(ga)
-        flows = {"ours": read_flow(c["ours"], w, h)}
-        sw = c["ours_software_plan"]
-        flows["ours_software_plan"] = upsample_flow(read_flow(sw["path"], sw["width"], sw["height"]), w, h)
-        ms = {}
-        for name, fn in fns.items():
-            flows[name], ms[name] = timed(fn, ga, gb, reps)
+        flows, ms = all_flows(c, ga, gb, fns, reps)
         row = {
             "name": c["name"],
             "epe": {k: epe(f, truth, mask) for k, f in flows.items()},
@@ -131,12 +138,7 @@ def main():
         w, h = c["width"], c["height"]
         ga, ca = load(c["a"])
         gb, cb = load(c["b"])
-        flows = {"ours": read_flow(c["ours"], w, h)}
-        sw = c["ours_software_plan"]
-        flows["ours_software_plan"] = upsample_flow(read_flow(sw["path"], sw["width"], sw["height"]), w, h)
-        ms = {}
-        for name, fn in fns.items():
-            flows[name], ms[name] = timed(fn, ga, gb, reps)
+        flows, ms = all_flows(c, ga, gb, fns, reps)
         flat = flat_mask(ga)
         all_px = np.ones(flat.shape, bool)
         ref, ms["deepflow"] = timed(lambda a, b: deepflow.calc(a, b, None), ga, gb, 1)
