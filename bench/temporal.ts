@@ -63,6 +63,8 @@ async function decode(video: string, out: string): Promise<string> {
 
 interface ScoreOutput {
   e_warp: Record<string, number>;
+  e_warp_static: Record<string, number>;
+  e_warp_moving: Record<string, number>;
   detail_sobel: number;
   static_frame_change: number;
   static_abs_diff_vs_off?: number;
@@ -128,6 +130,8 @@ async function main() {
                     ratio_to_off: {
                       e_warp_dis_medium: ratio(o.e_warp.dis_medium, off.e_warp.dis_medium),
                       e_warp_deepflow: ratio(o.e_warp.deepflow, off.e_warp.deepflow),
+                      e_warp_dis_medium_static: ratio(o.e_warp_static.dis_medium, off.e_warp_static.dis_medium),
+                      e_warp_dis_medium_moving: ratio(o.e_warp_moving.dis_medium, off.e_warp_moving.dis_medium),
                       detail: ratio(o.detail_sobel, off.detail_sobel),
                       static_frame_change: ratio(o.static_frame_change, off.static_frame_change),
                     },
@@ -162,7 +166,12 @@ async function main() {
           return [
             v.name,
             {
-              e_warp_on_over_off: { dis_medium: r.ratio_to_off.e_warp_dis_medium, deepflow: r.ratio_to_off.e_warp_deepflow },
+              e_warp_on_over_off: {
+                dis_medium: r.ratio_to_off.e_warp_dis_medium,
+                deepflow: r.ratio_to_off.e_warp_deepflow,
+                dis_medium_static_regions: r.ratio_to_off.e_warp_dis_medium_static,
+                dis_medium_moving_regions: r.ratio_to_off.e_warp_dis_medium_moving,
+              },
               detail_on_over_off: r.ratio_to_off.detail,
               static_abs_diff_vs_off: r.static_abs_diff_vs_off,
               flow_blend_ms_per_frame: r.cli.flow_blend_ms_per_frame,

@@ -119,9 +119,12 @@ def main():
         }
         # The input itself, for scale: how much of E_warp the reference flow cannot explain even on real pixels.
         for name, out in [("input", inp)] + list(outs.items()):
-            r = {"e_warp": {}, "e_warp_per_frame": {}}
+            r = {"e_warp": {}, "e_warp_per_frame": {}, "e_warp_static": {}, "e_warp_moving": {}}
             for ref in refs:
                 r["e_warp"][ref], r["e_warp_per_frame"][ref] = e_warp(out, flows[ref], masks[ref])
+                # Where it comes from: still background against what moves (static = DIS-medium motion < 0.5 px).
+                r["e_warp_static"][ref], _ = e_warp(out, flows[ref], [m * s for m, s in zip(masks[ref], static)])
+                r["e_warp_moving"][ref], _ = e_warp(out, flows[ref], [m * ~s for m, s in zip(masks[ref], static)])
             r["detail_sobel"] = detail(out)
             r["static_frame_change"] = float(
                 np.mean([np.abs(out[t].astype(np.float32) - out[t + 1].astype(np.float32))[static[t]].mean() / 255.0 for t in range(n - 1)])
@@ -131,7 +134,11 @@ def main():
                 r["static_abs_diff_vs_off"] = float(np.mean([x[static[t]].mean() for t, x in enumerate(d)]))
                 r["abs_diff_vs_off"] = float(np.mean([x.mean() for x in d]))
             row["outputs"][name] = r
-            print(f"  {clip['name']} {name}: E_warp DIS {r['e_warp']['dis_medium']:.5f}, DeepFlow {r['e_warp']['deepflow']:.5f}, detail {r['detail_sobel']:.4f}", file=sys.stderr)
+            print(
+                f"  {clip['name']} {name}: E_warp DIS {r['e_warp']['dis_medium']:.5f} (static {r['e_warp_static']['dis_medium']:.5f}, "
+                f"moving {r['e_warp_moving']['dis_medium']:.5f}), DeepFlow {r['e_warp']['deepflow']:.5f}, detail {r['detail_sobel']:.4f}",
+                file=sys.stderr,
+            )
         result["clips"].append(row)
     json.dump(result, sys.stdout)
 
