@@ -7,6 +7,9 @@ import type { TemporalDevice } from './backend.ts';
 import type { BackendChoice } from './backend.ts';
 import { STYLE_SIZE, type StyleModel } from './model.ts';
 
+/** Frames the GPU may still be working on when the next one starts: enough to overlap CPU and GPU, no backlog. */
+const FRAMES_IN_FLIGHT = 2;
+
 export interface FrameGeometry {
   /** Output (display) size. */
   width: number;
@@ -120,6 +123,7 @@ class GpuOutput {
       const { width, height } = this.temporal.flowSize;
       const blended = this.temporal.process(this.importer.import(frame, width, height), stylised, temporal);
       this.sink.present(blended, g.width, g.height);
+      await this.temporal.keepUp(FRAMES_IN_FLIGHT);
       return this.temporal.cost?.ms ?? null;
     }
     this.temporal.reset();

@@ -53,7 +53,6 @@ export interface TemporalCost {
  * submit to the queue reporting done. Either way nobody waits for it: `last` is the newest finished measurement.
  */
 class PassTimer {
-  readonly #device: GPUDevice;
   readonly #query: { set: GPUQuerySet; resolve: GPUBuffer; read: GPUBuffer } | null;
   #reading = false;
   #pending: Promise<void> = Promise.resolve();
@@ -64,7 +63,6 @@ class PassTimer {
    * takes (measured here: 2.9 ms stamped against 50 ms to done), so the queue's clock is used.
    */
   constructor(device: GPUDevice, buffers: BufferSet, software: boolean) {
-    this.#device = device;
     this.#query = device.features.has('timestamp-query') && !software
       ? {
           set: buffers.own(device.createQuerySet({ label: 'temporal timestamps', type: 'timestamp', count: 2 })),
@@ -89,8 +87,8 @@ class PassTimer {
     return true;
   }
 
-  /** After submit: collect this frame's figure when it is ready. */
-  submitted(started: number, stamped: boolean): void {
+  /** After submit (`done`: the queue has finished it): collect this frame's figure when it is ready. */
+  submitted(started: number, stamped: boolean, done: Promise<boolean>): void {
     const q = this.#query;
     if (q && stamped) {
       this.#reading = true;
@@ -104,10 +102,7 @@ class PassTimer {
         .catch(() => undefined) // destroyed or device lost: no figure
         .finally(() => (this.#reading = false));
     } else if (!q) {
-      this.#pending = this.#device.queue.onSubmittedWorkDone().then(
-        () => void (this.last = { ms: performance.now() - started, clock: 'queue' }),
-        () => undefined,
-      );
+      this.#pending = done.then((ok) => void (ok && (this.last = { ms: performance.now() - started, clock: 'queue' })));
     }
   }
 
@@ -152,6 +147,8 @@ export class TemporalStage {
   #frame = 0;
   #first = true;
   readonly #timer: PassTimer;
+  /** One promise per submitted frame still on the GPU (oldest first; each removes itself when the queue is done). */
+  readonly #inFlight: Promise<boolean>[] = [];
 
   constructor(
     device: GPUDevice,
@@ -210,6 +207,15 @@ export class TemporalStage {
   async settledCost(): Promise<TemporalCost | null> {
     await this.#timer.settled();
     return this.#timer.last;
+  }
+
+  /**
+   * Back-pressure: resolves once at most `frames` of the submitted frames are still on the GPU. `process` never
+   * waits, so a caller that produces frames faster than the GPU finishes them (a software adapter behind a wasm
+   * network, say) would otherwise queue work without bound: latency and memory would grow every frame.
+   */
+  async keepUp(frames: number): Promise<void> {
+    while (this.#inFlight.length > frames) await this.#inFlight[0];
   }
 
   /** Forget the history: the next frame is output as stylised (first frame, seek, new clip). */
@@ -281,7 +287,10 @@ export class TemporalStage {
     pass.end();
     const stamped = this.#timer.encode(encoder);
     this.#device.queue.submit([encoder.finish()]);
-    this.#timer.submitted(started, stamped);
+    const done = this.#device.queue.onSubmittedWorkDone().then(() => true, () => false);
+    this.#inFlight.push(done);
+    void done.then(() => this.#inFlight.splice(this.#inFlight.indexOf(done), 1));
+    this.#timer.submitted(started, stamped, done);
     this.#frame++;
     this.#first = false;
     return out;
