@@ -85,25 +85,29 @@ describe('the app, live', () => {
           return s / (a.length * 0.75) / 255;
         };
         const reader = new MediaStreamTrackProcessor({ track: output!.getVideoTracks()[0].clone() }).readable.getReader();
-        const out: { canvasVsOutput: number; canvasVsCamera: number; outputVsCamera: number; size: number[] }[] = [];
-        for (let i = 0; i < 8; i++) {
+        // When output frame i is read, the canvas shows frame i or, if the engine has drawn on since (the track
+        // buffers), one of the next few: compare each canvas grab with output frames i..i+3.
+        const grabs: { shown: Uint8ClampedArray; engine: Uint8ClampedArray; cam: Uint8ClampedArray; size: number[] }[] = [];
+        for (let i = 0; i < 11; i++) {
           const { value: frame } = await reader.read();
           if (!frame) break;
-          const shown = grab(canvas);
-          const engine = grab(frame);
-          const cam = grab(raw);
-          out.push({ canvasVsOutput: diff(shown, engine), canvasVsCamera: diff(shown, cam), outputVsCamera: diff(engine, cam), size: [frame.displayWidth, frame.displayHeight, canvas.width, canvas.height] });
+          grabs.push({ shown: grab(canvas), engine: grab(frame), cam: grab(raw), size: [frame.displayWidth, frame.displayHeight, canvas.width, canvas.height] });
           frame.close();
         }
         await reader.cancel();
-        return out;
+        return grabs.slice(0, 8).map((g, i) => ({
+          canvasVsOutput: Math.min(...grabs.slice(i, i + 4).map((later) => diff(g.shown, later.engine))),
+          canvasVsCamera: diff(g.shown, g.cam),
+          outputVsCamera: diff(g.engine, g.cam),
+          size: g.size,
+        }));
       });
       console.log('webcam samples', samples);
       expect(samples.length).toBe(8);
       await canvasShows(page);
       for (const s of samples) expect(s.size).toEqual([160, 90, 160, 90]);
       const sorted = samples.map((s) => s.canvasVsOutput).sort((a, b) => a - b);
-      // The canvas shows the engine's frame: most samples agree closely (a sample can catch the next frame drawn).
+      // The canvas shows the engine's frames: most samples agree closely with one of them.
       expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(0.02);
       // ... and that frame is stylised, not the camera picture.
       expect(Math.min(...samples.map((s) => s.canvasVsCamera))).toBeGreaterThan(0.06);
