@@ -3,11 +3,14 @@
 // Design note — why pyramidal LK and not DIS: DIS (Kroeger et al. 2016) is inverse-compositional LK on sparse
 // patches, then densification and variational refinement; its speed comes from skipping pixels, which a CPU
 // needs and a GPU does not. Solving a full (2R+1)² window at *every* pixel is the same estimator made dense,
-// maps to one thread per pixel with no scatter/gather between patches, and its per-pixel structure tensor is
-// gradient is computed once per frame and reused for both flow directions. Coarse-to-fine over a binomial pyramid handles
-// large motion; a Tikhonov term keeps textureless regions at the coarser estimate instead of letting them
-// diverge; a 3×3 median after each level removes the outliers of the per-pixel solve (motion blur, noise).
-// Measured against OpenCV's DIS presets and Farneback by `npm run bench:flow`.
+// maps to one thread per pixel with no scatter/gather between patches, and the image gradient is computed once
+// per frame and reused for both flow directions. Coarse-to-fine over a binomial pyramid handles large motion; a
+// Tikhonov term keeps textureless regions at the coarser estimate instead of letting them diverge; a 3×3 median
+// after each level removes the outliers of the per-pixel solve (motion blur, noise).
+// Measured against OpenCV's DIS presets and Farneback by `npm run bench:flow` (bench/results/flow.json). λ: 1e-4
+// lets flat noisy areas wander (real footage, 96-px software plan); 1e-2 holds low-texture areas back so hard that
+// their error grows ~8× at 640×480 (0.11 → 1.1 px) and the mean passes DIS "fast" (1.26×); 1e-3 keeps the mean at
+// 0.78× DIS fast and the software plan best of the three.
 import { BufferSet, bindGroup, dispatch, temporalPipelines, type TemporalPipelines } from './pipelines.ts';
 
 export interface FlowSettings {
@@ -22,7 +25,7 @@ export interface FlowSettings {
   maxLevels: number;
 }
 
-export const DEFAULT_FLOW: FlowSettings = { iterations: 6, lambda: 1e-2, sigmaLuma: 0.15, minLevelSize: 12, maxLevels: 6 };
+export const DEFAULT_FLOW: FlowSettings = { iterations: 6, lambda: 1e-3, sigmaLuma: 0.15, minLevelSize: 12, maxLevels: 6 };
 
 export interface Size {
   width: number;
