@@ -22,6 +22,8 @@ struct Params {
   lambda: f32,
   // Luma difference (0..1) at which a window pixel's weight falls to e^(-1/2).
   sigma_luma: f32,
+  // 1 on the finest level: the zero-motion test below.
+  zero_test: u32,
 }
 
 // Window radius (the window is (2R+1)² pixels).
@@ -51,6 +53,11 @@ fn initial_flow(p: vec2<i32>) -> vec2<f32> {
 }
 
 const SIDE = 2 * RADIUS + 1;
+
+// Zero-motion test (finest level): the prior's largest length, in pixels, and the squared luma difference per
+// window pixel that counts as noise (≈ 0.8/255).
+const ZERO_PRIOR = 1.0;
+const ZERO_NOISE = 1e-5;
 
 // Weighted sum of squared differences over the window, to rank candidate initial flows.
 fn window_cost(p: vec2<i32>, u: vec2<f32>, weights: ptr<function, array<f32, SIDE * SIDE>>) -> f32 {
@@ -113,6 +120,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
       }
     }
   }
+  let prior = u;
   for (var it = 0u; it < params.iterations; it++) {
     var b = vec2<f32>(0.0);
     for (var dy = -RADIUS; dy <= RADIUS; dy++) {
@@ -135,6 +143,18 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     u += du;
     if (len < 0.01) {
       break;
+    }
+  }
+  // Zero-motion test: where the coarser levels saw less than ZERO_PRIOR px of motion and zero explains the window
+  // as well as the estimate does (within 10 % and a noise floor), keep the pixel still. A still background then
+  // stays still instead of wandering with the noise (see flow.ts).
+  if (params.zero_test == 1u && dot(u, u) > 0.0 && dot(prior, prior) < ZERO_PRIOR * ZERO_PRIOR) {
+    var wsum = 0.0;
+    for (var k = 0; k < SIDE * SIDE; k++) {
+      wsum += weights[k];
+    }
+    if (window_cost(p, vec2<f32>(0.0), &weights) <= 1.1 * window_cost(p, u, &weights) + ZERO_NOISE * wsum) {
+      u = vec2<f32>(0.0);
     }
   }
   flow[index] = u;

@@ -7,6 +7,17 @@
 // per frame and reused for both flow directions. Coarse-to-fine over a binomial pyramid handles large motion; a
 // Tikhonov term keeps textureless regions at the coarser estimate instead of letting them diverge; a 3×3 median
 // after each level removes the outliers of the per-pixel solve (motion blur, noise).
+// Per-pixel LK fits the intensities best (lowest warp residual of all methods on real footage in bench:flow) but
+// its field is rough, and the temporal stage carries strokes along it: a rough field jitters, stretches and
+// shears them. So the medians are iterated (5 passes per level), the finest level gets an edge-aware smoothing
+// (flow_smooth.wgsl, the part of a variational smoothness term), and the finest level keeps zero motion where its
+// window cannot tell zero from the estimate and the coarser levels saw (almost) no motion — a still background
+// under sensor and codec noise, or flat pavement, where LK otherwise wanders by a fraction of a pixel every frame
+// and drags the carried strokes with it. Measured with bench:temporal's E_warp on the first 50 frames of the
+// walking clip (software plan, strokes, α 0.7; on ÷ off, DIS-medium reference): 0.567 → 0.543 (medians) →
+// 0.527 (+ smoothing) → 0.475 (+ zero test; still background 0.73 → 0.53), detail 0.878 → 0.892; interior pan
+// 0.300 → 0.296. Without the "coarser levels saw no motion" condition the zero test gives more (walking 0.435,
+// interior 0.249) but snaps flat areas of a real 3–4 px translation to zero (test EPE 0.23 → 0.34 px).
 // Measured against OpenCV's DIS presets and Farneback by `npm run bench:flow` (bench/results/flow.json). λ: 1e-4
 // lets flat noisy areas wander (real footage, 96-px software plan); 1e-2 holds low-texture areas back so hard that
 // their error grows ~8× at 640×480 (0.11 → 1.1 px) and the mean passes DIS "fast" (1.26×); 1e-3 keeps the mean at
@@ -23,9 +34,29 @@ export interface FlowSettings {
   /** The coarsest level's short side is at least this many pixels. */
   minLevelSize: number;
   maxLevels: number;
+  /** 3×3 median passes after each level's solve (odd: raw → flow → raw → … → flow). */
+  medianPasses: number;
+  /** Edge-aware smoothing of the finest level after its medians (flow_smooth.wgsl): passes (even), radius, σs. */
+  smoothPasses: number;
+  smoothRadius: number;
+  smoothSigmaSpace: number;
+  smoothSigmaLuma: number;
+  smoothSigmaFlow: number;
 }
 
-export const DEFAULT_FLOW: FlowSettings = { iterations: 6, lambda: 1e-3, sigmaLuma: 0.15, minLevelSize: 12, maxLevels: 6 };
+export const DEFAULT_FLOW: FlowSettings = {
+  iterations: 6,
+  lambda: 1e-3,
+  sigmaLuma: 0.15,
+  minLevelSize: 12,
+  maxLevels: 6,
+  medianPasses: 5,
+  smoothPasses: 2,
+  smoothRadius: 2,
+  smoothSigmaSpace: 1.5,
+  smoothSigmaLuma: 0.1,
+  smoothSigmaFlow: 1,
+};
 
 export interface Size {
   width: number;
@@ -118,7 +149,10 @@ export class FlowSolver {
   readonly #pipelines: TemporalPipelines;
   readonly #lkParams: GPUBuffer[];
   readonly #medianParams: GPUBuffer[];
-  readonly #groups = new Map<string, { lk: GPUBindGroup; median: GPUBindGroup }[]>();
+  readonly #smoothParams: GPUBuffer;
+  readonly #smoothPasses: number;
+  readonly #medianPasses: number;
+  readonly #groups = new Map<string, { lk: GPUBindGroup; median: [GPUBindGroup, GPUBindGroup]; smooth: [GPUBindGroup, GPUBindGroup] | null }[]>();
   /** Bound as the "coarser flow" of the coarsest level, which has none (the shader ignores it there). */
   readonly #noCoarse: GPUBuffer;
   readonly sizes: Size[];
@@ -129,12 +163,22 @@ export class FlowSolver {
     this.sizes = sizes;
     this.#lkParams = sizes.map((size, l) => {
       const coarse = sizes[l + 1] ?? size;
-      const data = new ArrayBuffer(32);
+      const data = new ArrayBuffer(48);
       new Uint32Array(data, 0, 6).set([size.width, size.height, coarse.width, coarse.height, l + 1 < sizes.length ? 1 : 0, settings.iterations]);
       new Float32Array(data, 24, 2).set([settings.lambda, settings.sigmaLuma]);
+      new Uint32Array(data, 32, 1).set([l === 0 ? 1 : 0]);
       return buffers.uniform(`lk params L${l}`, data);
     });
     this.#medianParams = sizes.map((s, l) => buffers.uniform(`median params L${l}`, sizeParams(s.width, s.height)));
+    if (settings.medianPasses < 1 || settings.medianPasses % 2 !== 1) throw new RangeError(`medianPasses must be odd, got ${settings.medianPasses}`);
+    if (settings.smoothPasses < 0 || settings.smoothPasses % 2 !== 0) throw new RangeError(`smoothPasses must be even, got ${settings.smoothPasses}`);
+    const smooth = new ArrayBuffer(32);
+    new Uint32Array(smooth, 0, 2).set([sizes[0].width, sizes[0].height]);
+    new Int32Array(smooth, 8, 1).set([settings.smoothRadius]);
+    new Float32Array(smooth, 12, 3).set([settings.smoothSigmaSpace, settings.smoothSigmaLuma, settings.smoothSigmaFlow]);
+    this.#smoothParams = buffers.uniform('smooth params L0', smooth);
+    this.#smoothPasses = settings.smoothPasses;
+    this.#medianPasses = settings.medianPasses;
     this.#noCoarse = buffers.storage('no coarser flow', 16);
   }
 
@@ -150,7 +194,18 @@ export class FlowSolver {
         const coarse = out.levels[l + 1]?.flow ?? this.#noCoarse;
         return {
           lk: bindGroup(this.#device, this.#pipelines.lk, [a.luma, a.grad, b.luma, coarse, o.raw, this.#lkParams[l]]),
-          median: bindGroup(this.#device, this.#pipelines.median, [o.raw, o.flow, this.#medianParams[l]]),
+          median: [
+            bindGroup(this.#device, this.#pipelines.median, [o.raw, o.flow, this.#medianParams[l]]),
+            bindGroup(this.#device, this.#pipelines.median, [o.flow, o.raw, this.#medianParams[l]]),
+          ],
+          // Finest level only; flow → raw → flow, so that an even number of passes ends where the medians did.
+          smooth:
+            l === 0
+              ? [
+                  bindGroup(this.#device, this.#pipelines.smooth, [o.flow, a.luma, o.raw, this.#smoothParams]),
+                  bindGroup(this.#device, this.#pipelines.smooth, [o.raw, a.luma, o.flow, this.#smoothParams]),
+                ]
+              : null,
         };
       });
       this.#groups.set(key, groups);
@@ -158,7 +213,9 @@ export class FlowSolver {
     for (let l = this.sizes.length - 1; l >= 0; l--) {
       const { width, height } = this.sizes[l];
       dispatch(pass, this.#pipelines.lk, groups[l].lk, width, height);
-      dispatch(pass, this.#pipelines.median, groups[l].median, width, height);
+      for (let k = 0; k < this.#medianPasses; k++) dispatch(pass, this.#pipelines.median, groups[l].median[k % 2], width, height);
+      const smooth = groups[l].smooth;
+      if (smooth) for (let k = 0; k < this.#smoothPasses; k++) dispatch(pass, this.#pipelines.smooth, smooth[k % 2], width, height);
     }
   }
 }

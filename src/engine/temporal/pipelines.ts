@@ -4,6 +4,7 @@ import compose from '../../../shaders/compose.wgsl?raw';
 import confidence from '../../../shaders/confidence.wgsl?raw';
 import downsample from '../../../shaders/downsample.wgsl?raw';
 import flowMedian from '../../../shaders/flow_median.wgsl?raw';
+import flowSmooth from '../../../shaders/flow_smooth.wgsl?raw';
 import lk from '../../../shaders/lk.wgsl?raw';
 import luma from '../../../shaders/luma.wgsl?raw';
 import splat from '../../../shaders/splat.wgsl?raw';
@@ -17,6 +18,7 @@ export interface TemporalPipelines {
   gradient: GPUComputePipeline;
   lk: GPUComputePipeline;
   median: GPUComputePipeline;
+  smooth: GPUComputePipeline;
   splat: GPUComputePipeline;
   confidence: GPUComputePipeline;
   warp: GPUComputePipeline;
@@ -41,6 +43,7 @@ export function temporalPipelines(device: GPUDevice): TemporalPipelines {
       gradient: make('gradient', gradient),
       lk: make('lk', lk),
       median: make('flow_median', flowMedian),
+      smooth: make('flow_smooth', flowSmooth),
       splat: make('splat', splat),
       confidence: make('confidence', confidence),
       warp: make('warp', warp),
