@@ -24,7 +24,7 @@ export const draw = (img: ImageBitmap, t: Affine): OffscreenCanvas => pairs.draw
 export type Pair = pairs.Pair;
 
 /** Whole-frame motion T (in frame coordinates). */
-export const globalPair = (img: ImageBitmap, t: Affine, margin = 6): Pair => pairs.globalPair(img, t, W, H, margin, 0, CROP);
+export const globalPair = (img: ImageBitmap, t: Affine, margin = 6, noise = 0): Pair => pairs.globalPair(img, t, W, H, margin, noise, CROP);
 
 export interface ObjectPair extends Pair {
   /** Pixels of b uncovered by the object's move (hidden in a). */
