@@ -9,7 +9,7 @@
 //                   regions' low-band E_warp 0.56 → 0.50 of off at α 0.7, detail unchanged);
 //   high band D − L(D): the brush strokes. Averaging strokes that do not line up smears them, so they are
 //                   *selected*: where the flow is trusted the previous strokes are carried whole (k = 1); where
-//                   it is not, they are blended like the low band (k = a, the plain average: as smooth, no
+//                   it is not, they are blended by k = a (the plain average: as smooth, no
 //                   sharper); strokes past their life are renewed from S_t (k = 0).
 //   out = S_t + a_low·L(D) + k·(D − L(D)),   a = α·c
 // Carried strokes age by one a frame (faster where the flow stretches them) and are refreshed from S_t once
