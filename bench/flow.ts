@@ -72,7 +72,7 @@ async function main() {
     }
 
     log('bench:flow: starting Chromium (WebGPU = SwiftShader)…');
-    const session = await openSession(ROOT, files, '/bench/flow.html', "typeof window.benchFlowInit === 'function'");
+    const session = await openSession(ROOT, files, '/bench/flow.html', "typeof window.benchFlowInit === 'function'", [], { gpu: process.env.STYLECAST_GPU ? undefined : 'software' });
     const manifest: Manifest = { reps: REPS_OPENCV, synthetic: [], real: [] };
     const oursMeta = new Map<string, { full: ReturnType<typeof ms>; softwarePlan: ReturnType<typeof ms> & { size: string; iterations: number } }>();
     const meta = (o: OursResult) => ({

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checkModelDir } from '../convert/model-dir.ts';
+import { GPU_MODES, parseGpuMode, type GpuMode } from './gpu.ts';
 import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD, MAX_SIZE, MIN_SIZE, TEMPORAL_METHODS, type BackendName, type TemporalMethod } from '../engine/constants.ts';
 
 export class UsageError extends Error {}
@@ -23,6 +24,8 @@ export interface StylizeArgs {
   flowSize?: number;
   temporalMethod: TemporalMethod;
   backend?: BackendName;
+  /** Which GPU Chromium runs on (--gpu, else $STYLECAST_GPU, else auto). */
+  gpu: GpuMode;
   quiet: boolean;
 }
 export interface ConvertArgs {
@@ -36,6 +39,7 @@ export interface FlowArgs {
   b: string;
   output: string;
   backend?: BackendName;
+  gpu: GpuMode;
 }
 export type Args = StylizeArgs | ConvertArgs | { command: 'styles' } | { command: 'help' } | { command: 'version' } | FlowArgs;
 
@@ -44,8 +48,9 @@ export const USAGE = `stylecast — painting-style filters for video
 Usage:
   stylecast stylize <input> -o <out.mp4> [--style <preset|image>] [--strength 0..1]
                     [--mix <preset|image> [--mix-weight 0..1]] [--size <px>] [--temporal 0..1]
-                    [--temporal-method strokes|average] [--flow-size <px>] [--models <dir>] [--backend webgpu|webgl|wasm] [--quiet]
-  stylecast flow <a.png> <b.png> -o <out.flo> [--backend webgpu|webgl|wasm]
+                    [--temporal-method strokes|average] [--flow-size <px>] [--models <dir>] [--backend webgpu|webgl|wasm]
+                    [--gpu auto|hardware|software] [--quiet]
+  stylecast flow <a.png> <b.png> -o <out.flo> [--backend webgpu|webgl|wasm] [--gpu auto|hardware|software]
                               dense optical flow from a to b (Middlebury .flo), by the engine's own WGSL
   stylecast styles            list the preset styles
   stylecast convert <model.tflite> -o <dir>
@@ -67,8 +72,11 @@ Options:
                    software one such as SwiftShader)
   --models         a model directory of your own (style-predictor/ and style-transformer/, see "stylecast convert")
   --backend        force a tfjs backend (default: the fastest here; software GPUs rank below wasm)
+  --gpu            auto (default): the machine's GPU if Chromium finds a hardware adapter, else SwiftShader (CPU
+                   emulation); hardware: the GPU or an error (NO_HARDWARE_GPU, exit 1); software: SwiftShader, no probe
 Environment:
-  STYLECAST_CHROMIUM   the Chromium to drive (default /usr/bin/chromium)`;
+  STYLECAST_CHROMIUM   the Chromium to drive (default /usr/bin/chromium)
+  STYLECAST_GPU        the default of --gpu (the flag wins)`;
 
 export function presetNames(root: string): string[] {
   const manifest = JSON.parse(readFileSync(resolve(root, 'public/models/manifest.json'), 'utf8')) as { presets: string[] };
@@ -130,6 +138,14 @@ function backendOption(flags: Map<string, string>): BackendName | undefined {
   return backend as BackendName | undefined;
 }
 
+function gpuOption(flags: Map<string, string>, env: NodeJS.ProcessEnv): GpuMode {
+  const flag = flags.get('--gpu');
+  const [value, source] = flag !== undefined ? [flag, '--gpu'] : [env.STYLECAST_GPU, 'STYLECAST_GPU'];
+  const mode = flag === '' ? null : parseGpuMode(value);
+  if (!mode) throw new UsageError(`${source} must be one of ${GPU_MODES.join(', ')}, got "${value ?? ''}".`);
+  return mode;
+}
+
 function pixels(flags: Map<string, string>, name: string): number | undefined {
   const text = flags.get(name);
   if (text === undefined) return undefined;
@@ -156,8 +172,8 @@ function parseConvert(rest: string[]): ConvertArgs {
   return { command: 'convert', input: existingFile(positional[0], 'Model file'), output: resolve(output) };
 }
 
-function parseFlow(rest: string[]): FlowArgs {
-  const { flags, positional } = splitOptions('flow', rest, ['-o', '--output', '--backend']);
+function parseFlow(rest: string[], env: NodeJS.ProcessEnv): FlowArgs {
+  const { flags, positional } = splitOptions('flow', rest, ['-o', '--output', '--backend', '--gpu']);
   if (positional.length !== 2) throw new UsageError(`flow needs two images, a and b, got ${positional.length ? positional.join(', ') : 'none'}.`);
   const output = flags.get('--output');
   if (!output) throw new UsageError('flow needs -o <out.flo>.');
@@ -168,10 +184,11 @@ function parseFlow(rest: string[]): FlowArgs {
     b: existingFile(positional[1], 'Image'),
     output: resolve(output),
     backend: backendOption(flags),
+    gpu: gpuOption(flags, env),
   };
 }
 
-export function parseArgs(argv: string[], root: string): Args {
+export function parseArgs(argv: string[], root: string, env: NodeJS.ProcessEnv = process.env): Args {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') return { command: 'help' };
   if (argv[0] === '--version' || argv[0] === '-v') return { command: 'version' };
   const [command, ...rest] = argv;
@@ -180,10 +197,10 @@ export function parseArgs(argv: string[], root: string): Args {
     return { command: 'styles' };
   }
   if (command === 'convert') return parseConvert(rest);
-  if (command === 'flow') return parseFlow(rest);
+  if (command === 'flow') return parseFlow(rest, env);
   if (command !== 'stylize' && command !== 'stylise') throw new UsageError(`Unknown command "${command}". Commands: stylize, flow, styles, convert.`);
 
-  const withValue = ['-o', '--output', '--style', '--strength', '--mix', '--mix-weight', '--size', '--temporal', '--temporal-method', '--flow-size', '--models', '--backend'];
+  const withValue = ['-o', '--output', '--style', '--strength', '--mix', '--mix-weight', '--size', '--temporal', '--temporal-method', '--flow-size', '--models', '--backend', '--gpu'];
   const { flags, positional } = splitOptions('stylize', rest, withValue, ['--quiet', '-q']);
   const quiet = flags.has('--quiet') || flags.has('-q');
   if (positional.length !== 1) throw new UsageError(positional.length ? `Expected one input file, got ${positional.length}: ${positional.join(', ')}.` : 'Missing the input video. See "stylecast --help".');
@@ -212,6 +229,7 @@ export function parseArgs(argv: string[], root: string): Args {
     flowSize: pixels(flags, '--flow-size'),
     temporalMethod: temporalMethodOption(flags),
     backend: backendOption(flags),
+    gpu: gpuOption(flags, env),
     quiet,
   };
 }

@@ -1,4 +1,4 @@
-// Starts the engine's page in headless Chromium (playwright-core) behind a local Vite server.
+// Starts the engine's page in headless Chromium (playwright-core) behind a local server, on the GPU the mode asks for.
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
@@ -6,22 +6,31 @@ import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import type { ViteDevServer } from 'vite';
+import { GPU_MODES, GpuUnavailableError, decideGpu, parseGpuMode, type GpuChoice, type GpuDecision, type GpuMode, type GpuProbe } from './gpu.ts';
 import { IO_PREFIX } from './protocol.ts';
 
-/** Flags measured to give headless Chromium a working WebGPU + WebCodecs here (see ENVIRONMENT.md). */
-export const CHROMIUM_ARGS = [
+/** Flags every launch needs here (see ENVIRONMENT.md): without the background-networking ones Chromium floods refused connections. */
+export const BASE_ARGS = [
   '--no-sandbox',
   '--disable-quic',
   '--no-first-run',
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-angle=swiftshader',
 ];
+/** What a real GPU needs for WebGPU in headless Chromium on Linux. */
+export const HARDWARE_GPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--ignore-gpu-blocklist'];
+/** WebGPU + WebGL on SwiftShader (CPU emulation): the setting for tests, CI and benchmarks on machines without a GPU. */
+export const SOFTWARE_GPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-angle=swiftshader'];
+
+/** The full flag set for a launch: `hardware`/`auto` start with the hardware flags (auto may relaunch on software). */
+export function chromiumArgs(mode: GpuMode): string[] {
+  return [...BASE_ARGS, ...(mode === 'software' ? SOFTWARE_GPU_ARGS : HARDWARE_GPU_ARGS)];
+}
+
+/** @deprecated The SwiftShader setting; use `chromiumArgs('software')` (or `chromiumArgs(mode)`). */
+export const CHROMIUM_ARGS = chromiumArgs('software');
 
 export function chromiumPath(): string {
   const path = process.env.STYLECAST_CHROMIUM || '/usr/bin/chromium';
@@ -41,42 +50,30 @@ function servedPath(files: Record<string, string>, name: string): string | null 
   return path.startsWith(dir + sep) && existsSync(path) && statSync(path).isFile() ? path : null;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createNetServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
-
-export interface Session {
-  page: Page;
-  /** Where the page's PUT of "output" was written, once it has been. */
-  received(name: string): string | null;
-  close(): Promise<void>;
-}
+/** A blank page on the server's origin (a secure context) where the GPU probe asks for an adapter. */
+export const PROBE_NAME = '__gpu-probe.html';
 
 /**
- * `files` maps names the page may GET under IO_PREFIX to local paths (a directory serves the files beneath it as
- * `name/...`); anything the page PUTs there is written into a private temporary directory.
+ * The handler of the job's own routes, mounted at IO_PREFIX (`req.url` is the part after it): GET of a served name,
+ * PUT of a result (`[a-z]+`) into `uploads`, recorded in `received`; anything else goes to `next`. A malformed name
+ * (e.g. `%`) is a 400, never an exception.
  */
-export async function openSession(
-  root: string,
-  files: Record<string, string>,
-  pagePath = '/cli.html',
-  ready = "typeof window.stylecastRun === 'function'",
-  /** More Chromium flags after CHROMIUM_ARGS (e.g. a fake camera for the app's tests). */
-  extraArgs: string[] = [],
-): Promise<Session> {
-  const executablePath = chromiumPath();
-  const uploads = mkdtempSync(join(tmpdir(), 'stylecast-'));
-  const received = new Map<string, string>();
-  const io = async (req: IncomingMessage, res: ServerResponse, next: () => void) => {
-    const name = decodeURIComponent((req.url ?? '').split('?')[0].slice(1));
+export function ioHandler(files: Record<string, string>, uploads: string, received: Map<string, string>) {
+  return async (req: IncomingMessage, res: ServerResponse, next: () => void): Promise<void> => {
     try {
+      let name: string;
+      try {
+        name = decodeURIComponent((req.url ?? '').split('?')[0].slice(1));
+      } catch {
+        res.statusCode = 400;
+        res.end('malformed path');
+        return;
+      }
+      if (req.method === 'GET' && name === PROBE_NAME) {
+        res.setHeader('Content-Type', 'text/html; charset=utf-8');
+        res.end('<!doctype html><meta charset="utf-8"><title>stylecast GPU probe</title>');
+        return;
+      }
       const path = req.method === 'GET' ? servedPath(files, name) : null;
       if (path) {
         res.setHeader('Content-Type', name.endsWith('.json') ? 'application/json' : 'application/octet-stream');
@@ -91,14 +88,95 @@ export async function openSession(
         next();
       }
     } catch (e) {
-      res.statusCode = 500;
+      if (!res.headersSent) res.statusCode = 500;
       res.end(String(e));
     }
   };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createNetServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** Asks the page for a WebGPU adapter and its `adapter.info` (Chromium 156: `isFallbackAdapter` is on the info). */
+async function probeGpu(page: Page, origin: string): Promise<GpuProbe> {
+  await page.goto(`${origin}${IO_PREFIX}${PROBE_NAME}`);
+  return page.evaluate(async (): Promise<GpuProbe> => {
+    if (!navigator.gpu) return { adapter: null, error: 'navigator.gpu is missing (WebGPU is off)' };
+    try {
+      const timeout = new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), 20_000));
+      const adapter = await Promise.race([navigator.gpu.requestAdapter(), timeout]);
+      if (adapter === 'timeout') return { adapter: null, error: 'requestAdapter() did not answer in 20 s' };
+      if (!adapter) return { adapter: null, error: 'requestAdapter() returned null' };
+      const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+      const legacy = (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter;
+      return {
+        adapter: {
+          vendor: info.vendor,
+          architecture: info.architecture,
+          device: info.device,
+          description: info.description,
+          isFallbackAdapter: info.isFallbackAdapter ?? legacy,
+        },
+      };
+    } catch (e) {
+      return { adapter: null, error: `requestAdapter() failed: ${e instanceof Error ? e.message : String(e)}` };
+    }
+  });
+}
+
+export interface Session {
+  page: Page;
+  /** The GPU Chromium runs on. */
+  gpu: GpuChoice;
+  /** Where the page's PUT of "output" was written, once it has been. */
+  received(name: string): string | null;
+  close(): Promise<void>;
+}
+
+export interface SessionOptions {
+  /** auto (default `$STYLECAST_GPU`, else auto): hardware GPU if Chromium finds one, else SwiftShader. */
+  gpu?: GpuMode;
+}
+
+function defaultGpuMode(): GpuMode {
+  const mode = parseGpuMode(process.env.STYLECAST_GPU);
+  if (!mode) throw new Error(`STYLECAST_GPU must be one of ${GPU_MODES.join(', ')}, got "${process.env.STYLECAST_GPU}".`);
+  return mode;
+}
+
+/**
+ * `files` maps names the page may GET under IO_PREFIX to local paths (a directory serves the files beneath it as
+ * `name/...`); anything the page PUTs there is written into a private temporary directory.
+ */
+export async function openSession(
+  root: string,
+  files: Record<string, string>,
+  pagePath = '/cli.html',
+  ready = "typeof window.stylecastRun === 'function'",
+  /** More Chromium flags after chromiumArgs(gpu) (e.g. a fake camera for the app's tests). */
+  extraArgs: string[] = [],
+  options: SessionOptions = {},
+): Promise<Session> {
+  const executablePath = chromiumPath();
+  const mode = options.gpu ?? defaultGpuMode();
+  const uploads = mkdtempSync(join(tmpdir(), 'stylecast-'));
+  const received = new Map<string, string>();
+  const io = ioHandler(files, uploads, received);
   const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
   let server: ViteDevServer | null = null;
   let browser: Browser | null = null;
+  const launch = (gpu: GpuMode) => chromium.launch({ executablePath, headless: true, args: [...chromiumArgs(gpu), ...extraArgs] });
   try {
+    const { createServer } = await import('vite');
     server = await createServer({
       root,
       configFile: join(root, 'vite.config.ts'),
@@ -108,15 +186,33 @@ export async function openSession(
       plugins: [{ name: 'stylecast-cli-io', configureServer: (s) => void s.middlewares.use(IO_PREFIX, io) }],
     });
     await server.listen();
-    browser = await chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
-    const context: BrowserContext = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`http://127.0.0.1:${port}${pagePath}`);
+    browser = await launch(mode);
+    let context: BrowserContext = await browser.newContext();
+    let page = await context.newPage();
+    let gpu: GpuChoice;
+    if (mode === 'software') {
+      const d = decideGpu(mode, null) as Extract<GpuDecision, { action: 'use' }>;
+      gpu = { mode, adapter: d.adapter, software: true, note: d.note };
+    } else {
+      const d = decideGpu(mode, await probeGpu(page, origin));
+      if (d.action === 'fail') throw new GpuUnavailableError(`${d.message} (${d.code})`);
+      if (d.action === 'relaunch-software') {
+        await browser.close();
+        browser = await launch('software');
+        context = await browser.newContext();
+        page = await context.newPage();
+        gpu = { mode, adapter: 'SwiftShader', software: true, note: `software, --gpu auto found no hardware adapter: ${d.reason}` };
+      } else {
+        gpu = { mode, adapter: d.adapter, software: d.software, note: d.note };
+      }
+    }
+    await page.goto(`${origin}${pagePath}`);
     await page.waitForFunction(ready, null, { timeout: 120_000 });
     const b = browser;
     const s = server;
     return {
       page,
+      gpu,
       received: (name) => received.get(name) ?? null,
       close: async () => {
         await b.close().catch(() => {});

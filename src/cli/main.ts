@@ -3,7 +3,7 @@ import { readFileSync, renameSync, copyFileSync, rmSync, mkdirSync } from 'node:
 import { dirname, resolve } from 'node:path';
 import type { Progress } from '../engine/index.ts';
 import { USAGE, UsageError, parseArgs, presetNames, type ConvertArgs, type FlowArgs, type StylizeArgs } from './args.ts';
-import { openSession } from './browser.ts';
+import { openSession, type Session } from './browser.ts';
 import type { JobResult, StylizeJob } from './protocol.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -17,6 +17,9 @@ function formatTime(ms: number): string {
   const s = Math.round(ms / 1000);
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
+
+/** The report's GPU line, e.g. "GPU: NVIDIA ampere (hardware)" or "GPU: SwiftShader (software, --gpu auto found …)". */
+const gpuLine = (session: Session) => `stylecast: GPU: ${session.gpu.adapter} (${session.gpu.note}).\n`;
 
 function progressPrinter(quiet: boolean): (p: Progress) => void {
   const tty = process.stderr.isTTY === true;
@@ -59,7 +62,7 @@ async function stylize(args: StylizeArgs): Promise<number> {
     temporalMethod: args.temporalMethod,
     backend: args.backend,
   };
-  const session = await openSession(ROOT, files);
+  const session = await openSession(ROOT, files, undefined, undefined, [], { gpu: args.gpu });
   let interrupted = false;
   const onSignal = () => {
     interrupted = true;
@@ -79,12 +82,15 @@ async function stylize(args: StylizeArgs): Promise<number> {
     copyFileSync(produced, partial);
     renameSync(partial, args.output);
     if (!args.quiet) {
+      const wallPerFrame = result.frames > 0 ? result.elapsedMs / result.frames : 0;
       process.stderr.write(
         `stylecast: wrote ${args.output}: ${result.frames} frames, ${result.width}×${result.height} ${result.codec}` +
           `${result.hasAudio ? ', audio copied' : ''}; network at ${result.inferWidth}×${result.inferHeight} on ${result.backend} ` +
           `(${result.backendReason}) in ${(result.elapsedMs / 1000).toFixed(1)} s.\n` +
           `stylecast: temporal smoothing ${result.temporal > 0 ? `α ${result.temporal}, ${args.temporalMethod}, ` : ''}${result.smoothing}; per frame: network ` +
-          `${result.stageMs.network.toFixed(1)} ms${result.stageMs.temporal === null ? '' : `, flow + blend ${result.stageMs.temporal.toFixed(1)} ms`}.\n`,
+          `${result.stageMs.network.toFixed(1)} ms${result.stageMs.temporal === null ? '' : `, flow + blend ${result.stageMs.temporal.toFixed(1)} ms`}` +
+          ` (stage costs overlap: they can add up to more than the wall time per frame, ${wallPerFrame.toFixed(1)} ms).\n` +
+          gpuLine(session),
       );
     }
     return 0;
@@ -97,7 +103,7 @@ async function stylize(args: StylizeArgs): Promise<number> {
 }
 
 async function flow(args: FlowArgs): Promise<number> {
-  const session = await openSession(ROOT, { a: args.a, b: args.b });
+  const session = await openSession(ROOT, { a: args.a, b: args.b }, undefined, undefined, [], { gpu: args.gpu });
   try {
     const result = await session.page.evaluate((job) => window.stylecastFlow(job), { backend: args.backend });
     if (!result.ok) return fail(`${result.message} (${result.code})`);
@@ -106,7 +112,7 @@ async function flow(args: FlowArgs): Promise<number> {
     mkdirSync(dirname(args.output), { recursive: true });
     copyFileSync(produced, `${args.output}.partial`);
     renameSync(`${args.output}.partial`, args.output);
-    process.stderr.write(`stylecast: wrote ${args.output}: ${result.width}×${result.height} flow, mean motion ${result.meanMagnitude.toFixed(2)} px (${result.device}).\n`);
+    process.stderr.write(`stylecast: wrote ${args.output}: ${result.width}×${result.height} flow, mean motion ${result.meanMagnitude.toFixed(2)} px (${result.device}).\n` + gpuLine(session));
     return 0;
   } finally {
     rmSync(`${args.output}.partial`, { force: true });

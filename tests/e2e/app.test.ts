@@ -9,7 +9,7 @@ it('the app plays the built-in demo clip stylised on load (settings from the URL
   // Small frames: this machine's WebGPU is SwiftShader, where even the temporal stage is slow.
   const session = await openSession(ROOT, {}, '/?size=64&temporal=0.6&style=udnie', "document.body.dataset.live === 'demo'", [
     '--autoplay-policy=no-user-gesture-required',
-  ]);
+  ], { gpu: 'software' });
   try {
     const { page } = session;
     await page.waitForFunction("Number(document.body.dataset.frames) >= 3", null, { timeout: 90_000 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { expect, it } from 'vitest';
-import { CHROMIUM_ARGS, chromiumPath } from '../../src/cli/browser.ts';
+import { chromiumArgs, chromiumPath } from '../../src/cli/browser.ts';
 import { ROOT } from './helpers.ts';
 
 it('the production build serves the app, which plays the demo stylised', async () => {
@@ -21,7 +21,7 @@ it('the production build serves the app, which plays the demo stylised', async (
     server = await preview({ root: ROOT, configFile, logLevel: 'error', build: { outDir }, preview: { host: '127.0.0.1', port: 0 } });
     const url = server.resolvedUrls?.local[0];
     expect(url).toBeTruthy();
-    browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'] });
+    browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: [...chromiumArgs('software'), '--autoplay-policy=no-user-gesture-required'] });
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));

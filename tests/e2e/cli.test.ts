@@ -110,6 +110,28 @@ describe('stylecast stylize', () => {
     expect(Math.abs(v / n - 2)).toBeLessThan(0.15);
   });
 
+  it('--gpu auto probes the GPU and names it; --gpu hardware without a hardware adapter ends with NO_HARDWARE_GPU and writes nothing', () => {
+    const photo = resolve(SHARED_MEDIA, 'photos/tubingen.jpg');
+    ffmpeg('-i', photo, '-vf', 'scale=480:-1,crop=64:48:100:100', at('gpu-a.png'));
+    ffmpeg('-i', photo, '-vf', 'scale=480:-1,crop=64:48:102:100', at('gpu-b.png'));
+    const auto = cli(['flow', at('gpu-a.png'), at('gpu-b.png'), '-o', at('auto.flo'), '--gpu', 'auto']);
+    expect(auto.status, auto.stderr).toBe(0);
+    const line = auto.stderr.trim().split('\n').at(-1)!;
+    // On a machine without a GPU (this one, CI), auto falls back to SwiftShader and says why.
+    expect(line).toMatch(/^stylecast: GPU: (SwiftShader \(software, --gpu auto found no hardware adapter.*\)|.+ \(hardware\))\.$/);
+    const software = line.includes('SwiftShader');
+
+    const hw = cli(['flow', at('gpu-a.png'), at('gpu-b.png'), '-o', at('hw.flo')], 150_000, { STYLECAST_GPU: 'hardware' });
+    if (software) {
+      expect(hw.status).toBe(1);
+      expect(hw.stderr.trim()).toMatch(/^stylecast: --gpu hardware: Chromium found no hardware GPU adapter here \(it offered: .+\); use --gpu auto or software\. \(NO_HARDWARE_GPU\)$/);
+      expect(existsSync(at('hw.flo'))).toBe(false);
+    } else {
+      expect(hw.status, hw.stderr).toBe(0);
+      expect(hw.stderr).toMatch(/GPU: .+ \(hardware\)/);
+    }
+  });
+
   it('--models: runs a model directory made by "stylecast convert", and refuses one that lacks a model', () => {
     const originals = resolve(ROOT, '../shared/models/magenta-arbitrary-style-mobile/original-tflite');
     const models = at('my-models');
@@ -143,6 +165,8 @@ describe('stylecast stylize', () => {
     [['stylize', WALKING, '-o', '/tmp/x.mov'], /must be an \.mp4/],
     [['stylize', WALKING, '-o', '/tmp/x.mp4', '--backend', 'cuda'], /--backend must be one of/],
     [['stylize', WALKING, '-o', '/tmp/x.mp4', '--temporal-method', 'blur'], /--temporal-method must be one of strokes, average/],
+    [['stylize', WALKING, '-o', '/tmp/x.mp4', '--gpu', 'cuda'], /--gpu must be one of auto, hardware, software, got "cuda"/],
+    [['flow', WALKING, WALKING, '-o', '/tmp/x.flo', '--gpu', 'gpu'], /--gpu must be one of auto, hardware, software/],
     [['frobnicate'], /Unknown command/],
   ])('rejects bad arguments before starting a browser: %j', (args, message) => {
     const r = cli(args as string[], 20_000);

@@ -13,8 +13,14 @@ export interface CliRun {
   timedOut: boolean;
 }
 
-export function cli(args: string[], timeoutMs = 150_000): CliRun {
-  const r = spawnSync(process.execPath, [resolve(ROOT, 'bin/stylecast.mjs'), ...args], { encoding: 'utf8', timeout: timeoutMs, cwd: ROOT });
+/** Runs the CLI on SwiftShader (`STYLECAST_GPU=software`: no GPU probe), unless `env` says otherwise. */
+export function cli(args: string[], timeoutMs = 150_000, env: NodeJS.ProcessEnv = {}): CliRun {
+  const r = spawnSync(process.execPath, [resolve(ROOT, 'bin/stylecast.mjs'), ...args], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    cwd: ROOT,
+    env: { ...process.env, STYLECAST_GPU: 'software', ...env },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, timedOut: r.error !== undefined && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' };
 }
 

@@ -49,7 +49,7 @@ const visibleControls = (page: Page) => page.locator('button, input, select, a[h
 
 describe('the app, live', () => {
   it('opens on the demo clip, switches to the webcam in one click, and shows the engine’s stylised frames; a clip uploaded through the page downloads as an MP4', async () => {
-    const session = await openSession(ROOT, {}, '/?size=32&temporal=0&style=udnie', liveIs('demo'), [AUTOPLAY, FAKE_DEVICE, ALLOW_CAMERA, `--use-file-for-fake-video-capture=${camera}`]);
+    const session = await openSession(ROOT, {}, '/?size=32&temporal=0&style=udnie', liveIs('demo'), [AUTOPLAY, FAKE_DEVICE, ALLOW_CAMERA, `--use-file-for-fake-video-capture=${camera}`], { gpu: 'software' });
     try {
       const { page } = session;
       // The demo plays stylised without the camera having been asked for.
@@ -166,7 +166,7 @@ describe('the app, live', () => {
 
   it('camera denied: the page says so, and the demo is one click away', async () => {
     // A camera, but no permission (no fake consent UI): headless Chromium refuses.
-    const session = await openSession(ROOT, {}, '/?source=webcam&size=32', "document.body.dataset.state === 'error'", [AUTOPLAY, FAKE_DEVICE]);
+    const session = await openSession(ROOT, {}, '/?source=webcam&size=32', "document.body.dataset.state === 'error'", [AUTOPLAY, FAKE_DEVICE], { gpu: 'software' });
     try {
       const { page } = session;
       const alert = page.locator('#error');
@@ -185,7 +185,7 @@ describe('the app, live', () => {
 
   it('no camera: embed mode shows the sentence full-page', async () => {
     // No fake device: this machine has no camera at all.
-    const session = await openSession(ROOT, {}, '/?source=webcam&ui=none&size=32', "document.body.dataset.state === 'error'", [AUTOPLAY, ALLOW_CAMERA]);
+    const session = await openSession(ROOT, {}, '/?source=webcam&ui=none&size=32', "document.body.dataset.state === 'error'", [AUTOPLAY, ALLOW_CAMERA], { gpu: 'software' });
     try {
       const { page } = session;
       const alert = page.locator('#error');
