@@ -1,0 +1,638 @@
+// npm run bench — stylecast's speed benchmark, every backend side by side in one run (one browser, one page per
+// backend): (a) the network alone, (b) the engine's clip pipeline per frame with smoothing off, (c) with smoothing
+// on, (d) the per-frame-readback loop public demos use, (e) the live path on a fake camera, (f) the first stylised
+// frame after navigation (cold and warm) and the CLI's start-up, (g) memory over many frames. A readable table on
+// stderr; one JSON document on stdout, also written to bench/results/suite-<machine>.json, plus an SVG chart.
+//
+//   npm run bench [-- --quick] [--gpu hardware|software|auto] [--mem-frames N] [--live-seconds S] [--tag NAME]
+//   env: STYLECAST_BENCH_QUICK=1, STYLECAST_BENCH_MEM_FRAMES, STYLECAST_BENCH_LIVE_SECONDS, STYLECAST_BENCH_TAG
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { openSession, type Session } from '../src/cli/browser.ts';
+import { DEFAULT_SIZE, DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD, type BackendName } from '../src/engine/constants.ts';
+import type { FirstFrameResult } from './suite-first.ts';
+import type { DemoResult, LiveResult, MemoryResult, NetworkResult, PipelineResult } from './suite-page.ts';
+import { ROOT, SHARED_MEDIA, log, machine, median, round, run } from './util.ts';
+
+// ---------- options ----------
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const option = (name: string): string | undefined => {
+  const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return undefined;
+  return argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1];
+};
+const QUICK = flag('quick') || !!process.env.STYLECAST_BENCH_QUICK;
+const GPU = option('gpu') ?? process.env.STYLECAST_GPU;
+if (GPU !== undefined && !['hardware', 'software', 'auto'].includes(GPU)) {
+  log(`bench: --gpu must be hardware, software or auto, got "${GPU}"`);
+  process.exit(2);
+}
+const intOption = (name: string, env: string, fallback: number) => {
+  const v = Number(option(name) ?? process.env[env] ?? fallback);
+  if (!Number.isInteger(v) || v <= 0) {
+    log(`bench: --${name} must be a whole number above 0`);
+    process.exit(2);
+  }
+  return v;
+};
+
+const CLIP = join(SHARED_MEDIA, 'video', 'pexels-854100-people-walking-sidewalk-640x360-6s.webm');
+const STYLE = 'starry_night';
+
+interface BackendPlan {
+  backend: BackendName;
+  sizes: number[];
+  /** Frames of the clip for (b), (c), (d). */
+  frames: number;
+  /** Timed runs of (a) after one warm-up. */
+  reps: number;
+  /** Why this backend is capped (shown in the JSON). */
+  note: string;
+}
+
+/**
+ * wasm is the only fast backend here; WebGPU and WebGL are SwiftShader (CPU emulation: transformer 128² ≈ 1.9 s on
+ * webgpu, 0.8 s on webgl), so they run small sizes and 3 frames: enough to see the path work and its shape, not speed.
+ */
+const PLANS: BackendPlan[] = QUICK
+  ? [{ backend: 'wasm', sizes: [128, 256], frames: 8, reps: 5, note: 'quick mode' }]
+  : [
+      { backend: 'wasm', sizes: [128, 256, 384, 512], frames: 24, reps: 15, note: '' },
+      { backend: 'webgl', sizes: [64, 128], frames: 3, reps: 3, note: 'capped: 64/128 px, 3 frames (software GPU here)' },
+      { backend: 'webgpu', sizes: [64, 128], frames: 3, reps: 3, note: 'capped: 64/128 px, 3 frames (software GPU here)' },
+    ];
+/** Warm-up clip for every pipeline measurement (compiles shaders, sizes pools) before the timed clip. */
+const WARM_FRAMES = 2;
+const MEM_SIZE = 32;
+const MEM_FRAMES = intOption('mem-frames', 'STYLECAST_BENCH_MEM_FRAMES', QUICK ? 1000 : 10_000);
+/** The same loop with smoothing on: the temporal stage on this machine's software WebGPU costs ~100 ms a frame. */
+const MEM_FRAMES_SMOOTH = intOption('mem-frames-smooth', 'STYLECAST_BENCH_MEM_FRAMES_SMOOTH', QUICK ? 200 : 1000);
+const MEM_SAMPLES = QUICK ? 20 : 40;
+const LIVE_SECONDS = intOption('live-seconds', 'STYLECAST_BENCH_LIVE_SECONDS', QUICK ? 6 : 15);
+const LIVE_RUNS = QUICK ? [DEFAULT_TEMPORAL] : [DEFAULT_TEMPORAL, 0];
+const FIRST_REPS = QUICK ? 1 : 3;
+const CLI_RUNS = QUICK ? 2 : 5;
+const TAG = (option('tag') ?? process.env.STYLECAST_BENCH_TAG ?? hostname()).replace(/[^A-Za-z0-9._-]+/g, '-') + (QUICK ? '-quick' : '');
+
+const GOALS = {
+  size: 256,
+  backend: 'wasm',
+  b_over_a_max: 1.15,
+  c_over_b_max: 1.35,
+  memory_slope: '≈ 0 per 1000 frames',
+  first_frame_ms_max: 2000,
+};
+
+// ---------- small helpers ----------
+
+const r1 = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? null : round(v, 1));
+const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? round(a / b, 3) : null);
+const errorText = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0] : String(e));
+
+/** Least-squares slope of y over x, scaled to "per 1000 x", with r². */
+function slope(points: [number, number][]): { per1000: number | null; r2: number | null } {
+  const pts = points.filter(([, y]) => Number.isFinite(y));
+  if (pts.length < 3) return { per1000: null, r2: null };
+  const n = pts.length;
+  const mx = pts.reduce((s, [x]) => s + x, 0) / n;
+  const my = pts.reduce((s, [, y]) => s + y, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  for (const [x, y] of pts) {
+    sxx += (x - mx) ** 2;
+    sxy += (x - mx) * (y - my);
+    syy += (y - my) ** 2;
+  }
+  const b = sxy / sxx;
+  return { per1000: round(b * 1000, 3), r2: syy ? round((sxy * sxy) / (sxx * syy), 3) : null };
+}
+
+async function step<T>(label: string, f: () => Promise<T>): Promise<T | { error: string }> {
+  const t0 = performance.now();
+  try {
+    const r = await f();
+    log(`bench: ${label}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return r;
+  } catch (e) {
+    log(`bench: ${label} FAILED: ${errorText(e)}`);
+    return { error: errorText(e) };
+  }
+}
+const ok = <T extends object>(v: T | { error: string } | undefined): v is T => !!v && !('error' in v);
+
+/** Cuts the first `frames` frames of the clip without re-encoding (VP9 packets copied: the same pixels). */
+async function cut(dir: string, frames: number): Promise<string> {
+  const path = join(dir, `clip-${frames}.webm`);
+  await run('ffmpeg', ['-v', 'error', '-y', '-i', CLIP, '-frames:v', String(frames), '-c:v', 'copy', '-an', path]);
+  return path;
+}
+
+async function newPage(session: Session, path: string, ready: string): Promise<Page> {
+  const page = await session.page.context().newPage();
+  page.on('console', (m) => m.type() === 'error' && log(`page: ${m.text()}`));
+  page.on('pageerror', (e) => log(`page error: ${e.message}`));
+  await page.goto(new URL(path, session.page.url()).href);
+  await page.waitForFunction(ready, null, { timeout: 120_000 });
+  return page;
+}
+
+const READY = "typeof window.benchInit === 'function'";
+
+// ---------- the measurements ----------
+
+interface SizeRow {
+  size: number;
+  infer: string;
+  a_network: Record<string, unknown> | { error: string };
+  b_pipeline_off: Record<string, unknown> | { error: string };
+  c_pipeline_on: Record<string, unknown> | { error: string };
+  d_demo_encode: Record<string, unknown> | { error: string };
+  d_demo_display: Record<string, unknown> | { error: string };
+  ratios: { b_over_a: number | null; c_over_b: number | null; d_over_b: number | null; d_display_over_b: number | null };
+  ms_per_frame: { a: number | null; b: number | null; c: number | null; d: number | null; d_display: number | null };
+}
+
+async function benchBackend(session: Session, plan: BackendPlan) {
+  const page = await newPage(session, '/bench/suite.html', READY);
+  try {
+    const info = await page.evaluate((b) => window.benchInit(b), plan.backend);
+    log(`bench: ${plan.backend}: ${info.reason}`);
+    const clipName = `clip-${plan.frames}.webm`;
+    const warmName = `clip-${WARM_FRAMES}.webm`;
+    const rows: SizeRow[] = [];
+    for (const size of plan.sizes) {
+      const label = `${plan.backend} ${size}px`;
+      const load = () => machine().loadavg_1_5_15[0];
+      const a = await step(`${label} (a) network`, async () => {
+        const r = await page.evaluate(([s, n]) => window.benchNetwork(s, n), [size, plan.reps] as [number, number]);
+        return { r, load: load() };
+      });
+      const b = await step(`${label} (b) pipeline, smoothing off`, async () => ({
+        r: await page.evaluate(([s, c, w]) => window.benchPipeline(s, 0, c, w), [size, clipName, warmName] as [number, string, string]),
+        load: load(),
+      }));
+      const c = await step(`${label} (c) pipeline, smoothing ${DEFAULT_TEMPORAL}`, async () => ({
+        r: await page.evaluate(([s, t, c, w]) => window.benchPipeline(s, t, c, w), [size, DEFAULT_TEMPORAL, clipName, warmName] as [number, number, string, string]),
+        load: load(),
+      }));
+      const d = await step(`${label} (d) demo loop + encode`, async () => ({
+        r: await page.evaluate(([s, c, w]) => window.benchDemo(s, c, w, true), [size, clipName, warmName] as [number, string, string]),
+        load: load(),
+      }));
+      const dd = await step(`${label} (d) demo loop, display only`, async () => ({
+        r: await page.evaluate(([s, c, w]) => window.benchDemo(s, c, w, false), [size, clipName, warmName] as [number, string, string]),
+        load: load(),
+      }));
+      // (a) once more after the pipelines: the load on this shared machine drifts; the median is over both batches.
+      const a2 = plan.backend === 'wasm' ? await step(`${label} (a) network, second batch`, async () => page.evaluate(([s, n]) => window.benchNetwork(s, n), [size, plan.reps] as [number, number])) : null;
+      if (ok(a) && a2 && ok(a2)) (a as { r: NetworkResult }).r.ms.push(...a2.ms);
+      const net = ok(a) ? (a as { r: NetworkResult }).r : null;
+      const pipe = (v: typeof b) => (ok(v) ? (v as { r: PipelineResult }).r : null);
+      const demo = (v: typeof d) => (ok(v) ? (v as { r: DemoResult }).r : null);
+      const [pb, pc, pd, pdd] = [pipe(b), pipe(c), demo(d), demo(dd)];
+      const ms = { a: r1(net && median(net.ms)), b: r1(pb?.msPerFrame), c: r1(pc?.msPerFrame), d: r1(pd?.msPerFrame), d_display: r1(pdd?.msPerFrame) };
+      const pipeJson = (p: PipelineResult | null, v: typeof b, temporal: number) =>
+        p
+          ? {
+              what: `createStylizer({ backend: '${plan.backend}', size: ${size}, temporal: ${temporal}${temporal ? `, temporalMethod: default '${DEFAULT_TEMPORAL_METHOD}'` : ''} }) + stylizeFile(${p.frames}-frame 640×360 VP9 cut): open, decode, per-frame path, encode (${p.codec}, 640×360), mux; warm (a ${WARM_FRAMES}-frame clip ran first)`,
+              frames: p.frames,
+              elapsed_ms: r1(p.elapsedMs),
+              ms_per_frame: r1(p.msPerFrame),
+              stage_ms: { network: r1(p.stageMs.network), temporal: r1(p.stageMs.temporal) },
+              temporal_used: p.temporal,
+              temporal_method: p.temporalMethod,
+              warmup: { frames: p.warmup.frames, elapsed_ms: r1(p.warmup.elapsedMs) },
+              tensors_after: p.numTensors,
+              load_1min: (v as { load: number }).load,
+            }
+          : (v as { error: string });
+      const demoJson = (p: DemoResult | null, v: typeof d) =>
+        p
+          ? {
+              what: p.encoded
+                ? `Mediabunny Conversion (same decoder/encoder/${p.codec} 640×360 as (b)); per frame: VideoSample.draw → canvas ${p.inferWidth}×${p.inferHeight} → tf.browser.fromPixels → /255 → transformer → clip → tf.browser.toPixels(canvas) (readback + putImageData) → drawImage up to 640×360 → encode`
+                : `decode only (Mediabunny VideoSampleSink, no encoding); per frame: VideoSample.draw → canvas ${p.inferWidth}×${p.inferHeight} → tf.browser.fromPixels → /255 → transformer → clip → tf.browser.toPixels(canvas) (readback + putImageData on the display canvas)`,
+              frames: p.frames,
+              elapsed_ms: r1(p.elapsedMs),
+              ms_per_frame: r1(p.msPerFrame),
+              model_and_readback_ms_median: r1(median(p.modelAndReadbackMs)),
+              warmup_ms: r1(p.warmupMs),
+              load_1min: (v as { load: number }).load,
+            }
+          : (v as { error: string });
+      const row: SizeRow = {
+        size,
+        infer: net ? `${net.inferWidth}x${net.inferHeight}` : pb ? `${pb.inferWidth}x${pb.inferHeight}` : '?',
+        a_network: net
+          ? {
+              what: `StyleModel.transform(resident [1,h,w,3] tensor, preset vector) + await data(); one warm-up, median of the runs${plan.backend === 'wasm' ? ' (two batches: before (b) and after (d))' : ''}`,
+              median_ms: ms.a,
+              runs_ms: net.ms.map((v) => r1(v)),
+              warmup_ms: r1(net.warmupMs),
+              load_1min: (a as { load: number }).load,
+            }
+          : (a as { error: string }),
+        b_pipeline_off: pipeJson(pb, b, 0),
+        c_pipeline_on: pipeJson(pc, c, DEFAULT_TEMPORAL),
+        d_demo_encode: demoJson(pd, d),
+        d_demo_display: demoJson(pdd, dd),
+        ratios: { b_over_a: ratio(ms.b, ms.a), c_over_b: ratio(ms.c, ms.b), d_over_b: ratio(ms.d, ms.b), d_display_over_b: ratio(ms.d_display, ms.b) },
+        ms_per_frame: ms,
+      };
+      rows.push(row);
+    }
+    const tensorsLeft = await page.evaluate(() => window.benchDispose());
+    return { info, plan: { ...plan, clip_frames: plan.frames, warmup_frames: WARM_FRAMES }, rows, tensors_left_after_dispose: tensorsLeft };
+  } finally {
+    await page.close();
+  }
+}
+
+async function benchMemory(session: Session, frames: number, temporal: number) {
+  const page = await newPage(session, '/bench/suite.html', READY);
+  const every = Math.max(1, Math.round(frames / MEM_SAMPLES));
+  try {
+    await page.evaluate(() => window.benchInit('wasm'));
+    const r: MemoryResult = await page.evaluate(
+      ([s, f, e, t, c]) => window.benchMemory(s, f, e, t, c),
+      [MEM_SIZE, frames, every, temporal, `clip-${WARM_FRAMES + 6}.webm`] as [number, number, number, number, string],
+    );
+    const series = (key: 'numTensors' | 'numBytes' | 'usedJSHeapSize' | 'wasmHeapBytes') => r.samples.map((s) => [s.frame, s[key] ?? NaN] as [number, number]);
+    const first = r.samples[0];
+    const last = r.samples[r.samples.length - 1];
+    return {
+      what: `the engine's per-frame path (createFrameStylizer(wasm).render, smoothing ${r.temporal ? `on, α ${r.temporal}` : r.smoothing ? 'off (α 0; output still presented on the WebGPU canvas)' : 'unavailable'}) on 640×360 VideoFrames (8 decoded frames cycled, a new VideoFrame each time, closed after) at a ${r.inferWidth}×${r.inferHeight} network input; 20 warm-up frames, then a sample every ${every} frames${r.gcExposed ? ' after gc()' : ''}`,
+      frames: r.frames,
+      ms_per_frame: r1(r.msPerFrame),
+      slope_per_1000_frames: {
+        numTensors: slope(series('numTensors')),
+        numBytes: slope(series('numBytes')),
+        usedJSHeapSize_bytes: slope(series('usedJSHeapSize')),
+        wasm_heap_bytes: slope(series('wasmHeapBytes')),
+      },
+      first_sample: first,
+      last_sample: last,
+      gc_exposed: r.gcExposed,
+      precise_memory_info: r.preciseMemoryInfo,
+      samples: r.samples.map((s) => ({ ...s, ms: r1(s.ms) })),
+    };
+  } finally {
+    await page.close();
+  }
+}
+
+const KNOWN_LIVE_KEYS = new Set(['running', 'framesIn', 'framesOut', 'dropped', 'fps', 'networkMs', 'temporalMs', 'width', 'height', 'inferWidth', 'inferHeight', 'backend', 'smoothing', 'temporal', 'temporalMethod', 'numTensors']);
+
+async function benchLive(session: Session, temporal: number) {
+  const page = await newPage(session, '/bench/suite.html', READY);
+  try {
+    const r: LiveResult = await page.evaluate(([s, size, t]) => window.benchLive(s, size, t), [LIVE_SECONDS, DEFAULT_SIZE, temporal] as [number, number, number]);
+    const withStats = r.samples.filter((s) => s.stats) as { t: number; stats: Record<string, unknown> }[];
+    const [s0, s1] = [withStats[0], withStats[withStats.length - 1]];
+    const num = (s: { stats: Record<string, unknown> } | undefined, k: string) => (s && typeof s.stats[k] === 'number' ? (s.stats[k] as number) : null);
+    const seconds = s0 && s1 ? (s1.t - s0.t) / 1000 : 0;
+    const nums = (k: string) => withStats.map((s) => s.stats[k]).filter((v): v is number => typeof v === 'number');
+    const extra = Object.fromEntries(
+      [...new Set(withStats.flatMap((s) => Object.keys(s.stats)))].filter((k) => !KNOWN_LIVE_KEYS.has(k)).map((k) => [k, s1?.stats[k] ?? null]),
+    );
+    return {
+      what: `getUserMedia (fake camera) → createLiveStylizer({ size: ${DEFAULT_SIZE}, temporal: ${temporal} }) (worker, automatic backend) → process(stream) → a <video>; stats() once a second for ${LIVE_SECONDS} s after the first frame`,
+      backend: r.backend,
+      smoothing: r.smoothing,
+      camera: r.camera,
+      temporal,
+      first_frame_ms_after_process: r1(r.firstFrameMs),
+      window_s: round(seconds, 2),
+      fps_mean: s0 && s1 && seconds > 0 ? round(((num(s1, 'framesOut') ?? 0) - (num(s0, 'framesOut') ?? 0)) / seconds, 2) : null,
+      frames_in: s0 && s1 ? (num(s1, 'framesIn') ?? 0) - (num(s0, 'framesIn') ?? 0) : null,
+      frames_out: s0 && s1 ? (num(s1, 'framesOut') ?? 0) - (num(s0, 'framesOut') ?? 0) : null,
+      dropped: s0 && s1 ? (num(s1, 'dropped') ?? 0) - (num(s0, 'dropped') ?? 0) : null,
+      dropped_total: num(s1, 'dropped'),
+      network_ms_median: r1(median(nums('networkMs'))),
+      temporal_ms_median: r1(median(nums('temporalMs'))),
+      latency_ms_median: 'latencyMs' in (s1?.stats ?? {}) ? r1(median(nums('latencyMs'))) : null,
+      latency_ms_last: num(s1, 'latencyMs'),
+      governor: s1?.stats.governor ?? null,
+      other_stats_fields: extra,
+      infer: s1 ? `${num(s1, 'inferWidth')}x${num(s1, 'inferHeight')}` : null,
+      error: r.error,
+      tensors_left_after_dispose: r.tensorsLeft,
+      samples: r.samples.map((s) => ({ t_s: s0 ? round((s.t - s0.t) / 1000, 2) : null, ...(s.stats ?? {}) })),
+    };
+  } finally {
+    await page.close();
+  }
+}
+
+/** Navigation → first stylised frame, in a fresh browser context (cold HTTP cache), then reloaded in it (warm). */
+async function benchFirstFrame(session: Session) {
+  const browser = session.page.context().browser();
+  if (!browser) throw new Error('no browser handle');
+  const base = session.page.url();
+  const TIMEOUT = 120_000;
+  const enginePage = async (page: Page) => {
+    await page.goto(new URL('/bench/suite-first.html', base).href, { waitUntil: 'domcontentloaded' });
+    await page.waitForFunction('window.benchFirst !== undefined', null, { timeout: TIMEOUT });
+    return (await page.evaluate(() => window.benchFirst!)) as FirstFrameResult;
+  };
+  /** The app itself (`/`, its defaults: the demo clip, automatic backend): first frame seen by polling its stats(). */
+  const appPage = async (page: Page) => {
+    await page.goto(new URL('/', base).href, { waitUntil: 'domcontentloaded' });
+    return await page.evaluate(async (timeout) => {
+      type Live = { stats(): Promise<{ framesOut: number; inferWidth: number; inferHeight: number; backend: string } | null> };
+      const w = window as unknown as { __stylecast?: { live?: Live | null } };
+      const started = performance.now();
+      for (;;) {
+        const live = w.__stylecast?.live;
+        const s = live ? await live.stats().catch(() => null) : null;
+        if (s && s.framesOut > 0) return { firstFrame: performance.now(), framesOut: s.framesOut, infer: `${s.inferWidth}x${s.inferHeight}`, backend: s.backend };
+        if (performance.now() - started > timeout) throw new Error('the app showed no stylised frame');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }, TIMEOUT);
+  };
+  // Prime Vite (module transforms, the worker) in a throwaway context, so "cold" is the browser's cold, not the dev server's.
+  {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await enginePage(page).catch((e) => log(`bench: first-frame priming (engine page): ${errorText(e)}`));
+    await appPage(page).catch((e) => log(`bench: first-frame priming (app): ${errorText(e)}`));
+    await ctx.close();
+  }
+  const runs: { page: string; cold: unknown; warm: unknown }[] = [];
+  for (const [name, measure] of [
+    ['engine', enginePage],
+    ['app', appPage],
+  ] as const) {
+    for (let i = 0; i < FIRST_REPS; i++) {
+      const ctx = await browser.newContext();
+      try {
+        const page = await ctx.newPage();
+        page.on('pageerror', (e) => log(`page error: ${e.message}`));
+        const cold = await measure(page).catch((e) => ({ error: errorText(e) }));
+        const warm = await measure(page).catch((e) => ({ error: errorText(e) }));
+        runs.push({ page: name, cold, warm });
+        const ms = (v: unknown) => (v && typeof v === 'object' && 'marks' in v ? (v as FirstFrameResult).marks.firstFrame : v && typeof v === 'object' && 'firstFrame' in v ? (v as { firstFrame: number }).firstFrame : NaN);
+        log(`bench: first frame (${name} page) cold ${ms(cold).toFixed(0)} ms, warm ${ms(warm).toFixed(0)} ms`);
+      } finally {
+        await ctx.close();
+      }
+    }
+  }
+  const pick = (page: string, which: 'cold' | 'warm') =>
+    runs
+      .filter((r) => r.page === page)
+      .map((r) => r[which] as Record<string, unknown>)
+      .map((v) => (v && 'marks' in v ? (v as unknown as FirstFrameResult).marks.firstFrame : v && typeof v.firstFrame === 'number' ? (v.firstFrame as number) : NaN))
+      .filter(Number.isFinite);
+  const summary = (page: string) => ({
+    cold_ms_median: r1(median(pick(page, 'cold'))),
+    warm_ms_median: r1(median(pick(page, 'warm'))),
+    cold_ms: pick(page, 'cold').map(r1),
+    warm_ms: pick(page, 'warm').map(r1),
+  });
+  return {
+    what:
+      'ms from navigation start (performance.now() in the page) to the first stylised frame, models installed on disk; cold = a fresh browser context (empty HTTP cache), warm = the same URL loaded again in that context (HTTP cache). Served by the Vite dev server (pre-bundled dependencies, modules transformed on a priming load first).',
+    engine_page: {
+      what: `bench/suite-first.html: the demo clip in a <video> + createLiveStylizer({ size: ${DEFAULT_SIZE}, style: '${STYLE}' }) (worker, automatic backend) + process(video.captureStream()); first frame read off the output track`,
+      ...summary('engine'),
+    },
+    app: {
+      what: "the app ('/', its defaults: demo clip, size 192, automatic backend); first frame = its live.stats().framesOut > 0, polled every 20 ms",
+      ...summary('app'),
+    },
+    runs,
+  };
+}
+
+function benchCli() {
+  const times: number[] = [];
+  let status: number | null = null;
+  let out = '';
+  for (let i = 0; i < CLI_RUNS; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/stylecast.mjs'), '--help'], { cwd: ROOT, encoding: 'utf8' });
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    status = r.status;
+    out = (r.stdout || r.stderr || '').split('\n')[0];
+  }
+  return {
+    what: `wall time of \`node bin/stylecast.mjs --help\` (${CLI_RUNS} runs, spawned one after another)`,
+    median_ms: r1(median(times)),
+    first_ms: r1(times[0]),
+    runs_ms: times.map(r1),
+    exit_status: status,
+    first_line: out,
+  };
+}
+
+// ---------- output ----------
+
+function table(backends: { backend: string; rows: SizeRow[] }[]): string {
+  const head = ['backend', 'size', 'infer', 'a net', 'b off', 'c on', 'd demo', 'd disp', 'b/a', 'c/b', 'd/b', 'ddisp/b', 'b:net', 'c:net', 'c:temporal'];
+  const lines: string[][] = [head];
+  const f = (v: number | null | undefined) => (v === null || v === undefined ? '—' : String(v));
+  for (const { backend, rows } of backends) {
+    for (const r of rows) {
+      const stage = (v: unknown, k: 'network' | 'temporal') => (v && typeof v === 'object' && 'stage_ms' in v ? (v as { stage_ms: Record<string, number | null> }).stage_ms[k] : null);
+      lines.push([
+        backend,
+        String(r.size),
+        r.infer,
+        f(r.ms_per_frame.a),
+        f(r.ms_per_frame.b),
+        f(r.ms_per_frame.c),
+        f(r.ms_per_frame.d),
+        f(r.ms_per_frame.d_display),
+        f(r.ratios.b_over_a),
+        f(r.ratios.c_over_b),
+        f(r.ratios.d_over_b),
+        f(r.ratios.d_display_over_b),
+        f(stage(r.b_pipeline_off, 'network')),
+        f(stage(r.c_pipeline_on, 'network')),
+        f(stage(r.c_pipeline_on, 'temporal')),
+      ]);
+    }
+  }
+  const widths = head.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  return lines.map((l) => l.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Grouped bars: ms/frame of a, b, c, d (and d without encoding) per size on wasm. Hand-written SVG. */
+function chart(rows: SizeRow[], subtitle: string): string {
+  const series = [
+    { key: 'a', label: '(a) network alone', colour: '#4c78a8' },
+    { key: 'b', label: '(b) pipeline, smoothing off', colour: '#54a24b' },
+    { key: 'c', label: `(c) pipeline, smoothing ${DEFAULT_TEMPORAL}`, colour: '#e45756' },
+    { key: 'd', label: '(d) demo readback loop + encode', colour: '#f58518' },
+    { key: 'd_display', label: '(d) demo loop, no encode', colour: '#b279a2' },
+  ] as const;
+  const W = 760;
+  const H = 420;
+  const m = { left: 64, right: 16, top: 56, bottom: 96 };
+  const pw = W - m.left - m.right;
+  const ph = H - m.top - m.bottom;
+  const max = Math.max(1, ...rows.flatMap((r) => series.map((s) => r.ms_per_frame[s.key] ?? 0)));
+  const stepV = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000].find((v) => max / v <= 6) ?? 10_000;
+  const top = Math.ceil(max / stepV) * stepV;
+  const y = (v: number) => m.top + ph - (v / top) * ph;
+  const group = pw / Math.max(1, rows.length);
+  const bw = Math.min(22, (group * 0.8) / series.length);
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`);
+  out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
+  out.push(`<text x="${m.left}" y="22" font-size="15" font-weight="600">stylecast: ms per frame on tfjs-wasm, 640×360 clip, by network short side</text>`);
+  out.push(`<text x="${m.left}" y="40" fill="#555">${esc(subtitle)}</text>`);
+  for (let v = 0; v <= top + 1e-9; v += stepV) {
+    out.push(`<line x1="${m.left}" x2="${W - m.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#ddd"/>`);
+    out.push(`<text x="${m.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" fill="#555">${v}</text>`);
+  }
+  out.push(`<text transform="translate(16 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle" fill="#555">ms per frame</text>`);
+  rows.forEach((r, gi) => {
+    const x0 = m.left + gi * group + (group - bw * series.length) / 2;
+    series.forEach((s, si) => {
+      const v = r.ms_per_frame[s.key];
+      if (v === null || v === undefined) return;
+      const x = x0 + si * bw;
+      out.push(`<rect x="${x.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${(m.top + ph - y(v)).toFixed(1)}" fill="${s.colour}"><title>${esc(`${s.label}, ${r.size} px: ${v} ms`)}</title></rect>`);
+      out.push(`<text x="${(x + (bw - 2) / 2).toFixed(1)}" y="${(y(v) - 3).toFixed(1)}" text-anchor="middle" font-size="9" fill="#333">${Math.round(v)}</text>`);
+    });
+    out.push(`<text x="${(m.left + gi * group + group / 2).toFixed(1)}" y="${m.top + ph + 16}" text-anchor="middle">${r.size} px (${r.infer.replace('x', '×')})</text>`);
+  });
+  out.push(`<line x1="${m.left}" x2="${W - m.right}" y1="${m.top + ph}" y2="${m.top + ph}" stroke="#333"/>`);
+  series.forEach((s, i) => {
+    const lx = m.left + (i % 3) * 230;
+    const ly = H - 56 + Math.floor(i / 3) * 18;
+    out.push(`<rect x="${lx}" y="${ly - 10}" width="12" height="12" fill="${s.colour}"/>`);
+    out.push(`<text x="${lx + 18}" y="${ly}">${esc(s.label)}</text>`);
+  });
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
+
+// ---------- main ----------
+
+async function main() {
+  const started = Date.now();
+  const machineAtStart = machine();
+  if (GPU) process.env.STYLECAST_GPU = GPU; // read by openSession once it supports a GPU mode
+  const dir = mkdtempSync(join(tmpdir(), 'stylecast-bench-suite-'));
+  const frameCounts = [...new Set([WARM_FRAMES, WARM_FRAMES + 6, ...PLANS.map((p) => p.frames)])];
+  const files: Record<string, string> = {};
+  for (const n of frameCounts) files[`clip-${n}.webm`] = await cut(dir, n);
+  log(`bench: ${QUICK ? 'QUICK mode; ' : ''}clips cut (${frameCounts.join(', ')} frames); starting Chromium…`);
+  const extraArgs = [
+    '--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream',
+    '--autoplay-policy=no-user-gesture-required',
+    '--enable-precise-memory-info',
+    '--js-flags=--expose-gc',
+  ];
+  const session = await openSession(ROOT, files, '/bench/suite.html', READY, extraArgs);
+  let doc: Record<string, unknown>;
+  try {
+    const chromium = session.page.context().browser()?.version() ?? null;
+    const backends: Record<string, unknown> = {};
+    const tables: { backend: string; rows: SizeRow[] }[] = [];
+    for (const plan of PLANS) {
+      const r = await step(`${plan.backend}: all sizes`, () => benchBackend(session, plan));
+      backends[plan.backend] = r;
+      if (ok(r)) tables.push({ backend: plan.backend, rows: r.rows });
+    }
+    const memory = await step(`(g) memory, ${MEM_FRAMES} frames at ${MEM_SIZE} px, smoothing off`, () => benchMemory(session, MEM_FRAMES, 0));
+    const memorySmooth = await step(`(g) memory, ${MEM_FRAMES_SMOOTH} frames at ${MEM_SIZE} px, smoothing ${DEFAULT_TEMPORAL}`, () =>
+      benchMemory(session, MEM_FRAMES_SMOOTH, DEFAULT_TEMPORAL),
+    );
+    const live: unknown[] = [];
+    for (const t of LIVE_RUNS) live.push(await step(`(e) live, temporal ${t}, ${LIVE_SECONDS} s`, () => benchLive(session, t)));
+    const firstFrame = await step('(f) first frame after navigation', () => benchFirstFrame(session));
+    await session.close();
+    const cli = benchCli();
+    log(`bench: (f) CLI --help: median ${cli.median_ms} ms (first ${cli.first_ms} ms)`);
+
+    const wasm = tables.find((t) => t.backend === 'wasm');
+    const at256 = wasm?.rows.find((r) => r.size === GOALS.size);
+    const mem = ok(memory) ? memory : null;
+    const ff = ok(firstFrame) ? firstFrame : null;
+    doc = {
+      benchmark: 'npm run bench (bench/suite.ts)',
+      mode: QUICK ? 'quick' : 'full',
+      date: new Date().toISOString(),
+      duration_s: Math.round((Date.now() - started) / 1000),
+      machine: { tag: TAG, hostname: hostname(), atStart: machineAtStart, atEnd: machine() },
+      chromium,
+      node: process.version,
+      gpu_mode: GPU ?? null,
+      server: 'Vite dev server (openSession)',
+      notes: [
+        "This machine's WebGPU and WebGL are SwiftShader (CPU emulation): their timings are not GPU speeds; only wasm figures and ratios mean anything here.",
+        'All timings are wall-clock in one browser on a shared machine: see the load averages next to each figure.',
+        `Clips: the first N frames of ${CLIP.split('/').pop()} (640×360 VP9, 25 fps), packets copied with ffmpeg (no re-encode); every pipeline measurement first runs a ${WARM_FRAMES}-frame clip (warm-up).`,
+        'ms/frame of (b), (c), (d) = elapsed / frames, so each includes its share of the per-clip fixed costs (demuxer, decoder and encoder set-up, MP4 finalise).',
+      ],
+      goals_at_256px_wasm: {
+        b_over_a: { goal: `≤ ${GOALS.b_over_a_max}`, measured: at256?.ratios.b_over_a ?? null },
+        c_over_b: { goal: `≤ ${GOALS.c_over_b_max}`, measured: at256?.ratios.c_over_b ?? null },
+        d_over_b: { goal: null, measured: at256?.ratios.d_over_b ?? null },
+        memory_slope_per_1000_frames: {
+          goal: GOALS.memory_slope,
+          measured_smoothing_off: mem?.slope_per_1000_frames ?? null,
+          measured_smoothing_on: ok(memorySmooth) ? memorySmooth.slope_per_1000_frames : null,
+        },
+        first_frame_ms: { goal: `≤ ${GOALS.first_frame_ms_max} with models cached (warm)`, measured: ff ? { engine_page: { cold: ff.engine_page.cold_ms_median, warm: ff.engine_page.warm_ms_median }, app: { cold: ff.app.cold_ms_median, warm: ff.app.warm_ms_median } } : null },
+      },
+      backends,
+      memory,
+      memory_smoothing_on: memorySmooth,
+      live,
+      first_frame: firstFrame,
+      cli_startup: cli,
+    };
+
+    log('');
+    log('ms per frame (a: network alone; b: pipeline smoothing off; c: smoothing on; d: demo readback loop + encode; d disp: same without encoding) and ratios:');
+    log(table(tables));
+    for (const [name, m] of [
+      ['smoothing off', mem],
+      [`smoothing ${DEFAULT_TEMPORAL}`, ok(memorySmooth) ? memorySmooth : null],
+    ] as const) {
+      if (!m) continue;
+      const s = m.slope_per_1000_frames;
+      log(`(g) memory, ${name}, ${m.frames} frames (${m.ms_per_frame} ms/frame): per 1000 frames numTensors ${s.numTensors.per1000}, numBytes ${s.numBytes.per1000}, JS heap ${s.usedJSHeapSize_bytes.per1000} B (r² ${s.usedJSHeapSize_bytes.r2}), wasm heap ${s.wasm_heap_bytes.per1000} B`);
+    }
+    for (const l of live) {
+      if (!ok(l as object)) continue;
+      const v = l as Awaited<ReturnType<typeof benchLive>>;
+      log(`(e) live α ${v.temporal}: ${v.fps_mean} fps, ${v.dropped} dropped of ${v.frames_in! + v.dropped!} in ${v.window_s} s, network ${v.network_ms_median} ms, temporal ${v.temporal_ms_median} ms, latency ${v.latency_ms_median ?? 'null'}, governor ${JSON.stringify(v.governor)}`);
+    }
+    if (ff) log(`(f) first frame: engine page cold ${ff.engine_page.cold_ms_median} / warm ${ff.engine_page.warm_ms_median} ms; app cold ${ff.app.cold_ms_median} / warm ${ff.app.warm_ms_median} ms; CLI --help ${cli.median_ms} ms`);
+
+    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+    const jsonPath = join(ROOT, 'bench/results', `suite-${TAG}.json`);
+    writeFileSync(jsonPath, JSON.stringify(doc, null, 2) + '\n');
+    if (wasm) {
+      const m = machineAtStart;
+      const svgPath = join(ROOT, 'bench/results', QUICK ? 'suite-quick.svg' : 'suite.svg');
+      writeFileSync(svgPath, chart(wasm.rows, `${m.cpus} × ${m.cpu}, load ${m.loadavg_1_5_15[0]}; Chromium ${chromium}; ${new Date().toISOString().slice(0, 10)}${QUICK ? ' (quick mode)' : ''}`));
+      log(`bench: wrote ${jsonPath} and ${svgPath}`);
+    }
+  } finally {
+    await session.close().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  }
+  process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+}
+
+main().catch((e) => {
+  log(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.exit(1);
+});
