@@ -17,7 +17,6 @@ export default mergeConfig(
   defineConfig({
     server: { fs: { allow: [import.meta.dirname, sharedMedia] } },
     test: {
-      globalSetup: ['tests/global-setup.ts'],
       projects: [
         {
           extends: true,
@@ -35,6 +34,7 @@ export default mergeConfig(
           extends: true,
           test: {
             name: 'browser',
+            globalSetup: ['tests/global-setup.ts'],
             include: ['tests/browser/**/*.test.ts'],
             provide: { sharedMedia: `/@fs${sharedMedia}` },
             testTimeout: 300_000,

@@ -1,11 +1,13 @@
-// Starts the engine's page in headless Chromium (playwright-core) behind a local server, on the GPU the mode asks for.
+// Starts the engine's page in headless Chromium (playwright-core), on the GPU the mode asks for, behind a local server:
+// the built dist/ from a plain node:http server (the CLI: no Vite at run time), or a Vite dev server (bench pages and
+// tests of the sources).
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve, sep } from 'node:path';
+import { extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { GPU_MODES, GpuUnavailableError, decideGpu, parseGpuMode, type GpuChoice, type GpuDecision, type GpuMode, type GpuProbe } from './gpu.ts';
 import { IO_PREFIX } from './protocol.ts';
@@ -94,6 +96,118 @@ export function ioHandler(files: Record<string, string>, uploads: string, receiv
   };
 }
 
+/** Cross-origin isolation lets tfjs-wasm use threads (SharedArrayBuffer); the same headers as vite.config.ts. */
+export const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } as const;
+
+export const MIME_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.wasm': 'application/wasm',
+  '.bin': 'application/octet-stream',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+  '.wgsl': 'text/plain; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.md': 'text/markdown; charset=utf-8',
+};
+
+/** Sends a file with its MIME type, honouring a single `Range: bytes=a-b` (media elements seek with it). */
+async function sendFile(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  const size = statSync(path).size;
+  res.setHeader('Content-Type', MIME_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream');
+  res.setHeader('Accept-Ranges', 'bytes');
+  const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+  let start = 0;
+  let end = size - 1;
+  if (range && (range[1] || range[2])) {
+    start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
+    end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+    if (start > end || start >= size) {
+      res.statusCode = 416;
+      res.setHeader('Content-Range', `bytes */${size}`);
+      res.end();
+      return;
+    }
+    res.statusCode = 206;
+    res.setHeader('Content-Range', `bytes ${start}-${end}/${size}`);
+  }
+  res.setHeader('Content-Length', String(end - start + 1));
+  if (req.method === 'HEAD' || size === 0) {
+    res.end();
+    return;
+  }
+  await pipeline(createReadStream(path, { start, end }), res);
+}
+
+/**
+ * A static server for a built site (`dir`, e.g. dist/) with the job's routes under IO_PREFIX (`io`), COOP/COEP on
+ * every answer. Only GET/HEAD of files inside `dir`; `/` is index.html; a malformed path is a 400.
+ */
+export function staticHandler(dir: string, io: ReturnType<typeof ioHandler>) {
+  const base = resolve(dir);
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
+    const notFound = () => {
+      res.statusCode = 404;
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.end('not found');
+    };
+    try {
+      const url = (req.url ?? '/').split('?')[0];
+      if (url.startsWith(IO_PREFIX)) {
+        req.url = '/' + (req.url ?? '').slice(IO_PREFIX.length);
+        await io(req, res, notFound);
+        return;
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.statusCode = 405;
+        res.end();
+        return;
+      }
+      let name: string;
+      try {
+        name = decodeURIComponent(url);
+      } catch {
+        res.statusCode = 400;
+        res.end('malformed path');
+        return;
+      }
+      if (name.endsWith('/')) name += 'index.html';
+      const path = resolve(base, '.' + name);
+      if (!path.startsWith(base + sep) || !existsSync(path) || !statSync(path).isFile()) return notFound();
+      await sendFile(req, res, path);
+    } catch (e) {
+      if (!res.headersSent) res.statusCode = 500;
+      res.end(String(e));
+    }
+  };
+}
+
+/** Where the built web bundle is (`npm run build`); openSession's static server serves it. */
+export const builtSite = (root: string) => join(root, 'dist');
+
+/** Starts the static server on 127.0.0.1:`port`. */
+export async function serveStatic(dir: string, io: ReturnType<typeof ioHandler>, port: number): Promise<Server> {
+  const server = createHttpServer((req, res) => void staticHandler(dir, io)(req, res));
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(port, '127.0.0.1', () => res());
+  });
+  return server;
+}
+
 async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const s = createNetServer();
@@ -144,6 +258,11 @@ export interface Session {
 export interface SessionOptions {
   /** auto (default `$STYLECAST_GPU`, else auto): hardware GPU if Chromium finds one, else SwiftShader. */
   gpu?: GpuMode;
+  /**
+   * dev (default): a Vite dev server on the sources (any page, e.g. bench/flow.html); static: the built dist/
+   * (`npm run build`) from a plain node:http server — what the CLI uses, no Vite at run time.
+   */
+  server?: 'dev' | 'static';
 }
 
 function defaultGpuMode(): GpuMode {
@@ -172,20 +291,34 @@ export async function openSession(
   const io = ioHandler(files, uploads, received);
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  let server: ViteDevServer | null = null;
+  let closeServer: (() => Promise<void>) | null = null;
   let browser: Browser | null = null;
-  const launch = (gpu: GpuMode) => chromium.launch({ executablePath, headless: true, args: [...chromiumArgs(gpu), ...extraArgs] });
   try {
-    const { createServer } = await import('vite');
-    server = await createServer({
-      root,
-      configFile: join(root, 'vite.config.ts'),
-      logLevel: 'error',
-      clearScreen: false,
-      server: { host: '127.0.0.1', port, strictPort: true, hmr: false, watch: null },
-      plugins: [{ name: 'stylecast-cli-io', configureServer: (s) => void s.middlewares.use(IO_PREFIX, io) }],
-    });
-    await server.listen();
+    const { chromium } = await import('playwright-core');
+    const launch = (gpu: GpuMode) => chromium.launch({ executablePath, headless: true, args: [...chromiumArgs(gpu), ...extraArgs] });
+    if (options.server === 'static') {
+      const site = builtSite(root);
+      if (!existsSync(join(site, pagePath.split('?')[0].replace(/\/$/, '/index.html')))) {
+        throw new Error(`The built web bundle is missing (${join(site, pagePath.split('?')[0])}): run "npm run build".`);
+      }
+      const server = await serveStatic(site, io, port);
+      closeServer = () => new Promise<void>((res) => {
+        server.closeAllConnections();
+        server.close(() => res());
+      });
+    } else {
+      const { createServer } = await import('vite');
+      const server: ViteDevServer = await createServer({
+        root,
+        configFile: join(root, 'vite.config.ts'),
+        logLevel: 'error',
+        clearScreen: false,
+        server: { host: '127.0.0.1', port, strictPort: true, hmr: false, watch: null },
+        plugins: [{ name: 'stylecast-cli-io', configureServer: (s) => void s.middlewares.use(IO_PREFIX, io) }],
+      });
+      await server.listen();
+      closeServer = () => server.close();
+    }
     browser = await launch(mode);
     let context: BrowserContext = await browser.newContext();
     let page = await context.newPage();
@@ -209,20 +342,20 @@ export async function openSession(
     await page.goto(`${origin}${pagePath}`);
     await page.waitForFunction(ready, null, { timeout: 120_000 });
     const b = browser;
-    const s = server;
+    const s = closeServer;
     return {
       page,
       gpu,
       received: (name) => received.get(name) ?? null,
       close: async () => {
         await b.close().catch(() => {});
-        await s.close().catch(() => {});
+        await s().catch(() => {});
         rmSync(uploads, { recursive: true, force: true });
       },
     };
   } catch (e) {
     await browser?.close().catch(() => {});
-    await server?.close().catch(() => {});
+    await closeServer?.().catch(() => {});
     rmSync(uploads, { recursive: true, force: true });
     throw e;
   }

@@ -1,12 +1,19 @@
 // The stylecast command line: validates arguments, then drives the browser engine in headless Chromium.
-import { readFileSync, renameSync, copyFileSync, rmSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, copyFileSync, rmSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Progress } from '../engine/index.ts';
 import { USAGE, UsageError, parseArgs, presetNames, type ConvertArgs, type FlowArgs, type StylizeArgs } from './args.ts';
 import { openSession, type Session } from './browser.ts';
 import type { JobResult, StylizeJob } from './protocol.ts';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
+/** The project's root: the nearest folder above this module with a package.json (src/cli/ in development, dist-cli/ built). */
+function projectRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(resolve(dir, 'package.json')) && existsSync(resolve(dir, 'vite.config.ts'))) return dir;
+    if (dirname(dir) === dir) return resolve(from, '..', '..');
+  }
+}
+const ROOT = projectRoot(import.meta.dirname);
 
 const fail = (message: string, code = 1): number => {
   process.stderr.write(`stylecast: ${message}\n`);
@@ -62,7 +69,7 @@ async function stylize(args: StylizeArgs): Promise<number> {
     temporalMethod: args.temporalMethod,
     backend: args.backend,
   };
-  const session = await openSession(ROOT, files, undefined, undefined, [], { gpu: args.gpu });
+  const session = await openSession(ROOT, files, undefined, undefined, [], { gpu: args.gpu, server: 'static' });
   let interrupted = false;
   const onSignal = () => {
     interrupted = true;
@@ -103,7 +110,7 @@ async function stylize(args: StylizeArgs): Promise<number> {
 }
 
 async function flow(args: FlowArgs): Promise<number> {
-  const session = await openSession(ROOT, { a: args.a, b: args.b }, undefined, undefined, [], { gpu: args.gpu });
+  const session = await openSession(ROOT, { a: args.a, b: args.b }, undefined, undefined, [], { gpu: args.gpu, server: 'static' });
   try {
     const result = await session.page.evaluate((job) => window.stylecastFlow(job), { backend: args.backend });
     if (!result.ok) return fail(`${result.message} (${result.code})`);

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFlo } from '../../src/engine/temporal/flo.ts';
-import { ROOT, SHARED_MEDIA, WALKING, cli, ffmpeg, ffprobe, frames, lumaCorrelation, meanAbsDiff, stdDev } from './helpers.ts';
+import { ROOT, SHARED_MEDIA, WALKING, cli, ensureBuilt, ffmpeg, ffprobe, frames, lumaCorrelation, meanAbsDiff, stdDev } from './helpers.ts';
 
 let dir: string;
 const at = (name: string) => join(dir, name);
 
 beforeAll(() => {
+  ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), 'stylecast-e2e-'));
   // 1 s (25 frames) of a real 960×540 clip; with a 440 Hz sine; a small copy tagged rotate=90.
   ffmpeg('-i', WALKING, '-t', '1', '-c:v', 'libx264', '-preset', 'veryfast', '-an', at('clip.mp4'));

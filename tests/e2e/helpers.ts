@@ -13,6 +13,14 @@ export interface CliRun {
   timedOut: boolean;
 }
 
+/**
+ * The CLI runs the compiled dist-cli/ and serves the built dist/: rebuild them (`scripts/build.mjs --if-stale`) when a
+ * source file is newer, so the tests never run stale code. A no-op when fresh; ~30–40 s on this machine when not.
+ */
+export function ensureBuilt(): void {
+  execFileSync(process.execPath, [resolve(ROOT, 'scripts/build.mjs'), '--if-stale'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], timeout: 600_000 });
+}
+
 /** Runs the CLI on SwiftShader (`STYLECAST_GPU=software`: no GPU probe), unless `env` says otherwise. */
 export function cli(args: string[], timeoutMs = 150_000, env: NodeJS.ProcessEnv = {}): CliRun {
   const r = spawnSync(process.execPath, [resolve(ROOT, 'bin/stylecast.mjs'), ...args], {

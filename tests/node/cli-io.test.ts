@@ -1,10 +1,12 @@
-// The CLI's local server routes for a job's files (IO_PREFIX): a malformed request is a 400, never a crash.
+// The CLI's local server: the routes for a job's files (IO_PREFIX) and the static server of the built site; a
+// malformed request is a 400, never a crash.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ioHandler } from '../../src/cli/browser.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ioHandler, serveStatic } from '../../src/cli/browser.ts';
+import { IO_PREFIX } from '../../src/cli/protocol.ts';
 
 let dir: string;
 let server: Server;
@@ -59,4 +61,63 @@ it('stores a PUT result and records where', async () => {
   expect(r.status).toBe(200);
   expect(readFileSync(received.get('output')!, 'utf8')).toBe('result');
   expect((await fetch(base + '/Output', { method: 'PUT', body: 'x' })).status).toBe(404);
+});
+
+describe('the static server the CLI uses (no Vite at run time)', () => {
+  let site: string;
+  let staticServer: Server;
+  let origin: string;
+  beforeAll(async () => {
+    site = join(dir, 'site');
+    mkdirSync(join(site, 'assets'), { recursive: true });
+    mkdirSync(join(site, 'models/m'), { recursive: true });
+    mkdirSync(join(site, 'wasm'), { recursive: true });
+    writeFileSync(join(site, 'index.html'), '<!doctype html><title>app</title>');
+    writeFileSync(join(site, 'cli.html'), '<!doctype html><title>cli</title>');
+    writeFileSync(join(site, 'assets/cli-abc.js'), 'export {}');
+    writeFileSync(join(site, 'assets/w.mjs'), 'export {}');
+    writeFileSync(join(site, 'assets/app.css'), 'body{}');
+    writeFileSync(join(site, 'wasm/tfjs-backend-wasm-threaded-simd.wasm'), new Uint8Array([0, 97, 115, 109]));
+    writeFileSync(join(site, 'models/m/model.json'), '{}');
+    writeFileSync(join(site, 'models/m/group1-shard1of1.bin'), new Uint8Array(10).map((_, i) => i));
+    writeFileSync(join(site, 'photo.jpg'), 'jpeg');
+    staticServer = await serveStatic(site, ioHandler({ input: join(dir, 'input.bin') }, join(dir, 'uploads'), received), 0);
+    origin = `http://127.0.0.1:${(staticServer.address() as { port: number }).port}`;
+  });
+  afterAll(() => staticServer.close());
+
+  it.each([
+    ['/cli.html', 'text/html; charset=utf-8'],
+    ['/', 'text/html; charset=utf-8'],
+    ['/assets/cli-abc.js', 'text/javascript; charset=utf-8'],
+    ['/assets/w.mjs', 'text/javascript; charset=utf-8'],
+    ['/assets/app.css', 'text/css; charset=utf-8'],
+    ['/wasm/tfjs-backend-wasm-threaded-simd.wasm', 'application/wasm'],
+    ['/models/m/model.json', 'application/json'],
+    ['/models/m/group1-shard1of1.bin', 'application/octet-stream'],
+    ['/photo.jpg', 'image/jpeg'],
+  ])('%s → %s, cross-origin isolated', async (path, type) => {
+    const r = await fetch(origin + path);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe(type);
+    expect(r.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(r.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+  });
+
+  it('routes IO_PREFIX to the job, answers ranges, refuses what is outside the site or malformed', async () => {
+    const io = await fetch(origin + IO_PREFIX + 'input');
+    expect(await io.text()).toBe('clip bytes');
+    expect(io.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+    expect((await fetch(origin + IO_PREFIX + '%')).status).toBe(400);
+    expect((await fetch(origin + '/%')).status).toBe(400);
+    expect((await fetch(origin + '/..%2F..%2Finput.bin')).status).toBe(404);
+    expect((await fetch(origin + '/nope.js')).status).toBe(404);
+    expect((await fetch(origin + '/cli.html', { method: 'POST', body: 'x' })).status).toBe(405);
+    const part = await fetch(origin + '/models/m/group1-shard1of1.bin', { headers: { Range: 'bytes=2-4' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe('bytes 2-4/10');
+    expect([...new Uint8Array(await part.arrayBuffer())]).toEqual([2, 3, 4]);
+    // Still serving after all that.
+    expect((await fetch(origin + '/cli.html')).status).toBe(200);
+  });
 });
