@@ -2,6 +2,7 @@
 // the live preview (demo clip or webcam) and clip conversion both go through it.
 import {
   DEFAULT_TEMPORAL,
+  DEFAULT_TARGET_FPS,
   DEFAULT_TEMPORAL_METHOD,
   MAX_SIZE,
   MIN_SIZE,
@@ -21,7 +22,7 @@ const DEMO_MISSING = 'The demo clip is not installed (run `npm run setup`): use 
 const FALLBACK_STYLE = 'starry_night';
 
 // ---------- settings from the URL ----------
-// ?source=demo|webcam&style=starry_night&strength=0.8&temporal=0.5&method=strokes|average&size=128&colour=keep&ui=none&overlay=1&models=<url>
+// ?source=demo|webcam&style=starry_night&strength=0.8&temporal=0.5&method=strokes|average&size=128&fps=24&adaptive=0&colour=keep&ui=none&overlay=1&models=<url>
 
 const params = new URLSearchParams(location.search);
 const numberParam = (name: string, fallback: number, min: number, max: number): number => {
@@ -34,6 +35,8 @@ const INITIAL_SIZE = Math.round(numberParam('size', 192, MIN_SIZE, MAX_SIZE) / 4
 const INITIAL_STRENGTH = numberParam('strength', 1, 0, 1);
 const INITIAL_TEMPORAL = numberParam('temporal', DEFAULT_TEMPORAL, 0, 1);
 const INITIAL_METHOD: TemporalMethod = params.get('method') === 'average' ? 'average' : DEFAULT_TEMPORAL_METHOD;
+const INITIAL_TARGET_FPS = numberParam('fps', DEFAULT_TARGET_FPS, 1, 240);
+const INITIAL_ADAPTIVE = params.get('adaptive') !== '0';
 const INITIAL_PRESERVE = ['keep', '1', 'true', 'preserve'].includes(params.get('colour') ?? params.get('color') ?? '');
 /** ?ui=none: embed mode (OBS browser source, iframe): the stylised video alone, filling the page. */
 const EMBED = params.get('ui') === 'none';
@@ -60,6 +63,9 @@ const ui = {
   notice: $('notice', HTMLDivElement),
   viewer: $('viewer', HTMLDivElement),
   raw: $('raw', HTMLVideoElement),
+  targetFps: $('target-fps', HTMLInputElement),
+  targetFpsOut: $('target-fps-out', HTMLOutputElement),
+  adaptive: $('adaptive', HTMLInputElement),
   divider: $('divider', HTMLDivElement),
   overlay: $('overlay', HTMLPreElement),
   paused: $('paused', HTMLParagraphElement),
@@ -94,6 +100,8 @@ const ui = {
 };
 /** The stylised display canvas: replaced by a fresh element for every process() (it is transferred to the worker). */
 let canvas = $('stylised', HTMLCanvasElement);
+/** The input frame each shown output was made from (also transferred, so also replaced per process()). */
+let beforeCanvas = $('before', HTMLCanvasElement);
 
 /** Every control that is locked while a clip is converted (Cancel is handled on its own). */
 const lockable = (): (HTMLInputElement | HTMLSelectElement | HTMLButtonElement)[] => [
@@ -103,6 +111,8 @@ const lockable = (): (HTMLInputElement | HTMLSelectElement | HTMLButtonElement)[
   ui.mixStyle,
   ui.mixWeight,
   ui.size,
+  ui.targetFps,
+  ui.adaptive,
   ui.temporal,
   ui.preserve,
   ui.clipFile,
@@ -127,7 +137,7 @@ let generation = 0;
 declare global {
   interface Window {
     /** For tests and the console: the engine, the stylised output stream and the display canvas. */
-    __stylecast?: { live: LiveStylizer | null; output: MediaStream | null; canvas: HTMLCanvasElement; raw: HTMLVideoElement; source: LiveState };
+    __stylecast?: { live: LiveStylizer | null; output: MediaStream | null; canvas: HTMLCanvasElement; before: HTMLCanvasElement; raw: HTMLVideoElement; source: LiveState };
   }
 }
 
@@ -144,6 +154,9 @@ window.__stylecast = {
   },
   get canvas() {
     return canvas;
+  },
+  get before() {
+    return beforeCanvas;
   },
   raw: ui.raw,
   get source() {
@@ -230,13 +243,13 @@ function stopCamera(): void {
 }
 
 /** A fresh display canvas in place of the old one: a canvas can be handed to a worker only once. */
-function freshCanvas(): HTMLCanvasElement {
+function freshCanvas(old: HTMLCanvasElement): HTMLCanvasElement {
   const next = document.createElement('canvas');
-  next.id = canvas.id;
-  next.className = canvas.className;
-  next.setAttribute('aria-label', canvas.getAttribute('aria-label') ?? 'Stylised video');
-  canvas.replaceWith(next);
-  canvas = next;
+  next.id = old.id;
+  next.className = old.className;
+  next.hidden = old.hidden;
+  next.setAttribute('aria-label', old.getAttribute('aria-label') ?? '');
+  old.replaceWith(next);
   return next;
 }
 
@@ -307,8 +320,10 @@ async function startLive(kind: Source, resume = false): Promise<void> {
     }
     if (mine !== generation) return;
     if (!live) return; // the engine starts the preview itself once it is ready
-    const display = freshCanvas();
-    output = await live.process(stream, { canvas: display });
+    canvas = freshCanvas(canvas);
+    beforeCanvas = freshCanvas(beforeCanvas);
+    beforeCanvas.hidden = false; // over the raw source: the frame the output beside it was made from
+    output = await live.process(stream, { canvas, before: beforeCanvas });
     if (mine !== generation) return;
     expose(kind);
     if (!resume) setState('ready');
@@ -316,6 +331,7 @@ async function startLive(kind: Source, resume = false): Promise<void> {
     if (mine !== generation) return;
     output = null;
     expose('off');
+    beforeCanvas.hidden = true;
     if (kind === 'webcam') stopCamera();
     fail(e);
   }
@@ -324,6 +340,7 @@ async function startLive(kind: Source, resume = false): Promise<void> {
 async function stopLive(note: string): Promise<void> {
   generation++;
   expose('off');
+  beforeCanvas.hidden = true;
   ui.paused.textContent = note;
   ui.paused.hidden = false;
   await live?.stop();
@@ -334,9 +351,13 @@ async function stopLive(note: string): Promise<void> {
 
 const ms = (v: number | null): string => (v === null ? '—' : `${v.toFixed(v < 10 ? 1 : 0)} ms`);
 
+const fpsText = (fps: number): string => (fps >= 10 ? fps.toFixed(0) : fps >= 1 ? fps.toFixed(1) : fps.toFixed(2));
+
 function describeStats(s: LiveStats): string {
+  const g = s.governor;
   return [
-    `${s.fps} fps · ${s.framesOut} frames · ${s.dropped} dropped`,
+    `${fpsText(s.fps)} fps · latency ${s.latencyMs === null ? '—' : ms(s.latencyMs)} · ${s.framesOut} frames · ${s.dropped} dropped`,
+    ...(g ? [`target ${fpsText(g.targetFps)} fps: ${g.summary}`] : []),
     `network ${ms(s.networkMs)} · flow+blend ${ms(s.temporalMs)}`,
     `${s.width}×${s.height} → ${s.inferWidth}×${s.inferHeight} on ${s.backend}`,
     live?.smoothing.startsWith('off') ? 'smoothing off (no WebGPU)' : `smoothing α ${s.temporal.toFixed(2)}${s.temporal === 0 ? ' (per-frame)' : `, ${s.temporalMethod}`}`,
@@ -358,6 +379,7 @@ setInterval(async () => {
       ui.overlay.textContent = describeStats(s);
       ui.overlay.hidden = !ui.overlayOn.checked;
     }
+    showSpeedNotice(s?.running ? s.governor : null);
     if (live.error) fail(live.error);
   } catch {
     // the worker is busy or gone; try again next time
@@ -365,6 +387,18 @@ setInterval(async () => {
     polling = false;
   }
 }, 250);
+
+/** Says plainly when even the governor's floor cannot reach the target (and takes the notice back when it can). */
+let speedNotice = '';
+function showSpeedNotice(g: LiveStats['governor']): void {
+  const text = g?.belowTarget
+    ? `This machine cannot stylise live at ${fpsText(g.targetFps)} fps: running at the lowest quality (${g.size} px${g.smoothing ? '' : ', smoothing off'}), about ${fpsText(g.capacityFps ?? 0)} fps. Lower the target or use a machine with a GPU.`
+    : '';
+  document.body.dataset.belowTarget = String(!!g?.belowTarget);
+  if (text === speedNotice) return;
+  if (text || ui.notice.textContent === speedNotice) showNotice(EMBED ? '' : text);
+  speedNotice = text;
+}
 
 // ---------- before/after divider ----------
 
@@ -482,6 +516,8 @@ async function createEngine(): Promise<LiveStylizer> {
     temporal: INITIAL_TEMPORAL,
     temporalMethod: INITIAL_METHOD,
     preserveColour: INITIAL_PRESERVE,
+    targetFps: INITIAL_TARGET_FPS,
+    adaptive: INITIAL_ADAPTIVE,
     modelDir: MODEL_DIR,
   };
   try {
@@ -633,6 +669,9 @@ ui.temporal.addEventListener('change', () => apply((l) => l.setTemporal(Number(u
 ui.carryStrokes.addEventListener('change', () => apply((l) => l.setTemporalMethod(ui.carryStrokes.checked ? 'strokes' : 'average')));
 ui.size.addEventListener('input', () => (ui.sizeOut.value = `${ui.size.value} px`));
 ui.size.addEventListener('change', () => apply((l) => l.setSize(Number(ui.size.value))));
+ui.targetFps.addEventListener('input', () => (ui.targetFpsOut.value = `${ui.targetFps.value} fps`));
+ui.targetFps.addEventListener('change', () => apply((l) => l.setTargetFps(Number(ui.targetFps.value))));
+ui.adaptive.addEventListener('change', () => apply((l) => l.setAdaptive(ui.adaptive.checked)));
 ui.preserve.addEventListener('change', () => apply((l) => l.setPreserveColour(ui.preserve.checked)));
 ui.overlayOn.addEventListener('change', () => (ui.overlay.hidden = !ui.overlayOn.checked || !ui.overlay.textContent));
 ui.mixWeight.addEventListener('input', () => unit(ui.mixWeight, ui.mixWeightOut));
@@ -663,6 +702,10 @@ function initControls(): void {
   ui.size.value = String(INITIAL_SIZE);
   ui.sizeOut.value = `${INITIAL_SIZE} px`;
   ui.preserve.checked = INITIAL_PRESERVE;
+  ui.targetFps.max = String(Math.max(Number(ui.targetFps.max), INITIAL_TARGET_FPS));
+  ui.targetFps.value = String(INITIAL_TARGET_FPS);
+  ui.targetFpsOut.value = `${fpsText(INITIAL_TARGET_FPS)} fps`;
+  ui.adaptive.checked = INITIAL_ADAPTIVE;
   if (!OVERLAY) ui.overlayOn.checked = false;
   markSource();
 }

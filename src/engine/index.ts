@@ -1,5 +1,6 @@
 // stylecast's public API: everything an app, the CLI or an embedder needs, and nothing else.
-export { createStylizer, Stylizer } from './stylizer.ts';
+export { createStylizer } from './stylizer.ts';
+export type { Stylizer, StreamSinks } from './stylizer.ts';
 export { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD, MAX_SIZE, MIN_SIZE, TEMPORAL_METHODS } from './constants.ts';
 export type { LiveStats, StyleSource, StylizerOptions, StylizeFileOptions, StylizeResult } from './stylizer.ts';
 export { createLiveStylizer } from './live.ts';
@@ -7,6 +8,8 @@ export type { LiveStylizer, ProcessOptions } from './live.ts';
 export { openCamera } from './sources/webcam.ts';
 export type { Progress } from './sinks/mp4.ts';
 export type { BackendName, TemporalMethod } from './constants.ts';
+export { DEFAULT_TARGET_FPS } from './pipeline/governor.ts';
+export type { GovernorState } from './pipeline/governor.ts';
 export type { BackendChoice, BackendProbe } from './stylise/backend.ts';
 export { StylecastError, isStylecastError } from './errors.ts';
 export type { ErrorCode } from './errors.ts';

@@ -11,6 +11,11 @@ import type { LiveStats, StyleSource, StylizeFileOptions, StylizeResult, Stylize
 export interface ProcessOptions {
   /** Show the stylised frames on this canvas (it is handed to the worker: draw nothing else on it). */
   canvas?: HTMLCanvasElement;
+  /**
+   * Show, on this canvas, the input frame each shown output was made from (handed to the worker too): a
+   * before/after view then compares the same moment, not the live input with an older output.
+   */
+  before?: HTMLCanvasElement;
 }
 
 export interface LiveStylizer {
@@ -32,6 +37,10 @@ export interface LiveStylizer {
   /** "strokes" (default: carry whole brush strokes) or "average" (blend everything; softer). */
   setTemporalMethod(method: TemporalMethod): Promise<void>;
   setSize(size: number): Promise<void>;
+  /** The frame rate the governor holds by lowering the size, then the flow size, then smoothing (default 24). */
+  setTargetFps(fps: number): Promise<void>;
+  /** false: keep the quality fixed whatever the speed (default true). */
+  setAdaptive(on: boolean): Promise<void>;
   setPreserveColour(on: boolean): Promise<void>;
   /** A whole clip to MP4 in the worker (stops the live stream first). */
   stylizeFile(file: Blob, options?: StylizeFileOptions): Promise<StylizeResult>;
@@ -91,6 +100,8 @@ export async function createLiveStylizer(options: StylizerOptions = {}): Promise
       if (!(stream instanceof MediaStream)) throw invalidArgument('process() needs a MediaStream.');
       const track = stream.getVideoTracks()[0];
       if (!track) throw invalidArgument('The stream has no video track.');
+      if (opts.canvas !== undefined && !(opts.canvas instanceof HTMLCanvasElement)) throw invalidArgument('canvas must be a canvas element.');
+      if (opts.before !== undefined && !(opts.before instanceof HTMLCanvasElement)) throw invalidArgument('before must be a canvas element.');
       if (typeof MediaStreamTrackProcessor === 'undefined') {
         throw new StylecastError('WORKER_FAILED', 'This browser cannot read frames from a MediaStream (no MediaStreamTrackProcessor).');
       }
@@ -111,9 +122,11 @@ export async function createLiveStylizer(options: StylizerOptions = {}): Promise
         out = canvasEl.captureStream();
       }
       if (canvasEl) display = canvasEl.transferControlToOffscreen();
+      const before = opts.before ? opts.before.transferControlToOffscreen() : null;
       const transfers: Transferable[] = [processor.readable as unknown as Transferable];
       if (writable) transfers.push(writable as unknown as Transferable);
       if (display) transfers.push(display);
+      if (before) transfers.push(before);
       lastError = null;
       // This run's own cleanup: a late rejection of an old run must not stop a newer run's tracks.
       const ownCleanup = () => {
@@ -122,7 +135,7 @@ export async function createLiveStylizer(options: StylizerOptions = {}): Promise
       };
       cleanup = ownCleanup;
       running = call(
-        remote.run(Comlink.transfer(processor.readable, transfers), writable, display, track.getSettings().frameRate ?? null),
+        remote.run(Comlink.transfer(processor.readable, transfers), writable, display, track.getSettings().frameRate ?? null, before),
       ).catch((e) => {
         lastError = e instanceof StylecastError ? e : new StylecastError('WORKER_FAILED', String(e));
         ownCleanup();
@@ -136,6 +149,8 @@ export async function createLiveStylizer(options: StylizerOptions = {}): Promise
     setTemporal: (v) => call(remote.setTemporal(v)),
     setTemporalMethod: (m) => call(remote.setTemporalMethod(m)),
     setSize: (v) => call(remote.setSize(v)),
+    setTargetFps: (v) => call(remote.setTargetFps(v)),
+    setAdaptive: (on) => call(remote.setAdaptive(on)),
     setPreserveColour: (on) => call(remote.setPreserveColour(on)),
     async stylizeFile(file, opts = {}) {
       if (!(file instanceof Blob)) throw invalidArgument('stylizeFile needs a File or Blob.');

@@ -4,9 +4,11 @@ import { convertToMp4, type Progress } from './sinks/mp4.ts';
 import { DEFAULT_MAX_FRAME_SIDE, openVideo } from './sources/file.ts';
 import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD, MAX_SIZE, MIN_SIZE, TEMPORAL_METHODS, type BackendName, type TemporalMethod } from './constants.ts';
 import { initBackend, temporalDevice, type BackendChoice, type TemporalDevice } from './stylise/backend.ts';
-import { createFrameStylizer, inferenceGeometry, type FrameStylizer, type FrameTiming } from './stylise/frame.ts';
+import { createFrameStylizer, inferenceGeometry, type FrameGeometry, type FrameStylizer, type FrameTiming } from './stylise/frame.ts';
 import { StyleModel, blendVectors } from './stylise/model.ts';
 import type { VideoCodec } from 'mediabunny';
+import { DEFAULT_TARGET_FPS, Governor, RateMeter, type GovernorState } from './pipeline/governor.ts';
+import { flowPlan } from './temporal/index.ts';
 
 /** A preset name, or any image the browser can decode. */
 export type StyleSource = string | Blob | ImageBitmap | ImageData | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas;
@@ -36,6 +38,12 @@ export interface StylizerOptions {
   preserveColour?: boolean;
   /** Short side of the optical flow in pixels (default: full resolution on a hardware GPU, 96 on a software one). */
   flowSize?: number;
+  /** Live streams: the frame rate the governor holds by lowering quality (default 24). */
+  targetFps?: number;
+  /** Live streams: false keeps the size, flow size and smoothing fixed whatever the speed (default true). */
+  adaptive?: boolean;
+  /** Threads for the wasm backend (default: every core the browser reports; tfjs's own default is half). */
+  threads?: number;
 }
 
 /** Frames between refreshes of the content's style vector (strength < 1) in a live stream. */
@@ -48,8 +56,17 @@ export interface LiveStats {
   framesOut: number;
   /** Frames the camera produced that we never saw because we were busy (from timestamp gaps). */
   dropped: number;
-  /** Output frames per second over the last second. */
+  /** Output frames per second actually delivered (over the last few seconds; below 1 when that slow). */
   fps: number;
+  /**
+   * Camera frame to screen, ms, for the last frame shown: from the frame's capture timestamp (matched to our clock by
+   * the earliest delivery seen) to its output being handed to the display. Null until measured.
+   */
+  latencyMs: number | null;
+  /** What the live governor chose (size, flow size, smoothing) and whether the target is reachable here. */
+  governor: GovernorState | null;
+  /** Timestamp (µs) of the input frame the last shown output was made from. */
+  shownTimestamp: number | null;
   /** Last frame's stage costs, ms. */
   networkMs: number;
   temporalMs: number | null;
@@ -72,6 +89,11 @@ export interface StreamSinks {
   canvas?: OffscreenCanvas | null;
   /** The camera's frame rate, to count dropped frames from timestamp gaps. */
   frameRate?: number;
+  /**
+   * Where the input frame each shown output was made from is drawn (a 2d canvas transferred from the page), so a
+   * before/after view compares the same moment.
+   */
+  before?: OffscreenCanvas | null;
 }
 
 export interface StylizeFileOptions {
@@ -102,6 +124,10 @@ const checkUnit = (name: string, v: unknown): number => {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) throw invalidArgument(`${name} must be a number from 0 to 1, got ${String(v)}.`);
   return v;
 };
+const checkFps = (v: unknown): number => {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 1 || v > 240) throw invalidArgument(`targetFps must be a number of frames per second from 1 to 240, got ${String(v)}.`);
+  return v;
+};
 const checkSize = (v: unknown): number => {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < MIN_SIZE || v > MAX_SIZE) {
     throw invalidArgument(`size must be a number of pixels from ${MIN_SIZE} to ${MAX_SIZE}, got ${String(v)}.`);
@@ -121,11 +147,18 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
   if (options.flowSize !== undefined && !(Number.isInteger(options.flowSize) && options.flowSize >= MIN_SIZE && options.flowSize <= MAX_SIZE)) {
     throw invalidArgument(`flowSize must be a whole number of pixels from ${MIN_SIZE} to ${MAX_SIZE}, got ${String(options.flowSize)}.`);
   }
-  const backend = await initBackend(options.backend, options.wasmUrl);
+  if (options.targetFps !== undefined) checkFps(options.targetFps);
+  if (options.adaptive !== undefined && typeof options.adaptive !== 'boolean') throw invalidArgument(`adaptive must be true or false, got ${String(options.adaptive)}.`);
+  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
+    throw invalidArgument(`threads must be a whole number ≥ 1, got ${String(options.threads)}.`);
+  }
+  const backend = await initBackend(options.backend, options.wasmUrl, options.threads);
   const [model, gpu] = await Promise.all([StyleModel.load({ modelsUrl: options.modelsUrl, modelDir: options.modelDir }), temporalDevice(backend)]);
   const stylizer = new Stylizer(backend, gpu, model, strength, size, temporal, options.flowSize);
   if (options.preserveColour !== undefined) stylizer.setPreserveColour(options.preserveColour);
   if (options.temporalMethod !== undefined) stylizer.setTemporalMethod(options.temporalMethod);
+  if (options.targetFps !== undefined) stylizer.setTargetFps(options.targetFps);
+  if (options.adaptive !== undefined) stylizer.setAdaptive(options.adaptive);
   try {
     await stylizer.setStyle(options.style ?? DEFAULT_STYLE);
     if (options.mix) await stylizer.mixStyles(options.mix.style, options.mix.weight);
@@ -304,6 +337,22 @@ export class Stylizer {
     this.#size = checkSize(size);
   }
 
+  #targetFps = DEFAULT_TARGET_FPS;
+  #adaptive = true;
+
+  /** Live streams: the frame rate the governor holds by lowering the size, then the flow size, then smoothing. */
+  setTargetFps(fps: number): void {
+    this.#alive();
+    this.#targetFps = checkFps(fps);
+  }
+
+  /** Live streams: false keeps the quality fixed (the governor only measures). */
+  setAdaptive(on: boolean): void {
+    this.#alive();
+    if (typeof on !== 'boolean') throw invalidArgument(`adaptive must be true or false, got ${String(on)}.`);
+    this.#adaptive = on;
+  }
+
   /** The style vector to use for a clip, given its content vector (needed only when strength < 1). */
   #effective(content: tf.Tensor4D | null): tf.Tensor4D {
     return tf.tidy(() => {
@@ -323,8 +372,15 @@ export class Stylizer {
     const maxSide = this.backend.device?.limits.maxTextureDimension2D ?? DEFAULT_MAX_FRAME_SIDE;
     try {
       const video = await openVideo(file, maxSide);
-      const geometry = inferenceGeometry(video.width, video.height, this.#size);
-      const frames = createFrameStylizer(this.backend, this.#model, geometry, { gpu: this.smoothing, flowSide: this.#flowSize });
+      let geometry: FrameGeometry;
+      let frames: FrameStylizer;
+      try {
+        geometry = inferenceGeometry(video.width, video.height, this.#size);
+        frames = createFrameStylizer(this.backend, this.#model, geometry, { gpu: this.smoothing, flowSide: this.#flowSize });
+      } catch (e) {
+        video.input.dispose(); // the clip's reader is ours until the converter takes it
+        throw e;
+      }
       const alpha = frames.smoothing ? this.#temporal : 0;
       const totals = { network: 0, temporal: 0, temporalFrames: 0 };
       let last: FrameTiming | undefined;
@@ -378,8 +434,12 @@ export class Stylizer {
 
   /** Live statistics (null before the first stream). */
   stats(): LiveStats | null {
-    return this.#live ? { ...this.#live, numTensors: tf.memory().numTensors } : null;
+    if (!this.#live) return null;
+    return { ...this.#live, fps: this.#liveRate.rate(performance.now()), governor: this.#governor?.state() ?? null, numTensors: tf.memory().numTensors };
   }
+
+  readonly #liveRate = new RateMeter();
+  #governor: Governor | null = null;
 
   /** Stops a running stream after the frame in hand. */
   stopStream(): void {
@@ -399,52 +459,85 @@ export class Stylizer {
     this.#stopLive = false;
     const reader = readable.getReader();
     const writer = sinks.writable?.getWriter() ?? null;
+    const before = sinks.before ? new BeforeView(sinks.before) : null;
     const interval = sinks.frameRate && sinks.frameRate > 0 ? 1e6 / sinks.frameRate : null;
     let frames: FrameStylizer | null = null;
+    let framesKey = '';
+    let governorKey = '';
     let lastTimestamp: number | null = null;
-    const outTimes: number[] = [];
+    /** Earliest (arrival − capture timestamp) seen, ms: the camera's clock against ours. */
+    let clockOffset = Infinity;
+    this.#liveRate.reset();
+    this.#governor = null;
     const stats: LiveStats = (this.#live = {
-      running: true, framesIn: 0, framesOut: 0, dropped: 0, fps: 0, networkMs: 0, temporalMs: null,
-      width: 0, height: 0, inferWidth: 0, inferHeight: 0, backend: this.backend.name, smoothing: this.smoothing.detail,
-      temporal: 0, temporalMethod: this.#temporalMethod, numTensors: 0,
+      running: true, framesIn: 0, framesOut: 0, dropped: 0, fps: 0, latencyMs: null, governor: null, shownTimestamp: null,
+      networkMs: 0, temporalMs: null, width: 0, height: 0, inferWidth: 0, inferHeight: 0, backend: this.backend.name,
+      smoothing: this.smoothing.detail, temporal: 0, temporalMethod: this.#temporalMethod, numTensors: 0,
     });
     try {
       while (!this.#stopLive) {
         const { value: frame, done } = await reader.read();
         if (done || !frame) break;
+        const arrived = performance.now();
         try {
           stats.framesIn++;
           if (lastTimestamp !== null && interval) stats.dropped += Math.max(0, Math.round((frame.timestamp - lastTimestamp) / interval) - 1);
-          if (lastTimestamp !== null && frame.timestamp < lastTimestamp) frames?.reset(); // the source went back: a seek
+          if (lastTimestamp !== null && frame.timestamp < lastTimestamp) {
+            frames?.reset(); // the source went back: a seek (or a looping clip)
+            clockOffset = Infinity;
+          }
           lastTimestamp = frame.timestamp;
-          const g = inferenceGeometry(frame.displayWidth, frame.displayHeight, this.#size);
-          if (!frames || JSON.stringify(frames.geometry) !== JSON.stringify(g)) {
+          clockOffset = Math.min(clockOffset, arrived - frame.timestamp / 1000);
+          this.#alive();
+
+          // The governor's ladder follows the user's settings; its level picks this frame's quality.
+          const canSmooth = this.smoothing.device !== null;
+          const gKey = `${this.#size}|${canSmooth && this.#temporal > 0}|${this.#flowSize}|${this.#adaptive}`;
+          if (!this.#governor || gKey !== governorKey) {
+            const software = this.smoothing.software;
+            this.#governor = new Governor({
+              targetFps: this.#targetFps, size: this.#size, smoothing: canSmooth && this.#temporal > 0, flowSize: this.#flowSize, enabled: this.#adaptive,
+              defaultFlowSide: (side) => flowPlan(side, side, software).size.width,
+            });
+            governorKey = gKey;
+          }
+          this.#governor.targetFps = this.#targetFps;
+          const level = this.#governor.current;
+          const g = inferenceGeometry(frame.displayWidth, frame.displayHeight, level.size);
+          const fKey = `${JSON.stringify(g)}|${level.flowSize}`;
+          if (!frames || fKey !== framesKey) {
             frames?.dispose();
-            frames = createFrameStylizer(this.backend, this.#model, g, { gpu: this.smoothing, canvas: sinks.canvas ?? undefined, flowSide: this.#flowSize });
+            frames = null;
+            frames = createFrameStylizer(this.backend, this.#model, g, { gpu: this.smoothing, canvas: sinks.canvas ?? undefined, flowSide: level.flowSize });
+            framesKey = fKey;
             Object.assign(stats, { width: g.width, height: g.height, inferWidth: g.inferWidth, inferHeight: g.inferHeight });
           }
-          this.#alive();
-          const alpha = frames.smoothing ? this.#temporal : 0;
+          const alpha = frames.smoothing && level.smoothing ? this.#temporal : 0;
           const t = await frames.render(frame, this.#bottleneckFor(frame, frames), alpha, { preserveColour: this.#preserveColour, temporalMethod: this.#temporalMethod });
+          before?.draw(frame);
+          stats.shownTimestamp = frame.timestamp; // on the canvas now (the track may still refuse it below)
           Object.assign(stats, { networkMs: t.networkMs, temporalMs: t.temporalMs, temporal: alpha, temporalMethod: this.#temporalMethod });
           if (writer) {
+            const out = new VideoFrame(frames.canvas, { timestamp: frame.timestamp });
             try {
-              await writer.write(new VideoFrame(frames.canvas, { timestamp: frame.timestamp })); // write() closes it
+              await writer.write(out); // write() closes it
             } catch {
+              out.close(); // not taken: ours to close
               break; // the output track was stopped: nobody is listening any more
             }
           }
+          const shown = performance.now();
           stats.framesOut++;
-          const now = performance.now();
-          outTimes.push(now);
-          while (outTimes.length && outTimes[0] < now - 1000) outTimes.shift();
-          stats.fps = outTimes.length;
+          stats.latencyMs = shown - (frame.timestamp / 1000 + clockOffset);
+          this.#liveRate.tick(shown);
+          this.#governor.observe(shown - arrived, shown);
         } finally {
           frame.close();
         }
       }
     } finally {
       stats.running = false;
+      stats.governor = this.#governor?.state() ?? null;
       frames?.dispose();
       this.#invalidate();
       reader.releaseLock();
@@ -463,5 +556,27 @@ export class Stylizer {
     this.#style?.dispose();
     this.#mix?.dispose();
     this.#model.dispose();
+  }
+}
+
+/** The input frames beside the output: drawn when their output is shown, so both halves show the same moment. */
+class BeforeView {
+  readonly #canvas: OffscreenCanvas;
+  readonly #ctx: OffscreenCanvasRenderingContext2D;
+
+  constructor(canvas: OffscreenCanvas) {
+    const ctx = canvas.getContext('2d', { alpha: false });
+    if (!ctx) throw invalidArgument('The "before" canvas has no 2d context (was it given another kind of context?).');
+    this.#canvas = canvas;
+    this.#ctx = ctx;
+  }
+
+  draw(frame: VideoFrame): void {
+    const { displayWidth: w, displayHeight: h } = frame;
+    if (this.#canvas.width !== w || this.#canvas.height !== h) {
+      this.#canvas.width = w;
+      this.#canvas.height = h;
+    }
+    this.#ctx.drawImage(frame, 0, 0, w, h);
   }
 }

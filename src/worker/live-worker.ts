@@ -29,8 +29,8 @@ const api = {
       stylizer = await createStylizer(options);
       return { backend: stylizer.backend.name, reason: stylizer.backend.reason, smoothing: stylizer.smoothing.detail, presets: stylizer.presets, presetImages: Object.fromEntries(stylizer.presets.map((n) => [n, stylizer!.presetImageUrl(n)])) };
     }),
-  run: (readable: ReadableStream<VideoFrame>, writable: WritableStream<VideoFrame> | null, canvas: OffscreenCanvas | null, frameRate: number | null) =>
-    guard(() => need().stylizeStream(readable, { writable, canvas, frameRate: frameRate ?? undefined })),
+  run: (readable: ReadableStream<VideoFrame>, writable: WritableStream<VideoFrame> | null, canvas: OffscreenCanvas | null, frameRate: number | null, before: OffscreenCanvas | null) =>
+    guard(() => need().stylizeStream(readable, { writable, canvas, frameRate: frameRate ?? undefined, before })),
   stop: () => guard(() => need().stopStream()),
   setStyle: (style: StyleSource) => guard(() => need().setStyle(style)),
   mixStyles: (style: StyleSource | null, weight: number) => guard(() => need().mixStyles(style, weight)),
@@ -38,6 +38,8 @@ const api = {
   setTemporal: (v: number) => guard(() => need().setTemporal(v)),
   setTemporalMethod: (m: TemporalMethod) => guard(() => need().setTemporalMethod(m)),
   setSize: (v: number) => guard(() => need().setSize(v)),
+  setTargetFps: (v: number) => guard(() => need().setTargetFps(v)),
+  setAdaptive: (on: boolean) => guard(() => need().setAdaptive(on)),
   setPreserveColour: (on: boolean) => guard(() => need().setPreserveColour(on)),
   /** A whole clip to MP4 (the live stream must be stopped first); progress comes back through a proxied callback. */
   convert: (file: Blob, onProgress: ((p: Progress) => void) | null): Promise<StylizeResult> =>

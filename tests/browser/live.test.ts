@@ -18,19 +18,37 @@ const meanAbs = (a: Uint8ClampedArray, b: Uint8ClampedArray) => {
 describe('live stylising in a worker', () => {
   it('process(camera) gives a live track of stylised frames; settings change mid-stream; dispose frees everything', async () => {
     const camera = await openCamera({ width: 320, height: 180 });
-    const live = await createLiveStylizer({ backend: 'wasm', size: 32, temporal: 0.5 });
+    const cameraFps = camera.getVideoTracks()[0].getSettings().frameRate!;
+    expect(cameraFps).toBeGreaterThan(0);
+    const live = await createLiveStylizer({ backend: 'wasm', size: 32, temporal: 0.5, adaptive: false });
     expect(live.backend).toBe('wasm');
     expect(live.smoothing).toMatch(/WebGPU device/);
-    const out = await live.process(camera);
+    // The raw camera, every frame by timestamp (small grabs), to check what the "before" canvas shows.
+    const rawByTimestamp = new Map<number, Uint8ClampedArray>();
+    const rawAll = new MediaStreamTrackProcessor({ track: camera.getVideoTracks()[0].clone() }).readable.getReader();
+    let rawRunning = true;
+    const rawLoop = (async () => {
+      while (rawRunning) {
+        const { value, done } = await rawAll.read();
+        if (done || !value) break;
+        rawByTimestamp.set(value.timestamp, await pixels(value));
+        value.close();
+      }
+    })();
+    const before = document.createElement('canvas');
+    const started = performance.now();
+    const out = await live.process(camera, { before });
     const track = out.getVideoTracks()[0];
     expect(track.readyState).toBe('live');
     const stylised = new MediaStreamTrackProcessor({ track }).readable.getReader();
     const raw = new MediaStreamTrackProcessor({ track: camera.getVideoTracks()[0].clone() }).readable.getReader();
 
     const seen: number[] = [];
+    let firstTimestamp: number | null = null;
     for (let i = 0; i < 6; i++) {
       const { value: frame } = await stylised.read();
       expect(frame).toBeDefined();
+      firstTimestamp ??= frame!.timestamp;
       const { value: cam } = await raw.read();
       expect([frame!.displayWidth, frame!.displayHeight]).toEqual([cam!.displayWidth, cam!.displayHeight]);
       seen.push(meanAbs(await pixels(frame!), await pixels(cam!)));
@@ -45,15 +63,62 @@ describe('live stylising in a worker', () => {
     expect(stats.networkMs).toBeGreaterThan(0);
     expect(stats.temporal).toBe(0.5);
     expect(stats.temporalMethod).toBe('strokes');
+    // Real rate and latency: measured, positive, and a latency no longer than the whole test.
+    expect(stats.fps).toBeGreaterThan(0);
+    expect(stats.latencyMs).toBeGreaterThan(0);
+    expect(stats.latencyMs).toBeLessThan(60_000);
+    // adaptive: false — the governor measures but keeps the user's size.
+    expect(stats.governor).toMatchObject({ targetFps: 24, level: 0, size: 32 });
+    expect(stats.governor!.summary).toMatch(/fixed quality/);
     await live.setTemporalMethod('average');
     await expect.poll(async () => (await live.stats())!.temporalMethod, { timeout: 20_000 }).toBe('average');
-    expect(stats.dropped).toBeGreaterThanOrEqual(0);
     expect([stats.width, stats.height]).toEqual([320, 180]);
 
     await stylised.cancel();
     await raw.cancel();
+    await live.stop();
+    const end = (await live.stats())!;
+    const wallMs = performance.now() - started;
+    // Every camera frame between the first and the last shown one was either stylised or counted as dropped, and no
+    // more frames were counted than the camera can have made while the stream ran.
+    const spanned = Math.round((end.shownTimestamp! - firstTimestamp!) / (1e6 / cameraFps)) + 1;
+    expect(end.framesIn + end.dropped).toBeGreaterThanOrEqual(spanned);
+    expect(end.framesIn + end.dropped).toBeLessThanOrEqual((wallMs / 1000) * cameraFps + 2);
+    // The "before" canvas shows the input frame the last shown output was made from.
+    rawRunning = false;
+    await rawAll.cancel();
+    await rawLoop;
+    const madeFrom = rawByTimestamp.get(end.shownTimestamp!);
+    expect(madeFrom).toBeDefined();
+    const c = new OffscreenCanvas(64, 36).getContext('2d', { willReadFrequently: true })!;
+    c.drawImage(before, 0, 0, 64, 36);
+    expect([before.width, before.height]).toEqual([320, 180]);
+    expect(meanAbs(c.getImageData(0, 0, 64, 36).data, madeFrom!)).toBeLessThan(0.03);
     expect(await live.dispose()).toBe(0); // no tensor left in the worker
     expect(live.error).toBeNull();
+    camera.getTracks().forEach((t) => t.stop());
+  });
+
+  it('the governor lowers quality towards an out-of-reach target, applies what it chose and says so', async () => {
+    const camera = await openCamera({ width: 320, height: 180 });
+    // 240 fps is beyond any CPU for this network: the governor must step down from 128 px.
+    const live = await createLiveStylizer({ backend: 'wasm', size: 128, temporal: 0.5, targetFps: 240 });
+    await live.process(camera);
+    await expect.poll(async () => (await live.stats())?.governor?.level ?? 0, { timeout: 120_000, interval: 200 }).toBeGreaterThan(0);
+    // What it chose is what runs: the network's short side is the governor's size.
+    await expect
+      .poll(async () => {
+        const s = (await live.stats())!;
+        return s.inferHeight === s.governor!.size && s.governor!.size < 128;
+      }, { timeout: 60_000, interval: 200 })
+      .toBe(true);
+    const g = (await live.stats())!.governor!;
+    expect(g.targetFps).toBe(240);
+    expect(g.summary).toMatch(/lowered to|at its floor/);
+    await live.setTargetFps(5);
+    await expect(live.setTargetFps(0)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect.poll(async () => (await live.stats())!.governor!.targetFps, { timeout: 20_000 }).toBe(5);
+    expect(await live.dispose()).toBe(0);
     camera.getTracks().forEach((t) => t.stop());
   });
 

@@ -7,7 +7,7 @@ import { ROOT } from './helpers.ts';
 
 it('the app plays the built-in demo clip stylised on load (settings from the URL)', async () => {
   // Small frames: this machine's WebGPU is SwiftShader, where even the temporal stage is slow.
-  const session = await openSession(ROOT, {}, '/?size=64&temporal=0.6&style=udnie', "document.body.dataset.live === 'demo'", [
+  const session = await openSession(ROOT, {}, '/?size=64&temporal=0.6&style=udnie&adaptive=0', "document.body.dataset.live === 'demo'", [
     '--autoplay-policy=no-user-gesture-required',
   ], { gpu: 'software' });
   try {
@@ -26,6 +26,10 @@ it('the app plays the built-in demo clip stylised on load (settings from the URL
     expect(Math.min(stats.inferWidth, stats.inferHeight)).toBe(64);
     expect(stats.temporal).toBe(0.6);
     await page.waitForFunction(() => document.getElementById('overlay')!.textContent!.includes('fps'), null, { timeout: 10_000 });
+    // adaptive=0: the governor measures and says the quality is fixed; the "before" layer shows the input frames.
+    expect(await page.locator('#overlay').textContent()).toMatch(/target 24 fps: fixed quality \(64 px/);
+    expect(await page.locator('#before').isVisible()).toBe(true);
+    expect(await page.locator('#adaptive').isChecked()).toBe(false);
     mkdirSync(join(ROOT, 'test-results'), { recursive: true });
     await page.screenshot({ path: join(ROOT, 'test-results', 'app.png') });
 

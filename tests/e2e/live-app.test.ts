@@ -64,7 +64,8 @@ describe('the app, live', () => {
       await page.waitForFunction(FRAMES(3), null, { timeout: 60_000 });
       await page.waitForFunction(() => document.getElementById('overlay')!.textContent!.includes('160×90'), null, { timeout: 10_000 });
       const overlay = await page.locator('#overlay').textContent();
-      expect(overlay).toMatch(/\d+ fps · \d+ frames · \d+ dropped/);
+      expect(overlay).toMatch(/[\d.]+ fps · latency (\d+ ms|[\d.]+ ms|—) · \d+ frames · \d+ dropped/);
+      expect(overlay).toMatch(/target 24 fps: (full quality|lowered to|at its floor)/);
       expect(overlay).toMatch(/network [\d.]+ ms · flow\+blend/);
       expect(overlay).toMatch(/160×90 → \d+×\d+ on (wasm|webgpu|webgl)/);
 

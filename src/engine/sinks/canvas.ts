@@ -17,7 +17,7 @@ export class GpuCanvasSink {
     this.canvas.width = width;
     this.canvas.height = height;
     const context = this.canvas.getContext('webgpu');
-    if (!context) throw new Error('OffscreenCanvas has no webgpu context');
+    if (!context) throw new Error('OffscreenCanvas has no webgpu context (was it given a 2d context before?)');
     this.#context = context;
     const format = navigator.gpu.getPreferredCanvasFormat();
     context.configure({ device, format, alphaMode: 'opaque' });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { StylecastError } from '../errors.ts';
 
@@ -52,9 +52,22 @@ function probeWebGL(): BackendProbe {
   }
 }
 
+/** Whether tfjs-wasm can run a thread pool here (SharedArrayBuffer needs a cross-origin isolated page). */
+const wasmThreadsPossible = () => typeof SharedArrayBuffer === 'function' && globalThis.crossOriginIsolated === true;
+
+/**
+ * Threads for tfjs-wasm's pool: every core the browser reports (tfjs's own default is half of them), unless the
+ * caller asks for fewer. Must be set before the backend initialises.
+ */
+export function wasmThreads(requested?: number): number {
+  if (!wasmThreadsPossible()) return 1;
+  const cores = typeof navigator !== 'undefined' && navigator.hardwareConcurrency > 0 ? navigator.hardwareConcurrency : 1;
+  return Math.max(1, Math.min(cores, requested ?? cores));
+}
+
 function probeWasm(): BackendProbe {
   const ok = typeof WebAssembly === 'object';
-  const threads = typeof SharedArrayBuffer === 'function' && globalThis.crossOriginIsolated === true;
+  const threads = wasmThreadsPossible();
   return { name: 'wasm', available: ok, software: false, detail: ok ? `WebAssembly${threads ? ' with threads' : ''}` : 'no WebAssembly' };
 }
 
@@ -71,19 +84,20 @@ let currentForced: BackendName | undefined;
  * Picks and initialises the tfjs backend once per page. `force` skips the ranking (but still fails
  * clearly if that backend cannot start here).
  */
-export function initBackend(force?: BackendName, wasmPath = '/wasm/'): Promise<BackendChoice> {
+export function initBackend(force?: BackendName, wasmPath = '/wasm/', threads?: number): Promise<BackendChoice> {
   if (force !== undefined && !BACKENDS.includes(force)) {
     throw new StylecastError('INVALID_ARGUMENT', `Unknown backend "${String(force)}": use one of ${BACKENDS.join(', ')}.`);
   }
   if (current && currentForced === force) return current;
   currentForced = force;
-  current = choose(force, wasmPath);
+  current = choose(force, wasmPath, threads);
   current.catch(() => (current = null));
   return current;
 }
 
-async function choose(force: BackendName | undefined, wasmPath: string): Promise<BackendChoice> {
+async function choose(force: BackendName | undefined, wasmPath: string, threads: number | undefined): Promise<BackendChoice> {
   setWasmPaths(wasmPath);
+  setThreadsCount(wasmThreads(threads));
   tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', 0);
   const probes = [await probeWebGPU(), probeWebGL(), probeWasm()];
   const ranked = probes.filter((p) => p.available).sort((a, b) => rank(a) - rank(b));
@@ -102,6 +116,7 @@ async function choose(force: BackendName | undefined, wasmPath: string): Promise
       continue;
     }
     const device = p.name === 'webgpu' ? (tf.backend() as WebGPUBackend).device : null;
+    if (p.name === 'wasm') p.detail = `${p.detail}, ${getThreadsCount()} thread${getThreadsCount() === 1 ? '' : 's'}`;
     const skipped = ranked.filter((q) => rank(q) < rank(p)).map((q) => q.name);
     const reason = force
       ? `${p.name} was forced (${p.detail}${p.software ? ', a software GPU: expect it to be slow' : ''}).`

@@ -96,9 +96,14 @@ export interface FrameStylizerOptions {
 export function createFrameStylizer(backend: BackendChoice, model: StyleModel, geometry: FrameGeometry, options: FrameStylizerOptions): FrameStylizer {
   const { gpu, canvas, flowSide } = options;
   const output = (device: GPUDevice) => new GpuOutput(device, flowPlan(geometry.inferWidth, geometry.inferHeight, gpu.software, flowSide), geometry, canvas, gpu.software);
-  return backend.device
-    ? new GpuFrameStylizer(output(backend.device), model, geometry)
-    : new CpuFrameStylizer(model, geometry, gpu.device ? output(gpu.device) : null, canvas);
+  const device = backend.device ?? gpu.device;
+  const out = device ? output(device) : null;
+  try {
+    return backend.device ? new GpuFrameStylizer(out!, model, geometry) : new CpuFrameStylizer(model, geometry, out, canvas);
+  } catch (e) {
+    out?.dispose(); // one owner: what this function made, it frees when it cannot hand it on
+    throw e;
+  }
 }
 
 /** The WGSL side shared by both paths: import for the flow, temporal stage, WebGPU canvas. */
@@ -111,8 +116,18 @@ class GpuOutput {
   constructor(device: GPUDevice, plan: ReturnType<typeof flowPlan>, g: FrameGeometry, canvas: OffscreenCanvas | undefined, software: boolean) {
     this.device = device;
     this.importer = new FrameImporter(device);
-    this.temporal = new TemporalStage(device, g.inferWidth, g.inferHeight, plan.size, plan.settings, { software });
-    this.sink = new GpuCanvasSink(device, g.width, g.height, canvas);
+    try {
+      this.temporal = new TemporalStage(device, g.inferWidth, g.inferHeight, plan.size, plan.settings, { software });
+      try {
+        this.sink = new GpuCanvasSink(device, g.width, g.height, canvas);
+      } catch (e) {
+        this.temporal.dispose();
+        throw e;
+      }
+    } catch (e) {
+      this.importer.dispose();
+      throw e;
+    }
   }
 
   /** Blends `stylised` (when `temporal` > 0) with the history along the flow of `frame`, and presents. */
