@@ -382,7 +382,7 @@ export class Stylizer {
         throw e;
       }
       const alpha = frames.smoothing ? this.#temporal : 0;
-      const totals = { network: 0, temporal: 0, temporalFrames: 0 };
+      const totals = { network: 0, networkFrames: 0, temporal: 0, temporalFrames: 0 };
       let last: FrameTiming | undefined;
       const onProgress = options.onProgress;
       this.#invalidate(); // a new clip: its own content vector
@@ -394,7 +394,11 @@ export class Stylizer {
             this.#alive();
             const t = await frames.render(frame, this.#bottleneckFor(frame, frames), alpha, { preserveColour: this.#preserveColour, temporalMethod: this.#temporalMethod });
             last = t;
-            totals.network += t.networkMs;
+            if (t.networkMs > 0) {
+              // On WebGPU a frame's cost arrives a frame or two later (nothing waits for the GPU): average what came.
+              totals.network += t.networkMs;
+              totals.networkFrames++;
+            }
             if (t.temporalMs !== null) {
               totals.temporal += t.temporalMs;
               totals.temporalFrames++;
@@ -416,7 +420,7 @@ export class Stylizer {
           temporal: alpha,
           temporalMethod: this.#temporalMethod,
           stageMs: {
-            network: totals.network / result.frames,
+            network: totals.networkFrames ? totals.network / totals.networkFrames : 0,
             temporal: totals.temporalFrames ? totals.temporal / totals.temporalFrames : null,
           },
         };

@@ -20,7 +20,10 @@ export interface FrameGeometry {
 }
 
 export interface FrameTiming {
-  /** Frame in → stylised pixels ready (GPU work done), ms. */
+  /**
+   * Frame in → stylised pixels ready (GPU work done), ms. On WebGPU nothing waits for the GPU, so this is the
+   * latest frame whose network work has finished (0 until the first one has).
+   */
   networkMs: number;
   /** Flow + confidence + blend, ms; null when temporal smoothing did not run for this frame. */
   temporalMs: number | null;
@@ -106,6 +109,13 @@ export function createFrameStylizer(backend: BackendChoice, model: StyleModel, g
   }
 }
 
+/** A frame already on the GPU as float32 NHWC RGB (the importer's buffer). */
+interface Imported {
+  buffer: GPUBuffer;
+  width: number;
+  height: number;
+}
+
 /** The WGSL side shared by both paths: import for the flow, temporal stage, WebGPU canvas. */
 class GpuOutput {
   readonly device: GPUDevice;
@@ -130,13 +140,17 @@ class GpuOutput {
     }
   }
 
-  /** Blends `stylised` (when `temporal` > 0) with the history along the flow of `frame`, and presents. */
-  async finish(frame: VideoFrame, stylised: GPUBuffer, temporal: number, method: TemporalMethod | undefined): Promise<number | null> {
+  /**
+   * Blends `stylised` (when `temporal` > 0) with the history along the flow of `frame`, and presents. `imported`:
+   * the frame already imported for the network; reused when the flow runs at that size (every frame imported once).
+   */
+  async finish(frame: VideoFrame, stylised: GPUBuffer, temporal: number, method: TemporalMethod | undefined, imported?: Imported): Promise<number | null> {
     const g = this.temporal.size;
     if (temporal > 0) {
       if (method) this.temporal.method = method;
       const { width, height } = this.temporal.flowSize;
-      const blended = this.temporal.process(this.importer.import(frame, width, height), stylised, temporal);
+      const input = imported && imported.width === width && imported.height === height ? imported.buffer : this.importer.import(frame, width, height);
+      const blended = this.temporal.process(input, stylised, temporal);
       this.sink.present(blended, g.width, g.height);
       await this.temporal.keepUp(FRAMES_IN_FLIGHT);
       return this.temporal.cost?.ms ?? null;
@@ -159,6 +173,10 @@ class GpuFrameStylizer implements FrameStylizer {
   readonly smoothing = true;
   readonly #model: StyleModel;
   readonly #gpu: GpuOutput;
+  /** Frames whose network work is still on the GPU (settles when it is done). */
+  readonly #inFlight: Promise<void>[] = [];
+  /** Submit → done of the last frame whose network work finished, ms (read when ready, never waited for). */
+  #networkMs = 0;
 
   constructor(gpu: GpuOutput, model: StyleModel, geometry: FrameGeometry) {
     this.geometry = geometry;
@@ -193,11 +211,19 @@ class GpuFrameStylizer implements FrameStylizer {
     out.dispose();
     try {
       if (!buffer) throw new Error('tfjs returned no GPU buffer for the stylised frame');
-      await this.#gpu.device.queue.onSubmittedWorkDone();
-      const networkMs = performance.now() - started;
-      const temporalMs = await this.#gpu.finish(frame, buffer, temporal, options.temporalMethod);
-      return { networkMs, temporalMs };
+      // No CPU wait: the network's cost is read when the GPU gets there; consecutive frames overlap on the queue.
+      const done = this.#gpu.device.queue.onSubmittedWorkDone().then(
+        () => void (this.#networkMs = performance.now() - started),
+        () => {},
+      );
+      this.#inFlight.push(done);
+      void done.then(() => this.#inFlight.splice(this.#inFlight.indexOf(done), 1));
+      const temporalMs = await this.#gpu.finish(frame, buffer, temporal, options.temporalMethod, { buffer: input, width: w, height: h });
+      // Back-pressure without smoothing too: at most FRAMES_IN_FLIGHT frames queued on the GPU.
+      while (this.#inFlight.length > FRAMES_IN_FLIGHT) await this.#inFlight[0];
+      return { networkMs: this.#networkMs, temporalMs };
     } finally {
+      // tfjs's pooled copy: released to tfjs now; the queue orders its reuse after the work that reads it.
       tensorRef.dispose();
     }
   }
