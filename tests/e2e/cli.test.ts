@@ -1,4 +1,5 @@
-// The CLI end to end: real clips through the real engine in headless Chromium, checked with ffprobe.
+// The CLI end to end: real clips through the real engine in headless Chromium, checked with ffprobe. The clips are
+// cut small (10 frames, 160×90 / 320×180) and the time limits generous, so a loaded 2-core machine only makes it slower.
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,36 +10,44 @@ import { ROOT, SHARED_MEDIA, WALKING, cli, ensureBuilt, ffmpeg, ffprobe, frames,
 let dir: string;
 const at = (name: string) => join(dir, name);
 
+/** Generous limits: a stylise of 10 small frames takes ~5–20 s here, far more when the machine is loaded. */
+const RUN_MS = 480_000;
+const TEST_MS = 600_000;
+
 beforeAll(() => {
   ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), 'stylecast-e2e-'));
-  // 1 s (25 frames) of a real 960×540 clip; with a 440 Hz sine; a small copy tagged rotate=90.
-  ffmpeg('-i', WALKING, '-t', '1', '-c:v', 'libx264', '-preset', 'veryfast', '-an', at('clip.mp4'));
+  // 10 frames (0.4 s at 25 fps) of a real clip at 160×90; the same with a 440 Hz sine; 10 frames at 128×72; a
+  // 160×90 copy tagged rotate=90.
+  ffmpeg('-i', WALKING, '-frames:v', '10', '-vf', 'scale=160:90', '-c:v', 'libx264', '-preset', 'veryfast', '-an', at('clip.mp4'));
   ffmpeg('-i', at('clip.mp4'), '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-map', '0:v', '-map', '1:a', '-c:v', 'copy', '-c:a', 'aac', '-shortest', at('audio.mp4'));
-  ffmpeg('-i', WALKING, '-t', '0.4', '-vf', 'scale=320:180', '-c:v', 'libx264', '-preset', 'veryfast', '-an', at('small.mp4'));
-  ffmpeg('-i', at('small.mp4'), '-c', 'copy', '-metadata:s:v:0', 'rotate=90', at('rot.mp4'));
-});
+  ffmpeg('-i', WALKING, '-frames:v', '10', '-vf', 'scale=128:72', '-c:v', 'libx264', '-preset', 'veryfast', '-an', at('small.mp4'));
+  ffmpeg('-i', at('clip.mp4'), '-c', 'copy', '-metadata:s:v:0', 'rotate=90', at('rot.mp4'));
+}, TEST_MS);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('stylecast stylize', () => {
+describe('stylecast stylize', { timeout: TEST_MS }, () => {
   it('turns a real clip into a stylised H.264 MP4 with every frame', () => {
-    const r = cli(['stylize', at('clip.mp4'), '-o', at('out.mp4'), '--style', 'starry_night', '--size', '128']);
+    const r = cli(['stylize', at('clip.mp4'), '-o', at('out.mp4'), '--style', 'starry_night', '--size', '64'], RUN_MS);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/25\/25 frames/);
+    expect(r.stderr).toMatch(/10\/10 frames/);
     expect(r.stderr).toMatch(/on wasm/); // SwiftShader ranks below wasm here
     expect(r.stderr).toMatch(/temporal smoothing α 0\.7, strokes, on .*flow \+ blend [\d.]+ ms/);
+    // The per-stage costs overlap, and the report says so next to the wall time per frame.
+    expect(r.stderr).toMatch(/stage costs overlap: they can add up to more than the wall time per frame, [\d.]+ ms\)/);
+    expect(r.stderr.trim().split('\n').at(-1)).toBe('stylecast: GPU: SwiftShader (software, --gpu software).');
     const p = ffprobe(at('out.mp4'));
     const v = p.streams.find((s) => s.codec_type === 'video')!;
     expect(v.codec_name).toBe('h264');
-    expect([v.width, v.height]).toEqual([960, 540]);
-    expect(Number(v.nb_read_frames)).toBe(25);
+    expect([v.width, v.height]).toEqual([160, 90]);
+    expect(Number(v.nb_read_frames)).toBe(10);
     expect(Number(p.format.duration)).toBeCloseTo(Number(ffprobe(at('clip.mp4')).format.duration), 1);
     expect(p.streams.some((s) => s.codec_type === 'audio')).toBe(false);
 
     const inp = frames(at('clip.mp4'), 96, 54);
     const out = frames(at('out.mp4'), 96, 54);
     expect(out.length).toBe(inp.length);
-    for (let i = 0; i < out.length; i += 6) {
+    for (let i = 0; i < out.length; i += 3) {
       expect(meanAbsDiff(inp[i], out[i])).toBeGreaterThan(0.06); // not a copy
       expect(stdDev(out[i])).toBeGreaterThan(0.08); // not blank
       expect(lumaCorrelation(inp[i], out[i])).toBeGreaterThan(0.2); // still the same scene
@@ -47,20 +56,20 @@ describe('stylecast stylize', () => {
 
   it('keeps the audio track and takes an image style, a mix and a strength', () => {
     const style = resolve(SHARED_MEDIA, 'photos/chicago.jpg');
-    const r = cli(['stylize', at('audio.mp4'), '-o', at('audio-out.mp4'), '--style', style, '--mix', 'udnie', '--mix-weight', '0.4', '--strength', '0.8', '--size', '64', '--quiet']);
+    const r = cli(['stylize', at('audio.mp4'), '-o', at('audio-out.mp4'), '--style', style, '--mix', 'udnie', '--mix-weight', '0.4', '--strength', '0.8', '--size', '64', '--quiet'], RUN_MS);
     expect(r.status, r.stderr).toBe(0);
     const p = ffprobe(at('audio-out.mp4'));
     const a = p.streams.find((s) => s.codec_type === 'audio');
     expect(a?.codec_name).toBe('aac');
-    expect(Number(a?.duration)).toBeGreaterThan(0.9);
-    expect(Number(p.streams.find((s) => s.codec_type === 'video')!.nb_read_frames)).toBe(25);
+    expect(Number(a?.duration)).toBeGreaterThan(0.3); // the whole 0.4 s clip has sound
+    expect(Number(p.streams.find((s) => s.codec_type === 'video')!.nb_read_frames)).toBe(10);
   });
 
   it('honours rotation metadata: the output is upright', () => {
-    const r = cli(['stylize', at('rot.mp4'), '-o', at('rot-out.mp4'), '--strength', '0', '--size', '64', '--quiet']);
+    const r = cli(['stylize', at('rot.mp4'), '-o', at('rot-out.mp4'), '--strength', '0', '--size', '64', '--quiet'], RUN_MS);
     expect(r.status, r.stderr).toBe(0);
     const v = ffprobe(at('rot-out.mp4')).streams.find((s) => s.codec_type === 'video')!;
-    expect([v.width, v.height]).toEqual([180, 320]);
+    expect([v.width, v.height]).toEqual([90, 160]);
     // Compared with the input as a player shows it (ffmpeg autorotates), the output matches far better upright
     // than turned upside down.
     const shown = frames(at('rot.mp4'), 18, 32);
@@ -76,11 +85,11 @@ describe('stylecast stylize', () => {
   });
 
   it('runs on WebGPU when forced (tiny frames: SwiftShader)', () => {
-    const r = cli(['stylize', at('small.mp4'), '-o', at('gpu-out.mp4'), '--backend', 'webgpu', '--size', '32']);
+    const r = cli(['stylize', at('small.mp4'), '-o', at('gpu-out.mp4'), '--backend', 'webgpu', '--size', '32'], RUN_MS);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/on webgpu \(webgpu was forced/);
     const v = ffprobe(at('gpu-out.mp4')).streams.find((s) => s.codec_type === 'video')!;
-    expect([v.width, v.height]).toEqual([320, 180]);
+    expect([v.width, v.height]).toEqual([128, 72]);
     expect(Number(v.nb_read_frames)).toBe(10);
     const inp = frames(at('small.mp4'), 32, 18);
     const out = frames(at('gpu-out.mp4'), 32, 18);
@@ -93,7 +102,7 @@ describe('stylecast stylize', () => {
     // b shows the photo 3 px further right and 2 px higher up: each pixel of a moves by (−3, +2).
     ffmpeg('-i', photo, '-vf', 'scale=480:-1,crop=160:120:100:100', at('flow-a.png'));
     ffmpeg('-i', photo, '-vf', 'scale=480:-1,crop=160:120:103:98', at('flow-b.png'));
-    const r = cli(['flow', at('flow-a.png'), at('flow-b.png'), '-o', at('ab.flo')]);
+    const r = cli(['flow', at('flow-a.png'), at('flow-b.png'), '-o', at('ab.flo')], RUN_MS);
     expect(r.status, r.stderr).toBe(0);
     const { width, height, flow } = decodeFlo(readFileSync(at('ab.flo')));
     expect([width, height]).toEqual([160, 120]);
@@ -115,14 +124,14 @@ describe('stylecast stylize', () => {
     const photo = resolve(SHARED_MEDIA, 'photos/tubingen.jpg');
     ffmpeg('-i', photo, '-vf', 'scale=480:-1,crop=64:48:100:100', at('gpu-a.png'));
     ffmpeg('-i', photo, '-vf', 'scale=480:-1,crop=64:48:102:100', at('gpu-b.png'));
-    const auto = cli(['flow', at('gpu-a.png'), at('gpu-b.png'), '-o', at('auto.flo'), '--gpu', 'auto']);
+    const auto = cli(['flow', at('gpu-a.png'), at('gpu-b.png'), '-o', at('auto.flo'), '--gpu', 'auto'], RUN_MS);
     expect(auto.status, auto.stderr).toBe(0);
     const line = auto.stderr.trim().split('\n').at(-1)!;
     // On a machine without a GPU (this one, CI), auto falls back to SwiftShader and says why.
     expect(line).toMatch(/^stylecast: GPU: (SwiftShader \(software, --gpu auto found no hardware adapter.*\)|.+ \(hardware\))\.$/);
     const software = line.includes('SwiftShader');
 
-    const hw = cli(['flow', at('gpu-a.png'), at('gpu-b.png'), '-o', at('hw.flo')], 150_000, { STYLECAST_GPU: 'hardware' });
+    const hw = cli(['flow', at('gpu-a.png'), at('gpu-b.png'), '-o', at('hw.flo')], RUN_MS, { STYLECAST_GPU: 'hardware' });
     if (software) {
       expect(hw.status).toBe(1);
       expect(hw.stderr.trim()).toMatch(/^stylecast: --gpu hardware: Chromium found no hardware GPU adapter here \(it offered: .+\); use --gpu auto or software\. \(NO_HARDWARE_GPU\)$/);
@@ -137,17 +146,17 @@ describe('stylecast stylize', () => {
     const originals = resolve(ROOT, '../shared/models/magenta-arbitrary-style-mobile/original-tflite');
     const models = at('my-models');
     for (const [file, role] of [['style_predict_quantized_256.tflite', 'style-predictor'], ['style_transfer_f16_384.tflite', 'style-transformer']]) {
-      const c = cli(['convert', join(originals, file), '-o', join(models, role)], 60_000);
+      const c = cli(['convert', join(originals, file), '-o', join(models, role)], RUN_MS);
       expect(c.status, c.stderr).toBe(0);
     }
-    const r = cli(['stylize', at('small.mp4'), '-o', at('own-models.mp4'), '--models', models, '--style', 'udnie', '--size', '32', '--temporal', '0']);
+    const r = cli(['stylize', at('small.mp4'), '-o', at('own-models.mp4'), '--models', models, '--style', 'udnie', '--size', '32', '--temporal', '0'], RUN_MS);
     expect(r.status, r.stderr).toBe(0);
     expect(Number(ffprobe(at('own-models.mp4')).streams[0].nb_read_frames)).toBe(10);
 
     const broken = at('broken-models');
     cpSync(join(models, 'style-predictor'), join(broken, 'style-predictor'), { recursive: true });
     cpSync(join(models, 'style-predictor'), join(broken, 'style-transformer'), { recursive: true }); // the wrong graph
-    const bad = cli(['stylize', at('small.mp4'), '-o', at('x.mp4'), '--models', broken], 20_000);
+    const bad = cli(['stylize', at('small.mp4'), '-o', at('x.mp4'), '--models', broken], 120_000);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/style-transformer\/model\.json cannot be the style transformer: missing input "content_image"/);
   });
@@ -170,21 +179,21 @@ describe('stylecast stylize', () => {
     [['flow', WALKING, WALKING, '-o', '/tmp/x.flo', '--gpu', 'gpu'], /--gpu must be one of auto, hardware, software/],
     [['frobnicate'], /Unknown command/],
   ])('rejects bad arguments before starting a browser: %j', (args, message) => {
-    const r = cli(args as string[], 20_000);
+    const r = cli(args as string[], 120_000);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(message as RegExp);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
 
-describe('bad input: a precise error, non-zero exit, no output, no hang', () => {
+describe('bad input: a precise error, non-zero exit, no output, no hang', { timeout: TEST_MS }, () => {
   const write = (bytes: Uint8Array) => (path: string) => writeFileSync(path, bytes);
   const cases: [string, string, string, (path: string) => void][] = [
     ['empty file', 'empty.mp4', 'EMPTY_INPUT', write(new Uint8Array(0))],
     ['random bytes', 'random.mp4', 'UNREADABLE_INPUT', write(Uint8Array.from({ length: 65536 }, (_, i) => (i * 2654435761) >>> 24))],
     ['an image renamed .mp4', 'image.mp4', 'UNREADABLE_INPUT', (p) => writeFileSync(p, readFileSync(resolve(SHARED_MEDIA, 'photos/tubingen.jpg')))],
     ['audio only', 'audio-only.mp4', 'NO_VIDEO_TRACK', (p) => ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '1', '-c:a', 'aac', p)],
-    ['HEVC, which this browser cannot decode', 'hevc.mp4', 'UNSUPPORTED_CODEC', (p) => ffmpeg('-i', at('small.mp4'), '-c:v', 'libx265', '-preset', 'ultrafast', '-tag:v', 'hvc1', p)],
+    ['HEVC, which this browser cannot decode', 'hevc.mp4', 'UNSUPPORTED_CODEC', (p) => ffmpeg('-i', at('small.mp4'), '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-tag:v', 'hvc1', p)],
     ['frames wider than the device allows', 'huge.webm', 'FRAME_TOO_LARGE', (p) => ffmpeg('-f', 'lavfi', '-i', 'color=c=blue:s=8448x32:d=0.04', '-c:v', 'libvpx-vp9', '-frames:v', '1', p)],
     ['a truncated MP4', 'truncated.mp4', 'CORRUPT_INPUT', (p) => {
       ffmpeg('-i', at('clip.mp4'), '-c', 'copy', '-movflags', '+faststart', at('faststart.mp4'));
@@ -196,7 +205,7 @@ describe('bad input: a precise error, non-zero exit, no output, no hang', () => 
   it.each(cases)('%s (%s) → %s', (_label, name, code, make) => {
     make(at(name));
     const out = at(`bad-${name}.mp4`);
-    const r = cli(['stylize', at(name), '-o', out, '--size', '32'], 120_000);
+    const r = cli(['stylize', at(name), '-o', out, '--size', '32'], RUN_MS);
     expect(r.timedOut).toBe(false);
     expect(r.status).toBe(1);
     const last = r.stderr.trim().split('\n').at(-1);

@@ -22,7 +22,7 @@ export function ensureBuilt(): void {
 }
 
 /** Runs the CLI on SwiftShader (`STYLECAST_GPU=software`: no GPU probe), unless `env` says otherwise. */
-export function cli(args: string[], timeoutMs = 150_000, env: NodeJS.ProcessEnv = {}): CliRun {
+export function cli(args: string[], timeoutMs = 480_000, env: NodeJS.ProcessEnv = {}): CliRun {
   const r = spawnSync(process.execPath, [resolve(ROOT, 'bin/stylecast.mjs'), ...args], {
     encoding: 'utf8',
     timeout: timeoutMs,
