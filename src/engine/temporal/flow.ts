@@ -24,7 +24,8 @@
 // lets flat noisy areas wander (real footage, 96-px software plan); 1e-2 holds low-texture areas back so hard that
 // their error grows ~8× at 640×480 (0.11 → 1.1 px) and the mean passes DIS "fast" (1.26×); 1e-3 keeps the mean at
 // 0.78× DIS fast, and the 96-px software plan at 0.53 px (1e-2: 0.69).
-import { BufferSet, bindGroup, dispatch, temporalPipelines, type TemporalPipelines } from './pipelines.ts';
+import { dispatch, type Bound, type ComputeProgram } from '../gpu/program.ts';
+import { BufferSet, temporalPipelines, type TemporalPrograms } from './pipelines.ts';
 
 export interface FlowSettings {
   /** Lucas–Kanade iterations per level. */
@@ -76,8 +77,6 @@ export function pyramidSizes(width: number, height: number, s: FlowSettings = DE
   return sizes;
 }
 
-const sizeParams = (...v: number[]) => new Uint32Array(v).buffer;
-
 interface PyramidLevel {
   size: Size;
   luma: GPUBuffer;
@@ -90,11 +89,13 @@ let nextId = 0;
 export class LumaPyramid {
   readonly id = nextId++;
   readonly levels: PyramidLevel[];
-  readonly #groups: { pipeline: GPUComputePipeline; group: GPUBindGroup; size: Size }[];
-  readonly #lumaGroup: (rgb: GPUBuffer) => GPUBindGroup;
-  readonly #pipelines: TemporalPipelines;
+  readonly #groups: { program: ComputeProgram; group: Bound; size: Size }[];
+  /** The luma pass's group per RGB input buffer (an importer reuses its buffer: built once per input). */
+  readonly #lumaGroups = new WeakMap<GPUBuffer, Bound>();
+  readonly #lumaGroup: (rgb: GPUBuffer) => Bound;
+  readonly #programs: TemporalPrograms;
 
-  constructor(device: GPUDevice, pipelines: TemporalPipelines, buffers: BufferSet, sizes: Size[]) {
+  constructor(device: GPUDevice, programs: TemporalPrograms, buffers: BufferSet, sizes: Size[]) {
     this.levels = sizes.map((size, l) => {
       const n = size.width * size.height;
       return {
@@ -103,28 +104,36 @@ export class LumaPyramid {
         grad: buffers.storage(`grad L${l}`, n * 8),
       };
     });
-    const params = this.levels.map((lv, l) => buffers.uniform(`pyramid params L${l}`, sizeParams(lv.size.width, lv.size.height)));
+    // luma and gradient share one Params { size } per level.
+    const params = this.levels.map((lv, l) => buffers.uniform(`pyramid params L${l}`, programs.gradient.uniforms({ size: [lv.size.width, lv.size.height] })));
     const level0 = this.levels[0];
-    this.#lumaGroup = (rgb) => bindGroup(device, pipelines.luma, [rgb, level0.luma, params[0]]);
+    this.#lumaGroup = (rgb) => {
+      let group = this.#lumaGroups.get(rgb);
+      if (!group) this.#lumaGroups.set(rgb, (group = programs.luma.bind(device, { rgb, luma: level0.luma, params: params[0] })));
+      return group;
+    };
     this.#groups = [];
     this.levels.forEach((lv, l) => {
       if (l > 0) {
         const prev = this.levels[l - 1];
-        const down = buffers.uniform(`downsample L${l}`, sizeParams(prev.size.width, prev.size.height, lv.size.width, lv.size.height));
-        this.#groups.push({ pipeline: pipelines.downsample, group: bindGroup(device, pipelines.downsample, [prev.luma, lv.luma, down]), size: lv.size });
+        const down = buffers.uniform(
+          `downsample L${l}`,
+          programs.downsample.uniforms({ src_size: [prev.size.width, prev.size.height], dst_size: [lv.size.width, lv.size.height] }),
+        );
+        this.#groups.push({ program: programs.downsample, group: programs.downsample.bind(device, { src: prev.luma, dst: lv.luma, params: down }), size: lv.size });
       }
     });
     this.levels.forEach((lv, l) => {
-      this.#groups.push({ pipeline: pipelines.gradient, group: bindGroup(device, pipelines.gradient, [lv.luma, lv.grad, params[l]]), size: lv.size });
+      this.#groups.push({ program: programs.gradient, group: programs.gradient.bind(device, { luma: lv.luma, grad: lv.grad, params: params[l] }), size: lv.size });
     });
-    this.#pipelines = pipelines;
+    this.#programs = programs;
   }
 
   /** Records the passes that fill the pyramid from an RGB float buffer of level 0's size. */
   build(pass: GPUComputePassEncoder, rgb: GPUBuffer): void {
     const { width, height } = this.levels[0].size;
-    dispatch(pass, this.#pipelines.luma, this.#lumaGroup(rgb), width, height);
-    for (const g of this.#groups) dispatch(pass, g.pipeline, g.group, g.size.width, g.size.height);
+    dispatch(pass, this.#programs.luma, this.#lumaGroup(rgb), width, height);
+    for (const g of this.#groups) dispatch(pass, g.program, g.group, g.size.width, g.size.height);
   }
 }
 
@@ -148,36 +157,44 @@ export class FlowField {
 /** Runs coarse-to-fine LK between two pyramids of the same sizes; bind groups are cached per pair. */
 export class FlowSolver {
   readonly #device: GPUDevice;
-  readonly #pipelines: TemporalPipelines;
+  readonly #programs: TemporalPrograms;
   readonly #lkParams: GPUBuffer[];
   readonly #medianParams: GPUBuffer[];
   readonly #smoothParams: GPUBuffer;
   readonly #smoothPasses: number;
   readonly #medianPasses: number;
-  readonly #groups = new Map<string, { lk: GPUBindGroup; median: [GPUBindGroup, GPUBindGroup]; smooth: [GPUBindGroup, GPUBindGroup] | null }[]>();
+  readonly #groups = new Map<string, { lk: Bound; median: [Bound, Bound]; smooth: [Bound, Bound] | null }[]>();
   /** Bound as the "coarser flow" of the coarsest level, which has none (the shader ignores it there). */
   readonly #noCoarse: GPUBuffer;
   readonly sizes: Size[];
 
   constructor(device: GPUDevice, buffers: BufferSet, sizes: Size[], settings: FlowSettings = DEFAULT_FLOW) {
     this.#device = device;
-    this.#pipelines = temporalPipelines(device);
+    const programs = (this.#programs = temporalPipelines(device));
     this.sizes = sizes;
     this.#lkParams = sizes.map((size, l) => {
       const coarse = sizes[l + 1] ?? size;
-      const data = new ArrayBuffer(48);
-      new Uint32Array(data, 0, 6).set([size.width, size.height, coarse.width, coarse.height, l + 1 < sizes.length ? 1 : 0, settings.iterations]);
-      new Float32Array(data, 24, 2).set([settings.lambda, settings.sigmaLuma]);
-      new Uint32Array(data, 32, 1).set([l === 0 ? 1 : 0]);
+      const data = programs.lk.uniforms({
+        size: [size.width, size.height],
+        coarse_size: [coarse.width, coarse.height],
+        has_coarse: l + 1 < sizes.length ? 1 : 0,
+        iterations: settings.iterations,
+        lambda: settings.lambda,
+        sigma_luma: settings.sigmaLuma,
+        zero_test: l === 0 ? 1 : 0,
+      });
       return buffers.uniform(`lk params L${l}`, data);
     });
-    this.#medianParams = sizes.map((s, l) => buffers.uniform(`median params L${l}`, sizeParams(s.width, s.height)));
+    this.#medianParams = sizes.map((s, l) => buffers.uniform(`median params L${l}`, programs.median.uniforms({ size: [s.width, s.height] })));
     if (settings.medianPasses < 1 || settings.medianPasses % 2 !== 1) throw new RangeError(`medianPasses must be odd, got ${settings.medianPasses}`);
     if (settings.smoothPasses < 0 || settings.smoothPasses % 2 !== 0) throw new RangeError(`smoothPasses must be even, got ${settings.smoothPasses}`);
-    const smooth = new ArrayBuffer(32);
-    new Uint32Array(smooth, 0, 2).set([sizes[0].width, sizes[0].height]);
-    new Int32Array(smooth, 8, 1).set([settings.smoothRadius]);
-    new Float32Array(smooth, 12, 3).set([settings.smoothSigmaSpace, settings.smoothSigmaLuma, settings.smoothSigmaFlow]);
+    const smooth = programs.smooth.uniforms({
+      size: [sizes[0].width, sizes[0].height],
+      radius: settings.smoothRadius,
+      sigma_space: settings.smoothSigmaSpace,
+      sigma_luma: settings.smoothSigmaLuma,
+      sigma_flow: settings.smoothSigmaFlow,
+    });
     this.#smoothParams = buffers.uniform('smooth params L0', smooth);
     this.#smoothPasses = settings.smoothPasses;
     this.#medianPasses = settings.medianPasses;
@@ -189,23 +206,25 @@ export class FlowSolver {
     const key = `${from.id}>${to.id}>${out.result.label}`;
     let groups = this.#groups.get(key);
     if (!groups) {
+      const { lk, median, smooth } = this.#programs;
+      const device = this.#device;
       groups = this.sizes.map((_, l) => {
         const a = from.levels[l];
         const b = to.levels[l];
         const o = out.levels[l];
         const coarse = out.levels[l + 1]?.flow ?? this.#noCoarse;
         return {
-          lk: bindGroup(this.#device, this.#pipelines.lk, [a.luma, a.grad, b.luma, coarse, o.raw, this.#lkParams[l]]),
+          lk: lk.bind(device, { i0: a.luma, grad0: a.grad, i1: b.luma, coarse, flow: o.raw, params: this.#lkParams[l] }),
           median: [
-            bindGroup(this.#device, this.#pipelines.median, [o.raw, o.flow, this.#medianParams[l]]),
-            bindGroup(this.#device, this.#pipelines.median, [o.flow, o.raw, this.#medianParams[l]]),
+            median.bind(device, { src: o.raw, dst: o.flow, params: this.#medianParams[l] }),
+            median.bind(device, { src: o.flow, dst: o.raw, params: this.#medianParams[l] }),
           ],
           // Finest level only; flow → raw → flow, so that an even number of passes ends where the medians did.
           smooth:
             l === 0
               ? [
-                  bindGroup(this.#device, this.#pipelines.smooth, [o.flow, a.luma, o.raw, this.#smoothParams]),
-                  bindGroup(this.#device, this.#pipelines.smooth, [o.raw, a.luma, o.flow, this.#smoothParams]),
+                  smooth.bind(device, { src: o.flow, luma: a.luma, dst: o.raw, params: this.#smoothParams }),
+                  smooth.bind(device, { src: o.raw, luma: a.luma, dst: o.flow, params: this.#smoothParams }),
                 ]
               : null,
         };
@@ -214,10 +233,11 @@ export class FlowSolver {
     }
     for (let l = this.sizes.length - 1; l >= 0; l--) {
       const { width, height } = this.sizes[l];
-      dispatch(pass, this.#pipelines.lk, groups[l].lk, width, height);
-      for (let k = 0; k < this.#medianPasses; k++) dispatch(pass, this.#pipelines.median, groups[l].median[k % 2], width, height);
-      const smooth = groups[l].smooth;
-      if (smooth) for (let k = 0; k < this.#smoothPasses; k++) dispatch(pass, this.#pipelines.smooth, smooth[k % 2], width, height);
+      const { lk, median, smooth } = this.#programs;
+      dispatch(pass, lk, groups[l].lk, width, height);
+      for (let k = 0; k < this.#medianPasses; k++) dispatch(pass, median, groups[l].median[k % 2], width, height);
+      const smoothGroups = groups[l].smooth;
+      if (smoothGroups) for (let k = 0; k < this.#smoothPasses; k++) dispatch(pass, smooth, smoothGroups[k % 2], width, height);
     }
   }
 }

@@ -5,7 +5,8 @@
 // out = mix(stylised_t, warp(out_{t−1}), α·confidence).
 import { DEFAULT_FLOW, FlowField, FlowSolver, LumaPyramid, pyramidSizes, type FlowSettings, type Size } from './flow.ts';
 import { DEFAULT_TEMPORAL_METHOD, type TemporalMethod } from '../constants.ts';
-import { BufferSet, bindGroup, dispatch, temporalPipelines, type TemporalPipelines } from './pipelines.ts';
+import { dispatch, type Bound } from '../gpu/program.ts';
+import { BufferSet, temporalPipelines, type TemporalPrograms } from './pipelines.ts';
 
 /** Scene-cut thresholds (mean luma residual after warping; share of flow-inconsistent pixels). */
 export const CUT_RESIDUAL = 0.1;
@@ -122,7 +123,7 @@ export class TemporalStage {
   /** The flow's size (the input frames' for `process`); may be smaller than `size`. */
   readonly flowSize: Size;
   readonly #device: GPUDevice;
-  readonly #pipelines: TemporalPipelines;
+  readonly #programs: TemporalPrograms;
   readonly #buffers: BufferSet;
   readonly #pyramids: [LumaPyramid, LumaPyramid];
   readonly #solver: FlowSolver;
@@ -131,15 +132,20 @@ export class TemporalStage {
   readonly #confidence: GPUBuffer;
   readonly #stats: GPUBuffer;
   readonly #coverage: GPUBuffer;
-  readonly #splatGroup: GPUBindGroup;
+  readonly #splatGroup: Bound;
   readonly #outputs: [GPUBuffer, GPUBuffer];
   readonly #ages: [GPUBuffer, GPUBuffer];
   readonly #diff: GPUBuffer;
   readonly #rows: GPUBuffer;
   readonly #carried: GPUBuffer;
-  readonly #confidenceGroups: GPUBindGroup[];
+  readonly #confidenceGroups: Bound[];
   readonly #warpParams: GPUBuffer;
-  readonly #blurGroup: GPUBindGroup;
+  readonly #blurGroup: Bound;
+  /**
+   * Warp and compose groups per parity, per stylised buffer: everything else they bind is fixed for the parity, and
+   * the network hands back a few pooled buffers, so each group is built once and found again on later frames.
+   */
+  readonly #frameGroups: [WeakMap<GPUBuffer, { warp: Bound; compose: Bound }>, WeakMap<GPUBuffer, { warp: Bound; compose: Bound }>] = [new WeakMap(), new WeakMap()];
   readonly #composeParams: GPUBuffer;
   readonly #sigma: number;
   /** How history and the new frame are combined; may change between frames. */
@@ -161,11 +167,11 @@ export class TemporalStage {
     this.#device = device;
     this.size = { width, height };
     this.flowSize = flowSize;
-    this.#pipelines = temporalPipelines(device);
+    const programs = (this.#programs = temporalPipelines(device));
     this.#buffers = new BufferSet(device);
     const sizes = pyramidSizes(flowSize.width, flowSize.height, settings);
     const n = flowSize.width * flowSize.height;
-    this.#pyramids = [0, 1].map(() => new LumaPyramid(device, this.#pipelines, this.#buffers, sizes)) as [LumaPyramid, LumaPyramid];
+    this.#pyramids = [0, 1].map(() => new LumaPyramid(device, programs, this.#buffers, sizes)) as [LumaPyramid, LumaPyramid];
     this.#solver = new FlowSolver(device, this.#buffers, sizes, settings);
     this.#back = new FlowField(this.#buffers, sizes, 'back');
     this.#fwd = new FlowField(this.#buffers, sizes, 'fwd');
@@ -179,19 +185,25 @@ export class TemporalStage {
     this.#rows = this.#buffers.storage('difference, rows blurred', m * 16);
     this.#carried = this.#buffers.storage('carried age and strain', m * 8);
     this.#sigma = LOW_BAND_SIGMA;
-    const sizeUniform = this.#buffers.uniform('flow size', new Uint32Array([flowSize.width, flowSize.height]).buffer);
-    this.#confidenceGroups = [0, 1].map((parity) => {
-      const cur = this.#pyramids[parity].levels[0].luma;
-      const prev = this.#pyramids[1 - parity].levels[0].luma;
-      return bindGroup(device, this.#pipelines.confidence, [this.#back.result, this.#fwd.result, cur, prev, this.#confidence, this.#stats, sizeUniform, this.#coverage]);
-    });
-    this.#splatGroup = bindGroup(device, this.#pipelines.splat, [this.#fwd.result, this.#coverage, sizeUniform]);
-    this.#warpParams = this.#buffers.uniform('warp params', new Uint32Array([width, height, flowSize.width, flowSize.height]).buffer);
-    const blurParams = new ArrayBuffer(16);
-    new Uint32Array(blurParams, 0, 2).set([width, height]);
-    new Float32Array(blurParams, 8, 1).set([this.#sigma]);
-    this.#blurGroup = bindGroup(device, this.#pipelines.blurRows, [this.#diff, this.#rows, this.#buffers.uniform('blur params', blurParams)]);
-    this.#composeParams = this.#buffers.uniform('compose params', new ArrayBuffer(48));
+    // confidence and splat share one Params { size } at the flow's size.
+    const sizeUniform = this.#buffers.uniform('flow size', programs.confidence.uniforms({ size: [flowSize.width, flowSize.height] }));
+    this.#confidenceGroups = [0, 1].map((parity) =>
+      programs.confidence.bind(device, {
+        back: this.#back.result,
+        fwd: this.#fwd.result,
+        cur: this.#pyramids[parity].levels[0].luma,
+        prev: this.#pyramids[1 - parity].levels[0].luma,
+        confidence: this.#confidence,
+        stats: this.#stats,
+        params: sizeUniform,
+        coverage: this.#coverage,
+      }),
+    );
+    this.#splatGroup = programs.splat.bind(device, { fwd: this.#fwd.result, coverage: this.#coverage, params: sizeUniform });
+    this.#warpParams = this.#buffers.uniform('warp params', programs.warp.uniforms({ size: [width, height], flow_size: [flowSize.width, flowSize.height] }));
+    const blurParams = this.#buffers.uniform('blur params', programs.blurRows.uniforms({ size: [width, height], sigma: this.#sigma }));
+    this.#blurGroup = programs.blurRows.bind(device, { src: this.#diff, dst: this.#rows, params: blurParams });
+    this.#composeParams = this.#buffers.raw('compose params', programs.compose.uniformSize, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
     this.#timer = new PassTimer(device, this.#buffers, options.software ?? false);
   }
 
@@ -238,34 +250,22 @@ export class TemporalStage {
     const out = this.#outputs[parity];
     const first = this.#first;
 
-    const params = new ArrayBuffer(48);
-    new Uint32Array(params, 0, 4).set([width, height, flow.width, flow.height]);
-    new Float32Array(params, 16, 1).set([alpha]);
-    new Uint32Array(params, 20, 1).set([first ? 1 : 0]);
-    new Float32Array(params, 24, 3).set([CUT_RESIDUAL, CUT_INCONSISTENT, this.#sigma]);
-    new Uint32Array(params, 36, 1).set([this.method === 'strokes' ? 1 : 0]);
-    new Float32Array(params, 40, 2).set([maxStrokeAge(alpha), Math.max(8, Math.min(width, height) / 10)]);
+    const programs = this.#programs;
+
+    const params = programs.compose.uniforms({
+      size: [width, height],
+      flow_size: [flow.width, flow.height],
+      alpha,
+      first: first ? 1 : 0,
+      cut_residual: CUT_RESIDUAL,
+      cut_inconsistent: CUT_INCONSISTENT,
+      sigma: this.#sigma,
+      mode: this.method === 'strokes' ? 1 : 0,
+      max_age: maxStrokeAge(alpha),
+      cell: Math.max(8, Math.min(width, height) / 10),
+    });
     this.#device.queue.writeBuffer(this.#composeParams, 0, params);
-    const warpGroup = bindGroup(this.#device, this.#pipelines.warp, [
-      stylised,
-      this.#outputs[1 - parity],
-      this.#back.result,
-      this.#confidence,
-      this.#ages[1 - parity],
-      this.#diff,
-      this.#carried,
-      this.#warpParams,
-    ]);
-    const composeGroup = bindGroup(this.#device, this.#pipelines.compose, [
-      stylised,
-      this.#diff,
-      this.#rows,
-      this.#stats,
-      this.#carried,
-      out,
-      this.#ages[parity],
-      this.#composeParams,
-    ]);
+    const { warp: warpGroup, compose: composeGroup } = this.#groupsFor(parity, stylised);
 
     const started = performance.now();
     const encoder = this.#device.createCommandEncoder({ label: 'temporal' });
@@ -276,14 +276,14 @@ export class TemporalStage {
     if (!first) {
       this.#solver.solve(pass, cur, prev, this.#back);
       this.#solver.solve(pass, prev, cur, this.#fwd);
-      dispatch(pass, this.#pipelines.splat, this.#splatGroup, flow.width, flow.height);
-      dispatch(pass, this.#pipelines.confidence, this.#confidenceGroups[parity], flow.width, flow.height);
+      dispatch(pass, programs.splat, this.#splatGroup, flow.width, flow.height);
+      dispatch(pass, programs.confidence, this.#confidenceGroups[parity], flow.width, flow.height);
     }
     if (!first && alpha > 0) {
-      dispatch(pass, this.#pipelines.warp, warpGroup, width, height);
-      dispatch(pass, this.#pipelines.blurRows, this.#blurGroup, width, height);
+      dispatch(pass, programs.warp, warpGroup, width, height);
+      dispatch(pass, programs.blurRows, this.#blurGroup, width, height);
     }
-    dispatch(pass, this.#pipelines.compose, composeGroup, width, height);
+    dispatch(pass, programs.compose, composeGroup, width, height);
     pass.end();
     const stamped = this.#timer.encode(encoder);
     this.#device.queue.submit([encoder.finish()]);
@@ -294,6 +294,40 @@ export class TemporalStage {
     this.#frame++;
     this.#first = false;
     return out;
+  }
+
+  /** The warp and compose groups of frame parity `parity` reading `stylised` (built on first use). */
+  #groupsFor(parity: number, stylised: GPUBuffer): { warp: Bound; compose: Bound } {
+    const cache = this.#frameGroups[parity];
+    let groups = cache.get(stylised);
+    if (!groups) {
+      const { warp, compose } = this.#programs;
+      const device = this.#device;
+      groups = {
+        warp: warp.bind(device, {
+          stylised,
+          previous: this.#outputs[1 - parity],
+          back: this.#back.result,
+          confidence: this.#confidence,
+          ages: this.#ages[1 - parity],
+          diff: this.#diff,
+          carried: this.#carried,
+          params: this.#warpParams,
+        }),
+        compose: compose.bind(device, {
+          stylised,
+          diff: this.#diff,
+          rows: this.#rows,
+          stats: this.#stats,
+          carried: this.#carried,
+          result: this.#outputs[parity],
+          ages: this.#ages[parity],
+          params: this.#composeParams,
+        }),
+      };
+      cache.set(stylised, groups);
+    }
+    return groups;
   }
 
   /** Flow t → t−1 of the last processed frame (for tests and the flow tool). */

@@ -10,49 +10,81 @@ import luma from '../../../shaders/luma.wgsl?raw';
 import splat from '../../../shaders/splat.wgsl?raw';
 import gradient from '../../../shaders/gradient.wgsl?raw';
 import warp from '../../../shaders/warp.wgsl?raw';
+import { defineProgram } from '../gpu/program.ts';
 
-/** Every compute pipeline of the temporal stage, compiled once per device. */
-export interface TemporalPipelines {
-  luma: GPUComputePipeline;
-  downsample: GPUComputePipeline;
-  gradient: GPUComputePipeline;
-  lk: GPUComputePipeline;
-  median: GPUComputePipeline;
-  smooth: GPUComputePipeline;
-  splat: GPUComputePipeline;
-  confidence: GPUComputePipeline;
-  warp: GPUComputePipeline;
-  blurRows: GPUComputePipeline;
-  compose: GPUComputePipeline;
-}
+const R = 'read-only-storage';
+const W = 'storage';
+const U = 'uniform';
+const size = 'vec2<u32>';
+const shader = (code: string) => `${common}\n${code}`;
 
-const cache = new WeakMap<GPUDevice, TemporalPipelines>();
+/** Every compute program of the temporal stage, declared once (bindings and uniforms as in its WGSL). */
+export const temporalPrograms = {
+  luma: defineProgram({ name: 'luma', code: shader(luma), bindings: { rgb: R, luma: W, params: U }, uniforms: { size } }),
+  downsample: defineProgram({
+    name: 'downsample',
+    code: shader(downsample),
+    bindings: { src: R, dst: W, params: U },
+    uniforms: { src_size: size, dst_size: size },
+  }),
+  gradient: defineProgram({ name: 'gradient', code: shader(gradient), bindings: { luma: R, grad: W, params: U }, uniforms: { size } }),
+  lk: defineProgram({
+    name: 'lk',
+    code: shader(lk),
+    bindings: { i0: R, grad0: R, i1: R, coarse: R, flow: W, params: U },
+    uniforms: { size, coarse_size: size, has_coarse: 'u32', iterations: 'u32', lambda: 'f32', sigma_luma: 'f32', zero_test: 'u32' },
+  }),
+  median: defineProgram({ name: 'flow_median', code: shader(flowMedian), bindings: { src: R, dst: W, params: U }, uniforms: { size } }),
+  smooth: defineProgram({
+    name: 'flow_smooth',
+    code: shader(flowSmooth),
+    bindings: { src: R, luma: R, dst: W, params: U },
+    uniforms: { size, radius: 'i32', sigma_space: 'f32', sigma_luma: 'f32', sigma_flow: 'f32' },
+  }),
+  splat: defineProgram({ name: 'splat', code: shader(splat), bindings: { fwd: R, coverage: W, params: U }, uniforms: { size } }),
+  confidence: defineProgram({
+    name: 'confidence',
+    code: shader(confidence),
+    bindings: { back: R, fwd: R, cur: R, prev: R, confidence: W, stats: W, params: U, coverage: R },
+    uniforms: { size },
+  }),
+  warp: defineProgram({
+    name: 'warp',
+    code: shader(warp),
+    bindings: { stylised: R, previous: R, back: R, confidence: R, ages: R, diff: W, carried: W, params: U },
+    uniforms: { size, flow_size: size },
+  }),
+  blurRows: defineProgram({
+    name: 'blur_rows',
+    code: shader(blurRows),
+    bindings: { src: R, dst: W, params: U },
+    uniforms: { size, sigma: 'f32' },
+  }),
+  compose: defineProgram({
+    name: 'compose',
+    code: shader(compose),
+    bindings: { stylised: R, diff: R, rows: R, stats: R, carried: R, result: W, ages: W, params: U },
+    uniforms: {
+      size,
+      flow_size: size,
+      alpha: 'f32',
+      first: 'u32',
+      cut_residual: 'f32',
+      cut_inconsistent: 'f32',
+      sigma: 'f32',
+      mode: 'u32',
+      max_age: 'f32',
+      cell: 'f32',
+    },
+  }),
+};
 
-export function temporalPipelines(device: GPUDevice): TemporalPipelines {
-  let p = cache.get(device);
-  if (!p) {
-    const make = (label: string, code: string) =>
-      device.createComputePipeline({
-        label,
-        layout: 'auto',
-        compute: { module: device.createShaderModule({ label, code: `${common}\n${code}` }), entryPoint: 'main' },
-      });
-    p = {
-      luma: make('luma', luma),
-      downsample: make('downsample', downsample),
-      gradient: make('gradient', gradient),
-      lk: make('lk', lk),
-      median: make('flow_median', flowMedian),
-      smooth: make('flow_smooth', flowSmooth),
-      splat: make('splat', splat),
-      confidence: make('confidence', confidence),
-      warp: make('warp', warp),
-      blurRows: make('blur_rows', blurRows),
-      compose: make('compose', compose),
-    };
-    cache.set(device, p);
-  }
-  return p;
+export type TemporalPrograms = typeof temporalPrograms;
+
+/** Compiles every program of the stage on `device` (once: the pipelines are cached per device) and returns them. */
+export function temporalPipelines(device: GPUDevice): TemporalPrograms {
+  for (const program of Object.values(temporalPrograms)) program.pipeline(device);
+  return temporalPrograms;
 }
 
 /** Owns the buffers it creates and destroys them together. */
@@ -69,6 +101,7 @@ export class BufferSet {
     return this.#make(label, Math.max(16, bytes), GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
   }
 
+  /** A uniform buffer holding `data` (e.g. `program.uniforms({...})`), rewritable with `queue.writeBuffer`. */
   uniform(label: string, data: ArrayBuffer): GPUBuffer {
     const b = this.#make(label, Math.max(16, data.byteLength), GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
     this.#device.queue.writeBuffer(b, 0, data);
@@ -98,17 +131,4 @@ export class BufferSet {
     this.#buffers.length = 0;
     this.#querySets.length = 0;
   }
-}
-
-/** Binds `buffers[i]` at binding i; leave a hole (`undefined`) for a binding the entry point does not use. */
-export function bindGroup(device: GPUDevice, pipeline: GPUComputePipeline, buffers: (GPUBuffer | undefined)[]): GPUBindGroup {
-  const entries: GPUBindGroupEntry[] = [];
-  buffers.forEach((buffer, binding) => buffer && entries.push({ binding, resource: { buffer } }));
-  return device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-}
-
-export function dispatch(pass: GPUComputePassEncoder, pipeline: GPUComputePipeline, group: GPUBindGroup, width: number, height: number): void {
-  pass.setPipeline(pipeline);
-  pass.setBindGroup(0, group);
-  pass.dispatchWorkgroups(Math.ceil(width / 8), Math.ceil(height / 8));
 }
