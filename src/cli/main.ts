@@ -96,7 +96,8 @@ async function stylize(args: StylizeArgs): Promise<number> {
           `(${result.backendReason}) in ${(result.elapsedMs / 1000).toFixed(1)} s.\n` +
           `stylecast: temporal smoothing ${result.temporal > 0 ? `α ${result.temporal}, ${args.temporalMethod}, ` : ''}${result.smoothing}; per frame: network ` +
           `${result.stageMs.network.toFixed(1)} ms${result.stageMs.temporal === null ? '' : `, flow + blend ${result.stageMs.temporal.toFixed(1)} ms`}` +
-          ` (stage costs overlap: they can add up to more than the wall time per frame, ${wallPerFrame.toFixed(1)} ms).\n` +
+          `; stage costs overlap (they run concurrently, so they can add up to more than this); wall time per frame ` +
+          `${wallPerFrame.toFixed(1)} ms.\n` +
           gpuLine(session),
       );
     }
