@@ -74,6 +74,8 @@ export interface MemorySample {
   usedJSHeapSize: number | null;
   /** The same just before that gc(): shows the counter is live (it moves with garbage). */
   usedJSHeapSizeBeforeGc: number | null;
+  /** performance.measureUserAgentSpecificMemory() (cross-origin isolated pages; the page and its workers). */
+  uaSpecificMemoryBytes: number | null;
   /** tfjs-wasm's linear memory (grows, never shrinks). */
   wasmHeapBytes: number | null;
   ms: number;
@@ -339,20 +341,24 @@ window.benchMemory = async (size, frames, every, temporal, clipName) => {
     source.dispose();
   }
   const gc = (globalThis as { gc?: () => void }).gc;
-  const mem = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
+  // performance.memory returns a new snapshot on every read: never keep the object.
+  const heap = () => (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null;
+  const uaMemory = (performance as Performance & { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }).measureUserAgentSpecificMemory;
   const wasmHeap = () => (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.byteLength ?? null;
   const samples: MemorySample[] = [];
   const started = performance.now();
-  const sample = (frame: number) => {
-    const before = mem?.usedJSHeapSize ?? null;
+  const sample = async (frame: number) => {
+    const before = heap();
     gc?.();
     const m = tf.memory();
+    const ua = uaMemory ? await uaMemory.call(performance).then((r) => r.bytes).catch(() => null) : null;
     samples.push({
       frame,
       numTensors: m.numTensors,
       numBytes: m.numBytes,
-      usedJSHeapSize: mem?.usedJSHeapSize ?? null,
+      usedJSHeapSize: heap(),
       usedJSHeapSizeBeforeGc: before,
+      uaSpecificMemoryBytes: ua,
       wasmHeapBytes: wasmHeap(),
       ms: performance.now() - started,
     });
@@ -367,11 +373,11 @@ window.benchMemory = async (size, frames, every, temporal, clipName) => {
   };
   try {
     for (let i = 0; i < 20; i++) await render(i); // warm-up: pipelines, pools
-    sample(0);
+    await sample(0);
     const t0 = performance.now();
     for (let i = 1; i <= frames; i++) {
       await render(i);
-      if (i % every === 0) sample(i);
+      if (i % every === 0) await sample(i);
     }
     return {
       inferWidth: g.inferWidth,
@@ -381,7 +387,7 @@ window.benchMemory = async (size, frames, every, temporal, clipName) => {
       frames,
       msPerFrame: (performance.now() - t0) / frames,
       gcExposed: gc !== undefined,
-      preciseMemoryInfo: mem !== undefined && mem.usedJSHeapSize % 100_000 !== 0,
+      preciseMemoryInfo: samples.some((x) => x.usedJSHeapSizeBeforeGc !== null && x.usedJSHeapSizeBeforeGc % 100_000 !== 0),
       samples,
     };
   } finally {

@@ -12,6 +12,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { openSession, type Session } from '../src/cli/browser.ts';
+import type { GpuMode } from '../src/cli/gpu.ts';
 import { DEFAULT_SIZE, DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD, type BackendName } from '../src/engine/constants.ts';
 import type { FirstFrameResult } from './suite-first.ts';
 import type { DemoResult, LiveResult, MemoryResult, NetworkResult, PipelineResult } from './suite-page.ts';
@@ -66,12 +67,20 @@ const PLANS: BackendPlan[] = QUICK
       { backend: 'webgl', sizes: [64, 128], frames: 3, reps: 3, note: 'capped: 64/128 px, 3 frames (software GPU here)' },
       { backend: 'webgpu', sizes: [64, 128], frames: 3, reps: 3, note: 'capped: 64/128 px, 3 frames (software GPU here)' },
     ];
+/** Development aids: `--backends wasm,webgpu` and `--sizes 64,128` narrow the plan; `--no-extras` skips (e), (f), (g). */
+const ONLY_BACKENDS = option('backends')?.split(',');
+const ONLY_SIZES = option('sizes')?.split(',').map(Number);
+const EXTRAS = !flag('no-extras');
+const PLAN = PLANS.filter((p) => !ONLY_BACKENDS || ONLY_BACKENDS.includes(p.backend)).map((p) => ({
+  ...p,
+  sizes: ONLY_SIZES ? p.sizes.filter((s) => ONLY_SIZES.includes(s)) : p.sizes,
+}));
 /** Warm-up clip for every pipeline measurement (compiles shaders, sizes pools) before the timed clip. */
 const WARM_FRAMES = 2;
 const MEM_SIZE = 32;
 const MEM_FRAMES = intOption('mem-frames', 'STYLECAST_BENCH_MEM_FRAMES', QUICK ? 1000 : 10_000);
 /** The same loop with smoothing on: the temporal stage on this machine's software WebGPU costs ~100 ms a frame. */
-const MEM_FRAMES_SMOOTH = intOption('mem-frames-smooth', 'STYLECAST_BENCH_MEM_FRAMES_SMOOTH', QUICK ? 200 : 1000);
+const MEM_FRAMES_SMOOTH = intOption('mem-frames-smooth', 'STYLECAST_BENCH_MEM_FRAMES_SMOOTH', QUICK ? 200 : 500);
 const MEM_SAMPLES = QUICK ? 20 : 40;
 const LIVE_SECONDS = intOption('live-seconds', 'STYLECAST_BENCH_LIVE_SECONDS', QUICK ? 6 : 15);
 const LIVE_RUNS = QUICK ? [DEFAULT_TEMPORAL] : [DEFAULT_TEMPORAL, 0];
@@ -263,17 +272,24 @@ async function benchMemory(session: Session, frames: number, temporal: number) {
       ([s, f, e, t, c]) => window.benchMemory(s, f, e, t, c),
       [MEM_SIZE, frames, every, temporal, `clip-${WARM_FRAMES + 6}.webm`] as [number, number, number, number, string],
     );
-    const series = (key: 'numTensors' | 'numBytes' | 'usedJSHeapSize' | 'wasmHeapBytes') => r.samples.map((s) => [s.frame, s[key] ?? NaN] as [number, number]);
+    const series = (key: 'numTensors' | 'numBytes' | 'usedJSHeapSize' | 'uaSpecificMemoryBytes' | 'wasmHeapBytes') => r.samples.map((s) => [s.frame, s[key] ?? NaN] as [number, number]);
     const first = r.samples[0];
     const last = r.samples[r.samples.length - 1];
     return {
       what: `the engine's per-frame path (createFrameStylizer(wasm).render, smoothing ${r.temporal ? `on, α ${r.temporal}` : r.smoothing ? 'off (α 0; output still presented on the WebGPU canvas)' : 'unavailable'}) on 640×360 VideoFrames (8 decoded frames cycled, a new VideoFrame each time, closed after) at a ${r.inferWidth}×${r.inferHeight} network input; 20 warm-up frames, then a sample every ${every} frames${r.gcExposed ? ' after gc()' : ''}`,
       frames: r.frames,
       ms_per_frame: r1(r.msPerFrame),
+      /** The same over the second half of the samples only (after JIT and pools have settled). */
+      slope_per_1000_frames_second_half: {
+        numTensors: slope(series('numTensors').slice(Math.floor(r.samples.length / 2))),
+        usedJSHeapSize_bytes: slope(series('usedJSHeapSize').slice(Math.floor(r.samples.length / 2))),
+        ua_specific_memory_bytes: slope(series('uaSpecificMemoryBytes').slice(Math.floor(r.samples.length / 2))),
+      },
       slope_per_1000_frames: {
         numTensors: slope(series('numTensors')),
         numBytes: slope(series('numBytes')),
         usedJSHeapSize_bytes: slope(series('usedJSHeapSize')),
+        ua_specific_memory_bytes: slope(series('uaSpecificMemoryBytes')),
         wasm_heap_bytes: slope(series('wasmHeapBytes')),
       },
       first_sample: first,
@@ -373,9 +389,18 @@ async function benchFirstFrame(session: Session) {
     for (let i = 0; i < FIRST_REPS; i++) {
       const ctx = await browser.newContext();
       try {
-        const page = await ctx.newPage();
-        page.on('pageerror', (e) => log(`page error: ${e.message}`));
+        const settle = () => new Promise((r) => setTimeout(r, 1500));
+        const fresh = async () => {
+          const page = await ctx.newPage();
+          page.on('pageerror', (e) => log(`page error: ${e.message}`));
+          return page;
+        };
+        await settle();
+        let page = await fresh();
         const cold = await measure(page).catch((e) => ({ error: errorText(e) }));
+        await page.close();
+        await settle();
+        page = await fresh();
         const warm = await measure(page).catch((e) => ({ error: errorText(e) }));
         runs.push({ page: name, cold, warm });
         const ms = (v: unknown) => (v && typeof v === 'object' && 'marks' in v ? (v as FirstFrameResult).marks.firstFrame : v && typeof v === 'object' && 'firstFrame' in v ? (v as { firstFrame: number }).firstFrame : NaN);
@@ -399,7 +424,7 @@ async function benchFirstFrame(session: Session) {
   });
   return {
     what:
-      'ms from navigation start (performance.now() in the page) to the first stylised frame, models installed on disk; cold = a fresh browser context (empty HTTP cache), warm = the same URL loaded again in that context (HTTP cache). Served by the Vite dev server (pre-bundled dependencies, modules transformed on a priming load first).',
+      'ms from navigation start (performance.now() in the page) to the first stylised frame, models installed on disk; cold = a fresh browser context (empty HTTP cache), warm = the same URL in a new page of that context after the first page closed (HTTP cache; Vite answers its source modules with 304s, pre-bundled dependencies are cached as immutable). Served by the Vite dev server (pre-bundled dependencies, modules transformed on a priming load first).',
     engine_page: {
       what: `bench/suite-first.html: the demo clip in a <video> + createLiveStylizer({ size: ${DEFAULT_SIZE}, style: '${STYLE}' }) (worker, automatic backend) + process(video.captureStream()); first frame read off the output track`,
       ...summary('engine'),
@@ -515,6 +540,7 @@ function chart(rows: SizeRow[], subtitle: string): string {
     out.push(`<rect x="${lx}" y="${ly - 10}" width="12" height="12" fill="${s.colour}"/>`);
     out.push(`<text x="${lx + 18}" y="${ly}">${esc(s.label)}</text>`);
   });
+  out.push(`<text x="${m.left}" y="${H - 12}" font-size="10.5" fill="#777">${esc(`ms/frame = elapsed ÷ frames. No GPU on this machine: (b)–(d) present through, and (c) smooths on, SwiftShader (software WebGPU).`)}</text>`);
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
@@ -524,9 +550,8 @@ function chart(rows: SizeRow[], subtitle: string): string {
 async function main() {
   const started = Date.now();
   const machineAtStart = machine();
-  if (GPU) process.env.STYLECAST_GPU = GPU; // read by openSession once it supports a GPU mode
   const dir = mkdtempSync(join(tmpdir(), 'stylecast-bench-suite-'));
-  const frameCounts = [...new Set([WARM_FRAMES, WARM_FRAMES + 6, ...PLANS.map((p) => p.frames)])];
+  const frameCounts = [...new Set([WARM_FRAMES, WARM_FRAMES + 6, ...PLAN.map((p) => p.frames)])];
   const files: Record<string, string> = {};
   for (const n of frameCounts) files[`clip-${n}.webm`] = await cut(dir, n);
   log(`bench: ${QUICK ? 'QUICK mode; ' : ''}clips cut (${frameCounts.join(', ')} frames); starting Chromium…`);
@@ -536,25 +561,29 @@ async function main() {
     '--autoplay-policy=no-user-gesture-required',
     '--enable-precise-memory-info',
     '--js-flags=--expose-gc',
+    '--enable-blink-features=ForceEagerMeasureMemory',
   ];
-  const session = await openSession(ROOT, files, '/bench/suite.html', READY, extraArgs);
+  // The Vite dev server (openSession's default): bench pages are not part of the built site.
+  const session = await openSession(ROOT, files, '/bench/suite.html', READY, extraArgs, { gpu: GPU as GpuMode | undefined });
+  log(`bench: GPU: ${session.gpu.note}`);
   let doc: Record<string, unknown>;
   try {
     const chromium = session.page.context().browser()?.version() ?? null;
     const backends: Record<string, unknown> = {};
     const tables: { backend: string; rows: SizeRow[] }[] = [];
-    for (const plan of PLANS) {
+    for (const plan of PLAN) {
       const r = await step(`${plan.backend}: all sizes`, () => benchBackend(session, plan));
       backends[plan.backend] = r;
       if (ok(r)) tables.push({ backend: plan.backend, rows: r.rows });
     }
-    const memory = await step(`(g) memory, ${MEM_FRAMES} frames at ${MEM_SIZE} px, smoothing off`, () => benchMemory(session, MEM_FRAMES, 0));
-    const memorySmooth = await step(`(g) memory, ${MEM_FRAMES_SMOOTH} frames at ${MEM_SIZE} px, smoothing ${DEFAULT_TEMPORAL}`, () =>
-      benchMemory(session, MEM_FRAMES_SMOOTH, DEFAULT_TEMPORAL),
-    );
+    const skipped = { error: 'skipped (--no-extras)' };
+    const memory = EXTRAS ? await step(`(g) memory, ${MEM_FRAMES} frames at ${MEM_SIZE} px, smoothing off`, () => benchMemory(session, MEM_FRAMES, 0)) : skipped;
+    const memorySmooth = EXTRAS
+      ? await step(`(g) memory, ${MEM_FRAMES_SMOOTH} frames at ${MEM_SIZE} px, smoothing ${DEFAULT_TEMPORAL}`, () => benchMemory(session, MEM_FRAMES_SMOOTH, DEFAULT_TEMPORAL))
+      : skipped;
     const live: unknown[] = [];
-    for (const t of LIVE_RUNS) live.push(await step(`(e) live, temporal ${t}, ${LIVE_SECONDS} s`, () => benchLive(session, t)));
-    const firstFrame = await step('(f) first frame after navigation', () => benchFirstFrame(session));
+    for (const t of EXTRAS ? LIVE_RUNS : []) live.push(await step(`(e) live, temporal ${t}, ${LIVE_SECONDS} s`, () => benchLive(session, t)));
+    const firstFrame = EXTRAS ? await step('(f) first frame after navigation', () => benchFirstFrame(session)) : skipped;
     await session.close();
     const cli = benchCli();
     log(`bench: (f) CLI --help: median ${cli.median_ms} ms (first ${cli.first_ms} ms)`);
@@ -571,7 +600,7 @@ async function main() {
       machine: { tag: TAG, hostname: hostname(), atStart: machineAtStart, atEnd: machine() },
       chromium,
       node: process.version,
-      gpu_mode: GPU ?? null,
+      gpu: { requested: GPU ?? null, ...session.gpu },
       server: 'Vite dev server (openSession)',
       notes: [
         "This machine's WebGPU and WebGL are SwiftShader (CPU emulation): their timings are not GPU speeds; only wasm figures and ratios mean anything here.",
@@ -607,7 +636,7 @@ async function main() {
     ] as const) {
       if (!m) continue;
       const s = m.slope_per_1000_frames;
-      log(`(g) memory, ${name}, ${m.frames} frames (${m.ms_per_frame} ms/frame): per 1000 frames numTensors ${s.numTensors.per1000}, numBytes ${s.numBytes.per1000}, JS heap ${s.usedJSHeapSize_bytes.per1000} B (r² ${s.usedJSHeapSize_bytes.r2}), wasm heap ${s.wasm_heap_bytes.per1000} B`);
+      log(`(g) memory, ${name}, ${m.frames} frames (${m.ms_per_frame} ms/frame): per 1000 frames numTensors ${s.numTensors.per1000}, numBytes ${s.numBytes.per1000}, JS heap ${s.usedJSHeapSize_bytes.per1000} B (r² ${s.usedJSHeapSize_bytes.r2}; second half ${m.slope_per_1000_frames_second_half.usedJSHeapSize_bytes.per1000} B), page+workers ${s.ua_specific_memory_bytes.per1000} B, wasm heap ${s.wasm_heap_bytes.per1000} B`);
     }
     for (const l of live) {
       if (!ok(l as object)) continue;
