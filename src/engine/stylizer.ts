@@ -376,7 +376,8 @@ export class Stylizer {
       let frames: FrameStylizer;
       try {
         geometry = inferenceGeometry(video.width, video.height, this.#size);
-        frames = createFrameStylizer(this.backend, this.#model, geometry, { gpu: this.smoothing, flowSide: this.#flowSize });
+        // Two surfaces: the encoder takes frame t while frame t+1 renders (GPU work overlaps the next network).
+        frames = createFrameStylizer(this.backend, this.#model, geometry, { gpu: this.smoothing, flowSide: this.#flowSize, surfaces: 2 });
       } catch (e) {
         video.input.dispose(); // the clip's reader is ours until the converter takes it
         throw e;
@@ -389,6 +390,7 @@ export class Stylizer {
       try {
         const result = await convertToMp4(video, {
           signal: options.signal,
+          lagOne: this.smoothing.device !== null,
           onProgress: onProgress && ((p) => onProgress({ ...p, frame: last })),
           render: async (frame) => {
             this.#alive();

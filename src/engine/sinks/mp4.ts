@@ -1,4 +1,4 @@
-import { BufferTarget, Conversion, ConversionCanceledError, Mp4OutputFormat, Output, QUALITY_HIGH, getFirstEncodableVideoCodec, type VideoCodec, type VideoSample } from 'mediabunny';
+import { BufferTarget, Conversion, ConversionCanceledError, Mp4OutputFormat, Output, QUALITY_HIGH, VideoSample, getFirstEncodableVideoCodec, type VideoCodec } from 'mediabunny';
 import { StylecastError, isStylecastError } from '../errors.ts';
 import { brief, type OpenedVideo } from '../sources/file.ts';
 
@@ -15,6 +15,13 @@ export interface Progress {
 export interface Mp4JobOptions {
   /** Turns one upright frame into the canvas to encode (the same canvas may be returned every time). */
   render(frame: VideoFrame): Promise<OffscreenCanvas>;
+  /**
+   * Encode each frame one step later: frame t is taken from its canvas while frame t+1 is being rendered, so its
+   * GPU work (smoothing on a software adapter, say) runs alongside the next frame's network instead of after it.
+   * `render` must then alternate between two canvases (the canvas of frame t untouched while t+1 renders); the
+   * last frame is flushed with its predecessor. Timestamps and durations stay the input's.
+   */
+  lagOne?: boolean;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
 }
@@ -39,6 +46,10 @@ export async function convertToMp4(video: OpenedVideo, opts: Mp4JobOptions): Pro
   const output = new Output({ format: new Mp4OutputFormat({ fastStart: 'in-memory' }), target: new BufferTarget() });
   let framesDone = 0;
   let failure: unknown = null;
+  /** With lagOne: the rendered frame not yet handed to the encoder. */
+  let held: { canvas: OffscreenCanvas; timestamp: number; duration: number } | null = null;
+  const take = (h: NonNullable<typeof held>) =>
+    new VideoSample(new VideoFrame(h.canvas, { timestamp: h.timestamp, duration: h.duration || undefined }));
   const started = performance.now();
 
   const conversion = await Conversion.init({
@@ -63,7 +74,15 @@ export async function convertToMp4(video: OpenedVideo, opts: Mp4JobOptions): Pro
             elapsedMs,
             etaMs: framesDone >= 3 ? (elapsedMs / framesDone) * Math.max(0, framesTotal - framesDone) : null,
           });
-          return canvas;
+          if (!opts.lagOne) return canvas;
+          const out: VideoSample[] = [];
+          if (held) out.push(take(held));
+          held = { canvas, timestamp: sample.microsecondTimestamp, duration: sample.microsecondDuration };
+          if (framesDone >= framesTotal) {
+            out.push(take(held)); // the last frame: nothing comes after it to carry it out
+            held = null;
+          }
+          return out.length ? out : null;
         } catch (e) {
           failure ??= e;
           throw e;

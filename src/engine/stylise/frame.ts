@@ -94,11 +94,18 @@ export interface FrameStylizerOptions {
   canvas?: OffscreenCanvas;
   /** The flow's short side in pixels (default: the output's on a hardware GPU, less on a software one). */
   flowSide?: number;
+  /**
+   * Output surfaces to alternate between (default 1). With 2, the canvas of frame t stays untouched while frame t+1
+   * is rendered, so an encoder can take frame t one step later, after its GPU work had time to finish. Ignored
+   * with a caller's canvas (one surface) and without WebGPU (the 2d path does not queue work).
+   */
+  surfaces?: 1 | 2;
 }
 
 export function createFrameStylizer(backend: BackendChoice, model: StyleModel, geometry: FrameGeometry, options: FrameStylizerOptions): FrameStylizer {
   const { gpu, canvas, flowSide } = options;
-  const output = (device: GPUDevice) => new GpuOutput(device, flowPlan(geometry.inferWidth, geometry.inferHeight, gpu.software, flowSide), geometry, canvas, gpu.software);
+  const surfaces = canvas ? 1 : (options.surfaces ?? 1);
+  const output = (device: GPUDevice) => new GpuOutput(device, flowPlan(geometry.inferWidth, geometry.inferHeight, gpu.software, flowSide), geometry, canvas, gpu.software, surfaces);
   const device = backend.device ?? gpu.device;
   const out = device ? output(device) : null;
   try {
@@ -121,16 +128,20 @@ class GpuOutput {
   readonly device: GPUDevice;
   readonly importer: FrameImporter;
   readonly temporal: TemporalStage;
-  readonly sink: GpuCanvasSink;
+  readonly #sinks: GpuCanvasSink[] = [];
+  /** The surface the last frame was presented on. */
+  #shown = 0;
 
-  constructor(device: GPUDevice, plan: ReturnType<typeof flowPlan>, g: FrameGeometry, canvas: OffscreenCanvas | undefined, software: boolean) {
+  constructor(device: GPUDevice, plan: ReturnType<typeof flowPlan>, g: FrameGeometry, canvas: OffscreenCanvas | undefined, software: boolean, surfaces: number) {
     this.device = device;
     this.importer = new FrameImporter(device);
     try {
       this.temporal = new TemporalStage(device, g.inferWidth, g.inferHeight, plan.size, plan.settings, { software });
       try {
-        this.sink = new GpuCanvasSink(device, g.width, g.height, canvas);
+        for (let i = 0; i < surfaces; i++) this.#sinks.push(new GpuCanvasSink(device, g.width, g.height, canvas));
+        this.#shown = surfaces - 1;
       } catch (e) {
+        for (const s of this.#sinks) s.dispose();
         this.temporal.dispose();
         throw e;
       }
@@ -138,6 +149,16 @@ class GpuOutput {
       this.importer.dispose();
       throw e;
     }
+  }
+
+  /** The canvas showing the last presented frame. */
+  get canvas(): OffscreenCanvas {
+    return this.#sinks[this.#shown].canvas;
+  }
+
+  #present(src: GPUBuffer, width: number, height: number): void {
+    this.#shown = (this.#shown + 1) % this.#sinks.length;
+    this.#sinks[this.#shown].present(src, width, height);
   }
 
   /**
@@ -151,19 +172,19 @@ class GpuOutput {
       const { width, height } = this.temporal.flowSize;
       const input = imported && imported.width === width && imported.height === height ? imported.buffer : this.importer.import(frame, width, height);
       const blended = this.temporal.process(input, stylised, temporal);
-      this.sink.present(blended, g.width, g.height);
+      this.#present(blended, g.width, g.height);
       await this.temporal.keepUp(FRAMES_IN_FLIGHT);
       return this.temporal.cost?.ms ?? null;
     }
     this.temporal.reset();
-    this.sink.present(stylised, g.width, g.height);
+    this.#present(stylised, g.width, g.height);
     return null;
   }
 
   dispose(): void {
     this.importer.dispose();
     this.temporal.dispose();
-    this.sink.dispose();
+    for (const sink of this.#sinks) sink.dispose();
   }
 }
 
@@ -185,7 +206,7 @@ class GpuFrameStylizer implements FrameStylizer {
   }
 
   get canvas(): OffscreenCanvas {
-    return this.#gpu.sink.canvas;
+    return this.#gpu.canvas;
   }
 
   #tensor(buffer: GPUBuffer, width: number, height: number): tf.Tensor4D {
@@ -267,7 +288,7 @@ class CpuFrameStylizer implements FrameStylizer {
   }
 
   get canvas(): OffscreenCanvas {
-    return this.#gpu?.sink.canvas ?? this.#sink2d!.canvas;
+    return this.#gpu?.canvas ?? this.#sink2d!.canvas;
   }
 
   contentVector(frame: VideoFrame): tf.Tensor4D {
