@@ -1,4 +1,5 @@
 import shader from '../../../shaders/import_frame.wgsl?raw';
+import { defineProgram, dispatch } from './program.ts';
 
 /** A source rectangle in normalised coordinates of the frame. */
 export interface NormRect {
@@ -9,23 +10,28 @@ export interface NormRect {
 }
 export const FULL_FRAME: NormRect = { x: 0, y: 0, width: 1, height: 1 };
 
+export const importFrame = defineProgram({
+  name: 'import_frame',
+  code: shader,
+  bindings: { src: 'external-texture', samp: 'sampler', dst: 'storage', params: 'uniform' },
+  uniforms: { dst_size: 'vec2<u32>', _pad: 'vec2<u32>', src_origin: 'vec2<f32>', src_extent: 'vec2<f32>' },
+});
+
 /**
  * VideoFrame → float32 NHWC buffer on the GPU (no CPU readback). Owns its pipeline, sampler, uniform buffer and
  * one output buffer per output size; destroys them all in `dispose()`.
  */
 export class FrameImporter {
   readonly #device: GPUDevice;
-  readonly #pipeline: GPUComputePipeline;
   readonly #sampler: GPUSampler;
   readonly #params: GPUBuffer;
   readonly #outputs = new Map<string, GPUBuffer>();
 
   constructor(device: GPUDevice) {
     this.#device = device;
-    const module = device.createShaderModule({ label: 'import_frame', code: shader });
-    this.#pipeline = device.createComputePipeline({ label: 'import_frame', layout: 'auto', compute: { module, entryPoint: 'main' } });
+    importFrame.pipeline(device);
     this.#sampler = device.createSampler({ magFilter: 'linear', minFilter: 'linear' });
-    this.#params = device.createBuffer({ label: 'import_frame params', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.#params = device.createBuffer({ label: 'import_frame params', size: importFrame.uniformSize, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   }
 
   /**
@@ -44,24 +50,18 @@ export class FrameImporter {
       });
       this.#outputs.set(key, out);
     }
-    const params = new ArrayBuffer(32);
-    new Uint32Array(params, 0, 2).set([width, height]);
-    new Float32Array(params, 16, 4).set([rect.x, rect.y, rect.width, rect.height]);
+    const params = importFrame.uniforms({ dst_size: [width, height], src_origin: [rect.x, rect.y], src_extent: [rect.width, rect.height] });
     this.#device.queue.writeBuffer(this.#params, 0, params);
-    const bindGroup = this.#device.createBindGroup({
-      layout: this.#pipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: this.#device.importExternalTexture({ source: frame }) },
-        { binding: 1, resource: this.#sampler },
-        { binding: 2, resource: { buffer: out } },
-        { binding: 3, resource: { buffer: this.#params } },
-      ],
+    // An external texture expires with the frame: this group is made per import.
+    const group = importFrame.bind(this.#device, {
+      src: this.#device.importExternalTexture({ source: frame }),
+      samp: this.#sampler,
+      dst: out,
+      params: this.#params,
     });
     const encoder = this.#device.createCommandEncoder({ label: 'import_frame' });
     const pass = encoder.beginComputePass();
-    pass.setPipeline(this.#pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(Math.ceil(width / 8), Math.ceil(height / 8));
+    dispatch(pass, importFrame, group, width, height);
     pass.end();
     this.#device.queue.submit([encoder.finish()]);
     return out;

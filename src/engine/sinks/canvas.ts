@@ -1,4 +1,12 @@
 import shader from '../../../shaders/present.wgsl?raw';
+import { defineRenderProgram, draw, type Bound } from '../gpu/program.ts';
+
+export const present = defineRenderProgram({
+  name: 'present',
+  code: shader,
+  bindings: { src: 'read-only-storage', params: 'uniform' },
+  uniforms: { src_size: 'vec2<u32>', dst_size: 'vec2<u32>' },
+});
 
 /**
  * Draws float32 NHWC RGB buffers onto an OffscreenCanvas through its `webgpu` context, resized on the GPU.
@@ -8,8 +16,10 @@ export class GpuCanvasSink {
   readonly canvas: OffscreenCanvas;
   readonly #device: GPUDevice;
   readonly #context: GPUCanvasContext;
-  readonly #pipeline: GPURenderPipeline;
+  readonly #format: GPUTextureFormat;
   readonly #params: GPUBuffer;
+  /** One group per source buffer (a stage alternates two outputs; an importer reuses one): built once each. */
+  readonly #groups = new WeakMap<GPUBuffer, Bound>();
 
   constructor(device: GPUDevice, width: number, height: number, canvas?: OffscreenCanvas) {
     this.#device = device;
@@ -21,34 +31,21 @@ export class GpuCanvasSink {
     this.#context = context;
     const format = navigator.gpu.getPreferredCanvasFormat();
     context.configure({ device, format, alphaMode: 'opaque' });
-    const module = device.createShaderModule({ label: 'present', code: shader });
-    this.#pipeline = device.createRenderPipeline({
-      label: 'present',
-      layout: 'auto',
-      vertex: { module, entryPoint: 'vs' },
-      fragment: { module, entryPoint: 'fs', targets: [{ format }] },
-      primitive: { topology: 'triangle-list' },
-    });
-    this.#params = device.createBuffer({ label: 'present params', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.#format = format;
+    present.pipeline(device, format);
+    this.#params = device.createBuffer({ label: 'present params', size: present.uniformSize, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   }
 
   /** Draws `src` (srcWidth×srcHeight×3 floats) over the whole canvas and submits. */
   present(src: GPUBuffer, srcWidth: number, srcHeight: number): void {
-    this.#device.queue.writeBuffer(this.#params, 0, new Uint32Array([srcWidth, srcHeight, this.canvas.width, this.canvas.height]));
-    const bindGroup = this.#device.createBindGroup({
-      layout: this.#pipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: src } },
-        { binding: 1, resource: { buffer: this.#params } },
-      ],
-    });
+    this.#device.queue.writeBuffer(this.#params, 0, present.uniforms({ src_size: [srcWidth, srcHeight], dst_size: [this.canvas.width, this.canvas.height] }));
+    let group = this.#groups.get(src);
+    if (!group) this.#groups.set(src, (group = present.bind(this.#device, { src, params: this.#params })));
     const encoder = this.#device.createCommandEncoder({ label: 'present' });
     const pass = encoder.beginRenderPass({
       colorAttachments: [{ view: this.#context.getCurrentTexture().createView(), loadOp: 'clear', storeOp: 'store', clearValue: [0, 0, 0, 1] }],
     });
-    pass.setPipeline(this.#pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.draw(3);
+    draw(pass, present, group, this.#format, 3);
     pass.end();
     this.#device.queue.submit([encoder.finish()]);
   }
