@@ -231,13 +231,6 @@ export abstract class Program<B extends Record<string, BindingKind> = Record<str
     }
     return data;
   }
-
-  /** Byte offset of a uniform field (for tests and debugging). */
-  offsetOf(field: keyof U & string): number {
-    const f = this.#fields.find((x) => x.name === field);
-    if (!f) throw this.error(`unknown uniform "${field}"`);
-    return f.offset;
-  }
 }
 
 export class ComputeProgram<B extends Record<string, BindingKind> = Record<string, BindingKind>, U extends Record<string, UniformType> = Record<string, UniformType>> extends Program<B, U> {
