@@ -67,6 +67,8 @@ export interface LiveStats {
   governor: GovernorState | null;
   /** Timestamp (µs) of the input frame the last shown output was made from. */
   shownTimestamp: number | null;
+  /** From the stream's start to its first stylised frame on screen, ms (shader compiles included). */
+  firstFrameMs: number | null;
   /** Last frame's stage costs, ms. */
   networkMs: number;
   temporalMs: number | null;
@@ -383,6 +385,7 @@ export class Stylizer {
         throw e;
       }
       const alpha = frames.smoothing ? this.#temporal : 0;
+      let warmed = false;
       const totals = { network: 0, networkFrames: 0, temporal: 0, temporalFrames: 0 };
       let last: FrameTiming | undefined;
       const onProgress = options.onProgress;
@@ -394,6 +397,10 @@ export class Stylizer {
           onProgress: onProgress && ((p) => onProgress({ ...p, frame: last })),
           render: async (frame) => {
             this.#alive();
+            if (!warmed) {
+              warmed = true;
+              await frames.warm(this.#bottleneckFor(frame, frames));
+            }
             const t = await frames.render(frame, this.#bottleneckFor(frame, frames), alpha, { preserveColour: this.#preserveColour, temporalMethod: this.#temporalMethod });
             last = t;
             if (t.networkMs > 0) {
@@ -475,8 +482,9 @@ export class Stylizer {
     let clockOffset = Infinity;
     this.#liveRate.reset();
     this.#governor = null;
+    const streamStarted = performance.now();
     const stats: LiveStats = (this.#live = {
-      running: true, framesIn: 0, framesOut: 0, dropped: 0, fps: 0, latencyMs: null, governor: null, shownTimestamp: null,
+      running: true, framesIn: 0, framesOut: 0, dropped: 0, fps: 0, latencyMs: null, governor: null, shownTimestamp: null, firstFrameMs: null,
       networkMs: 0, temporalMs: null, width: 0, height: 0, inferWidth: 0, inferHeight: 0, backend: this.backend.name,
       smoothing: this.smoothing.detail, temporal: 0, temporalMethod: this.#temporalMethod, numTensors: 0,
     });
@@ -516,6 +524,7 @@ export class Stylizer {
             frames = null;
             frames = createFrameStylizer(this.backend, this.#model, g, { gpu: this.smoothing, canvas: sinks.canvas ?? undefined, flowSide: level.flowSize });
             framesKey = fKey;
+            await frames.warm(this.#bottleneckFor(frame, frames));
             Object.assign(stats, { width: g.width, height: g.height, inferWidth: g.inferWidth, inferHeight: g.inferHeight });
           }
           const alpha = frames.smoothing && level.smoothing ? this.#temporal : 0;
@@ -533,6 +542,7 @@ export class Stylizer {
             }
           }
           const shown = performance.now();
+          stats.firstFrameMs ??= shown - streamStarted;
           stats.framesOut++;
           stats.latencyMs = shown - (frame.timestamp / 1000 + clockOffset);
           this.#liveRate.tick(shown);

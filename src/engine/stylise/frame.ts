@@ -45,6 +45,11 @@ export interface FrameStylizer {
    * exactly per-frame). Does not close the frame.
    */
   render(frame: VideoFrame, bottleneck: tf.Tensor4D, temporal: number, options?: RenderOptions): Promise<FrameTiming>;
+  /**
+   * Compiles the network's GPU programs for this size before the first frame (WebGPU; a no-op elsewhere), so the
+   * first frame costs a run, not a run plus every compile in turn.
+   */
+  warm(bottleneck: tf.Tensor4D): Promise<void>;
   /** Forget the previous output (a seek, a new shot). */
   reset(): void;
   dispose(): void;
@@ -253,6 +258,10 @@ class GpuFrameStylizer implements FrameStylizer {
     this.#gpu.temporal.reset();
   }
 
+  warm(bottleneck: tf.Tensor4D): Promise<void> {
+    return this.#model.compile(this.geometry.inferWidth, this.geometry.inferHeight, bottleneck);
+  }
+
   dispose(): void {
     this.#gpu.dispose();
   }
@@ -326,6 +335,10 @@ class CpuFrameStylizer implements FrameStylizer {
 
   reset(): void {
     this.#gpu?.temporal.reset();
+  }
+
+  async warm(): Promise<void> {
+    // wasm/webgl: nothing compiled ahead (webgl compiles on first use; wasm has no shaders).
   }
 
   dispose(): void {

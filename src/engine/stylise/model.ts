@@ -135,6 +135,22 @@ export class StyleModel {
     return this.#transformer.execute({ content_image: content, style_bottleneck: bottleneck }, 'stylized_image') as tf.Tensor4D;
   }
 
+  /**
+   * WebGPU: compiles every shader the transformer needs at width×height, in parallel and without running it, so the
+   * first real frame does not wait for one compile after another. Nothing to do on the other backends.
+   */
+  async compile(width: number, height: number, bottleneck: tf.Tensor4D): Promise<void> {
+    if (tf.getBackend() !== 'webgpu') return;
+    const env = tf.env();
+    env.set('WEBGPU_ENGINE_COMPILE_ONLY', true);
+    try {
+      tf.tidy(() => void this.transform(tf.zeros([1, height, width, 3]) as tf.Tensor4D, bottleneck));
+    } finally {
+      env.set('WEBGPU_ENGINE_COMPILE_ONLY', false);
+    }
+    await (tf.backend() as unknown as { checkCompileCompletionAsync(): Promise<void> }).checkCompileCompletionAsync();
+  }
+
   dispose(): void {
     this.#predictor.dispose();
     this.#transformer.dispose();
