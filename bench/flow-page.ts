@@ -1,7 +1,8 @@
 // The page bench/flow.ts drives: makes the known-flow pairs with a canvas, runs our WGSL flow on them, and hands
 // the exact pixels (PNG), the truth and our flow back to Node, which runs OpenCV on the same PNGs.
 import { FrameImporter } from '../src/engine/gpu/frame-import.ts';
-import { initBackend, temporalDevice } from '../src/engine/stylise/backend.ts';
+import { initBackend } from '../src/engine/stylise/backend.ts';
+import { temporalDevice } from '../src/engine/gpu/device.ts';
 import { estimateFlow, readBuffer } from '../src/engine/temporal/estimate.ts';
 import { FlowField, FlowSolver, LumaPyramid, pyramidSizes } from '../src/engine/temporal/flow.ts';
 import { flowPlan } from '../src/engine/temporal/index.ts';

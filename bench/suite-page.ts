@@ -6,8 +6,9 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { ALL_FORMATS, BlobSource, BufferTarget, Conversion, Input, Mp4OutputFormat, Output, QUALITY_HIGH, VideoSampleSink, getFirstEncodableVideoCodec, type VideoSample } from 'mediabunny';
 import { IO_PREFIX } from '../src/cli/protocol.ts';
 import { DEFAULT_STYLE, createLiveStylizer, createStylizer, type BackendName, type Stylizer } from '../src/engine/index.ts';
-import { initBackend, temporalDevice, type BackendChoice } from '../src/engine/stylise/backend.ts';
-import { createFrameStylizer, inferenceGeometry } from '../src/engine/stylise/frame.ts';
+import { initBackend, type BackendChoice } from '../src/engine/stylise/backend.ts';
+import { temporalDevice } from '../src/engine/gpu/device.ts';
+import { createFrameStylizer, inferenceGeometry } from '../src/engine/pipeline/frame.ts';
 import { StyleModel } from '../src/engine/stylise/model.ts';
 
 /** Every clip here is a cut of the shared 640×360 clip. */

@@ -1,7 +1,8 @@
 // The page the CLI drives: it runs the same engine the app uses.
 import * as tf from '@tensorflow/tfjs';
 import { StylecastError, createStylizer, isStylecastError, type StyleSource } from '../engine/index.ts';
-import { initBackend, temporalDevice } from '../engine/stylise/backend.ts';
+import { initBackend } from '../engine/stylise/backend.ts';
+import { temporalDevice } from '../engine/gpu/device.ts';
 import { estimateFlow } from '../engine/temporal/estimate.ts';
 import { encodeFlo } from '../engine/temporal/flo.ts';
 import { IO_PREFIX, type FlowJob, type FlowResult, type JobResult, type StylizeJob } from './protocol.ts';

@@ -1,14 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { StylecastError, invalidArgument } from './errors.ts';
-import { convertToMp4, type Progress } from './sinks/mp4.ts';
-import { DEFAULT_MAX_FRAME_SIDE, openVideo } from './sources/file.ts';
 import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD, MAX_SIZE, MIN_SIZE, TEMPORAL_METHODS, type BackendName, type TemporalMethod } from './constants.ts';
-import { initBackend, temporalDevice, type BackendChoice, type TemporalDevice } from './stylise/backend.ts';
-import { createFrameStylizer, inferenceGeometry, type FrameGeometry, type FrameStylizer, type FrameTiming } from './stylise/frame.ts';
+import { initBackend, type BackendChoice } from './stylise/backend.ts';
+import { temporalDevice, type TemporalDevice } from './gpu/device.ts';
+import type { FrameStylizer } from './pipeline/frame.ts';
+import type { PipelineContext } from './pipeline/context.ts';
+import { stylizeClip, type StylizeFileOptions, type StylizeResult } from './pipeline/clip.ts';
+import { LiveStream, type LiveStats, type StreamSinks } from './pipeline/stream.ts';
 import { StyleModel, blendVectors } from './stylise/model.ts';
-import type { VideoCodec } from 'mediabunny';
-import { DEFAULT_TARGET_FPS, Governor, RateMeter, type GovernorState } from './pipeline/governor.ts';
-import { flowPlan } from './temporal/index.ts';
+import { DEFAULT_TARGET_FPS } from './pipeline/governor.ts';
+
+export type { LiveStats, StreamSinks, StylizeFileOptions, StylizeResult };
 
 /** A preset name, or any image the browser can decode. */
 export type StyleSource = string | Blob | ImageBitmap | ImageData | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas;
@@ -48,78 +50,6 @@ export interface StylizerOptions {
 
 /** Frames between refreshes of the content's style vector (strength < 1) in a live stream. */
 const CONTENT_REFRESH = 150;
-
-/** What a live stream is doing, for an overlay. */
-export interface LiveStats {
-  running: boolean;
-  framesIn: number;
-  framesOut: number;
-  /** Frames the camera produced that we never saw because we were busy (from timestamp gaps). */
-  dropped: number;
-  /** Output frames per second actually delivered (over the last few seconds; below 1 when that slow). */
-  fps: number;
-  /**
-   * Camera frame to screen, ms, for the last frame shown: from the frame's capture timestamp (matched to our clock by
-   * the earliest delivery seen) to its output being handed to the display. Null until measured.
-   */
-  latencyMs: number | null;
-  /** What the live governor chose (size, flow size, smoothing) and whether the target is reachable here. */
-  governor: GovernorState | null;
-  /** Timestamp (µs) of the input frame the last shown output was made from. */
-  shownTimestamp: number | null;
-  /** From the stream's start to its first stylised frame on screen, ms (shader compiles included). */
-  firstFrameMs: number | null;
-  /** Last frame's stage costs, ms. */
-  networkMs: number;
-  temporalMs: number | null;
-  width: number;
-  height: number;
-  inferWidth: number;
-  inferHeight: number;
-  backend: BackendName;
-  smoothing: string;
-  temporal: number;
-  temporalMethod: TemporalMethod;
-  /** tfjs tensors alive in this engine (flat while running; 0 after dispose). */
-  numTensors: number;
-}
-
-export interface StreamSinks {
-  /** Where stylised frames are written (a MediaStreamTrackGenerator's writable), with the input's timestamps. */
-  writable?: WritableStream<VideoFrame> | null;
-  /** Where stylised frames are shown (a canvas transferred from the page); its size follows the input. */
-  canvas?: OffscreenCanvas | null;
-  /** The camera's frame rate, to count dropped frames from timestamp gaps. */
-  frameRate?: number;
-  /**
-   * Where the input frame each shown output was made from is drawn (a 2d canvas transferred from the page), so a
-   * before/after view compares the same moment.
-   */
-  before?: OffscreenCanvas | null;
-}
-
-export interface StylizeFileOptions {
-  onProgress?: (p: Progress) => void;
-  signal?: AbortSignal;
-}
-
-export interface StylizeResult {
-  blob: Blob;
-  frames: number;
-  width: number;
-  height: number;
-  codec: VideoCodec;
-  hasAudio: boolean;
-  inferWidth: number;
-  inferHeight: number;
-  backend: BackendName;
-  elapsedMs: number;
-  /** The α used, or 0 when smoothing was unavailable. */
-  temporal: number;
-  temporalMethod: TemporalMethod;
-  /** Mean per-frame cost of each stage, ms. */
-  stageMs: { network: number; temporal: number | null };
-}
 
 
 const checkUnit = (name: string, v: unknown): number => {
@@ -193,6 +123,8 @@ export class Stylizer {
   #deviceLost: string | null = null;
 
   readonly #flowSize: number | undefined;
+  /** What the pipeline reads from this stylizer while frames flow. */
+  readonly #context: PipelineContext;
 
   constructor(backend: BackendChoice, smoothing: TemporalDevice, model: StyleModel, strength: number, size: number, temporal: number, flowSize?: number) {
     this.#flowSize = flowSize;
@@ -202,6 +134,23 @@ export class Stylizer {
     this.#strength = strength;
     this.#size = size;
     this.#temporal = temporal;
+    this.#context = {
+      backend,
+      gpu: smoothing,
+      model,
+      settings: () => ({
+        size: this.#size,
+        temporal: this.#temporal,
+        temporalMethod: this.#temporalMethod,
+        preserveColour: this.#preserveColour,
+        flowSize: this.#flowSize,
+        targetFps: this.#targetFps,
+        adaptive: this.#adaptive,
+      }),
+      bottleneck: (frame, frames) => this.#bottleneckFor(frame, frames),
+      check: () => this.#alive(),
+      newContent: () => this.#invalidate(),
+    };
     for (const device of new Set([backend.device, smoothing.device])) {
       device?.lost.then((info) => (this.#deviceLost = info.message || info.reason || 'unknown reason'));
     }
@@ -370,93 +319,23 @@ export class Stylizer {
     if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalidArgument('onProgress must be a function.');
     if (this.#busy) throw invalidArgument('This stylizer is already converting a clip: wait for it or cancel it first.');
     this.#busy = true;
-    const started = performance.now();
-    const maxSide = this.backend.device?.limits.maxTextureDimension2D ?? DEFAULT_MAX_FRAME_SIDE;
     try {
-      const video = await openVideo(file, maxSide);
-      let geometry: FrameGeometry;
-      let frames: FrameStylizer;
-      try {
-        geometry = inferenceGeometry(video.width, video.height, this.#size);
-        // Two surfaces: the encoder takes frame t while frame t+1 renders (GPU work overlaps the next network).
-        frames = createFrameStylizer(this.backend, this.#model, geometry, { gpu: this.smoothing, flowSide: this.#flowSize, surfaces: 2 });
-      } catch (e) {
-        video.input.dispose(); // the clip's reader is ours until the converter takes it
-        throw e;
-      }
-      const alpha = frames.smoothing ? this.#temporal : 0;
-      let warmed = false;
-      const totals = { network: 0, networkFrames: 0, temporal: 0, temporalFrames: 0 };
-      let last: FrameTiming | undefined;
-      const onProgress = options.onProgress;
-      this.#invalidate(); // a new clip: its own content vector
-      try {
-        const result = await convertToMp4(video, {
-          signal: options.signal,
-          lagOne: this.smoothing.device !== null,
-          onProgress: onProgress && ((p) => onProgress({ ...p, frame: last })),
-          render: async (frame) => {
-            this.#alive();
-            if (!warmed) {
-              warmed = true;
-              await frames.warm(this.#bottleneckFor(frame, frames));
-            }
-            const t = await frames.render(frame, this.#bottleneckFor(frame, frames), alpha, { preserveColour: this.#preserveColour, temporalMethod: this.#temporalMethod });
-            last = t;
-            if (t.networkMs > 0) {
-              // On WebGPU a frame's cost arrives a frame or two later (nothing waits for the GPU): average what came.
-              totals.network += t.networkMs;
-              totals.networkFrames++;
-            }
-            if (t.temporalMs !== null) {
-              totals.temporal += t.temporalMs;
-              totals.temporalFrames++;
-            }
-            return frames.canvas;
-          },
-        });
-        return {
-          blob: new Blob([result.data], { type: 'video/mp4' }),
-          frames: result.frames,
-          width: result.width,
-          height: result.height,
-          codec: result.codec,
-          hasAudio: result.hasAudio,
-          inferWidth: geometry.inferWidth,
-          inferHeight: geometry.inferHeight,
-          backend: this.backend.name,
-          elapsedMs: performance.now() - started,
-          temporal: alpha,
-          temporalMethod: this.#temporalMethod,
-          stageMs: {
-            network: totals.networkFrames ? totals.network / totals.networkFrames : 0,
-            temporal: totals.temporalFrames ? totals.temporal / totals.temporalFrames : null,
-          },
-        };
-      } finally {
-        frames.dispose();
-        video.input.dispose();
-      }
+      return await stylizeClip(this.#context, file, options);
     } finally {
       this.#busy = false;
     }
   }
 
-  #live: LiveStats | null = null;
-  #stopLive = false;
+  #stream: LiveStream | null = null;
 
-  /** Live statistics (null before the first stream). */
+  /** Live statistics of the running (or last) stream; null before the first. */
   stats(): LiveStats | null {
-    if (!this.#live) return null;
-    return { ...this.#live, fps: this.#liveRate.rate(performance.now()), governor: this.#governor?.state() ?? null, numTensors: tf.memory().numTensors };
+    return this.#stream?.stats() ?? null;
   }
-
-  readonly #liveRate = new RateMeter();
-  #governor: Governor | null = null;
 
   /** Stops a running stream after the frame in hand. */
   stopStream(): void {
-    this.#stopLive = true;
+    this.#stream?.stop();
   }
 
   /**
@@ -469,130 +348,24 @@ export class Stylizer {
     if (!(readable instanceof ReadableStream)) throw invalidArgument('stylizeStream needs a ReadableStream of VideoFrames.');
     if (this.#busy) throw invalidArgument('This stylizer is busy with another clip or stream.');
     this.#busy = true;
-    this.#stopLive = false;
-    const reader = readable.getReader();
-    const writer = sinks.writable?.getWriter() ?? null;
-    const before = sinks.before ? new BeforeView(sinks.before) : null;
-    const interval = sinks.frameRate && sinks.frameRate > 0 ? 1e6 / sinks.frameRate : null;
-    let frames: FrameStylizer | null = null;
-    let framesKey = '';
-    let governorKey = '';
-    let lastTimestamp: number | null = null;
-    /** Earliest (arrival − capture timestamp) seen, ms: the camera's clock against ours. */
-    let clockOffset = Infinity;
-    this.#liveRate.reset();
-    this.#governor = null;
-    const streamStarted = performance.now();
-    const stats: LiveStats = (this.#live = {
-      running: true, framesIn: 0, framesOut: 0, dropped: 0, fps: 0, latencyMs: null, governor: null, shownTimestamp: null, firstFrameMs: null,
-      networkMs: 0, temporalMs: null, width: 0, height: 0, inferWidth: 0, inferHeight: 0, backend: this.backend.name,
-      smoothing: this.smoothing.detail, temporal: 0, temporalMethod: this.#temporalMethod, numTensors: 0,
-    });
+    const stream = (this.#stream = new LiveStream(this.#context));
     try {
-      while (!this.#stopLive) {
-        const { value: frame, done } = await reader.read();
-        if (done || !frame) break;
-        const arrived = performance.now();
-        try {
-          stats.framesIn++;
-          if (lastTimestamp !== null && interval) stats.dropped += Math.max(0, Math.round((frame.timestamp - lastTimestamp) / interval) - 1);
-          if (lastTimestamp !== null && frame.timestamp < lastTimestamp) {
-            frames?.reset(); // the source went back: a seek (or a looping clip)
-            clockOffset = Infinity;
-          }
-          lastTimestamp = frame.timestamp;
-          clockOffset = Math.min(clockOffset, arrived - frame.timestamp / 1000);
-          this.#alive();
-
-          // The governor's ladder follows the user's settings; its level picks this frame's quality.
-          const canSmooth = this.smoothing.device !== null;
-          const gKey = `${this.#size}|${canSmooth && this.#temporal > 0}|${this.#flowSize}|${this.#adaptive}`;
-          if (!this.#governor || gKey !== governorKey) {
-            const software = this.smoothing.software;
-            this.#governor = new Governor({
-              targetFps: this.#targetFps, size: this.#size, smoothing: canSmooth && this.#temporal > 0, flowSize: this.#flowSize, enabled: this.#adaptive,
-              defaultFlowSide: (side) => flowPlan(side, side, software).size.width,
-            });
-            governorKey = gKey;
-          }
-          this.#governor.targetFps = this.#targetFps;
-          const level = this.#governor.current;
-          const g = inferenceGeometry(frame.displayWidth, frame.displayHeight, level.size);
-          const fKey = `${JSON.stringify(g)}|${level.flowSize}`;
-          if (!frames || fKey !== framesKey) {
-            frames?.dispose();
-            frames = null;
-            frames = createFrameStylizer(this.backend, this.#model, g, { gpu: this.smoothing, canvas: sinks.canvas ?? undefined, flowSide: level.flowSize });
-            framesKey = fKey;
-            await frames.warm(this.#bottleneckFor(frame, frames));
-            Object.assign(stats, { width: g.width, height: g.height, inferWidth: g.inferWidth, inferHeight: g.inferHeight });
-          }
-          const alpha = frames.smoothing && level.smoothing ? this.#temporal : 0;
-          const t = await frames.render(frame, this.#bottleneckFor(frame, frames), alpha, { preserveColour: this.#preserveColour, temporalMethod: this.#temporalMethod });
-          before?.draw(frame);
-          stats.shownTimestamp = frame.timestamp; // on the canvas now (the track may still refuse it below)
-          Object.assign(stats, { networkMs: t.networkMs, temporalMs: t.temporalMs, temporal: alpha, temporalMethod: this.#temporalMethod });
-          if (writer) {
-            const out = new VideoFrame(frames.canvas, { timestamp: frame.timestamp });
-            try {
-              await writer.write(out); // write() closes it
-            } catch {
-              out.close(); // not taken: ours to close
-              break; // the output track was stopped: nobody is listening any more
-            }
-          }
-          const shown = performance.now();
-          stats.firstFrameMs ??= shown - streamStarted;
-          stats.framesOut++;
-          stats.latencyMs = shown - (frame.timestamp / 1000 + clockOffset);
-          this.#liveRate.tick(shown);
-          this.#governor.observe(shown - arrived, shown);
-        } finally {
-          frame.close();
-        }
-      }
+      await stream.run(readable, sinks);
     } finally {
-      stats.running = false;
-      stats.governor = this.#governor?.state() ?? null;
-      frames?.dispose();
       this.#invalidate();
-      reader.releaseLock();
-      await readable.cancel().catch(() => {});
-      await writer?.close().catch(() => {});
       this.#busy = false;
     }
   }
+
 
   /** Frees the model and every tensor this stylizer holds. */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#stopLive = true;
+    this.#stream?.stop();
     this.#invalidate();
     this.#style?.dispose();
     this.#mix?.dispose();
     this.#model.dispose();
-  }
-}
-
-/** The input frames beside the output: drawn when their output is shown, so both halves show the same moment. */
-class BeforeView {
-  readonly #canvas: OffscreenCanvas;
-  readonly #ctx: OffscreenCanvasRenderingContext2D;
-
-  constructor(canvas: OffscreenCanvas) {
-    const ctx = canvas.getContext('2d', { alpha: false });
-    if (!ctx) throw invalidArgument('The "before" canvas has no 2d context (was it given another kind of context?).');
-    this.#canvas = canvas;
-    this.#ctx = ctx;
-  }
-
-  draw(frame: VideoFrame): void {
-    const { displayWidth: w, displayHeight: h } = frame;
-    if (this.#canvas.width !== w || this.#canvas.height !== h) {
-      this.#canvas.width = w;
-      this.#canvas.height = h;
-    }
-    this.#ctx.drawImage(frame, 0, 0, w, h);
   }
 }

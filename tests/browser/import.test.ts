@@ -1,7 +1,8 @@
 // The frame importer (VideoFrame → float32 NHWC on the GPU) on real WebGPU: shrinking must not alias.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FrameImporter } from '../../src/engine/gpu/frame-import.ts';
-import { initBackend, temporalDevice } from '../../src/engine/stylise/backend.ts';
+import { initBackend } from '../../src/engine/stylise/backend.ts';
+import { temporalDevice } from '../../src/engine/gpu/device.ts';
 import { readBuffer } from '../../src/engine/temporal/estimate.ts';
 
 let device: GPUDevice;

@@ -25,7 +25,8 @@ describe('live stylising in a worker', () => {
     expect(live.smoothing).toMatch(/WebGPU device/);
     // The raw camera, every frame by timestamp (small grabs), to check what the "before" canvas shows.
     const rawByTimestamp = new Map<number, Uint8ClampedArray>();
-    const rawAll = new MediaStreamTrackProcessor({ track: camera.getVideoTracks()[0].clone() }).readable.getReader();
+    // A deep buffer: under load this reader must not lose the frame the check below needs.
+    const rawAll = new MediaStreamTrackProcessor({ track: camera.getVideoTracks()[0].clone(), maxBufferSize: 120 }).readable.getReader();
     let rawRunning = true;
     const rawLoop = (async () => {
       while (rawRunning) {

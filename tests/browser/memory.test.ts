@@ -1,8 +1,9 @@
 // Every tensor has one owner: the count stays flat across hundreds of frames, on wasm and on WebGPU.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { initBackend, temporalDevice } from '../../src/engine/stylise/backend.ts';
-import { createFrameStylizer, inferenceGeometry } from '../../src/engine/stylise/frame.ts';
+import { initBackend } from '../../src/engine/stylise/backend.ts';
+import { temporalDevice } from '../../src/engine/gpu/device.ts';
+import { createFrameStylizer, inferenceGeometry } from '../../src/engine/pipeline/frame.ts';
 import { StyleModel } from '../../src/engine/stylise/model.ts';
 import { createStylizer } from '../../src/engine/index.ts';
 

@@ -4,8 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importFrame } from '../../src/engine/gpu/frame-import.ts';
 import { defineProgram, dispatch, uniformLayout } from '../../src/engine/gpu/program.ts';
-import { GpuCanvasSink, present } from '../../src/engine/sinks/canvas.ts';
-import { initBackend, temporalDevice } from '../../src/engine/stylise/backend.ts';
+import { GpuCanvasSink, present } from '../../src/engine/gpu/present.ts';
+import { initBackend } from '../../src/engine/stylise/backend.ts';
+import { temporalDevice } from '../../src/engine/gpu/device.ts';
 import { readBuffer } from '../../src/engine/temporal/estimate.ts';
 import { temporalPrograms } from '../../src/engine/temporal/pipelines.ts';
 

@@ -1,7 +1,8 @@
 // Our WGSL flow, confidence, warp and blend on real WebGPU in Chromium, against image pairs with known motion.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FrameImporter } from '../../src/engine/gpu/frame-import.ts';
-import { initBackend, temporalDevice } from '../../src/engine/stylise/backend.ts';
+import { initBackend } from '../../src/engine/stylise/backend.ts';
+import { temporalDevice } from '../../src/engine/gpu/device.ts';
 import { estimateFlow, readBuffer } from '../../src/engine/temporal/estimate.ts';
 import { TemporalStage } from '../../src/engine/temporal/index.ts';
 import { compose } from './affine.ts';

@@ -1,11 +1,15 @@
+// One frame's journey: import → network → temporal → present, for one output size. Composes the stages; owns every
+// resource of the frame in flight (see DESIGN: a VideoFrame is closed by its owner, buffers by the stage that made them).
 import * as tf from '@tensorflow/tfjs';
-import { FrameImporter, type NormRect } from '../gpu/frame-import.ts';
-import { Canvas2DSink, GpuCanvasSink } from '../sinks/canvas.ts';
 import type { TemporalMethod } from '../constants.ts';
+import type { TemporalDevice } from '../gpu/device.ts';
+import { FrameImporter, type NormRect } from '../gpu/frame-import.ts';
+import { GpuCanvasSink } from '../gpu/present.ts';
+import { Canvas2DSink } from '../sinks/canvas.ts';
+import type { BackendChoice } from '../stylise/backend.ts';
+import { STYLE_SIZE, type StyleModel } from '../stylise/model.ts';
+import { bufferToInput, keepColours, pixelsToInput } from '../stylise/tensors.ts';
 import { TemporalStage, flowPlan } from '../temporal/index.ts';
-import type { TemporalDevice } from './backend.ts';
-import type { BackendChoice } from './backend.ts';
-import { STYLE_SIZE, type StyleModel } from './model.ts';
 
 /** Frames the GPU may still be working on when the next one starts: enough to overlap CPU and GPU, no backlog. */
 const FRAMES_IN_FLIGHT = 2;
@@ -60,18 +64,6 @@ export interface RenderOptions {
   preserveColour?: boolean;
   /** How the history and the new frame are combined (default "strokes"). */
   temporalMethod?: TemporalMethod;
-}
-
-/**
- * Luminance transfer: the input's colours with the stylised image's luminance, `input + (Y(stylised) − Y(input))`.
- * Runs wherever tfjs runs (on the GPU with WebGPU, in wasm on the CPU path).
- */
-function keepColours(stylised: tf.Tensor4D, input: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => {
-    const weights = tf.tensor1d([0.299, 0.587, 0.114]);
-    const luma = (t: tf.Tensor4D) => tf.sum(tf.mul(t, weights), -1, true);
-    return tf.clipByValue(tf.add(input, tf.sub(luma(stylised), luma(input))), 0, 1) as tf.Tensor4D;
-  });
 }
 
 /** Short side → inference size: `size` rounded to a multiple of 4, never above the frame's own short side. */
@@ -214,14 +206,9 @@ class GpuFrameStylizer implements FrameStylizer {
     return this.#gpu.canvas;
   }
 
-  #tensor(buffer: GPUBuffer, width: number, height: number): tf.Tensor4D {
-    // zeroCopy: tfjs reads our buffer in place; the importer keeps it alive and tfjs submits before we reuse it.
-    return tf.tensor({ buffer, zeroCopy: true }, [1, height, width, 3], 'float32') as tf.Tensor4D;
-  }
-
   contentVector(frame: VideoFrame): tf.Tensor4D {
     const buf = this.#gpu.importer.import(frame, STYLE_SIZE, STYLE_SIZE, centreCrop(frame.displayWidth, frame.displayHeight));
-    return tf.tidy(() => this.#model.predict(this.#tensor(buf, STYLE_SIZE, STYLE_SIZE)));
+    return tf.tidy(() => this.#model.predict(bufferToInput(buf, STYLE_SIZE, STYLE_SIZE)));
   }
 
   async render(frame: VideoFrame, bottleneck: tf.Tensor4D, temporal: number, options: RenderOptions = {}): Promise<FrameTiming> {
@@ -229,7 +216,7 @@ class GpuFrameStylizer implements FrameStylizer {
     const { inferWidth: w, inferHeight: h } = this.geometry;
     const input = this.#gpu.importer.import(frame, w, h);
     const out = tf.tidy(() => {
-      const x = this.#tensor(input, w, h);
+      const x = bufferToInput(input, w, h);
       const y = this.#model.transform(x, bottleneck);
       return options.preserveColour ? keepColours(y, x) : y;
     });
@@ -305,7 +292,7 @@ class CpuFrameStylizer implements FrameStylizer {
     const s = Math.min(w, h);
     this.#crop.drawImage(frame, (w - s) / 2, (h - s) / 2, s, s, 0, 0, STYLE_SIZE, STYLE_SIZE);
     const pixels = this.#crop.getImageData(0, 0, STYLE_SIZE, STYLE_SIZE);
-    return tf.tidy(() => this.#model.predict(toInput(pixels)));
+    return tf.tidy(() => this.#model.predict(pixelsToInput(pixels)));
   }
 
   async render(frame: VideoFrame, bottleneck: tf.Tensor4D, temporal: number, options: RenderOptions = {}): Promise<FrameTiming> {
@@ -314,7 +301,7 @@ class CpuFrameStylizer implements FrameStylizer {
     this.#input.drawImage(frame, 0, 0, w, h);
     const pixels = this.#input.getImageData(0, 0, w, h);
     const out = tf.tidy(() => {
-      const x = toInput(pixels);
+      const x = pixelsToInput(pixels);
       const y = this.#model.transform(x, bottleneck);
       return (options.preserveColour ? keepColours(y, x) : y).squeeze([0]) as tf.Tensor3D;
     });
@@ -353,8 +340,4 @@ function context2d(width: number, height: number): OffscreenCanvasRenderingConte
   if (!ctx) throw new Error('OffscreenCanvas has no 2d context');
   ctx.imageSmoothingQuality = 'high';
   return ctx;
-}
-
-function toInput(pixels: ImageData): tf.Tensor4D {
-  return tf.tidy(() => tf.div(tf.browser.fromPixels(pixels).toFloat(), 255).expandDims(0) as tf.Tensor4D);
 }
