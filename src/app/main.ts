@@ -353,14 +353,27 @@ const ms = (v: number | null): string => (v === null ? '—' : `${v.toFixed(v < 
 
 const fpsText = (fps: number): string => (fps >= 10 ? fps.toFixed(0) : fps >= 1 ? fps.toFixed(1) : fps.toFixed(2));
 
+/** The governor's choice in one short line: what runs, and why. */
+function describeGovernor(g: NonNullable<LiveStats['governor']>): string {
+  const what = `${g.size} px${g.smoothing ? (g.flowSize ? `, flow ${g.flowSize} px` : '') : ', smoothing off'}`;
+  const why = g.summary.startsWith('fixed') ? 'fixed' : g.belowTarget ? `floor, ~${fpsText(g.capacityFps ?? 0)} fps max` : g.level === 0 ? 'full quality' : 'lowered';
+  return `target ${fpsText(g.targetFps)} fps → ${what} (${why})`;
+}
+
 function describeStats(s: LiveStats): string {
   const g = s.governor;
+  const asked = Number(ui.temporal.value);
+  const smoothing = live?.smoothing.startsWith('off')
+    ? 'smoothing off (no WebGPU)'
+    : g && !g.smoothing && asked > 0
+      ? `smoothing paused by the governor (α ${asked.toFixed(2)} set)`
+      : `smoothing α ${s.temporal.toFixed(2)}${s.temporal === 0 ? ' (per-frame)' : `, ${s.temporalMethod}`}`;
   return [
     `${fpsText(s.fps)} fps · latency ${s.latencyMs === null ? '—' : ms(s.latencyMs)} · ${s.framesOut} frames · ${s.dropped} dropped`,
-    ...(g ? [`target ${fpsText(g.targetFps)} fps: ${g.summary}`] : []),
+    ...(g ? [describeGovernor(g)] : []),
     `network ${ms(s.networkMs)} · flow+blend ${ms(s.temporalMs)}`,
     `${s.width}×${s.height} → ${s.inferWidth}×${s.inferHeight} on ${s.backend}`,
-    live?.smoothing.startsWith('off') ? 'smoothing off (no WebGPU)' : `smoothing α ${s.temporal.toFixed(2)}${s.temporal === 0 ? ' (per-frame)' : `, ${s.temporalMethod}`}`,
+    smoothing,
   ].join('\n');
 }
 

@@ -27,7 +27,7 @@ it('the app plays the built-in demo clip stylised on load (settings from the URL
     expect(stats.temporal).toBe(0.6);
     await page.waitForFunction(() => document.getElementById('overlay')!.textContent!.includes('fps'), null, { timeout: 10_000 });
     // adaptive=0: the governor measures and says the quality is fixed; the "before" layer shows the input frames.
-    expect(await page.locator('#overlay').textContent()).toMatch(/target 24 fps: fixed quality \(64 px/);
+    expect(await page.locator('#overlay').textContent()).toMatch(/target 24 fps → 64 px \(fixed\)/);
     expect(await page.locator('#before').isVisible()).toBe(true);
     expect(await page.locator('#adaptive').isChecked()).toBe(false);
     mkdirSync(join(ROOT, 'test-results'), { recursive: true });

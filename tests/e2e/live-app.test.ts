@@ -65,7 +65,7 @@ describe('the app, live', () => {
       await page.waitForFunction(() => document.getElementById('overlay')!.textContent!.includes('160×90'), null, { timeout: 10_000 });
       const overlay = await page.locator('#overlay').textContent();
       expect(overlay).toMatch(/[\d.]+ fps · latency (\d+ ms|[\d.]+ ms|—) · \d+ frames · \d+ dropped/);
-      expect(overlay).toMatch(/target 24 fps: (full quality|lowered to|at its floor)/);
+      expect(overlay).toMatch(/target 24 fps → \d+ px.* \((full quality|lowered|floor, ~[\d.]+ fps max)\)/);
       expect(overlay).toMatch(/network [\d.]+ ms · flow\+blend/);
       expect(overlay).toMatch(/160×90 → \d+×\d+ on (wasm|webgpu|webgl)/);
 
