@@ -11,7 +11,7 @@ import { temporalDevice } from '../src/engine/gpu/device.ts';
 import { createFrameStylizer, inferenceGeometry } from '../src/engine/pipeline/frame.ts';
 import { StyleModel } from '../src/engine/stylise/model.ts';
 
-/** Every clip here is a cut of the shared 640×360 clip. */
+/** The memory loop's frames (a cut of the shared 640×360 clip). */
 const CLIP_W = 640;
 const CLIP_H = 360;
 
@@ -113,9 +113,9 @@ export interface LiveResult {
 declare global {
   interface Window {
     benchInit(backend: BackendName): Promise<PageInfo>;
-    benchNetwork(size: number, reps: number): Promise<NetworkResult>;
+    benchNetwork(size: number, reps: number, width: number, height: number): Promise<NetworkResult>;
     benchPipeline(size: number, temporal: number, clip: string, warmClip: string): Promise<PipelineResult>;
-    benchDemo(size: number, clip: string, warmClip: string, encode: boolean): Promise<DemoResult>;
+    benchDemo(size: number, clip: string, warmClip: string, encode: boolean, width: number, height: number): Promise<DemoResult>;
     benchMemory(size: number, frames: number, every: number, temporal: number, clip: string): Promise<MemoryResult>;
     benchLive(seconds: number, size: number, temporal: number): Promise<LiveResult>;
     benchDispose(): Promise<number>;
@@ -152,7 +152,7 @@ async function styleModel(): Promise<{ model: StyleModel; vector: tf.Tensor4D }>
   return { model, vector };
 }
 
-const geometry = (size: number) => inferenceGeometry(CLIP_W, CLIP_H, size);
+const geometry = (size: number, width = CLIP_W, height = CLIP_H) => inferenceGeometry(width, height, size);
 
 window.benchInit = async (backend) => {
   backendName = backend;
@@ -181,9 +181,9 @@ window.benchInit = async (backend) => {
 };
 
 // (a) The network alone: the transformer on a resident input tensor with a fixed style vector.
-window.benchNetwork = async (size, reps) => {
+window.benchNetwork = async (size, reps, width, height) => {
   const { model, vector } = await styleModel();
-  const g = geometry(size);
+  const g = geometry(size, width, height);
   const x = tf.randomUniform([1, g.inferHeight, g.inferWidth, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
   const once = async () => {
     const t0 = performance.now();
@@ -228,11 +228,11 @@ window.benchPipeline = async (size, temporal, clipName, warmClip) => {
  * (d) What public demos do per frame: draw the frame on a canvas at the network's size, tf.browser.fromPixels,
  * the model, tf.browser.toPixels(tensor, canvas) (readback + putImageData on a 2D canvas). `encode`: inside the same
  * Mediabunny Conversion → MP4 loop the engine uses (same decoder, encoder settings, output size; the 2D canvas is
- * drawn up to 640×360 and returned for encoding); else decode (VideoSampleSink) + the loop only.
+ * drawn up to the clip's size and returned for encoding); else decode (VideoSampleSink) + the loop only.
  */
-window.benchDemo = async (size, clipName, warmClip, encode) => {
+window.benchDemo = async (size, clipName, warmClip, encode, W, H) => {
   const { model, vector } = await styleModel();
-  const g = geometry(size);
+  const g = geometry(size, W, H);
   const [w, h] = [g.inferWidth, g.inferHeight];
   const input = document.createElement('canvas');
   [input.width, input.height] = [w, h];
@@ -275,9 +275,9 @@ window.benchDemo = async (size, clipName, warmClip, encode) => {
   const withEncode = async (blob: Blob) => {
     const source = new Input({ formats: ALL_FORMATS, source: new BlobSource(blob) });
     try {
-      const codec = await getFirstEncodableVideoCodec(['avc', 'vp9'], { width: CLIP_W, height: CLIP_H });
+      const codec = await getFirstEncodableVideoCodec(['avc', 'vp9'], { width: W, height: H });
       if (!codec) throw new Error('no encodable codec');
-      const out = new OffscreenCanvas(CLIP_W, CLIP_H);
+      const out = new OffscreenCanvas(W, H);
       const octx = out.getContext('2d')!;
       const output = new Output({ format: new Mp4OutputFormat({ fastStart: 'in-memory' }), target: new BufferTarget() });
       let frames = 0;
@@ -288,11 +288,11 @@ window.benchDemo = async (size, clipName, warmClip, encode) => {
           codec,
           quality: QUALITY_HIGH,
           forceTranscode: true,
-          processedWidth: CLIP_W,
-          processedHeight: CLIP_H,
+          processedWidth: W,
+          processedHeight: H,
           process: async (sample: VideoSample) => {
             await step(sample);
-            octx.drawImage(display, 0, 0, CLIP_W, CLIP_H);
+            octx.drawImage(display, 0, 0, W, H);
             frames++;
             return out;
           },

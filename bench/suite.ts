@@ -43,6 +43,21 @@ const intOption = (name: string, env: string, fallback: number) => {
 };
 
 const CLIP = join(SHARED_MEDIA, 'video', 'pexels-854100-people-walking-sidewalk-640x360-6s.webm');
+/**
+ * The engine never upscales (the network's short side is at most the frame's), so sizes above 360 px use the same
+ * footage at 960×540 (H.264): the shared clip's source.
+ */
+const CLIP_540 = join(SHARED_MEDIA, 'video', 'pexels-854100-people-walking-sidewalk-960x540.mp4');
+interface Source {
+  clip: string;
+  warm: string;
+  width: number;
+  height: number;
+}
+const source = (size: number, frames: number): Source =>
+  size <= 360
+    ? { clip: `clip-${frames}.webm`, warm: `clip-${WARM_FRAMES}.webm`, width: 640, height: 360 }
+    : { clip: `clip540-${frames}.mp4`, warm: `clip540-${WARM_FRAMES}.mp4`, width: 960, height: 540 };
 const STYLE = 'starry_night';
 
 interface BackendPlan {
@@ -136,9 +151,9 @@ async function step<T>(label: string, f: () => Promise<T>): Promise<T | { error:
 const ok = <T extends object>(v: T | { error: string } | undefined): v is T => !!v && !('error' in v);
 
 /** Cuts the first `frames` frames of the clip without re-encoding (VP9 packets copied: the same pixels). */
-async function cut(dir: string, frames: number): Promise<string> {
-  const path = join(dir, `clip-${frames}.webm`);
-  await run('ffmpeg', ['-v', 'error', '-y', '-i', CLIP, '-frames:v', String(frames), '-c:v', 'copy', '-an', path]);
+async function cut(dir: string, frames: number, large = false): Promise<string> {
+  const path = join(dir, large ? `clip540-${frames}.mp4` : `clip-${frames}.webm`);
+  await run('ffmpeg', ['-v', 'error', '-y', '-i', large ? CLIP_540 : CLIP, '-frames:v', String(frames), '-c:v', 'copy', '-an', path]);
   return path;
 }
 
@@ -158,6 +173,7 @@ const READY = "typeof window.benchInit === 'function'";
 interface SizeRow {
   size: number;
   infer: string;
+  clip: string;
   a_network: Record<string, unknown> | { error: string };
   b_pipeline_off: Record<string, unknown> | { error: string };
   c_pipeline_on: Record<string, unknown> | { error: string };
@@ -172,14 +188,14 @@ async function benchBackend(session: Session, plan: BackendPlan) {
   try {
     const info = await page.evaluate((b) => window.benchInit(b), plan.backend);
     log(`bench: ${plan.backend}: ${info.reason}`);
-    const clipName = `clip-${plan.frames}.webm`;
-    const warmName = `clip-${WARM_FRAMES}.webm`;
     const rows: SizeRow[] = [];
     for (const size of plan.sizes) {
       const label = `${plan.backend} ${size}px`;
+      const src = source(size, plan.frames);
+      const [clipName, warmName] = [src.clip, src.warm];
       const load = () => machine().loadavg_1_5_15[0];
       const a = await step(`${label} (a) network`, async () => {
-        const r = await page.evaluate(([s, n]) => window.benchNetwork(s, n), [size, plan.reps] as [number, number]);
+        const r = await page.evaluate(([s, n, w, h]) => window.benchNetwork(s, n, w, h), [size, plan.reps, src.width, src.height] as [number, number, number, number]);
         return { r, load: load() };
       });
       const b = await step(`${label} (b) pipeline, smoothing off`, async () => ({
@@ -191,15 +207,15 @@ async function benchBackend(session: Session, plan: BackendPlan) {
         load: load(),
       }));
       const d = await step(`${label} (d) demo loop + encode`, async () => ({
-        r: await page.evaluate(([s, c, w]) => window.benchDemo(s, c, w, true), [size, clipName, warmName] as [number, string, string]),
+        r: await page.evaluate(([s, c, w, W, H]) => window.benchDemo(s, c, w, true, W, H), [size, clipName, warmName, src.width, src.height] as [number, string, string, number, number]),
         load: load(),
       }));
       const dd = await step(`${label} (d) demo loop, display only`, async () => ({
-        r: await page.evaluate(([s, c, w]) => window.benchDemo(s, c, w, false), [size, clipName, warmName] as [number, string, string]),
+        r: await page.evaluate(([s, c, w, W, H]) => window.benchDemo(s, c, w, false, W, H), [size, clipName, warmName, src.width, src.height] as [number, string, string, number, number]),
         load: load(),
       }));
       // (a) once more after the pipelines: the load on this shared machine drifts; the median is over both batches.
-      const a2 = plan.backend === 'wasm' ? await step(`${label} (a) network, second batch`, async () => page.evaluate(([s, n]) => window.benchNetwork(s, n), [size, plan.reps] as [number, number])) : null;
+      const a2 = plan.backend === 'wasm' ? await step(`${label} (a) network, second batch`, async () => page.evaluate(([s, n, w, h]) => window.benchNetwork(s, n, w, h), [size, plan.reps, src.width, src.height] as [number, number, number, number])) : null;
       if (ok(a) && a2 && ok(a2)) (a as { r: NetworkResult }).r.ms.push(...a2.ms);
       const net = ok(a) ? (a as { r: NetworkResult }).r : null;
       const pipe = (v: typeof b) => (ok(v) ? (v as { r: PipelineResult }).r : null);
@@ -209,7 +225,7 @@ async function benchBackend(session: Session, plan: BackendPlan) {
       const pipeJson = (p: PipelineResult | null, v: typeof b, temporal: number) =>
         p
           ? {
-              what: `createStylizer({ backend: '${plan.backend}', size: ${size}, temporal: ${temporal}${temporal ? `, temporalMethod: default '${DEFAULT_TEMPORAL_METHOD}'` : ''} }) + stylizeFile(${p.frames}-frame 640×360 VP9 cut): open, decode, per-frame path, encode (${p.codec}, 640×360), mux; warm (a ${WARM_FRAMES}-frame clip ran first)`,
+              what: `createStylizer({ backend: '${plan.backend}', size: ${size}, temporal: ${temporal}${temporal ? `, temporalMethod: default '${DEFAULT_TEMPORAL_METHOD}'` : ''} }) + stylizeFile(${p.frames}-frame ${src.width}×${src.height} ${src.width === 640 ? 'VP9' : 'H.264'} cut): open, decode, per-frame path, encode (${p.codec}, ${src.width}×${src.height}), mux; warm (a ${WARM_FRAMES}-frame clip ran first)`,
               frames: p.frames,
               elapsed_ms: r1(p.elapsedMs),
               ms_per_frame: r1(p.msPerFrame),
@@ -225,7 +241,7 @@ async function benchBackend(session: Session, plan: BackendPlan) {
         p
           ? {
               what: p.encoded
-                ? `Mediabunny Conversion (same decoder/encoder/${p.codec} 640×360 as (b)); per frame: VideoSample.draw → canvas ${p.inferWidth}×${p.inferHeight} → tf.browser.fromPixels → /255 → transformer → clip → tf.browser.toPixels(canvas) (readback + putImageData) → drawImage up to 640×360 → encode`
+                ? `Mediabunny Conversion (same decoder/encoder/${p.codec} ${src.width}×${src.height} as (b)); per frame: VideoSample.draw → canvas ${p.inferWidth}×${p.inferHeight} → tf.browser.fromPixels → /255 → transformer → clip → tf.browser.toPixels(canvas) (readback + putImageData) → drawImage up to ${src.width}×${src.height} → encode`
                 : `decode only (Mediabunny VideoSampleSink, no encoding); per frame: VideoSample.draw → canvas ${p.inferWidth}×${p.inferHeight} → tf.browser.fromPixels → /255 → transformer → clip → tf.browser.toPixels(canvas) (readback + putImageData on the display canvas)`,
               frames: p.frames,
               elapsed_ms: r1(p.elapsedMs),
@@ -237,6 +253,7 @@ async function benchBackend(session: Session, plan: BackendPlan) {
           : (v as { error: string });
       const row: SizeRow = {
         size,
+        clip: `${src.width}x${src.height}, ${plan.frames} frames`,
         infer: net ? `${net.inferWidth}x${net.inferHeight}` : pb ? `${pb.inferWidth}x${pb.inferHeight}` : '?',
         a_network: net
           ? {
@@ -515,7 +532,7 @@ function chart(rows: SizeRow[], subtitle: string): string {
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
-  out.push(`<text x="${m.left}" y="22" font-size="15" font-weight="600">stylecast: ms per frame on tfjs-wasm, 640×360 clip, by network short side</text>`);
+  out.push(`<text x="${m.left}" y="22" font-size="15" font-weight="600">stylecast: ms per frame on tfjs-wasm by network short side (640×360 clip; 960×540 above 360 px)</text>`);
   out.push(`<text x="${m.left}" y="40" fill="#555">${esc(subtitle)}</text>`);
   for (let v = 0; v <= top + 1e-9; v += stepV) {
     out.push(`<line x1="${m.left}" x2="${W - m.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#ddd"/>`);
@@ -554,6 +571,8 @@ async function main() {
   const frameCounts = [...new Set([WARM_FRAMES, WARM_FRAMES + 6, ...PLAN.map((p) => p.frames)])];
   const files: Record<string, string> = {};
   for (const n of frameCounts) files[`clip-${n}.webm`] = await cut(dir, n);
+  const large = PLAN.filter((p) => p.sizes.some((s) => s > 360));
+  for (const n of new Set([WARM_FRAMES, ...large.map((p) => p.frames)])) if (large.length) files[`clip540-${n}.mp4`] = await cut(dir, n, true);
   log(`bench: ${QUICK ? 'QUICK mode; ' : ''}clips cut (${frameCounts.join(', ')} frames); starting Chromium…`);
   const extraArgs = [
     '--use-fake-device-for-media-stream',
@@ -564,7 +583,10 @@ async function main() {
     '--enable-blink-features=ForceEagerMeasureMemory',
   ];
   // The Vite dev server (openSession's default): bench pages are not part of the built site.
-  const session = await openSession(ROOT, files, '/bench/suite.html', READY, extraArgs, { gpu: GPU as GpuMode | undefined });
+  const session = await openSession(ROOT, files, '/bench/suite.html', READY, extraArgs, { gpu: GPU as GpuMode | undefined }).catch((e) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  });
   log(`bench: GPU: ${session.gpu.note}`);
   let doc: Record<string, unknown>;
   try {
@@ -606,6 +628,7 @@ async function main() {
         "This machine's WebGPU and WebGL are SwiftShader (CPU emulation): their timings are not GPU speeds; only wasm figures and ratios mean anything here.",
         'All timings are wall-clock in one browser on a shared machine: see the load averages next to each figure.',
         `Clips: the first N frames of ${CLIP.split('/').pop()} (640×360 VP9, 25 fps), packets copied with ffmpeg (no re-encode); every pipeline measurement first runs a ${WARM_FRAMES}-frame clip (warm-up).`,
+        `Sizes above 360 px: the engine never upscales (the network's short side is at most the frame's), so those rows use the same footage at 960×540 (${CLIP_540.split('/').pop()}, H.264, first N frames, packets copied); decode and encode are then at 960×540.`,
         'ms/frame of (b), (c), (d) = elapsed / frames, so each includes its share of the per-clip fixed costs (demuxer, decoder and encoder set-up, MP4 finalise).',
       ],
       goals_at_256px_wasm: {
