@@ -7,7 +7,7 @@
 //   npm run bench [-- --quick] [--gpu hardware|software|auto] [--mem-frames N] [--live-seconds S] [--tag NAME]
 //   env: STYLECAST_BENCH_QUICK=1, STYLECAST_BENCH_MEM_FRAMES, STYLECAST_BENCH_LIVE_SECONDS, STYLECAST_BENCH_TAG
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -519,8 +519,8 @@ function chart(rows: SizeRow[], subtitle: string): string {
     { key: 'd_display', label: '(d) demo loop, no encode', colour: '#b279a2' },
   ] as const;
   const W = 760;
-  const H = 420;
-  const m = { left: 64, right: 16, top: 56, bottom: 96 };
+  const H = 450;
+  const m = { left: 64, right: 16, top: 56, bottom: 112 };
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
   const max = Math.max(1, ...rows.flatMap((r) => series.map((s) => r.ms_per_frame[s.key] ?? 0)));
@@ -532,7 +532,7 @@ function chart(rows: SizeRow[], subtitle: string): string {
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
-  out.push(`<text x="${m.left}" y="22" font-size="15" font-weight="600">stylecast: ms per frame on tfjs-wasm by network short side (640×360 clip; 960×540 above 360 px)</text>`);
+  out.push(`<text x="${m.left}" y="22" font-size="15" font-weight="600">stylecast on tfjs-wasm: ms per frame by the network's short side</text>`);
   out.push(`<text x="${m.left}" y="40" fill="#555">${esc(subtitle)}</text>`);
   for (let v = 0; v <= top + 1e-9; v += stepV) {
     out.push(`<line x1="${m.left}" x2="${W - m.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#ddd"/>`);
@@ -553,18 +553,40 @@ function chart(rows: SizeRow[], subtitle: string): string {
   out.push(`<line x1="${m.left}" x2="${W - m.right}" y1="${m.top + ph}" y2="${m.top + ph}" stroke="#333"/>`);
   series.forEach((s, i) => {
     const lx = m.left + (i % 3) * 230;
-    const ly = H - 56 + Math.floor(i / 3) * 18;
+    const ly = H - 72 + Math.floor(i / 3) * 18;
     out.push(`<rect x="${lx}" y="${ly - 10}" width="12" height="12" fill="${s.colour}"/>`);
     out.push(`<text x="${lx + 18}" y="${ly}">${esc(s.label)}</text>`);
   });
-  out.push(`<text x="${m.left}" y="${H - 12}" font-size="10.5" fill="#777">${esc(`ms/frame = elapsed ÷ frames. No GPU on this machine: (b)–(d) present through, and (c) smooths on, SwiftShader (software WebGPU).`)}</text>`);
+  const notes = [
+    'ms/frame = elapsed ÷ frames; 640×360 clip (960×540 footage above 360 px). No GPU on this machine: (b) and (c) present',
+    'through, and (c) smooths on, SwiftShader (software WebGPU), which competes with tfjs-wasm for the same 2 cores.',
+  ];
+  notes.forEach((n, i) => out.push(`<text x="${m.left}" y="${H - 24 + i * 14}" font-size="10.5" fill="#777">${esc(n)}</text>`));
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
 
 // ---------- main ----------
 
+/** `--svg-from bench/results/suite-<machine>.json [--svg out.svg]`: redraw the chart from a saved run, nothing else. */
+function redraw(path: string) {
+  const saved = JSON.parse(readFileSync(path, 'utf8')) as {
+    date: string;
+    mode: string;
+    chromium: string;
+    machine: { atStart: ReturnType<typeof machine> };
+    backends: { wasm?: { rows: SizeRow[] } };
+  };
+  if (!saved.backends.wasm?.rows) throw new Error(`${path} has no wasm rows`);
+  const m = saved.machine.atStart;
+  const out = option('svg') ?? join(ROOT, 'bench/results', saved.mode === 'quick' ? 'suite-quick.svg' : 'suite.svg');
+  writeFileSync(out, chart(saved.backends.wasm.rows, `${m.cpus} × ${m.cpu}, load ${m.loadavg_1_5_15[0]}; Chromium ${saved.chromium}; ${saved.date.slice(0, 10)}${saved.mode === 'quick' ? ' (quick mode)' : ''}`));
+  log(`bench: wrote ${out}`);
+}
+
 async function main() {
+  const svgFrom = option('svg-from');
+  if (svgFrom) return redraw(svgFrom);
   const started = Date.now();
   const machineAtStart = machine();
   const dir = mkdtempSync(join(tmpdir(), 'stylecast-bench-suite-'));
