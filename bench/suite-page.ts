@@ -346,13 +346,22 @@ window.benchMemory = async (size, frames, every, temporal, clipName) => {
   const heap = () => (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null;
   const uaMemory = (performance as Performance & { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }).measureUserAgentSpecificMemory;
   const wasmHeap = () => (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8?.byteLength ?? null;
+  let uaUsable = true;
   const samples: MemorySample[] = [];
   const started = performance.now();
   const sample = async (frame: number) => {
     const before = heap();
     gc?.();
     const m = tf.memory();
-    const ua = uaMemory ? await uaMemory.call(performance).then((r) => r.bytes).catch(() => null) : null;
+    // It waits for every same-origin agent, and tfjs-wasm's pthread workers (blocked in Atomics.wait) never answer
+    // once there is more than one: give up on it after one timeout.
+    let ua: number | null = null;
+    if (uaMemory && uaUsable) {
+      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 3000));
+      const got = await Promise.race([uaMemory.call(performance).then((r) => r.bytes).catch(() => null), timeout]);
+      if (got === 'timeout') uaUsable = false;
+      else ua = got;
+    }
     samples.push({
       frame,
       numTensors: m.numTensors,
