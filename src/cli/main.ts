@@ -79,7 +79,12 @@ async function stylize(args: StylizeArgs): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    await session.page.exposeFunction('stylecastProgress', progressPrinter(args.quiet));
+    const printer = progressPrinter(args.quiet);
+    let firstFrameAt: number | null = null; // ms since this process started (Node's performance clock)
+    await session.page.exposeFunction('stylecastProgress', (p: Progress) => {
+      if (firstFrameAt === null && p.framesDone >= 1) firstFrameAt = performance.now();
+      printer(p);
+    });
     const result: JobResult = await session.page.evaluate((j) => window.stylecastRun(j), job);
     if (!result.ok) return fail(`${result.message} (${result.code})`, interrupted ? 130 : 1);
     const produced = session.received('output');
@@ -98,6 +103,7 @@ async function stylize(args: StylizeArgs): Promise<number> {
           `${result.stageMs.network.toFixed(1)} ms${result.stageMs.temporal === null ? '' : `, flow + blend ${result.stageMs.temporal.toFixed(1)} ms`}` +
           `; stage costs overlap (they run concurrently, so they can add up to more than this); wall time per frame ` +
           `${wallPerFrame.toFixed(1)} ms.\n` +
+          (firstFrameAt === null ? '' : `stylecast: start-up: ${(firstFrameAt / 1000).toFixed(1)} s from the command to the first stylised frame.\n`) +
           gpuLine(session),
       );
     }

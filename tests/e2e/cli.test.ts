@@ -35,6 +35,8 @@ describe('stylecast stylize', { timeout: TEST_MS }, () => {
     expect(r.stderr).toMatch(/temporal smoothing α 0\.7, strokes, on .*flow \+ blend [\d.]+ ms/);
     // The per-stage costs overlap, and the report says so next to the wall time per frame.
     expect(r.stderr).toMatch(/flow \+ blend [\d.]+ ms; stage costs overlap \(.*\); wall time per frame [\d.]+ ms\.\n/);
+    // Start-up is measured: command start → first stylised frame.
+    expect(r.stderr).toMatch(/start-up: [\d.]+ s from the command to the first stylised frame\./);
     expect(r.stderr.trim().split('\n').at(-1)).toBe('stylecast: GPU: SwiftShader (software, --gpu software).');
     const p = ffprobe(at('out.mp4'));
     const v = p.streams.find((s) => s.codec_type === 'video')!;
