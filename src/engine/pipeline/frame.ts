@@ -128,6 +128,8 @@ class GpuOutput {
   readonly #sinks: GpuCanvasSink[] = [];
   /** The surface the last frame was presented on. */
   #shown = 0;
+  /** Frames whose GPU work (import, network, smoothing, present) the queue has not finished yet. */
+  readonly #inFlight: Promise<void>[] = [];
 
   constructor(device: GPUDevice, plan: ReturnType<typeof flowPlan>, g: FrameGeometry, canvas: OffscreenCanvas | undefined, software: boolean, surfaces: number) {
     this.device = device;
@@ -170,12 +172,25 @@ class GpuOutput {
       const input = imported && imported.width === width && imported.height === height ? imported.buffer : this.importer.import(frame, width, height);
       const blended = this.temporal.process(input, stylised, temporal);
       this.#present(blended, g.width, g.height);
-      await this.temporal.keepUp(FRAMES_IN_FLIGHT);
+      await this.#keepUp();
       return this.temporal.cost?.ms ?? null;
     }
     this.temporal.reset();
     this.#present(stylised, g.width, g.height);
+    await this.#keepUp();
     return null;
+  }
+
+  /**
+   * Back-pressure for every path: nothing here waits for the GPU, so a caller faster than the GPU (a wasm network
+   * ahead of a software adapter, say) would queue work without bound. Resolves once at most FRAMES_IN_FLIGHT frames
+   * are still on the queue.
+   */
+  async #keepUp(): Promise<void> {
+    const done = this.device.queue.onSubmittedWorkDone().catch(() => {}); // a lost device settles it too
+    this.#inFlight.push(done);
+    void done.then(() => this.#inFlight.splice(this.#inFlight.indexOf(done), 1));
+    while (this.#inFlight.length > FRAMES_IN_FLIGHT) await this.#inFlight[0];
   }
 
   dispose(): void {
@@ -191,8 +206,6 @@ class GpuFrameStylizer implements FrameStylizer {
   readonly smoothing = true;
   readonly #model: StyleModel;
   readonly #gpu: GpuOutput;
-  /** Frames whose network work is still on the GPU (settles when it is done). */
-  readonly #inFlight: Promise<void>[] = [];
   /** Submit → done of the last frame whose network work finished, ms (read when ready, never waited for). */
   #networkMs = 0;
 
@@ -225,15 +238,11 @@ class GpuFrameStylizer implements FrameStylizer {
     try {
       if (!buffer) throw new Error('tfjs returned no GPU buffer for the stylised frame');
       // No CPU wait: the network's cost is read when the GPU gets there; consecutive frames overlap on the queue.
-      const done = this.#gpu.device.queue.onSubmittedWorkDone().then(
+      this.#gpu.device.queue.onSubmittedWorkDone().then(
         () => void (this.#networkMs = performance.now() - started),
         () => {},
       );
-      this.#inFlight.push(done);
-      void done.then(() => this.#inFlight.splice(this.#inFlight.indexOf(done), 1));
       const temporalMs = await this.#gpu.finish(frame, buffer, temporal, options.temporalMethod, { buffer: input, width: w, height: h });
-      // Back-pressure without smoothing too: at most FRAMES_IN_FLIGHT frames queued on the GPU.
-      while (this.#inFlight.length > FRAMES_IN_FLIGHT) await this.#inFlight[0];
       return { networkMs: this.#networkMs, temporalMs };
     } finally {
       // tfjs's pooled copy: released to tfjs now; the queue orders its reuse after the work that reads it.

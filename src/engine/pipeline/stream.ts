@@ -134,7 +134,7 @@ export class LiveStream {
           const fKey = `${JSON.stringify(g)}|${level.flowSize}`;
           if (!frames || fKey !== framesKey) {
             frames?.dispose();
-            frames = null;
+            frames = null; // if the next line throws, the finally below must not dispose it again
             frames = createFrameStylizer(ctx.backend, ctx.model, g, { gpu: ctx.gpu, canvas: sinks.canvas ?? undefined, flowSide: level.flowSize });
             framesKey = fKey;
             await frames.warm(ctx.bottleneck(frame, frames));

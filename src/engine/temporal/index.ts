@@ -153,8 +153,6 @@ export class TemporalStage {
   #frame = 0;
   #first = true;
   readonly #timer: PassTimer;
-  /** One promise per submitted frame still on the GPU (oldest first; each removes itself when the queue is done). */
-  readonly #inFlight: Promise<boolean>[] = [];
 
   constructor(
     device: GPUDevice,
@@ -221,14 +219,6 @@ export class TemporalStage {
     return this.#timer.last;
   }
 
-  /**
-   * Back-pressure: resolves once at most `frames` of the submitted frames are still on the GPU. `process` never
-   * waits, so a caller that produces frames faster than the GPU finishes them (a software adapter behind a wasm
-   * network, say) would otherwise queue work without bound: latency and memory would grow every frame.
-   */
-  async keepUp(frames: number): Promise<void> {
-    while (this.#inFlight.length > frames) await this.#inFlight[0];
-  }
 
   /** Forget the history: the next frame is output as stylised (first frame, seek, new clip). */
   reset(): void {
@@ -288,8 +278,6 @@ export class TemporalStage {
     const stamped = this.#timer.encode(encoder);
     this.#device.queue.submit([encoder.finish()]);
     const done = this.#device.queue.onSubmittedWorkDone().then(() => true, () => false);
-    this.#inFlight.push(done);
-    void done.then(() => this.#inFlight.splice(this.#inFlight.indexOf(done), 1));
     this.#timer.submitted(started, stamped, done);
     this.#frame++;
     this.#first = false;
