@@ -1,18 +1,12 @@
 // Which GPU the CLI's Chromium runs on: a pure decision from what Chromium reported (unit-tested in
 // tests/node/gpu.test.ts). browser.ts does the launching and probing.
 
+import { isSoftwareAdapter, type AdapterInfo } from '../engine/gpu/adapter.ts';
+
+export { isSoftwareAdapter, type AdapterInfo };
+
 export const GPU_MODES = ['auto', 'hardware', 'software'] as const;
 export type GpuMode = (typeof GPU_MODES)[number];
-
-/** What `navigator.gpu.requestAdapter()` reported (`adapter.info`), as the probe page sends it back. */
-export interface AdapterInfo {
-  vendor?: string;
-  architecture?: string;
-  device?: string;
-  description?: string;
-  /** Chromium 156 has it on `adapter.info`, not on the adapter. */
-  isFallbackAdapter?: boolean;
-}
 
 /** The probe's outcome: the adapter's info, or null with why there was none. */
 export interface GpuProbe {
@@ -34,14 +28,6 @@ export interface GpuChoice {
   software: boolean;
   /** Why this adapter, e.g. "hardware" or "software, --gpu auto found no hardware adapter". */
   note: string;
-}
-
-const SOFTWARE_NAMES = /swiftshader|llvmpipe|lavapipe|softpipe|\bwarp\b|basic render|software rasterizer/i;
-
-/** True for CPU-emulated adapters: a fallback adapter, or one whose strings name a software rasteriser. */
-export function isSoftwareAdapter(info: AdapterInfo): boolean {
-  if (info.isFallbackAdapter === true) return true;
-  return [info.vendor, info.architecture, info.device, info.description].some((s) => typeof s === 'string' && SOFTWARE_NAMES.test(s));
 }
 
 /** A short readable name for an adapter: "SwiftShader", else its description (or vendor and architecture). */

@@ -1,9 +1,7 @@
 // The WebGPU device our WGSL runs on (temporal stage, frame import, present): tfjs's own when tfjs runs on WebGPU,
-// else one of our own. Also what counts as a software adapter.
+// else one of our own.
 import type { BackendChoice } from '../stylise/backend.ts';
-
-/** Renderer/adapter strings of GPUs emulated in software (SwiftShader, llvmpipe, WARP…): 30–100× slower here. */
-export const SOFTWARE_RENDERER = /swiftshader|llvmpipe|lavapipe|softpipe|software|basic render|warp/i;
+import { isSoftwareAdapter } from './adapter.ts';
 
 export interface TemporalDevice {
   device: GPUDevice | null;
@@ -34,7 +32,7 @@ export function temporalDevice(choice: BackendChoice): Promise<TemporalDevice> {
     if (!device) return { device: null, software: false, detail: 'off: the WebGPU device could not be created, so temporal smoothing is unavailable' };
     device.lost.then(() => (ownDevice = null));
     const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-    const software = info.isFallbackAdapter === true || SOFTWARE_RENDERER.test(`${info.architecture} ${info.vendor} ${info.description}`);
+    const software = isSoftwareAdapter(info);
     return {
       device,
       software,

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { StylecastError } from '../errors.ts';
-import { SOFTWARE_RENDERER } from '../gpu/device.ts';
+import { SOFTWARE_RENDERER, isSoftwareAdapter } from '../gpu/adapter.ts';
 
 import { BACKENDS, type BackendName } from '../constants.ts';
 export { BACKENDS, type BackendName };
@@ -26,7 +26,6 @@ export interface BackendChoice {
   device: GPUDevice | null;
 }
 
-
 async function probeWebGPU(): Promise<BackendProbe> {
   if (typeof navigator === 'undefined' || !('gpu' in navigator) || !navigator.gpu) {
     return { name: 'webgpu', available: false, software: false, detail: 'navigator.gpu is missing' };
@@ -34,7 +33,7 @@ async function probeWebGPU(): Promise<BackendProbe> {
   const adapter = await navigator.gpu.requestAdapter().catch(() => null);
   if (!adapter) return { name: 'webgpu', available: false, software: false, detail: 'no WebGPU adapter' };
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  const software = info.isFallbackAdapter === true || SOFTWARE_RENDERER.test(`${info.architecture} ${info.vendor} ${info.description}`);
+  const software = isSoftwareAdapter(info);
   return { name: 'webgpu', available: true, software, detail: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'adapter' };
 }
 
