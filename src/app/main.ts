@@ -356,7 +356,7 @@ const fpsText = (fps: number): string => (fps >= 10 ? fps.toFixed(0) : fps >= 1 
 /** The governor's choice in one short line: what runs, and why. */
 function describeGovernor(g: NonNullable<LiveStats['governor']>): string {
   const what = `${g.size} px${g.smoothing ? (g.flowSize ? `, flow ${g.flowSize} px` : '') : ', smoothing off'}`;
-  const why = g.summary.startsWith('fixed') ? 'fixed' : g.belowTarget ? `floor, ~${fpsText(g.capacityFps ?? 0)} fps max` : g.level === 0 ? 'full quality' : 'lowered';
+  const why = g.fixed ? 'fixed' : g.belowTarget ? `floor, ~${fpsText(g.capacityFps ?? 0)} fps max` : g.level === 0 ? 'full quality' : 'lowered';
   return `target ${fpsText(g.targetFps)} fps → ${what} (${why})`;
 }
 

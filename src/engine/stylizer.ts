@@ -8,6 +8,7 @@ import type { PipelineContext } from './pipeline/context.ts';
 import { stylizeClip, type StylizeFileOptions, type StylizeResult } from './pipeline/clip.ts';
 import { LiveStream, type LiveStats, type StreamSinks } from './pipeline/stream.ts';
 import { StyleModel, blendVectors } from './stylise/model.ts';
+import { pixelsToInput } from './stylise/tensors.ts';
 import { DEFAULT_TARGET_FPS } from './pipeline/governor.ts';
 
 export type { LiveStats, StreamSinks, StylizeFileOptions, StylizeResult };
@@ -204,7 +205,7 @@ export class Stylizer {
     }
     try {
       if (pixels.width < 1 || pixels.height < 1) throw new StylecastError('STYLE_IMAGE_UNREADABLE', 'The style image is empty.');
-      return tf.tidy(() => this.#model.predict(tf.div(tf.browser.fromPixels(pixels).toFloat(), 255).expandDims(0) as tf.Tensor4D));
+      return tf.tidy(() => this.#model.predict(pixelsToInput(pixels)));
     } finally {
       owned?.close();
     }

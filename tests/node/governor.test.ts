@@ -93,6 +93,7 @@ describe('governor', () => {
     drive(g, costOf(3000), 40);
     expect(g.state()).toMatchObject({ level: 0, size: 256 });
     expect(g.state().summary).toMatch(/fixed quality/);
+    expect(g.state().fixed).toBe(true);
   });
 
   it('refuses a target that is not a positive number', () => {

@@ -41,6 +41,8 @@ export interface GovernorState {
   capacityFps: number | null;
   /** At the floor and still slower than the target: the target cannot be reached on this machine. */
   belowTarget: boolean;
+  /** Not adaptive: the governor measures but keeps the user's quality. */
+  fixed: boolean;
   /** One sentence for an overlay. */
   summary: string;
 }
@@ -159,15 +161,6 @@ export class Governor {
     return this.current;
   }
 
-  /** Back to the best level (settings changed: the user's size, smoothing or flow size). */
-  reset(): void {
-    this.#level = 0;
-    this.#ema = null;
-    this.#settle = SETTLE_FRAMES;
-    this.#measured.clear();
-    this.#lastChange = -Infinity;
-  }
-
   state(): GovernorState {
     const l = this.current;
     const frameMs = this.#ema ?? this.#measured.get(this.#level)?.ms ?? null;
@@ -182,7 +175,7 @@ export class Governor {
         : this.#level === 0
           ? `full quality (${what}) for ${fmt(this.#targetFps)} fps`
           : `lowered to ${what} to hold ${fmt(this.#targetFps)} fps`;
-    return { targetFps: this.#targetFps, level: this.#level, levels: this.levels.length, size: l.size, flowSize: l.flowSize ?? null, smoothing: l.smoothing, frameMs, capacityFps, belowTarget, summary };
+    return { targetFps: this.#targetFps, level: this.#level, levels: this.levels.length, size: l.size, flowSize: l.flowSize ?? null, smoothing: l.smoothing, frameMs, capacityFps, belowTarget, fixed: !this.#enabled, summary };
   }
 }
 
@@ -216,9 +209,5 @@ export class RateMeter {
     const gap = (last - first) / (n - 1);
     // No frame for longer than the usual gap: the rate so far overstates it.
     return sinceLast > gap ? Math.min(fps, 1000 / sinceLast) : fps;
-  }
-
-  reset(): void {
-    this.#times.length = 0;
   }
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Role } from '../../convert/roles.ts';
 import { ROLE_DIRS, missingForRole, type ModelJson } from '../../convert/signature.ts';
 import { StylecastError, invalidArgument } from '../errors.ts';
+import { pixelsToInput } from './tensors.ts';
 
 export const MODEL_DIR = 'magenta-arbitrary-style-mobile';
 export const STYLE_SIZE = 256;
@@ -106,7 +107,7 @@ export class StyleModel {
     if (!r.ok) throw new StylecastError('MODEL_LOAD_FAILED', `Could not load the preset image ${r.url} (HTTP ${r.status}). Run "npm run setup".`);
     const bitmap = await createImageBitmap(await r.blob());
     try {
-      return tf.tidy(() => this.predict(tf.div(tf.browser.fromPixels(bitmap).toFloat(), 255).expandDims(0) as tf.Tensor4D));
+      return tf.tidy(() => this.predict(pixelsToInput(bitmap)));
     } finally {
       bitmap.close();
     }

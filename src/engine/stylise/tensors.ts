@@ -13,8 +13,8 @@ export function keepColours(stylised: tf.Tensor4D, input: tf.Tensor4D): tf.Tenso
   });
 }
 
-/** RGBA pixels (one CPU copy) → the network's input, [1, h, w, 3] in [0, 1]. */
-export function pixelsToInput(pixels: ImageData): tf.Tensor4D {
+/** Pixels (one CPU copy for ImageData; images and bitmaps as tfjs reads them) → [1, h, w, 3] in [0, 1]. */
+export function pixelsToInput(pixels: ImageData | ImageBitmap | HTMLImageElement | HTMLCanvasElement): tf.Tensor4D {
   return tf.tidy(() => tf.div(tf.browser.fromPixels(pixels).toFloat(), 255).expandDims(0) as tf.Tensor4D);
 }
 
