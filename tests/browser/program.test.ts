@@ -1,25 +1,20 @@
 // The GPU-program layer (src/engine/gpu/program.ts): uniform packing by WGSL's alignment rules (checked byte for byte
 // against hand-packed buffers and against what a shader reads), bindings by name, the check against the WGSL, the
 // pipeline cache, and the programs migrated onto it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { importFrame } from '../../src/engine/gpu/frame-import.ts';
 import { defineProgram, dispatch, uniformLayout } from '../../src/engine/gpu/program.ts';
 import { GpuCanvasSink, present } from '../../src/engine/gpu/present.ts';
-import { initBackend } from '../../src/engine/stylise/backend.ts';
-import { temporalDevice } from '../../src/engine/gpu/device.ts';
+import { gpuDeviceForFile } from './gpu-device.ts';
 import { readBuffer } from '../../src/engine/temporal/estimate.ts';
 import { temporalPrograms } from '../../src/engine/temporal/pipelines.ts';
 
+const gpu = gpuDeviceForFile();
 let device: GPUDevice;
-const gpuErrors: string[] = [];
 
 beforeAll(async () => {
-  const { device: d } = await temporalDevice(await initBackend('wasm'));
-  if (!d) throw new Error('no WebGPU device');
-  device = d;
-  device.addEventListener('uncapturederror', (e) => gpuErrors.push((e as GPUUncapturedErrorEvent).error.message));
+  device = gpu.device;
 });
-afterAll(() => expect(gpuErrors).toEqual([]));
 
 const bytes = (b: ArrayBuffer) => Array.from(new Uint8Array(b));
 

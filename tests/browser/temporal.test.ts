@@ -1,25 +1,20 @@
 // Our WGSL flow, confidence, warp and blend on real WebGPU in Chromium, against image pairs with known motion.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FrameImporter } from '../../src/engine/gpu/frame-import.ts';
-import { initBackend } from '../../src/engine/stylise/backend.ts';
-import { temporalDevice } from '../../src/engine/gpu/device.ts';
+import { gpuDeviceForFile } from './gpu-device.ts';
 import { estimateFlow, readBuffer } from '../../src/engine/temporal/estimate.ts';
 import { TemporalStage } from '../../src/engine/temporal/index.ts';
 import { compose } from './affine.ts';
 import { H, W, about, baseTransform, draw, endPointError, globalPair, objectPair, photo, translate, type Pair } from './flow-fixtures.ts';
 
+const gpu = gpuDeviceForFile();
 let device: GPUDevice;
 let img: ImageBitmap;
-const gpuErrors: string[] = [];
 
 beforeAll(async () => {
-  const { device: d } = await temporalDevice(await initBackend('wasm'));
-  if (!d) throw new Error('no WebGPU device');
-  device = d;
-  device.addEventListener('uncapturederror', (e) => gpuErrors.push((e as GPUUncapturedErrorEvent).error.message));
+  device = gpu.device;
   img = await photo();
 });
-afterAll(() => expect(gpuErrors).toEqual([]));
 
 const flowOf = async (p: Pair) => (await estimateFlow(device, p.a, p.b)).flow;
 
