@@ -31,9 +31,6 @@ export function chromiumArgs(mode: GpuMode): string[] {
   return [...BASE_ARGS, ...(mode === 'software' ? SOFTWARE_GPU_ARGS : HARDWARE_GPU_ARGS)];
 }
 
-/** @deprecated The SwiftShader setting; use `chromiumArgs('software')` (or `chromiumArgs(mode)`). */
-export const CHROMIUM_ARGS = chromiumArgs('software');
-
 export function chromiumPath(): string {
   const path = process.env.STYLECAST_CHROMIUM || '/usr/bin/chromium';
   if (!existsSync(path)) {
