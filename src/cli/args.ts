@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checkModelDir } from '../convert/model-dir.ts';
+import { refuseSameFile } from './files.ts';
 import { GPU_MODES, parseGpuMode, type GpuMode } from './gpu.ts';
 import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD, MAX_SIZE, MIN_SIZE, TEMPORAL_METHODS, type BackendName, type TemporalMethod } from '../engine/constants.ts';
 
@@ -178,7 +179,7 @@ function parseFlow(rest: string[], env: NodeJS.ProcessEnv): FlowArgs {
   const output = flags.get('--output');
   if (!output) throw new UsageError('flow needs -o <out.flo>.');
   if (!/\.flo$/i.test(output)) throw new UsageError(`The output must be a .flo file, got "${output}".`);
-  return {
+  const args: FlowArgs = {
     command: 'flow',
     a: existingFile(positional[0], 'Image'),
     b: existingFile(positional[1], 'Image'),
@@ -186,6 +187,8 @@ function parseFlow(rest: string[], env: NodeJS.ProcessEnv): FlowArgs {
     backend: backendOption(flags),
     gpu: gpuOption(flags, env),
   };
+  refuseSameFile(args.output, [{ path: args.a, what: 'image a' }, { path: args.b, what: 'image b' }]);
+  return args;
 }
 
 export function parseArgs(argv: string[], root: string, env: NodeJS.ProcessEnv = process.env): Args {
@@ -209,13 +212,12 @@ export function parseArgs(argv: string[], root: string, env: NodeJS.ProcessEnv =
   if (!out) throw new UsageError('Missing -o <out.mp4>.');
   if (!/\.mp4$/i.test(out)) throw new UsageError(`The output must be an .mp4 file, got "${out}".`);
   const output = resolve(out);
-  if (output === input) throw new UsageError('The output must not overwrite the input.');
 
   const presets = presetNames(root);
   const size = pixels(flags, '--size') ?? DEFAULT_SIZE;
   const mixText = flags.get('--mix');
   if (flags.has('--mix-weight') && !mixText) throw new UsageError('--mix-weight needs --mix.');
-  return {
+  const args: StylizeArgs = {
     command: 'stylize',
     input,
     output,
@@ -232,4 +234,9 @@ export function parseArgs(argv: string[], root: string, env: NodeJS.ProcessEnv =
     gpu: gpuOption(flags, env),
     quiet,
   };
+  const inputs = [{ path: input, what: 'input' }];
+  if ('image' in args.style) inputs.push({ path: args.style.image, what: 'style image' });
+  if (args.mix && 'image' in args.mix) inputs.push({ path: args.mix.image, what: 'mix image' });
+  refuseSameFile(output, inputs);
+  return args;
 }

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, renameSync, copyFileSync, rmSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Progress } from '../engine/index.ts';
+import { isStylecastError } from '../engine/errors.ts';
 import { USAGE, UsageError, parseArgs, presetNames, type ConvertArgs, type FlowArgs, type StylizeArgs } from './args.ts';
 import { openSession, type Session } from './browser.ts';
 import type { JobResult, StylizeJob } from './protocol.ts';
@@ -165,6 +166,8 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError) return fail(e.message, 2);
+    // One sentence and its code; an output that would destroy an input is a bad argument (exit 2).
+    if (isStylecastError(e)) return fail(`${e.message} (${e.code})`, e.code === 'SAME_FILE' || e.code === 'INVALID_ARGUMENT' ? 2 : 1);
     return fail(e instanceof Error ? e.message : String(e));
   }
 }

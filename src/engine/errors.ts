@@ -16,7 +16,9 @@ export type ErrorCode =
   | 'CAMERA_DENIED'
   | 'NO_CAMERA'
   | 'WORKER_FAILED'
-  | 'CANCELLED';
+  | 'CANCELLED'
+  // The CLI's files (src/cli/files.ts).
+  | 'SAME_FILE';
 
 /** The one error type stylecast throws on purpose. */
 export class StylecastError extends Error {

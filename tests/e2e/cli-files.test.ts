@@ -1,0 +1,64 @@
+// The CLI and its files, through the real binary: what it refuses before any work (no browser is started for these),
+// and what it leaves behind. Real files, real links; each case takes well under a second (a build first if stale).
+import { createHash } from 'node:crypto';
+import { linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, ensureBuilt, ffmpeg, WALKING } from './helpers.ts';
+
+let dir: string;
+const at = (name: string) => join(dir, name);
+const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+beforeAll(() => {
+  ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'stylecast-files-'));
+  ffmpeg('-i', WALKING, '-frames:v', '3', '-vf', 'scale=64:36', '-c:v', 'libx264', '-preset', 'veryfast', '-an', at('v.mp4'));
+}, 600_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** One line, the code at its end, the exit status; the input untouched. */
+function refused(args: string[], code: string, status: number) {
+  const before = sha(at('v.mp4'));
+  const r = cli(args, 60_000);
+  expect(r.status, r.stderr).toBe(status);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(new RegExp(`^stylecast: [A-Z].+\\. \\(${code}\\)$`));
+  expect(sha(at('v.mp4'))).toBe(before);
+  return lines[0];
+}
+
+describe('SAME_FILE: an output that is the input under another name is refused before any work', () => {
+  it('the same path', () => {
+    refused(['stylize', at('v.mp4'), '-o', at('v.mp4')], 'SAME_FILE', 2);
+  });
+  it('the input is a symlink to the output', () => {
+    symlinkSync(at('v.mp4'), at('a.mp4'));
+    const line = refused(['stylize', at('a.mp4'), '-o', at('v.mp4')], 'SAME_FILE', 2);
+    expect(line).toMatch(/under another name/);
+  });
+  it('the output is a symlink to the input', () => {
+    symlinkSync(at('v.mp4'), at('link-out.mp4'));
+    refused(['stylize', at('v.mp4'), '-o', at('link-out.mp4')], 'SAME_FILE', 2);
+  });
+  it('a hard link', () => {
+    linkSync(at('v.mp4'), at('hard.mp4'));
+    refused(['stylize', at('hard.mp4'), '-o', at('v.mp4')], 'SAME_FILE', 2);
+  });
+  it('a path through .. and a linked folder', () => {
+    mkdirSync(at('sub'));
+    symlinkSync(dir, at('sub/up'));
+    refused(['stylize', at('v.mp4'), '-o', join(dir, 'sub', '..', 'v.mp4')], 'SAME_FILE', 2);
+    refused(['stylize', at('v.mp4'), '-o', at('sub/up/v.mp4')], 'SAME_FILE', 2);
+  });
+  it('the style image as output, and flow with an image as its output', () => {
+    writeFileSync(at('style.mp4'), readFileSync(at('v.mp4'))); // any file can be named as a style image
+    symlinkSync(at('style.mp4'), at('style-link.mp4'));
+    refused(['stylize', at('v.mp4'), '-o', at('style-link.mp4'), '--style', at('style.mp4')], 'SAME_FILE', 2);
+    writeFileSync(at('a.flo'), 'x');
+    symlinkSync(at('a.flo'), at('b.flo'));
+    expect(cli(['flow', at('a.flo'), at('v.mp4'), '-o', at('b.flo')], 60_000).stderr).toMatch(/\(SAME_FILE\)\n$/);
+  });
+});
