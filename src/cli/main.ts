@@ -5,6 +5,7 @@ import type { Progress } from '../engine/index.ts';
 import { isStylecastError } from '../engine/errors.ts';
 import { USAGE, UsageError, parseArgs, presetNames, type ConvertArgs, type FlowArgs, type StylizeArgs } from './args.ts';
 import { openSession, type Session } from './browser.ts';
+import { checkOutputPlace } from './files.ts';
 import type { JobResult, StylizeJob } from './protocol.ts';
 
 /** The project's root: the nearest folder above this module with a package.json (src/cli/ in development, dist-cli/ built). */
@@ -70,6 +71,7 @@ async function stylize(args: StylizeArgs): Promise<number> {
     temporalMethod: args.temporalMethod,
     backend: args.backend,
   };
+  const output = checkOutputPlace(args.output);
   const session = await openSession(ROOT, files, undefined, undefined, [], { gpu: args.gpu, server: 'static' });
   let interrupted = false;
   const onSignal = () => {
@@ -90,10 +92,10 @@ async function stylize(args: StylizeArgs): Promise<number> {
     if (!result.ok) return fail(`${result.message} (${result.code})`, interrupted ? 130 : 1);
     const produced = session.received('output');
     if (!produced) return fail('the browser finished but sent no output.');
-    mkdirSync(dirname(args.output), { recursive: true });
-    const partial = `${args.output}.partial`;
+    mkdirSync(dirname(output), { recursive: true });
+    const partial = `${output}.partial`;
     copyFileSync(produced, partial);
-    renameSync(partial, args.output);
+    renameSync(partial, output);
     if (!args.quiet) {
       const wallPerFrame = result.frames > 0 ? result.elapsedMs / result.frames : 0;
       process.stderr.write(
@@ -112,25 +114,26 @@ async function stylize(args: StylizeArgs): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    rmSync(`${args.output}.partial`, { force: true });
+    rmSync(`${output}.partial`, { force: true });
     await session.close();
   }
 }
 
 async function flow(args: FlowArgs): Promise<number> {
+  const output = checkOutputPlace(args.output);
   const session = await openSession(ROOT, { a: args.a, b: args.b }, undefined, undefined, [], { gpu: args.gpu, server: 'static' });
   try {
     const result = await session.page.evaluate((job) => window.stylecastFlow(job), { backend: args.backend });
     if (!result.ok) return fail(`${result.message} (${result.code})`);
     const produced = session.received('output');
     if (!produced) return fail('the browser finished but sent no output.');
-    mkdirSync(dirname(args.output), { recursive: true });
-    copyFileSync(produced, `${args.output}.partial`);
-    renameSync(`${args.output}.partial`, args.output);
+    mkdirSync(dirname(output), { recursive: true });
+    copyFileSync(produced, `${output}.partial`);
+    renameSync(`${output}.partial`, output);
     process.stderr.write(`stylecast: wrote ${args.output}: ${result.width}×${result.height} flow, mean motion ${result.meanMagnitude.toFixed(2)} px (${result.device}).\n` + gpuLine(session));
     return 0;
   } finally {
-    rmSync(`${args.output}.partial`, { force: true });
+    rmSync(`${output}.partial`, { force: true });
     await session.close();
   }
 }

@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'WORKER_FAILED'
   | 'CANCELLED'
   // The CLI's files (src/cli/files.ts).
-  | 'SAME_FILE';
+  | 'SAME_FILE'
+  | 'OUTPUT_NOT_WRITABLE';
 
 /** The one error type stylecast throws on purpose. */
 export class StylecastError extends Error {

@@ -1,7 +1,7 @@
 // The CLI and its files, through the real binary: what it refuses before any work (no browser is started for these),
 // and what it leaves behind. Real files, real links; each case takes well under a second (a build first if stale).
 import { createHash } from 'node:crypto';
-import { linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,5 +60,32 @@ describe('SAME_FILE: an output that is the input under another name is refused b
     writeFileSync(at('a.flo'), 'x');
     symlinkSync(at('a.flo'), at('b.flo'));
     expect(cli(['flow', at('a.flo'), at('v.mp4'), '-o', at('b.flo')], 60_000).stderr).toMatch(/\(SAME_FILE\)\n$/);
+  });
+});
+
+describe('OUTPUT_NOT_WRITABLE: the output place is checked before starting, nothing is written', () => {
+  it('an output that is a folder', () => {
+    mkdirSync(at('out-dir.mp4'));
+    const line = refused(['stylize', at('v.mp4'), '-o', at('out-dir.mp4')], 'OUTPUT_NOT_WRITABLE', 1);
+    expect(line).toMatch(/it is a folder/);
+    expect(readdirSync(at('out-dir.mp4'))).toEqual([]);
+  });
+  it('a file in the way of the output folder', () => {
+    refused(['stylize', at('v.mp4'), '-o', join(at('v.mp4'), 'x', 'out.mp4')], 'OUTPUT_NOT_WRITABLE', 1);
+  });
+  it('a folder where no file can be created (procfs; the tests run as root, so no chmod case)', () => {
+    const line = refused(['stylize', at('v.mp4'), '-o', '/proc/stylecast-test/out.mp4'], 'OUTPUT_NOT_WRITABLE', 1);
+    expect(line).toMatch(/cannot create files in \/proc/);
+    refused(['flow', at('v.mp4'), at('v.mp4'), '-o', '/proc/out.flo'], 'OUTPUT_NOT_WRITABLE', 1);
+  });
+  it('no probe file or folder is left in the output place', () => {
+    expect(readdirSync(dir).filter((n) => n.startsWith('.stylecast'))).toEqual([]);
+  });
+  it('folders that do not exist yet are fine, and are not made when the job fails', () => {
+    writeFileSync(at('empty.mp4'), '');
+    const r = cli(['stylize', at('empty.mp4'), '-o', at('new/deeper/out.mp4'), '--size', '32'], 240_000);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/\(EMPTY_INPUT\)$/); // got as far as the browser
+    expect(existsSync(at('new'))).toBe(false);
   });
 });
