@@ -24,7 +24,8 @@
 //   3: storage, read        stats: array<u32, 3>        see confidence.wgsl
 //   4: storage, read        carried: array<vec2<f32>>   (age, strain) from warp.wgsl
 //   5: storage, read_write  result: array<f32>          the output, same layout as stylised
-//   6: storage, read_write  ages: array<f32>            the output's stroke ages
+//   6: storage, read_write  history: array<vec4<f32>>   the output again with its stroke ages, (RGB, age): what
+//                                                      warp.wgsl reads next frame (one load per tap)
 //   7: uniform              Params
 struct Params {
   size: vec2<u32>,
@@ -48,7 +49,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> stats: array<u32, 3>;
 @group(0) @binding(4) var<storage, read> carried: array<vec2<f32>>;
 @group(0) @binding(5) var<storage, read_write> result: array<f32>;
-@group(0) @binding(6) var<storage, read_write> ages: array<f32>;
+@group(0) @binding(6) var<storage, read_write> history: array<vec4<f32>>;
 @group(0) @binding(7) var<uniform> params: Params;
 
 // Extra age per frame per unit of strain (‖∂flow/∂x‖) above STRAIN_FREE: strokes on a limb that stretches or
@@ -85,9 +86,9 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   let s = vec3<f32>(stylised[i * 3u], stylised[i * 3u + 1u], stylised[i * 3u + 2u]);
   var out = s;
   var age = floor(phase(vec2<f32>(id.xy)) * params.max_age);
-  let history = params.alpha > 0.0 && params.first == 0u &&
+  let blend = params.alpha > 0.0 && params.first == 0u &&
     !scene_cut(stats[0], stats[1], stats[2], params.flow_size, params.cut_residual, params.cut_inconsistent);
-  if (history) {
+  if (blend) {
     let here = diff[i];
     let c = here.w;
     let a = params.alpha * c;
@@ -123,5 +124,5 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   result[i * 3u] = out.x;
   result[i * 3u + 1u] = out.y;
   result[i * 3u + 2u] = out.z;
-  ages[i] = age;
+  history[i] = vec4<f32>(out, age);
 }

@@ -5,57 +5,66 @@
 // compose.wgsl turns these into the output; blur_rows.wgsl blurs `diff` on the way.
 // Bindings (group 0):
 //   0: storage, read        stylised: array<f32>       S_t, float32 NHWC RGB, size
-//   1: storage, read        previous: array<f32>       the previous output, same layout
+//   1: storage, read        previous: array<vec4<f32>> the previous output with its stroke ages (RGB, age), size
 //   2: storage, read        back: array<vec2<f32>>     flow t → t−1 at flow_size
 //   3: storage, read        confidence: array<f32>     at flow_size
-//   4: storage, read        ages: array<f32>           the previous output's stroke ages, size
-//   5: storage, read_write  diff: array<vec4<f32>>     size
-//   6: storage, read_write  carried: array<vec2<f32>>  size
-//   7: uniform              Params
+//   4: storage, read_write  diff: array<vec4<f32>>     size
+//   5: storage, read_write  carried: array<vec2<f32>>  size
+//   6: uniform              Params
 struct Params {
   size: vec2<u32>,
   flow_size: vec2<u32>,
 }
 
 @group(0) @binding(0) var<storage, read> stylised: array<f32>;
-@group(0) @binding(1) var<storage, read> previous: array<f32>;
+@group(0) @binding(1) var<storage, read> previous: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> back: array<vec2<f32>>;
 @group(0) @binding(3) var<storage, read> confidence: array<f32>;
-@group(0) @binding(4) var<storage, read> ages: array<f32>;
-@group(0) @binding(5) var<storage, read_write> diff: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read_write> carried: array<vec2<f32>>;
-@group(0) @binding(7) var<uniform> params: Params;
+@group(0) @binding(4) var<storage, read_write> diff: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> carried: array<vec2<f32>>;
+@group(0) @binding(6) var<uniform> params: Params;
 
-fn rgb(i: u32) -> vec3<f32> {
-  return vec3<f32>(previous[i * 3u], previous[i * 3u + 1u], previous[i * 3u + 2u]);
-}
-
-// Lanczos-3 weights of the six taps at offsets −2..3 from floor(p), for the fractional part t.
-fn lanczos3(t: f32) -> array<f32, 6> {
-  var w: array<f32, 6>;
-  var sum = 0.0;
-  for (var k = 0; k < 6; k++) {
-    let x = f32(k - 2) - t;
-    var v = 1.0;
-    if (abs(x) > 1e-4) {
-      let px = PI * x;
-      v = 3.0 * sin(px) * sin(px / 3.0) / (px * px);
-    }
-    w[k] = v;
-    sum += v;
-  }
-  for (var k = 0; k < 6; k++) {
-    w[k] /= sum;
-  }
-  return w;
+// Lanczos-3 weights of the six taps at offsets n = −2..3 from floor(p), for the fractional part t, as (n = −2..0,
+// n = 1..3). With x = n − t: sin(πx) = −(−1)ⁿ·sin(πt) and sin(πx/3) = sin(πn/3)·cos(πt/3) − cos(πn/3)·sin(πt/3),
+// so three sines per axis instead of twelve.
+struct Taps6 {
+  lo: vec3<f32>,
+  hi: vec3<f32>,
 }
 
 const PI = 3.14159265;
+const H3 = 0.8660254; // √3/2
+
+fn lanczos3(t: f32) -> Taps6 {
+  let s1 = sin(PI * t);
+  let s3 = sin(PI * t / 3.0);
+  let c3 = cos(PI * t / 3.0);
+  let x_lo = vec3<f32>(-2.0, -1.0, 0.0) - t;
+  let x_hi = vec3<f32>(1.0, 2.0, 3.0) - t;
+  // −(−1)ⁿ, sin(πn/3), cos(πn/3) for n = −2, −1, 0 and 1, 2, 3.
+  let num_lo = vec3<f32>(-1.0, 1.0, -1.0) * s1 * (vec3<f32>(-H3, -H3, 0.0) * c3 - vec3<f32>(-0.5, 0.5, 1.0) * s3);
+  let num_hi = vec3<f32>(1.0, -1.0, 1.0) * s1 * (vec3<f32>(H3, H3, 0.0) * c3 - vec3<f32>(0.5, -0.5, -1.0) * s3);
+  // 3·sin(πx)·sin(πx/3)/(πx)², and 1 at x = 0 (t = 0: the tap on the pixel itself).
+  var w: Taps6;
+  w.lo = select(3.0 * num_lo / (PI * PI * x_lo * x_lo), vec3<f32>(1.0), abs(x_lo) <= vec3<f32>(1e-4));
+  w.hi = select(3.0 * num_hi / (PI * PI * x_hi * x_hi), vec3<f32>(1.0), abs(x_hi) <= vec3<f32>(1e-4));
+  let sum = dot(w.lo, vec3<f32>(1.0)) + dot(w.hi, vec3<f32>(1.0));
+  w.lo /= sum;
+  w.hi /= sum;
+  return w;
+}
+
+// One row of the 6×6 footprint: the six columns (clamped to the image) weighted horizontally.
+fn row_sum(row: u32, cols_lo: vec3<u32>, cols_hi: vec3<u32>, w: Taps6) -> vec3<f32> {
+  return w.lo.x * previous[row + cols_lo.x].xyz + w.lo.y * previous[row + cols_lo.y].xyz + w.lo.z * previous[row + cols_lo.z].xyz +
+    w.hi.x * previous[row + cols_hi.x].xyz + w.hi.y * previous[row + cols_hi.y].xyz + w.hi.z * previous[row + cols_hi.z].xyz;
+}
 
 // The previous output at a sub-pixel position, Lanczos-3. The history is resampled every frame that strokes
 // survive (up to ~20), so the kernel's loss compounds: at a half-pixel shift Catmull–Rom keeps 88 % of a
 // 4-px-period texture (11 % after 18 frames), Lanczos-3 all of it. The result is clamped to its four nearest
-// pixels so the sharper kernel cannot ring either.
+// pixels so the sharper kernel cannot ring either. Outside the image each tap takes the nearest edge pixel (the
+// clamp is per axis, so rows and columns are clamped once each).
 fn previous_at(p: vec2<f32>) -> vec3<f32> {
   let c = clamp(p, vec2<f32>(0.0), vec2<f32>(params.size) - 1.0);
   let base = floor(c);
@@ -63,18 +72,19 @@ fn previous_at(p: vec2<f32>) -> vec3<f32> {
   let wx = lanczos3(f.x);
   let wy = lanczos3(f.y);
   let b = vec2<i32>(base);
-  var sum = vec3<f32>(0.0);
-  for (var j = 0; j < 6; j++) {
-    var row = vec3<f32>(0.0);
-    for (var i = 0; i < 6; i++) {
-      row += wx[i] * rgb(px_index(b + vec2<i32>(i - 2, j - 2), params.size));
-    }
-    sum += wy[j] * row;
-  }
-  let n00 = rgb(px_index(b, params.size));
-  let n10 = rgb(px_index(b + vec2<i32>(1, 0), params.size));
-  let n01 = rgb(px_index(b + vec2<i32>(0, 1), params.size));
-  let n11 = rgb(px_index(b + vec2<i32>(1, 1), params.size));
+  let last = vec2<i32>(params.size) - 1;
+  let cols_lo = vec3<u32>(clamp(vec3<i32>(b.x) + vec3<i32>(-2, -1, 0), vec3<i32>(0), vec3<i32>(last.x)));
+  let cols_hi = vec3<u32>(clamp(vec3<i32>(b.x) + vec3<i32>(1, 2, 3), vec3<i32>(0), vec3<i32>(last.x)));
+  let rows_lo = vec3<u32>(clamp(vec3<i32>(b.y) + vec3<i32>(-2, -1, 0), vec3<i32>(0), vec3<i32>(last.y))) * params.size.x;
+  let rows_hi = vec3<u32>(clamp(vec3<i32>(b.y) + vec3<i32>(1, 2, 3), vec3<i32>(0), vec3<i32>(last.y))) * params.size.x;
+  let sum = wy.lo.x * row_sum(rows_lo.x, cols_lo, cols_hi, wx) + wy.lo.y * row_sum(rows_lo.y, cols_lo, cols_hi, wx) +
+    wy.lo.z * row_sum(rows_lo.z, cols_lo, cols_hi, wx) + wy.hi.x * row_sum(rows_hi.x, cols_lo, cols_hi, wx) +
+    wy.hi.y * row_sum(rows_hi.y, cols_lo, cols_hi, wx) + wy.hi.z * row_sum(rows_hi.z, cols_lo, cols_hi, wx);
+  // The four nearest: offsets 0 and 1 on each axis.
+  let n00 = previous[rows_lo.z + cols_lo.z].xyz;
+  let n10 = previous[rows_lo.z + cols_hi.x].xyz;
+  let n01 = previous[rows_hi.x + cols_lo.z].xyz;
+  let n11 = previous[rows_hi.x + cols_hi.x].xyz;
   return clamp(sum, min(min(n00, n10), min(n01, n11)), max(max(n00, n10), max(n01, n11)));
 }
 
@@ -104,7 +114,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   var d = vec4<f32>(0.0);
   if (c > 0.0 && in_image(src, params.size)) {
     d = vec4<f32>(c * (previous_at(src) - s), c);
-    age = ages[px_index(vec2<i32>(round(src)), params.size)];
+    age = previous[px_index(vec2<i32>(round(src)), params.size)].w;
   }
   diff[i] = d;
   carried[i] = vec2<f32>(age, strain);

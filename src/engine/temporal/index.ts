@@ -134,7 +134,8 @@ export class TemporalStage {
   readonly #coverage: GPUBuffer;
   readonly #splatGroup: Bound;
   readonly #outputs: [GPUBuffer, GPUBuffer];
-  readonly #ages: [GPUBuffer, GPUBuffer];
+  /** The outputs again as (RGB, stroke age) per pixel: what the warp reads back the next frame. */
+  readonly #history: [GPUBuffer, GPUBuffer];
   readonly #diff: GPUBuffer;
   readonly #rows: GPUBuffer;
   readonly #carried: GPUBuffer;
@@ -178,7 +179,7 @@ export class TemporalStage {
     this.#coverage = this.#buffers.storage('coverage', n * 4);
     const m = width * height;
     this.#outputs = [this.#buffers.storage('temporal out 0', m * 12), this.#buffers.storage('temporal out 1', m * 12)];
-    this.#ages = [this.#buffers.storage('stroke ages 0', m * 4), this.#buffers.storage('stroke ages 1', m * 4)];
+    this.#history = [this.#buffers.storage('history 0', m * 16), this.#buffers.storage('history 1', m * 16)];
     this.#diff = this.#buffers.storage('warped difference', m * 16);
     this.#rows = this.#buffers.storage('difference, rows blurred', m * 16);
     this.#carried = this.#buffers.storage('carried age and strain', m * 8);
@@ -294,10 +295,9 @@ export class TemporalStage {
       groups = {
         warp: warp.bind(device, {
           stylised,
-          previous: this.#outputs[1 - parity],
+          previous: this.#history[1 - parity],
           back: this.#back.result,
           confidence: this.#confidence,
-          ages: this.#ages[1 - parity],
           diff: this.#diff,
           carried: this.#carried,
           params: this.#warpParams,
@@ -309,7 +309,7 @@ export class TemporalStage {
           stats: this.#stats,
           carried: this.#carried,
           result: this.#outputs[parity],
-          ages: this.#ages[parity],
+          history: this.#history[parity],
           params: this.#composeParams,
         }),
       };

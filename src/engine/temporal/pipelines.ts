@@ -51,7 +51,7 @@ export const temporalPrograms = {
   warp: defineProgram({
     name: 'warp',
     code: shader(warp),
-    bindings: { stylised: R, previous: R, back: R, confidence: R, ages: R, diff: W, carried: W, params: U },
+    bindings: { stylised: R, previous: R, back: R, confidence: R, diff: W, carried: W, params: U },
     uniforms: { size, flow_size: size },
   }),
   blurRows: defineProgram({
@@ -63,7 +63,7 @@ export const temporalPrograms = {
   compose: defineProgram({
     name: 'compose',
     code: shader(compose),
-    bindings: { stylised: R, diff: R, rows: R, stats: R, carried: R, result: W, ages: W, params: U },
+    bindings: { stylised: R, diff: R, rows: R, stats: R, carried: R, result: W, history: W, params: U },
     uniforms: {
       size,
       flow_size: size,
