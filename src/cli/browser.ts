@@ -1,11 +1,11 @@
 // Starts the engine's page in headless Chromium (playwright-core), on the GPU the mode asks for, behind a local server:
 // the built dist/ from a plain node:http server (the CLI: no Vite at run time), or a Vite dev server (bench pages and
 // tests of the sources).
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { extname, join, resolve, sep } from 'node:path';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
@@ -52,12 +52,32 @@ function servedPath(files: Record<string, string>, name: string): string | null 
 /** A blank page on the server's origin (a secure context) where the GPU probe asks for an adapter. */
 export const PROBE_NAME = '__gpu-probe.html';
 
+/** Where the job's results go: `targets` maps a result's name to the exact file to create (its folders are made). */
+export interface UploadOptions {
+  targets?: Record<string, string>;
+  /** A result whose writing failed, with the file system's error (ENOSPC, …): the PUT got a 507 or 500. */
+  failures?: Map<string, NodeJS.ErrnoException>;
+}
+
+/** Writes a request's body to a new file (never over an existing one) and flushes it to the disk. */
+async function receiveFile(req: IncomingMessage, path: string): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true });
+  await pipeline(req, createWriteStream(path, { flags: 'wx' }));
+  const fd = openSync(path, 'r+');
+  try {
+    fsyncSync(fd); // a full disk can show only here (delayed allocation, network file systems)
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * The handler of the job's own routes, mounted at IO_PREFIX (`req.url` is the part after it): GET of a served name,
- * PUT of a result (`[a-z]+`) into `uploads`, recorded in `received`; anything else goes to `next`. A malformed name
- * (e.g. `%`) is a 400, never an exception.
+ * PUT of a result (`[a-z]+`) into `uploads` (or the file `targets` names), recorded in `received`; anything else goes to
+ * `next`. A malformed name (e.g. `%`) is a 400, never an exception; a result that cannot be written is a 507 (no space)
+ * or 500, its partial file removed and the error kept in `failures`.
  */
-export function ioHandler(files: Record<string, string>, uploads: string, received: Map<string, string>) {
+export function ioHandler(files: Record<string, string>, uploads: string, received: Map<string, string>, options: UploadOptions = {}) {
   return async (req: IncomingMessage, res: ServerResponse, next: () => void): Promise<void> => {
     try {
       let name: string;
@@ -79,8 +99,17 @@ export function ioHandler(files: Record<string, string>, uploads: string, receiv
         res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
         await pipeline(createReadStream(path), res);
       } else if (req.method === 'PUT' && /^[a-z]+$/.test(name)) {
-        const path = join(uploads, name);
-        await pipeline(req, createWriteStream(path));
+        const path = options.targets?.[name] ?? join(uploads, name);
+        try {
+          await receiveFile(req, path);
+        } catch (e) {
+          const err = e as NodeJS.ErrnoException;
+          options.failures?.set(name, err);
+          if (err.code !== 'EEXIST') rmSync(path, { force: true });
+          res.statusCode = err.code === 'ENOSPC' || err.code === 'EDQUOT' ? 507 : 500;
+          res.end(err.code ?? 'write failed');
+          return;
+        }
         received.set(name, path);
         res.end('ok');
       } else {
@@ -249,6 +278,8 @@ export interface Session {
   gpu: GpuChoice;
   /** Where the page's PUT of "output" was written, once it has been. */
   received(name: string): string | null;
+  /** Why writing the page's PUT of `name` failed, if it did (a file system error: ENOSPC, …). */
+  uploadError(name: string): NodeJS.ErrnoException | null;
   close(): Promise<void>;
 }
 
@@ -260,6 +291,8 @@ export interface SessionOptions {
    * (`npm run build`) from a plain node:http server — what the CLI uses, no Vite at run time.
    */
   server?: 'dev' | 'static';
+  /** Results the page PUTs written straight to these files (e.g. "output" → a temporary name beside the output). */
+  uploadTo?: Record<string, string>;
 }
 
 function defaultGpuMode(): GpuMode {
@@ -285,7 +318,8 @@ export async function openSession(
   const mode = options.gpu ?? defaultGpuMode();
   const uploads = mkdtempSync(join(tmpdir(), 'stylecast-'));
   const received = new Map<string, string>();
-  const io = ioHandler(files, uploads, received);
+  const failures = new Map<string, NodeJS.ErrnoException>();
+  const io = ioHandler(files, uploads, received, { targets: options.uploadTo, failures });
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   let closeServer: (() => Promise<void>) | null = null;
@@ -344,6 +378,7 @@ export async function openSession(
       page,
       gpu,
       received: (name) => received.get(name) ?? null,
+      uploadError: (name) => failures.get(name) ?? null,
       close: async () => {
         await b.close().catch(() => {});
         await s().catch(() => {});

@@ -1,5 +1,5 @@
 // The CLI's own files: what it refuses to write over before any work starts (tests/node/cli-files.test.ts).
-import { closeSync, existsSync, openSync, realpathSync, statSync, unlinkSync, type Stats } from 'node:fs';
+import { closeSync, existsSync, openSync, realpathSync, renameSync, statfsSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { StylecastError } from '../engine/errors.ts';
@@ -80,4 +80,54 @@ export function checkOutputPlace(output: string): string {
   }
   unlinkSync(probe);
   return target;
+}
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
+
+/**
+ * A result the CLI could not write, as one sentence with its code: no space (ENOSPC, EDQUOT, EFBIG) is DISK_FULL,
+ * a refusal (EACCES, EROFS, …) OUTPUT_NOT_WRITABLE; anything else is returned as it is.
+ */
+export function writeError(e: unknown, output: string): unknown {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new StylecastError('DISK_FULL', `The disk is full: writing ${output} failed (${code}). Free some space or write elsewhere; ${output} was not written.`, { cause: e });
+  }
+  if (code === 'EFBIG') {
+    return new StylecastError('DISK_FULL', `The file system refused a file this large: writing ${output} failed (EFBIG). Write elsewhere; ${output} was not written.`, { cause: e });
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'EISDIR' || code === 'ENOTDIR') {
+    return new StylecastError('OUTPUT_NOT_WRITABLE', `Cannot write the output ${output}: ${reason(e)}; it was not written.`, { cause: e });
+  }
+  return e;
+}
+
+/**
+ * The least the output can take, for the check up front: a quarter of the input, at least 1 MB. A stylised clip is
+ * re-encoded and usually larger than that, so a refusal means clearly too little space, never a guess that is too
+ * strict.
+ */
+export const minimumOutputBytes = (inputBytes: number) => Math.max(1_000_000, Math.ceil(inputBytes / 4));
+
+/** Refuses (DISK_FULL) before any work when the file system `path` will be written on has less than `needed` bytes free. */
+export function checkFreeSpace(path: string, needed: number, output: string): void {
+  const folder = deepestExisting(path);
+  const fs = statfsSync(folder);
+  const free = fs.bavail * fs.bsize;
+  if (free < needed) {
+    throw new StylecastError('DISK_FULL', `The disk is full: ${mb(free)} free where ${output} goes, and it needs at least ${mb(needed)}. Free some space or write elsewhere. Nothing was done.`);
+  }
+}
+
+/** A fresh temporary name beside the output (hidden, unique): the result is written there, then renamed into place. */
+export const partialPath = (output: string) =>
+  join(dirname(output), `.${basename(output)}.stylecast-${process.pid}-${randomBytes(4).toString('hex')}.partial`);
+
+/** Moves a complete result into place in one step (an existing output is replaced only now); errors as writeError. */
+export function commitOutput(partial: string, output: string): void {
+  try {
+    renameSync(partial, output);
+  } catch (e) {
+    throw writeError(e, output);
+  }
 }

@@ -1,11 +1,11 @@
 // The stylecast command line: validates arguments, then drives the browser engine in headless Chromium.
-import { existsSync, readFileSync, renameSync, copyFileSync, rmSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Progress } from '../engine/index.ts';
 import { isStylecastError } from '../engine/errors.ts';
 import { USAGE, UsageError, parseArgs, presetNames, type ConvertArgs, type FlowArgs, type StylizeArgs } from './args.ts';
 import { openSession, type Session } from './browser.ts';
-import { checkOutputPlace } from './files.ts';
+import { checkFreeSpace, checkOutputPlace, commitOutput, minimumOutputBytes, partialPath, writeError } from './files.ts';
 import type { JobResult, StylizeJob } from './protocol.ts';
 
 /** The project's root: the nearest folder above this module with a package.json (src/cli/ in development, dist-cli/ built). */
@@ -72,7 +72,9 @@ async function stylize(args: StylizeArgs): Promise<number> {
     backend: args.backend,
   };
   const output = checkOutputPlace(args.output);
-  const session = await openSession(ROOT, files, undefined, undefined, [], { gpu: args.gpu, server: 'static' });
+  checkFreeSpace(dirname(output), minimumOutputBytes(statSync(args.input).size), args.output);
+  const partial = partialPath(output);
+  const session = await openSession(ROOT, files, undefined, undefined, [], { gpu: args.gpu, server: 'static', uploadTo: { output: partial } });
   let interrupted = false;
   const onSignal = () => {
     interrupted = true;
@@ -89,13 +91,11 @@ async function stylize(args: StylizeArgs): Promise<number> {
       printer(p);
     });
     const result: JobResult = await session.page.evaluate((j) => window.stylecastRun(j), job);
+    const writing = session.uploadError('output');
+    if (writing) throw writeError(writing, args.output);
     if (!result.ok) return fail(`${result.message} (${result.code})`, interrupted ? 130 : 1);
-    const produced = session.received('output');
-    if (!produced) return fail('the browser finished but sent no output.');
-    mkdirSync(dirname(output), { recursive: true });
-    const partial = `${output}.partial`;
-    copyFileSync(produced, partial);
-    renameSync(partial, output);
+    if (!session.received('output')) return fail('the browser finished but sent no output.');
+    commitOutput(partial, output);
     if (!args.quiet) {
       const wallPerFrame = result.frames > 0 ? result.elapsedMs / result.frames : 0;
       process.stderr.write(
@@ -114,26 +114,27 @@ async function stylize(args: StylizeArgs): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    rmSync(`${output}.partial`, { force: true });
+    rmSync(partial, { force: true });
     await session.close();
   }
 }
 
 async function flow(args: FlowArgs): Promise<number> {
   const output = checkOutputPlace(args.output);
-  const session = await openSession(ROOT, { a: args.a, b: args.b }, undefined, undefined, [], { gpu: args.gpu, server: 'static' });
+  checkFreeSpace(dirname(output), minimumOutputBytes(0), args.output);
+  const partial = partialPath(output);
+  const session = await openSession(ROOT, { a: args.a, b: args.b }, undefined, undefined, [], { gpu: args.gpu, server: 'static', uploadTo: { output: partial } });
   try {
     const result = await session.page.evaluate((job) => window.stylecastFlow(job), { backend: args.backend });
+    const writing = session.uploadError('output');
+    if (writing) throw writeError(writing, args.output);
     if (!result.ok) return fail(`${result.message} (${result.code})`);
-    const produced = session.received('output');
-    if (!produced) return fail('the browser finished but sent no output.');
-    mkdirSync(dirname(output), { recursive: true });
-    copyFileSync(produced, `${output}.partial`);
-    renameSync(`${output}.partial`, output);
+    if (!session.received('output')) return fail('the browser finished but sent no output.');
+    commitOutput(partial, output);
     process.stderr.write(`stylecast: wrote ${args.output}: ${result.width}×${result.height} flow, mean motion ${result.meanMagnitude.toFixed(2)} px (${result.device}).\n` + gpuLine(session));
     return 0;
   } finally {
-    rmSync(`${output}.partial`, { force: true });
+    rmSync(partial, { force: true });
     await session.close();
   }
 }

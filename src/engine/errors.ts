@@ -19,7 +19,8 @@ export type ErrorCode =
   | 'CANCELLED'
   // The CLI's files (src/cli/files.ts).
   | 'SAME_FILE'
-  | 'OUTPUT_NOT_WRITABLE';
+  | 'OUTPUT_NOT_WRITABLE'
+  | 'DISK_FULL';
 
 /** The one error type stylecast throws on purpose. */
 export class StylecastError extends Error {

@@ -1,11 +1,12 @@
 // The CLI and its files, through the real binary: what it refuses before any work (no browser is started for these),
 // and what it leaves behind. Real files, real links; each case takes well under a second (a build first if stale).
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, ensureBuilt, ffmpeg, WALKING } from './helpers.ts';
+import { cli, ensureBuilt, ffmpeg, ROOT, WALKING } from './helpers.ts';
 
 let dir: string;
 const at = (name: string) => join(dir, name);
@@ -87,5 +88,46 @@ describe('OUTPUT_NOT_WRITABLE: the output place is checked before starting, noth
     expect(r.status).toBe(1);
     expect(r.stderr.trim().split('\n').at(-1)).toMatch(/\(EMPTY_INPUT\)$/); // got as far as the browser
     expect(existsSync(at('new'))).toBe(false);
+  });
+});
+
+describe('DISK_FULL and a failed job: an existing output is kept, no partial file is left', () => {
+  const partials = () => readdirSync(dir).filter((n) => n.includes('.partial'));
+
+  it('a job that fails keeps the existing output byte-identical', () => {
+    writeFileSync(at('kept.mp4'), 'the previous result');
+    writeFileSync(at('empty2.mp4'), '');
+    const r = cli(['stylize', at('empty2.mp4'), '-o', at('kept.mp4'), '--size', '32'], 240_000);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/\(EMPTY_INPUT\)$/);
+    expect(readFileSync(at('kept.mp4'), 'utf8')).toBe('the previous result');
+    expect(partials()).toEqual([]);
+  });
+
+  it('writing the result fails for real (the CLI process limited to 512-byte files once Chromium runs) → DISK_FULL, output kept', async () => {
+    // No small file system can be mounted here; RLIMIT_FSIZE makes the kernel refuse the write (EFBIG) in the CLI
+    // process only — Chromium, already started, keeps its own limit. ENOSPC's sentence is unit-tested with /dev/full
+    // (tests/node/cli-files.test.ts).
+    writeFileSync(at('kept2.mp4'), 'the previous result');
+    const child = spawn(process.execPath, [join(ROOT, 'bin/stylecast.mjs'), 'stylize', at('v.mp4'), '-o', at('kept2.mp4'), '--size', '32', '--temporal', '0'], {
+      cwd: ROOT,
+      env: { ...process.env, STYLECAST_GPU: 'software' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    // Wait for Chromium (a child of the CLI) before limiting the CLI itself.
+    for (let i = 0; i < 600; i++) {
+      const children = spawnSync('ps', ['-o', 'comm=', '--ppid', String(child.pid)]).stdout.toString(); // status 1 while none
+      if (/chrom/i.test(children)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    execFileSync('prlimit', ['--pid', String(child.pid), '--fsize=512:512']);
+    const status = await exited;
+    expect(status, stderr).toBe(1);
+    expect(stderr.trim().split('\n').at(-1)).toBe(
+      `stylecast: The file system refused a file this large: writing ${at('kept2.mp4')} failed (EFBIG). Write elsewhere; ${at('kept2.mp4')} was not written. (DISK_FULL)`,
+    );
+    expect(readFileSync(at('kept2.mp4'), 'utf8')).toBe('the previous result');
+    expect(partials()).toEqual([]);
   });
 });
