@@ -8,7 +8,7 @@ import { GpuCanvasSink } from '../gpu/present.ts';
 import { Canvas2DSink } from '../sinks/canvas.ts';
 import type { BackendChoice } from '../stylise/backend.ts';
 import { STYLE_SIZE, type StyleModel } from '../stylise/model.ts';
-import { bufferToInput, keepColours, pixelsToInput } from '../stylise/tensors.ts';
+import { FrameReader, bufferToInput, keepColours, pixelsToInput, rgbToImage } from '../stylise/tensors.ts';
 import { TemporalStage, flowPlan } from '../temporal/index.ts';
 
 /** Frames the GPU may still be working on when the next one starts: enough to overlap CPU and GPU, no backlog. */
@@ -264,8 +264,8 @@ class GpuFrameStylizer implements FrameStylizer {
 }
 
 /**
- * WASM (and WebGL): one copy in (2D canvas → tensor) and one copy out (tensor → the WGSL device, or a 2D canvas
- * when there is no WebGPU at all).
+ * WASM (and WebGL): one copy in (the frame's pixels → tensor, see FrameReader) and one copy out (tensor → the WGSL
+ * device, or RGBA bytes on a 2D canvas when there is no smoothing).
  */
 class CpuFrameStylizer implements FrameStylizer {
   readonly geometry: FrameGeometry;
@@ -274,7 +274,9 @@ class CpuFrameStylizer implements FrameStylizer {
   readonly #gpu: GpuOutput | null;
   readonly #upload: GPUBuffer | null;
   readonly #sink2d: Canvas2DSink | null;
-  readonly #input: OffscreenCanvasRenderingContext2D;
+  readonly #reader = new FrameReader();
+  /** The 2d path's output pixels, rewritten every frame. */
+  #image: ImageData | null = null;
   readonly #crop: OffscreenCanvasRenderingContext2D;
 
   constructor(model: StyleModel, geometry: FrameGeometry, gpu: GpuOutput | null, canvas?: OffscreenCanvas) {
@@ -288,7 +290,6 @@ class CpuFrameStylizer implements FrameStylizer {
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
     }) ?? null;
     this.#sink2d = gpu ? null : new Canvas2DSink(geometry.width, geometry.height, canvas);
-    this.#input = context2d(geometry.inferWidth, geometry.inferHeight);
     this.#crop = context2d(STYLE_SIZE, STYLE_SIZE);
   }
 
@@ -307,13 +308,16 @@ class CpuFrameStylizer implements FrameStylizer {
   async render(frame: VideoFrame, bottleneck: tf.Tensor4D, temporal: number, options: RenderOptions = {}): Promise<FrameTiming> {
     const started = performance.now();
     const { inferWidth: w, inferHeight: h } = this.geometry;
-    this.#input.drawImage(frame, 0, 0, w, h);
-    const pixels = this.#input.getImageData(0, 0, w, h);
-    const out = tf.tidy(() => {
-      const x = pixelsToInput(pixels);
-      const y = this.#model.transform(x, bottleneck);
-      return (options.preserveColour ? keepColours(y, x) : y).squeeze([0]) as tf.Tensor3D;
-    });
+    const x = await this.#reader.read(frame, w, h);
+    let out: tf.Tensor3D;
+    try {
+      out = tf.tidy(() => {
+        const y = this.#model.transform(x, bottleneck);
+        return (options.preserveColour ? keepColours(y, x) : y).squeeze([0]) as tf.Tensor3D;
+      });
+    } finally {
+      x.dispose();
+    }
     try {
       if (this.#gpu && this.#upload) {
         const values = (await out.data()) as Float32Array<ArrayBuffer>;
@@ -321,8 +325,10 @@ class CpuFrameStylizer implements FrameStylizer {
         this.#gpu.device.queue.writeBuffer(this.#upload, 0, values);
         return { networkMs, temporalMs: await this.#gpu.finish(frame, this.#upload, temporal, options.temporalMethod) };
       }
-      const rgba = await tf.browser.toPixels(out);
-      this.#sink2d!.present(new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, out.shape[1], out.shape[0]));
+      const [oh, ow] = out.shape;
+      if (this.#image?.width !== ow || this.#image.height !== oh) this.#image = new ImageData(ow, oh);
+      rgbToImage((await out.data()) as Float32Array, this.#image);
+      this.#sink2d!.present(this.#image);
       return { networkMs: performance.now() - started, temporalMs: null };
     } finally {
       out.dispose();

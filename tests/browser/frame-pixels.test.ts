@@ -1,0 +1,128 @@
+// The CPU backends' copy in and copy out: VideoFrame → input tensor (FrameReader) and output tensor → RGBA bytes
+// (rgbToImage) must give what the 2D canvas and tf.browser.toPixels gave, only sooner; shrinking must not alias.
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, expect, it } from 'vitest';
+import { initBackend } from '../../src/engine/stylise/backend.ts';
+import { FrameReader, pixelsToInput, rgbToImage } from '../../src/engine/stylise/tensors.ts';
+
+beforeAll(async () => {
+  expect((await initBackend('wasm')).name).toBe('wasm');
+});
+
+/** A smooth colour field with some edges (what video holds), as a canvas-backed frame. */
+function picture(w: number, h: number): VideoFrame {
+  const c = new OffscreenCanvas(w, h);
+  const ctx = c.getContext('2d')!;
+  const g = ctx.createLinearGradient(0, 0, w, h);
+  g.addColorStop(0, '#203060');
+  g.addColorStop(0.5, '#c08040');
+  g.addColorStop(1, '#40a070');
+  ctx.fillStyle = g;
+  ctx.fillRect(0, 0, w, h);
+  ctx.fillStyle = '#f0f0e0';
+  ctx.beginPath();
+  ctx.arc(w * 0.3, h * 0.5, Math.min(w, h) * 0.2, 0, Math.PI * 2);
+  ctx.fill();
+  ctx.fillStyle = '#101010';
+  ctx.fillRect(w * 0.6, h * 0.2, w * 0.15, h * 0.6);
+  return new VideoFrame(c, { timestamp: 0 });
+}
+
+/** The same picture as a decoder hands it over: I420 in its own buffer (CPU memory, not a canvas). */
+async function asI420(frame: VideoFrame): Promise<VideoFrame> {
+  const { codedWidth: w, codedHeight: h } = frame;
+  const rgba = new Uint8Array(w * h * 4);
+  await frame.copyTo(rgba, { format: 'RGBA' });
+  const cw = Math.ceil(w / 2);
+  const ch = Math.ceil(h / 2);
+  const yuv = new Uint8Array(w * h + 2 * cw * ch);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 4;
+      yuv[y * w + x] = Math.round(16 + (65.481 * rgba[i] + 128.553 * rgba[i + 1] + 24.966 * rgba[i + 2]) / 255);
+    }
+  }
+  for (let y = 0; y < ch; y++) {
+    for (let x = 0; x < cw; x++) {
+      const i = (Math.min(2 * y, h - 1) * w + Math.min(2 * x, w - 1)) * 4;
+      const [r, g, b] = [rgba[i], rgba[i + 1], rgba[i + 2]];
+      yuv[w * h + y * cw + x] = Math.round(128 + (-37.797 * r - 74.203 * g + 112 * b) / 255);
+      yuv[w * h + cw * ch + y * cw + x] = Math.round(128 + (112 * r - 93.786 * g - 18.214 * b) / 255);
+    }
+  }
+  return new VideoFrame(yuv, { format: 'I420', codedWidth: w, codedHeight: h, timestamp: 0, colorSpace: { matrix: 'smpte170m', primaries: 'smpte170m', transfer: 'smpte170m', fullRange: false } });
+}
+
+/** What the engine did before: drawImage at the network's size on a 2D canvas, getImageData, fromPixels. */
+function viaCanvas(frame: VideoFrame, w: number, h: number): tf.Tensor4D {
+  const ctx = new OffscreenCanvas(w, h).getContext('2d', { willReadFrequently: true })!;
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(frame, 0, 0, w, h);
+  return pixelsToInput(ctx.getImageData(0, 0, w, h));
+}
+
+async function meanAndMaxDiff(a: tf.Tensor, b: tf.Tensor): Promise<[number, number]> {
+  const [d, m] = tf.tidy(() => {
+    const abs = tf.abs(tf.sub(a, b));
+    return [abs.mean(), abs.max()];
+  });
+  const [mean, max] = await Promise.all([d.data(), m.data()]);
+  tf.dispose([d, m]);
+  return [mean[0], max[0]];
+}
+
+it.each([
+  [640, 360, 456, 256, 'canvas'],
+  [640, 360, 456, 256, 'I420'],
+  [960, 540, 456, 256, 'I420'], // shrunk by more than 2: 2×2 blocks averaged first
+  [1280, 720, 228, 128, 'I420'], // 5×5 blocks
+  [643, 361, 228, 128, 'canvas'], // odd sizes: the last blocks are partial
+] as const)('%i×%i → %i×%i (%s frame) matches the 2D canvas path', async (W, H, w, h, kind) => {
+  const canvasFrame = picture(W, H);
+  const frame = kind === 'I420' ? await asI420(canvasFrame) : canvasFrame;
+  const reader = new FrameReader();
+  const before = tf.memory().numTensors;
+  const x = await reader.read(frame, w, h);
+  expect(x.shape).toEqual([1, h, w, 3]);
+  const ref = viaCanvas(frame, w, h);
+  const [mean, max] = await meanAndMaxDiff(x, ref);
+  console.log(`${W}×${H} ${kind} → ${w}×${h}: mean |Δ| ${(mean * 255).toFixed(2)}/255, max ${(max * 255).toFixed(0)}/255`);
+  expect(mean).toBeLessThan(2 / 255); // resampling filters differ slightly at edges
+  expect(max).toBeLessThan(0.5);
+  // Reused buffers: a second frame through the same reader reads that frame, not the first one's leftovers.
+  const again = await reader.read(frame, w, h);
+  expect((await meanAndMaxDiff(again, x))[1]).toBe(0);
+  tf.dispose([x, ref, again]);
+  expect(tf.memory().numTensors).toBe(before);
+  frame.close();
+  canvasFrame.close();
+});
+
+it('shrinking 4× averages 1-px stripes to flat grey (no aliasing)', async () => {
+  const c = new OffscreenCanvas(256, 128);
+  const ctx = c.getContext('2d')!;
+  ctx.fillStyle = '#000';
+  ctx.fillRect(0, 0, 256, 128);
+  ctx.fillStyle = '#fff';
+  for (let x = 0; x < 256; x += 2) ctx.fillRect(x, 0, 1, 128);
+  const frame = new VideoFrame(c, { timestamp: 0 });
+  const x = await new FrameReader().read(frame, 64, 32);
+  frame.close();
+  const v = await x.data();
+  x.dispose();
+  let [min, max, sum] = [1, 0, 0];
+  for (const p of v) [min, max, sum] = [Math.min(min, p), Math.max(max, p), sum + p];
+  expect(sum / v.length).toBeCloseTo(0.5, 1);
+  expect(max - min).toBeLessThan(0.1);
+});
+
+it('rgbToImage gives the bytes tf.browser.toPixels gives', async () => {
+  const t = tf.randomUniform([37, 53, 3], 0, 1, 'float32', 3) as tf.Tensor3D;
+  const expected = await tf.browser.toPixels(t);
+  const image = new ImageData(53, 37);
+  rgbToImage((await t.data()) as Float32Array, image);
+  t.dispose();
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(expected[i] - image.data[i]));
+  expect(worst).toBeLessThanOrEqual(1); // rounding of exact halves may differ
+});
