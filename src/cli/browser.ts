@@ -1,15 +1,15 @@
 // Starts the engine's page in headless Chromium (playwright-core), on the GPU the mode asks for, behind a local server:
 // the built dist/ from a plain node:http server (the CLI: no Vite at run time), or a Vite dev server (bench pages and
 // tests of the sources).
-import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { GPU_MODES, GpuUnavailableError, decideGpu, parseGpuMode, type GpuChoice, type GpuDecision, type GpuMode, type GpuProbe } from './gpu.ts';
+import { chromiumTmp, killJobProcesses, makeJobDir, sweepStale } from './jobdir.ts';
 import { IO_PREFIX } from './protocol.ts';
 
 /** Flags every launch needs here (see ENVIRONMENT.md): without the background-networking ones Chromium floods refused connections. */
@@ -291,9 +291,20 @@ export interface SessionOptions {
    * (`npm run build`) from a plain node:http server — what the CLI uses, no Vite at run time.
    */
   server?: 'dev' | 'static';
-  /** Results the page PUTs written straight to these files (e.g. "output" → a temporary name beside the output). */
+  /**
+   * Results the page PUTs written straight to these files (e.g. "output" → a temporary name beside the output). They
+   * are temporary: whatever is still there when the session closes or the process exits is removed.
+   */
   uploadTo?: Record<string, string>;
+  /**
+   * Called on SIGINT, SIGTERM or SIGHUP while the session is open (Playwright's own handlers are off: they exit before
+   * any clean-up). Default: exit at once with 128 + the signal's number; the clean-up runs on exit either way.
+   */
+  onSignal?: (signal: NodeJS.Signals) => void;
 }
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+export const SIGNAL_EXIT_CODES: Record<(typeof SIGNALS)[number], number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 function defaultGpuMode(): GpuMode {
   const mode = parseGpuMode(process.env.STYLECAST_GPU);
@@ -316,7 +327,26 @@ export async function openSession(
 ): Promise<Session> {
   const executablePath = chromiumPath();
   const mode = options.gpu ?? defaultGpuMode();
-  const uploads = mkdtempSync(join(tmpdir(), 'stylecast-'));
+  sweepStale();
+  const job = makeJobDir();
+  const uploads = job.uploads;
+  // Every way out removes the job's folder (Playwright's and Chromium's temporary folders are inside it) and the
+  // unfinished results, after killing the job's browser: a normal close, an error, a signal, a crash (process 'exit').
+  const removeAll = () => {
+    killJobProcesses(job);
+    rmSync(job.path, { recursive: true, force: true });
+    for (const path of Object.values(options.uploadTo ?? {})) rmSync(path, { force: true });
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (options.onSignal) options.onSignal(signal);
+    else process.exit(SIGNAL_EXIT_CODES[signal as (typeof SIGNALS)[number]] ?? 1);
+  };
+  const detach = () => {
+    process.off('exit', removeAll);
+    for (const s of SIGNALS) process.off(s, onSignal);
+  };
+  process.on('exit', removeAll);
+  for (const s of SIGNALS) process.on(s, onSignal);
   const received = new Map<string, string>();
   const failures = new Map<string, NodeJS.ErrnoException>();
   const io = ioHandler(files, uploads, received, { targets: options.uploadTo, failures });
@@ -326,7 +356,26 @@ export async function openSession(
   let browser: Browser | null = null;
   try {
     const { chromium } = await import('playwright-core');
-    const launch = (gpu: GpuMode) => chromium.launch({ executablePath, headless: true, args: [...chromiumArgs(gpu), ...extraArgs] });
+    const launch = async (gpu: GpuMode) => {
+      // Playwright makes its profile and artifacts folders in os.tmpdir() (read from TMPDIR at each call), Chromium
+      // its own in its TMPDIR: both inside the job's folder.
+      const before = process.env.TMPDIR;
+      process.env.TMPDIR = job.tmp;
+      try {
+        return await chromium.launch({
+          executablePath,
+          headless: true,
+          args: [...chromiumArgs(gpu), ...extraArgs],
+          env: { ...process.env, TMPDIR: chromiumTmp(job) },
+          handleSIGINT: false,
+          handleSIGTERM: false,
+          handleSIGHUP: false,
+        });
+      } finally {
+        if (before === undefined) delete process.env.TMPDIR;
+        else process.env.TMPDIR = before;
+      }
+    };
     if (options.server === 'static') {
       const site = builtSite(root);
       if (!existsSync(join(site, pagePath.split('?')[0].replace(/\/$/, '/index.html')))) {
@@ -382,13 +431,15 @@ export async function openSession(
       close: async () => {
         await b.close().catch(() => {});
         await s().catch(() => {});
-        rmSync(uploads, { recursive: true, force: true });
+        removeAll();
+        detach();
       },
     };
   } catch (e) {
     await browser?.close().catch(() => {});
     await closeServer?.().catch(() => {});
-    rmSync(uploads, { recursive: true, force: true });
+    removeAll();
+    detach();
     throw e;
   }
 }

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { Progress } from '../engine/index.ts';
 import { isStylecastError } from '../engine/errors.ts';
 import { USAGE, UsageError, parseArgs, presetNames, type ConvertArgs, type FlowArgs, type StylizeArgs } from './args.ts';
-import { openSession, type Session } from './browser.ts';
+import { SIGNAL_EXIT_CODES, openSession, type Session } from './browser.ts';
 import { checkFreeSpace, checkOutputPlace, commitOutput, minimumOutputBytes, partialPath, writeError } from './files.ts';
 import type { JobResult, StylizeJob } from './protocol.ts';
 
@@ -53,6 +53,39 @@ function progressPrinter(quiet: boolean): (p: Progress) => void {
   };
 }
 
+/** How long a cancelled job may take to stop before the command exits anyway (the clean-up runs on exit). */
+const CANCEL_GRACE_MS = 5_000;
+
+/**
+ * Ctrl-C, SIGTERM, SIGHUP: while a job runs, the first asks the page to cancel (the job ends with CANCELLED and exit
+ * 128 + the signal's number); a second, or one before the job runs, or a job that does not stop within
+ * CANCEL_GRACE_MS, exits at once. Either way the session's exit hook kills the browser and removes every temporary
+ * folder and partial file.
+ */
+function signalHandler() {
+  let session: Session | null = null;
+  let code: number | null = null;
+  const exitNow = (exit: number) => {
+    process.stderr.write('stylecast: Cancelled. (CANCELLED)\n');
+    process.exit(exit);
+  };
+  return {
+    handle: (signal: NodeJS.Signals) => {
+      const exit = SIGNAL_EXIT_CODES[signal as keyof typeof SIGNAL_EXIT_CODES] ?? 1;
+      if (code !== null || !session) return exitNow(exit);
+      code = exit;
+      process.stderr.write('\nstylecast: cancelling…\n');
+      void session.page.evaluate(() => window.stylecastCancel?.()).catch(() => {});
+      setTimeout(() => exitNow(exit), CANCEL_GRACE_MS).unref();
+    },
+    running: (s: Session) => {
+      session = s;
+    },
+    /** The exit status a cancelled job ends with, or null when no signal came. */
+    exitCode: () => code,
+  };
+}
+
 async function stylize(args: StylizeArgs): Promise<number> {
   const files: Record<string, string> = { input: args.input };
   if ('image' in args.style) files.style = args.style.image;
@@ -74,15 +107,9 @@ async function stylize(args: StylizeArgs): Promise<number> {
   const output = checkOutputPlace(args.output);
   checkFreeSpace(dirname(output), minimumOutputBytes(statSync(args.input).size), args.output);
   const partial = partialPath(output);
-  const session = await openSession(ROOT, files, undefined, undefined, [], { gpu: args.gpu, server: 'static', uploadTo: { output: partial } });
-  let interrupted = false;
-  const onSignal = () => {
-    interrupted = true;
-    process.stderr.write('\nstylecast: cancelling…\n');
-    void session.page.evaluate(() => window.stylecastCancel()).catch(() => {});
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const signals = signalHandler();
+  const session = await openSession(ROOT, files, undefined, undefined, [], { gpu: args.gpu, server: 'static', uploadTo: { output: partial }, onSignal: signals.handle });
+  signals.running(session);
   try {
     const printer = progressPrinter(args.quiet);
     let firstFrameAt: number | null = null; // ms since this process started (Node's performance clock)
@@ -93,7 +120,7 @@ async function stylize(args: StylizeArgs): Promise<number> {
     const result: JobResult = await session.page.evaluate((j) => window.stylecastRun(j), job);
     const writing = session.uploadError('output');
     if (writing) throw writeError(writing, args.output);
-    if (!result.ok) return fail(`${result.message} (${result.code})`, interrupted ? 130 : 1);
+    if (!result.ok) return fail(`${result.message} (${result.code})`, signals.exitCode() ?? 1);
     if (!session.received('output')) return fail('the browser finished but sent no output.');
     commitOutput(partial, output);
     if (!args.quiet) {
@@ -112,8 +139,6 @@ async function stylize(args: StylizeArgs): Promise<number> {
     }
     return 0;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     rmSync(partial, { force: true });
     await session.close();
   }
@@ -123,7 +148,9 @@ async function flow(args: FlowArgs): Promise<number> {
   const output = checkOutputPlace(args.output);
   checkFreeSpace(dirname(output), minimumOutputBytes(0), args.output);
   const partial = partialPath(output);
-  const session = await openSession(ROOT, { a: args.a, b: args.b }, undefined, undefined, [], { gpu: args.gpu, server: 'static', uploadTo: { output: partial } });
+  const signals = signalHandler();
+  const session = await openSession(ROOT, { a: args.a, b: args.b }, undefined, undefined, [], { gpu: args.gpu, server: 'static', uploadTo: { output: partial }, onSignal: signals.handle });
+  signals.running(session);
   try {
     const result = await session.page.evaluate((job) => window.stylecastFlow(job), { backend: args.backend });
     const writing = session.uploadError('output');

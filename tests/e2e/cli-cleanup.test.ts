@@ -1,0 +1,123 @@
+// Nothing left behind: the CLI through its binary with a private TMPDIR (so its `stylecast-job-*` folder, Playwright's
+// `playwright_chromiumdev_profile-*` / `playwright-artifacts-*` and Chromium's `.org.chromium.Chromium.*` would all
+// land there), on every way out: success, Ctrl-C and SIGTERM mid-job, a signal during start-up, and a killed CLI whose
+// folder the next run removes (never a running job's). Tiny clips: each case takes a few seconds.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processStart } from '../../src/cli/jobdir.ts';
+import { cli, ensureBuilt, ffmpeg, ROOT, WALKING } from './helpers.ts';
+
+let dir: string;
+const at = (name: string) => join(dir, name);
+
+beforeAll(() => {
+  ensureBuilt();
+  // Short paths: Chromium's socket under TMPDIR must fit in 107 bytes (the CLI falls back to /tmp beyond that).
+  dir = mkdtempSync('/tmp/sc-');
+  ffmpeg('-i', WALKING, '-frames:v', '3', '-vf', 'scale=64:36', '-c:v', 'libx264', '-preset', 'veryfast', '-an', at('short.mp4'));
+  // Long enough (with smoothing, ~1 s a frame here) to be interrupted mid-job.
+  ffmpeg('-i', WALKING, '-frames:v', '40', '-vf', 'scale=64:36', '-c:v', 'libx264', '-preset', 'veryfast', '-an', at('long.mp4'));
+}, 600_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A fresh, empty TMPDIR for one run. */
+function privateTmp(name: string): string {
+  const t = at(name.slice(0, 4));
+  mkdirSync(t);
+  return t;
+}
+
+interface Running {
+  child: ChildProcess;
+  stderr: () => string;
+  exited: Promise<number | null>;
+  waitFor(test: () => boolean, what: string): Promise<void>;
+}
+
+function start(args: string[], tmp: string): Running {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/stylecast.mjs'), ...args], { cwd: ROOT, env: { ...process.env, STYLECAST_GPU: 'software', TMPDIR: tmp } });
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((res) => child.on('exit', (code, signal) => res(code ?? (signal ? -1 : null))));
+  return {
+    child,
+    stderr: () => err,
+    exited,
+    async waitFor(test, what) {
+      for (let i = 0; i < 2400 && child.exitCode === null; i++) {
+        if (test()) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`never saw ${what}; stderr:\n${err}`);
+    },
+  };
+}
+
+const chromiumRuns = (pid: number) => /chrom/i.test(spawnSync('ps', ['-o', 'comm=', '--ppid', String(pid)]).stdout.toString());
+
+/** What is left in `tmp` once the browser's processes are gone (they are killed before the folder is removed). */
+async function leftovers(tmp: string): Promise<string[]> {
+  for (let i = 0; i < 40 && readdirSync(tmp).length; i++) await new Promise((r) => setTimeout(r, 50));
+  return readdirSync(tmp);
+}
+
+describe('no temporary folder is left behind', () => {
+  it('after a successful job', async () => {
+    const tmp = privateTmp('ok');
+    const run = start(['stylize', at('short.mp4'), '-o', at('ok.mp4'), '--size', '32', '--quiet'], tmp);
+    expect(await run.exited, run.stderr()).toBe(0);
+    expect(existsSync(at('ok.mp4'))).toBe(true);
+    expect(await leftovers(tmp)).toEqual([]);
+  });
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('after %s mid-job: CANCELLED, exit %i, no output, no partial', async (signal, status) => {
+    const tmp = privateTmp(signal);
+    const out = at(`cancel-${signal}.mp4`);
+    const run = start(['stylize', at('long.mp4'), '-o', out, '--size', '32'], tmp);
+    await run.waitFor(() => /\d+\/40 frames/.test(run.stderr()), 'progress');
+    expect(readdirSync(tmp).filter((n) => n.startsWith('stylecast-job-'))).toHaveLength(1); // it was there
+    run.child.kill(signal);
+    expect(await run.exited, run.stderr()).toBe(status);
+    expect(run.stderr().trim().split('\n').at(-1)).toMatch(/^stylecast: .+\(CANCELLED\)$/);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((n) => n.includes('.partial'))).toEqual([]);
+    expect(await leftovers(tmp)).toEqual([]);
+  });
+
+  it('after Ctrl-C during start-up (the browser starting, no job yet)', async () => {
+    const tmp = privateTmp('startup');
+    const run = start(['stylize', at('long.mp4'), '-o', at('startup.mp4'), '--size', '32'], tmp);
+    await run.waitFor(() => chromiumRuns(run.child.pid!), 'Chromium start');
+    run.child.kill('SIGINT');
+    expect(await run.exited, run.stderr()).toBe(130);
+    expect(run.stderr().trim().split('\n').at(-1)).toBe('stylecast: Cancelled. (CANCELLED)');
+    expect(await leftovers(tmp)).toEqual([]);
+  });
+
+  it("a killed CLI's folder is removed by the next run; a running job's folder and a fresh unrecorded one are kept", async () => {
+    const tmp = privateTmp('stale');
+    const run = start(['stylize', at('long.mp4'), '-o', at('killed.mp4'), '--size', '32'], tmp);
+    await run.waitFor(() => /\d+\/40 frames/.test(run.stderr()), 'progress');
+    run.child.kill('SIGKILL'); // nothing can clean up after this
+    await run.exited;
+    const stale = readdirSync(tmp).filter((n) => n.startsWith('stylecast-job-'));
+    expect(stale).toHaveLength(1);
+    // A folder owned by a running process (this test) and one whose owner record is not written yet.
+    mkdirSync(join(tmp, 'stylecast-job-live'));
+    writeFileSync(join(tmp, 'stylecast-job-live', 'owner.json'), JSON.stringify({ pid: process.pid, start: processStart(process.pid) }));
+    mkdirSync(join(tmp, 'stylecast-job-fresh'));
+    // A reused pid: this process's pid with another start time is not this process.
+    mkdirSync(join(tmp, 'stylecast-job-reused'));
+    writeFileSync(join(tmp, 'stylecast-job-reused', 'owner.json'), JSON.stringify({ pid: process.pid, start: '1' }));
+    writeFileSync(at('empty.mp4'), '');
+    const next = cli(['stylize', at('empty.mp4'), '-o', at('next.mp4'), '--size', '32'], 240_000, { TMPDIR: tmp });
+    expect(next.stderr.trim().split('\n').at(-1)).toMatch(/\(EMPTY_INPUT\)$/);
+    expect(readdirSync(tmp).sort()).toEqual(['stylecast-job-fresh', 'stylecast-job-live']);
+    expect(readFileSync(join(tmp, 'stylecast-job-live', 'owner.json'), 'utf8')).toContain(String(process.pid));
+  });
+});
