@@ -11,6 +11,7 @@ import type { ViteDevServer } from 'vite';
 import { GPU_MODES, GpuUnavailableError, decideGpu, parseGpuMode, type GpuChoice, type GpuDecision, type GpuMode, type GpuProbe } from './gpu.ts';
 import { chromiumTmp, killJobProcesses, makeJobDir, sweepStale } from './jobdir.ts';
 import { IO_PREFIX } from './protocol.ts';
+import { StylecastError } from '../engine/errors.ts';
 
 /** Flags every launch needs here (see ENVIRONMENT.md): without the background-networking ones Chromium floods refused connections. */
 export const BASE_ARGS = [
@@ -280,6 +281,11 @@ export interface Session {
   received(name: string): string | null;
   /** Why writing the page's PUT of `name` failed, if it did (a file system error: ENOSPC, …). */
   uploadError(name: string): NodeJS.ErrnoException | null;
+  /**
+   * `work` (a call into the page), or BROWSER_CRASHED as soon as the page's process dies ('crash') or the browser goes
+   * away ('disconnected'), instead of Playwright's raw text.
+   */
+  guard<T>(work: Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -354,6 +360,20 @@ export async function openSession(
   const origin = `http://127.0.0.1:${port}`;
   let closeServer: (() => Promise<void>) | null = null;
   let browser: Browser | null = null;
+  // A crash of the page or the browser while a job runs: one error, raised by every guarded call from then on.
+  let closing = false;
+  let crashError: StylecastError | null = null;
+  let rejectCrash: (e: StylecastError) => void = () => {};
+  const crash = new Promise<never>((_, rej) => (rejectCrash = rej));
+  crash.catch(() => {}); // observed through guard()
+  const crashed = (what: string) => {
+    if (closing || crashError) return;
+    crashError = new StylecastError('BROWSER_CRASHED', `Chromium crashed during the job: ${what}. Nothing was written.`);
+    rejectCrash(crashError);
+  };
+  const watch = (b: Browser) => b.on('disconnected', () => {
+    if (b === browser) crashed('the browser process exited');
+  });
   try {
     const { chromium } = await import('playwright-core');
     const launch = async (gpu: GpuMode) => {
@@ -400,6 +420,7 @@ export async function openSession(
       closeServer = () => server.close();
     }
     browser = await launch(mode);
+    watch(browser);
     let context: BrowserContext = await browser.newContext();
     let page = await context.newPage();
     let gpu: GpuChoice;
@@ -410,8 +431,11 @@ export async function openSession(
       const d = decideGpu(mode, await probeGpu(page, origin));
       if (d.action === 'fail') throw new GpuUnavailableError(`${d.message} (${d.code})`);
       if (d.action === 'relaunch-software') {
-        await browser.close();
+        const probed = browser;
+        browser = null; // its 'disconnected' is no crash
+        await probed.close();
         browser = await launch('software');
+        watch(browser);
         context = await browser.newContext();
         page = await context.newPage();
         gpu = { mode, adapter: 'SwiftShader', software: true, note: `software, --gpu auto found no hardware adapter: ${d.reason}` };
@@ -419,6 +443,7 @@ export async function openSession(
         gpu = { mode, adapter: d.adapter, software: d.software, note: d.note };
       }
     }
+    page.on('crash', () => crashed('its page\'s process died'));
     await page.goto(`${origin}${pagePath}`);
     await page.waitForFunction(ready, null, { timeout: 120_000 });
     const b = browser;
@@ -428,7 +453,21 @@ export async function openSession(
       gpu,
       received: (name) => received.get(name) ?? null,
       uploadError: (name) => failures.get(name) ?? null,
+      guard: async <T>(work: Promise<T>): Promise<T> => {
+        try {
+          return await Promise.race([work, crash]);
+        } catch (e) {
+          if (crashError) throw crashError;
+          // Playwright may reject the call a moment before it emits the event.
+          if (e instanceof Error && /Target crashed|has been closed|Browser closed|disconnected/i.test(e.message)) {
+            await new Promise((r) => setTimeout(r, 200));
+            throw crashError ?? new StylecastError('BROWSER_CRASHED', `Chromium crashed during the job (${e.message.split('\n')[0]}). Nothing was written.`, { cause: e });
+          }
+          throw e;
+        }
+      },
       close: async () => {
+        closing = true;
         await b.close().catch(() => {});
         await s().catch(() => {});
         removeAll();
@@ -436,6 +475,7 @@ export async function openSession(
       },
     };
   } catch (e) {
+    closing = true;
     await browser?.close().catch(() => {});
     await closeServer?.().catch(() => {});
     removeAll();

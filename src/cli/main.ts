@@ -113,11 +113,13 @@ async function stylize(args: StylizeArgs): Promise<number> {
   try {
     const printer = progressPrinter(args.quiet);
     let firstFrameAt: number | null = null; // ms since this process started (Node's performance clock)
-    await session.page.exposeFunction('stylecastProgress', (p: Progress) => {
-      if (firstFrameAt === null && p.framesDone >= 1) firstFrameAt = performance.now();
-      printer(p);
-    });
-    const result: JobResult = await session.page.evaluate((j) => window.stylecastRun(j), job);
+    await session.guard(
+      session.page.exposeFunction('stylecastProgress', (p: Progress) => {
+        if (firstFrameAt === null && p.framesDone >= 1) firstFrameAt = performance.now();
+        printer(p);
+      }),
+    );
+    const result: JobResult = await session.guard(session.page.evaluate((j) => window.stylecastRun(j), job));
     const writing = session.uploadError('output');
     if (writing) throw writeError(writing, args.output);
     if (!result.ok) return fail(`${result.message} (${result.code})`, signals.exitCode() ?? 1);
@@ -152,7 +154,7 @@ async function flow(args: FlowArgs): Promise<number> {
   const session = await openSession(ROOT, { a: args.a, b: args.b }, undefined, undefined, [], { gpu: args.gpu, server: 'static', uploadTo: { output: partial }, onSignal: signals.handle });
   signals.running(session);
   try {
-    const result = await session.page.evaluate((job) => window.stylecastFlow(job), { backend: args.backend });
+    const result = await session.guard(session.page.evaluate((job) => window.stylecastFlow(job), { backend: args.backend }));
     const writing = session.uploadError('output');
     if (writing) throw writeError(writing, args.output);
     if (!result.ok) return fail(`${result.message} (${result.code})`);

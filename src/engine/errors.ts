@@ -20,7 +20,8 @@ export type ErrorCode =
   // The CLI's files (src/cli/files.ts).
   | 'SAME_FILE'
   | 'OUTPUT_NOT_WRITABLE'
-  | 'DISK_FULL';
+  | 'DISK_FULL'
+  | 'BROWSER_CRASHED';
 
 /** The one error type stylecast throws on purpose. */
 export class StylecastError extends Error {

@@ -22,9 +22,10 @@ beforeAll(() => {
 }, 600_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A fresh, empty TMPDIR for one run. */
-function privateTmp(name: string): string {
-  const t = at(name.slice(0, 4));
+/** A fresh, empty TMPDIR for one run (short names: see above). */
+let runs = 0;
+function privateTmp(): string {
+  const t = at(`t${runs++}`);
   mkdirSync(t);
   return t;
 }
@@ -65,7 +66,7 @@ async function leftovers(tmp: string): Promise<string[]> {
 
 describe('no temporary folder is left behind', () => {
   it('after a successful job', async () => {
-    const tmp = privateTmp('ok');
+    const tmp = privateTmp();
     const run = start(['stylize', at('short.mp4'), '-o', at('ok.mp4'), '--size', '32', '--quiet'], tmp);
     expect(await run.exited, run.stderr()).toBe(0);
     expect(existsSync(at('ok.mp4'))).toBe(true);
@@ -76,7 +77,7 @@ describe('no temporary folder is left behind', () => {
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ] as const)('after %s mid-job: CANCELLED, exit %i, no output, no partial', async (signal, status) => {
-    const tmp = privateTmp(signal);
+    const tmp = privateTmp();
     const out = at(`cancel-${signal}.mp4`);
     const run = start(['stylize', at('long.mp4'), '-o', out, '--size', '32'], tmp);
     await run.waitFor(() => /\d+\/40 frames/.test(run.stderr()), 'progress');
@@ -90,7 +91,7 @@ describe('no temporary folder is left behind', () => {
   });
 
   it('after Ctrl-C during start-up (the browser starting, no job yet)', async () => {
-    const tmp = privateTmp('startup');
+    const tmp = privateTmp();
     const run = start(['stylize', at('long.mp4'), '-o', at('startup.mp4'), '--size', '32'], tmp);
     await run.waitFor(() => chromiumRuns(run.child.pid!), 'Chromium start');
     run.child.kill('SIGINT');
@@ -100,7 +101,7 @@ describe('no temporary folder is left behind', () => {
   });
 
   it("a killed CLI's folder is removed by the next run; a running job's folder and a fresh unrecorded one are kept", async () => {
-    const tmp = privateTmp('stale');
+    const tmp = privateTmp();
     const run = start(['stylize', at('long.mp4'), '-o', at('killed.mp4'), '--size', '32'], tmp);
     await run.waitFor(() => /\d+\/40 frames/.test(run.stderr()), 'progress');
     run.child.kill('SIGKILL'); // nothing can clean up after this
@@ -119,5 +120,46 @@ describe('no temporary folder is left behind', () => {
     expect(next.stderr.trim().split('\n').at(-1)).toMatch(/\(EMPTY_INPUT\)$/);
     expect(readdirSync(tmp).sort()).toEqual(['stylecast-job-fresh', 'stylecast-job-live']);
     expect(readFileSync(join(tmp, 'stylecast-job-live', 'owner.json'), 'utf8')).toContain(String(process.pid));
+  });
+});
+
+/** The CLI's descendant processes: pid and command line. */
+function descendants(root: number): { pid: number; args: string }[] {
+  const rows = spawnSync('ps', ['-e', '-o', 'pid=,ppid=,args=']).stdout.toString().trim().split('\n').map((l) => {
+    const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)!;
+    return { pid: Number(m[1]), ppid: Number(m[2]), args: m[3] };
+  });
+  const out: { pid: number; args: string }[] = [];
+  const walk = (p: number) => {
+    for (const r of rows.filter((x) => x.ppid === p)) {
+      out.push(r);
+      walk(r.pid);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+describe('BROWSER_CRASHED: a browser that dies mid-job is one sentence, exit 1, no output, nothing left', () => {
+  it.each([
+    ['the page (its renderer process killed)', (p: { args: string }) => p.args.includes('--type=renderer'), /its page's process died/],
+    ['the whole browser (its main process killed)', (p: { args: string }) => /chrom/i.test(p.args) && !p.args.includes('--type='), /the browser process exited/],
+  ])('%s', async (_label, which, why) => {
+    const tmp = privateTmp();
+    const out = at(`crash-${runs}.mp4`);
+    writeFileSync(out, 'the previous result');
+    const run = start(['stylize', at('long.mp4'), '-o', out, '--size', '32'], tmp);
+    await run.waitFor(() => /\d+\/40 frames/.test(run.stderr()), 'progress');
+    const victims = descendants(run.child.pid!).filter(which);
+    expect(victims.length).toBeGreaterThan(0);
+    for (const v of victims) process.kill(v.pid, 'SIGKILL');
+    expect(await run.exited, run.stderr()).toBe(1);
+    const last = run.stderr().trim().split('\n').at(-1)!;
+    expect(last).toMatch(/^stylecast: Chromium crashed during the job: .+\. Nothing was written\. \(BROWSER_CRASHED\)$/);
+    expect(last).toMatch(why);
+    expect(run.stderr()).not.toMatch(/Target crashed|page\.evaluate|Browser logs/);
+    expect(readFileSync(out, 'utf8')).toBe('the previous result');
+    expect(readdirSync(dir).filter((n) => n.includes('.partial'))).toEqual([]);
+    expect(await leftovers(tmp)).toEqual([]);
   });
 });
