@@ -1,7 +1,8 @@
 // Starts the engine's page in headless Chromium (playwright-core), on the GPU the mode asks for, behind a local server:
 // the built dist/ from a plain node:http server (the CLI: no Vite at run time), or a Vite dev server (bench pages and
 // tests of the sources).
-import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { dirname, extname, join, resolve, sep } from 'node:path';
@@ -40,15 +41,51 @@ export function chromiumPath(): string {
   return path;
 }
 
-/** The local file behind `name`: a served file, or a file inside a served directory (never outside it). */
+/** `path`'s real path when it lies inside `dir`'s real path (links followed in both), else null. */
+function realInside(dir: string, path: string): string | null {
+  try {
+    const base = realpathSync(dir);
+    const real = realpathSync(path);
+    return real.startsWith(base + sep) ? real : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The local file behind `name`: a served file, or a file inside a served directory — never outside it, neither by
+ * `..` nor through a symbolic link inside it that points elsewhere (real paths are compared).
+ */
 function servedPath(files: Record<string, string>, name: string): string | null {
   if (files[name] && statSync(files[name]).isFile()) return files[name];
   const slash = name.indexOf('/');
   const dir = slash > 0 ? files[name.slice(0, slash)] : undefined;
   if (!dir || !statSync(dir).isDirectory()) return null;
   const path = resolve(dir, name.slice(slash + 1));
-  return path.startsWith(dir + sep) && existsSync(path) && statSync(path).isFile() ? path : null;
+  if (!path.startsWith(dir + sep)) return null;
+  const real = realInside(dir, path);
+  return real && statSync(real).isFile() ? real : null;
 }
+
+/** The cookie that carries a job's secret; the session sets it in the browser before the page loads. */
+export const SECRET_COOKIE = 'stylecast_key';
+
+/** A fresh per-job secret (128 random bits, hex). */
+export const newSecret = () => randomBytes(16).toString('hex');
+
+/** True when `secret` is unset, or the request carries it in its cookie (compared in constant time). */
+export function carriesSecret(req: IncomingMessage, secret: string | undefined): boolean {
+  if (!secret) return true;
+  const m = new RegExp(`(?:^|;\\s*)${SECRET_COOKIE}=([0-9a-f]+)`).exec(req.headers.cookie ?? '');
+  if (!m || m[1].length !== secret.length) return false;
+  return timingSafeEqual(Buffer.from(m[1]), Buffer.from(secret));
+}
+
+const forbidden = (res: ServerResponse) => {
+  res.statusCode = 403;
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.end('forbidden');
+};
 
 /** A blank page on the server's origin (a secure context) where the GPU probe asks for an adapter. */
 export const PROBE_NAME = '__gpu-probe.html';
@@ -58,12 +95,17 @@ export interface UploadOptions {
   targets?: Record<string, string>;
   /** A result whose writing failed, with the file system's error (ENOSPC, …): the PUT got a 507 or 500. */
   failures?: Map<string, NodeJS.ErrnoException>;
+  /** The job's secret: a request without it in its cookie (SECRET_COOKIE) gets a 403. */
+  secret?: string;
 }
 
-/** Writes a request's body to a new file (never over an existing one) and flushes it to the disk. */
-async function receiveFile(req: IncomingMessage, path: string): Promise<void> {
+/**
+ * Writes a request's body to a file and flushes it to the disk. `fresh`: the file must not exist yet (a temporary name
+ * beside the user's output: never written through a file or link that is already there).
+ */
+async function receiveFile(req: IncomingMessage, path: string, fresh: boolean): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
-  await pipeline(req, createWriteStream(path, { flags: 'wx' }));
+  await pipeline(req, createWriteStream(path, { flags: fresh ? 'wx' : 'w' }));
   const fd = openSync(path, 'r+');
   try {
     fsyncSync(fd); // a full disk can show only here (delayed allocation, network file systems)
@@ -89,6 +131,7 @@ export function ioHandler(files: Record<string, string>, uploads: string, receiv
         res.end('malformed path');
         return;
       }
+      if (!carriesSecret(req, options.secret)) return forbidden(res);
       if (req.method === 'GET' && name === PROBE_NAME) {
         res.setHeader('Content-Type', 'text/html; charset=utf-8');
         res.end('<!doctype html><meta charset="utf-8"><title>stylecast GPU probe</title>');
@@ -100,9 +143,10 @@ export function ioHandler(files: Record<string, string>, uploads: string, receiv
         res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
         await pipeline(createReadStream(path), res);
       } else if (req.method === 'PUT' && /^[a-z]+$/.test(name)) {
-        const path = options.targets?.[name] ?? join(uploads, name);
+        const target = options.targets?.[name];
+        const path = target ?? join(uploads, name);
         try {
-          await receiveFile(req, path);
+          await receiveFile(req, path, target !== undefined);
         } catch (e) {
           const err = e as NodeJS.ErrnoException;
           options.failures?.set(name, err);
@@ -180,9 +224,10 @@ async function sendFile(req: IncomingMessage, res: ServerResponse, path: string)
 
 /**
  * A static server for a built site (`dir`, e.g. dist/) with the job's routes under IO_PREFIX (`io`), COOP/COEP on
- * every answer. Only GET/HEAD of files inside `dir`; `/` is index.html; a malformed path is a 400.
+ * every answer. Only GET/HEAD of files inside `dir` (real paths: no link out of it); `/` is index.html; a malformed
+ * path is a 400; with a `secret`, a request that does not carry it is a 403.
  */
-export function staticHandler(dir: string, io: ReturnType<typeof ioHandler>) {
+export function staticHandler(dir: string, io: ReturnType<typeof ioHandler>, secret?: string) {
   const base = resolve(dir);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
@@ -211,10 +256,12 @@ export function staticHandler(dir: string, io: ReturnType<typeof ioHandler>) {
         res.end('malformed path');
         return;
       }
+      if (!carriesSecret(req, secret)) return forbidden(res);
       if (name.endsWith('/')) name += 'index.html';
       const path = resolve(base, '.' + name);
-      if (!path.startsWith(base + sep) || !existsSync(path) || !statSync(path).isFile()) return notFound();
-      await sendFile(req, res, path);
+      const real = path.startsWith(base + sep) ? realInside(base, path) : null;
+      if (!real || !statSync(real).isFile()) return notFound();
+      await sendFile(req, res, real);
     } catch (e) {
       if (!res.headersSent) res.statusCode = 500;
       res.end(String(e));
@@ -226,8 +273,9 @@ export function staticHandler(dir: string, io: ReturnType<typeof ioHandler>) {
 export const builtSite = (root: string) => join(root, 'dist');
 
 /** Starts the static server on 127.0.0.1:`port`. */
-export async function serveStatic(dir: string, io: ReturnType<typeof ioHandler>, port: number): Promise<Server> {
-  const server = createHttpServer((req, res) => void staticHandler(dir, io)(req, res));
+export async function serveStatic(dir: string, io: ReturnType<typeof ioHandler>, port: number, secret?: string): Promise<Server> {
+  const handler = staticHandler(dir, io, secret);
+  const server = createHttpServer((req, res) => void handler(req, res));
   await new Promise<void>((res, rej) => {
     server.once('error', rej);
     server.listen(port, '127.0.0.1', () => res());
@@ -355,7 +403,10 @@ export async function openSession(
   for (const s of SIGNALS) process.on(s, onSignal);
   const received = new Map<string, string>();
   const failures = new Map<string, NodeJS.ErrnoException>();
-  const io = ioHandler(files, uploads, received, { targets: options.uploadTo, failures });
+  // Every request from the job's page carries this secret (a cookie set before the page loads); anything else, e.g.
+  // another local process trying to read the input or PUT an output, gets a 403.
+  const secret = newSecret();
+  const io = ioHandler(files, uploads, received, { targets: options.uploadTo, failures, secret });
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   let closeServer: (() => Promise<void>) | null = null;
@@ -401,7 +452,7 @@ export async function openSession(
       if (!existsSync(join(site, pagePath.split('?')[0].replace(/\/$/, '/index.html')))) {
         throw new Error(`The built web bundle is missing (${join(site, pagePath.split('?')[0])}): run "npm run build".`);
       }
-      const server = await serveStatic(site, io, port);
+      const server = await serveStatic(site, io, port, secret);
       closeServer = () => new Promise<void>((res) => {
         server.closeAllConnections();
         server.close(() => res());
@@ -421,7 +472,12 @@ export async function openSession(
     }
     browser = await launch(mode);
     watch(browser);
-    let context: BrowserContext = await browser.newContext();
+    const newContext = async (b: Browser) => {
+      const c = await b.newContext();
+      await c.addCookies([{ name: SECRET_COOKIE, value: secret, url: origin, httpOnly: true, sameSite: 'Strict' }]);
+      return c;
+    };
+    let context: BrowserContext = await newContext(browser);
     let page = await context.newPage();
     let gpu: GpuChoice;
     if (mode === 'software') {
@@ -436,7 +492,7 @@ export async function openSession(
         await probed.close();
         browser = await launch('software');
         watch(browser);
-        context = await browser.newContext();
+        context = await newContext(browser);
         page = await context.newPage();
         gpu = { mode, adapter: 'SwiftShader', software: true, note: `software, --gpu auto found no hardware adapter: ${d.reason}` };
       } else {

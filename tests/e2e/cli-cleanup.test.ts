@@ -163,3 +163,32 @@ describe('BROWSER_CRASHED: a browser that dies mid-job is one sentence, exit 1, 
     expect(await leftovers(tmp)).toEqual([]);
   });
 });
+
+describe("a running job's local server", () => {
+  it('answers a malformed request with 400 and foreign ones (no secret) with 403, and the job finishes', async () => {
+    ffmpeg('-i', WALKING, '-frames:v', '10', '-vf', 'scale=64:36', '-c:v', 'libx264', '-preset', 'veryfast', '-an', at('ten.mp4'));
+    const tmp = privateTmp();
+    const out = at('served.mp4');
+    const run = start(['stylize', at('ten.mp4'), '-o', out, '--size', '32'], tmp);
+    await run.waitFor(() => /\d+\/10 frames/.test(run.stderr()), 'progress');
+    // The CLI's listening port, from the socket table (127.0.0.1 only).
+    const listening = spawnSync('ss', ['-ltnpH']).stdout.toString().split('\n').find((l) => l.includes(`pid=${run.child.pid},`));
+    const port = /127\.0\.0\.1:(\d+)/.exec(listening ?? '')?.[1];
+    expect(port, listening).toBeDefined();
+    const origin = `http://127.0.0.1:${port}`;
+    const statuses = [
+      (await fetch(`${origin}/__stylecast/%`)).status,
+      (await fetch(`${origin}/__stylecast/models/%zz`)).status,
+      (await fetch(`${origin}/__stylecast/input`)).status,
+      (await fetch(`${origin}/__stylecast/output`, { method: 'PUT', body: 'planted' })).status,
+      (await fetch(`${origin}/cli.html`)).status,
+      (await fetch(`${origin}/__stylecast/input`, { headers: { Cookie: 'stylecast_key=00000000000000000000000000000000' } })).status,
+    ];
+    expect(statuses).toEqual([400, 400, 403, 403, 403, 403]);
+    expect(await run.exited, run.stderr()).toBe(0);
+    expect(run.stderr()).toMatch(/wrote .*served\.mp4: 10 frames/);
+    const probe = spawnSync('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', out]).stdout.toString().trim();
+    expect(probe).toBe('10');
+    expect(await leftovers(tmp)).toEqual([]);
+  });
+});

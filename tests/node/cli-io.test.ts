@@ -1,11 +1,11 @@
 // The CLI's local server: the routes for a job's files (IO_PREFIX) and the static server of the built site; a
 // malformed request is a 400, never a crash.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ioHandler, serveStatic } from '../../src/cli/browser.ts';
+import { SECRET_COOKIE, ioHandler, newSecret, serveStatic } from '../../src/cli/browser.ts';
 import { IO_PREFIX } from '../../src/cli/protocol.ts';
 
 let dir: string;
@@ -20,6 +20,12 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'input.bin'), 'clip bytes');
   writeFileSync(join(dir, 'models', 'model.json'), '{"a":1}');
   writeFileSync(join(dir, 'secret.txt'), 'not served');
+  // Links inside the served directory: out of it (a folder and a file) and within it.
+  mkdirSync(join(dir, 'outside'));
+  writeFileSync(join(dir, 'outside', 'passwd'), 'root:x:0:0');
+  symlinkSync(join(dir, 'outside'), join(dir, 'models', 'etcdir'));
+  symlinkSync(join(dir, 'secret.txt'), join(dir, 'models', 'leak.json'));
+  symlinkSync('model.json', join(dir, 'models', 'alias.json'));
   const io = ioHandler({ input: join(dir, 'input.bin'), models: join(dir, 'models') }, join(dir, 'uploads'), received);
   server = createServer((req, res) => {
     // Mounted at "/" here, as Vite's connect and the static server strip IO_PREFIX before calling it.
@@ -54,6 +60,49 @@ it('serves named files and files inside a served directory, nothing outside', as
   expect(await json.json()).toEqual({ a: 1 });
   expect((await fetch(base + '/models/..%2Fsecret.txt')).status).toBe(404);
   expect((await fetch(base + '/secret')).status).toBe(404);
+});
+
+it('--models: a symbolic link inside the directory that points out of it is not followed; one that stays inside is', async () => {
+  expect((await fetch(base + '/models/etcdir/passwd')).status).toBe(404);
+  expect((await fetch(base + '/models/etcdir%2Fpasswd')).status).toBe(404);
+  expect((await fetch(base + '/models/leak.json')).status).toBe(404);
+  expect(await (await fetch(base + '/models/alias.json')).json()).toEqual({ a: 1 });
+});
+
+describe("a job's secret: every request must carry it", () => {
+  const secret = newSecret();
+  let guarded: Server;
+  let origin: string;
+  const uploads = new Map<string, string>();
+  beforeAll(async () => {
+    const site = join(dir, 'site-secret');
+    mkdirSync(site);
+    writeFileSync(join(site, 'cli.html'), '<!doctype html><title>cli</title>');
+    mkdirSync(join(dir, 'uploads-secret'));
+    guarded = await serveStatic(site, ioHandler({ input: join(dir, 'input.bin') }, join(dir, 'uploads-secret'), uploads, { secret }), 0, secret);
+    origin = `http://127.0.0.1:${(guarded.address() as { port: number }).port}`;
+  });
+  afterAll(() => guarded.close());
+  const withKey = (key: string) => ({ headers: { Cookie: `${SECRET_COOKIE}=${key}` } });
+
+  it('foreign requests get 403 (read the input, PUT an output, the page), malformed ones 400, and the server keeps serving', async () => {
+    expect(secret).toMatch(/^[0-9a-f]{32}$/);
+    expect(newSecret()).not.toBe(secret);
+    expect((await fetch(origin + IO_PREFIX + 'input')).status).toBe(403);
+    expect((await fetch(origin + IO_PREFIX + 'input', withKey('0'.repeat(32)))).status).toBe(403);
+    expect((await fetch(origin + IO_PREFIX + 'input', withKey(secret.slice(0, 31)))).status).toBe(403);
+    expect((await fetch(origin + IO_PREFIX + 'output', { method: 'PUT', body: 'planted' })).status).toBe(403);
+    expect(uploads.has('output')).toBe(false);
+    expect((await fetch(origin + '/cli.html')).status).toBe(403);
+    expect((await fetch(origin + IO_PREFIX + '%')).status).toBe(400);
+    expect((await fetch(origin + '/%', withKey(secret))).status).toBe(400);
+    // The job's own requests.
+    expect(await (await fetch(origin + IO_PREFIX + 'input', withKey(secret))).text()).toBe('clip bytes');
+    expect((await fetch(origin + '/cli.html', { headers: { Cookie: `other=1; ${SECRET_COOKIE}=${secret}` } })).status).toBe(200);
+    const put = await fetch(origin + IO_PREFIX + 'output', { method: 'PUT', body: 'result', ...withKey(secret) });
+    expect(put.status).toBe(200);
+    expect(readFileSync(uploads.get('output')!, 'utf8')).toBe('result');
+  });
 });
 
 it('stores a PUT result and records where', async () => {
