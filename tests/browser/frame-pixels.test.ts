@@ -1,9 +1,13 @@
 // The CPU backends' copy in and copy out: VideoFrame → input tensor (FrameReader) and output tensor → RGBA bytes
-// (rgbToImage) must give what the 2D canvas and tf.browser.toPixels gave, only sooner; shrinking must not alias.
+// (rgbToImage, RgbxScaler for an encoder's VideoFrames) must give what the 2D canvas and tf.browser.toPixels gave,
+// only sooner; shrinking must not alias.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, expect, it } from 'vitest';
+import { createFrameStylizer, inferenceGeometry } from '../../src/engine/pipeline/frame.ts';
+import { Canvas2DSink } from '../../src/engine/sinks/canvas.ts';
 import { initBackend } from '../../src/engine/stylise/backend.ts';
-import { FrameReader, pixelsToInput, rgbToImage } from '../../src/engine/stylise/tensors.ts';
+import { StyleModel } from '../../src/engine/stylise/model.ts';
+import { FrameReader, RgbxScaler, pixelsToInput, rgbToImage } from '../../src/engine/stylise/tensors.ts';
 
 beforeAll(async () => {
   expect((await initBackend('wasm')).name).toBe('wasm');
@@ -125,4 +129,66 @@ it('rgbToImage gives the bytes tf.browser.toPixels gives', async () => {
   let worst = 0;
   for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(expected[i] - image.data[i]));
   expect(worst).toBeLessThanOrEqual(1); // rounding of exact halves may differ
+});
+
+it('RgbxScaler enlarges as the 2D canvas did (drawImage with "high" smoothing)', async () => {
+  const [w, h, W, H] = [228, 128, 320, 180];
+  const t = tf.tidy(() => tf.image.resizeBilinear(tf.randomUniform([1, 16, 28, 3], 0, 1, 'float32', 5) as tf.Tensor4D, [h, w]).squeeze([0])) as tf.Tensor3D;
+  const values = (await t.data()) as Float32Array;
+  t.dispose();
+  const out = new Uint8ClampedArray(W * H * 4);
+  new RgbxScaler(w, h, W, H).write(values, out);
+  const image = new ImageData(w, h);
+  rgbToImage(values, image);
+  const sink = new Canvas2DSink(W, H);
+  sink.present(image);
+  const ctx = new OffscreenCanvas(W, H).getContext('2d', { willReadFrequently: true })!;
+  ctx.drawImage(sink.canvas, 0, 0);
+  const ref = ctx.getImageData(0, 0, W, H).data;
+  let sum = 0;
+  let worst = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const d = Math.abs(ref[i] - out[i]);
+    sum += d;
+    worst = Math.max(worst, d);
+  }
+  console.log(`RgbxScaler vs canvas: mean |Δ| ${(sum / ref.length).toFixed(2)}/255, max ${worst}/255`);
+  expect(sum / ref.length).toBeLessThan(0.5);
+  expect(worst).toBeLessThan(16);
+});
+
+it('a CPU frame stylizer made with frames: true hands out VideoFrames at the output size, and draws no canvas', async () => {
+  const choice = await initBackend('wasm');
+  const model = await StyleModel.load();
+  const style = await model.presetVector('udnie');
+  const geometry = inferenceGeometry(160, 90, 64);
+  const noGpu = { device: null, software: false, detail: 'test' };
+  const frames = createFrameStylizer(choice, model, geometry, { gpu: noGpu, frames: true });
+  const shown = createFrameStylizer(choice, model, geometry, { gpu: noGpu });
+  const input = picture(160, 90);
+  try {
+    expect(frames.takeFrame(0)).toBeNull(); // nothing rendered yet
+    await frames.render(input, style, 0);
+    await shown.render(input, style, 0);
+    const out = frames.takeFrame(40_000, 40_000)!;
+    expect([out.format, out.displayWidth, out.displayHeight, out.timestamp, out.duration]).toEqual(['RGBX', 160, 90, 40_000, 40_000]);
+    expect(() => frames.canvas).toThrow(/takeFrame/);
+    expect(shown.takeFrame(0)).toBeNull();
+    // The same picture as the canvas path draws.
+    const a = new Uint8Array(160 * 90 * 4);
+    await out.copyTo(a, { format: 'RGBA' });
+    out.close();
+    const ctx = new OffscreenCanvas(160, 90).getContext('2d', { willReadFrequently: true })!;
+    ctx.drawImage(shown.canvas, 0, 0);
+    const b = ctx.getImageData(0, 0, 160, 90).data;
+    let sum = 0;
+    for (let i = 0; i < a.length; i++) if (i % 4 !== 3) sum += Math.abs(a[i] - b[i]);
+    expect(sum / (160 * 90 * 3)).toBeLessThan(0.5);
+  } finally {
+    input.close();
+    frames.dispose();
+    shown.dispose();
+    style.dispose();
+    model.dispose();
+  }
 });

@@ -50,8 +50,9 @@ export async function stylizeClip(ctx: PipelineContext, file: Blob, options: Sty
     // upload to, a present on and a readback from a WebGPU device (a software one on a machine without a GPU).
     // Measured at 640×360 on wasm: 128 px 67 → 62 ms a frame, 256 px unchanged.
     const gpu = settings.temporal === 0 && !ctx.backend.device ? NO_GPU : ctx.gpu;
-    // Two surfaces: the encoder takes frame t while frame t+1 renders (GPU work overlaps the next network).
-    frames = createFrameStylizer(ctx.backend, ctx.model, geometry, { gpu, flowSide: settings.flowSize, surfaces: 2 });
+    // Two surfaces: the encoder takes frame t while frame t+1 renders (GPU work overlaps the next network). `frames`:
+    // on the 2d path the encoder gets VideoFrames made from the pixels in CPU memory, not a canvas it must read back.
+    frames = createFrameStylizer(ctx.backend, ctx.model, geometry, { gpu, flowSide: settings.flowSize, surfaces: 2, frames: true });
   } catch (e) {
     video.input.dispose(); // the clip's reader is ours until the converter takes it
     throw e;
@@ -84,7 +85,7 @@ export async function stylizeClip(ctx: PipelineContext, file: Blob, options: Sty
           totals.temporal += t.temporalMs;
           totals.temporalFrames++;
         }
-        return frames.canvas;
+        return frames.takeFrame(frame.timestamp, frame.duration ?? undefined) ?? frames.canvas;
       },
     });
     return {

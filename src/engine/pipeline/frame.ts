@@ -8,7 +8,7 @@ import { GpuCanvasSink } from '../gpu/present.ts';
 import { Canvas2DSink } from '../sinks/canvas.ts';
 import type { BackendChoice } from '../stylise/backend.ts';
 import { STYLE_SIZE, type StyleModel } from '../stylise/model.ts';
-import { FrameReader, bufferToInput, keepColours, pixelsToInput, rgbToImage } from '../stylise/tensors.ts';
+import { FrameReader, RgbxScaler, bufferToInput, keepColours, pixelsToInput, rgbToImage } from '../stylise/tensors.ts';
 import { TemporalStage, flowPlan } from '../temporal/index.ts';
 
 /** Frames the GPU may still be working on when the next one starts: enough to overlap CPU and GPU, no backlog. */
@@ -54,6 +54,12 @@ export interface FrameStylizer {
    * first frame costs a run, not a run plus every compile in turn.
    */
   warm(bottleneck: tf.Tensor4D): Promise<void>;
+  /**
+   * The last rendered frame as a `VideoFrame` of its own (the caller closes it or hands it on), when this stylizer was
+   * made with `frames: true` and keeps its output in CPU memory (a CPU backend without smoothing); else null: take
+   * `canvas`.
+   */
+  takeFrame(timestamp: number, duration?: number): VideoFrame | null;
   /** Forget the previous output (a seek, a new shot). */
   reset(): void;
   dispose(): void;
@@ -97,6 +103,11 @@ export interface FrameStylizerOptions {
    * with a caller's canvas (one surface) and without WebGPU (the 2d path does not queue work).
    */
   surfaces?: 1 | 2;
+  /**
+   * The output goes to an encoder, not a screen: where the frame's pixels end on the CPU (a CPU backend without
+   * smoothing), build `VideoFrame`s straight from them (`takeFrame`) and draw no canvas. Ignored with a caller's canvas.
+   */
+  frames?: boolean;
 }
 
 export function createFrameStylizer(backend: BackendChoice, model: StyleModel, geometry: FrameGeometry, options: FrameStylizerOptions): FrameStylizer {
@@ -106,7 +117,7 @@ export function createFrameStylizer(backend: BackendChoice, model: StyleModel, g
   const device = backend.device ?? gpu.device;
   const out = device ? output(device) : null;
   try {
-    return backend.device ? new GpuFrameStylizer(out!, model, geometry) : new CpuFrameStylizer(model, geometry, out, canvas);
+    return backend.device ? new GpuFrameStylizer(out!, model, geometry) : new CpuFrameStylizer(model, geometry, out, canvas, !canvas && !!options.frames);
   } catch (e) {
     out?.dispose(); // one owner: what this function made, it frees when it cannot hand it on
     throw e;
@@ -250,6 +261,10 @@ class GpuFrameStylizer implements FrameStylizer {
     }
   }
 
+  takeFrame(): null {
+    return null;
+  }
+
   reset(): void {
     this.#gpu.temporal.reset();
   }
@@ -274,12 +289,16 @@ class CpuFrameStylizer implements FrameStylizer {
   readonly #gpu: GpuOutput | null;
   readonly #upload: GPUBuffer | null;
   readonly #sink2d: Canvas2DSink | null;
+  /** With `frames`: the last output at display size as RGBX bytes, and what scales it there. */
+  readonly #rgbx: Uint8ClampedArray<ArrayBuffer> | null;
+  #scaler: RgbxScaler | null = null;
+  #rendered = false;
   readonly #reader = new FrameReader();
   /** The 2d path's output pixels, rewritten every frame. */
   #image: ImageData | null = null;
   readonly #crop: OffscreenCanvasRenderingContext2D;
 
-  constructor(model: StyleModel, geometry: FrameGeometry, gpu: GpuOutput | null, canvas?: OffscreenCanvas) {
+  constructor(model: StyleModel, geometry: FrameGeometry, gpu: GpuOutput | null, canvas: OffscreenCanvas | undefined, frames: boolean) {
     this.geometry = geometry;
     this.#model = model;
     this.smoothing = gpu !== null;
@@ -289,12 +308,22 @@ class CpuFrameStylizer implements FrameStylizer {
       size: geometry.inferWidth * geometry.inferHeight * 12,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
     }) ?? null;
-    this.#sink2d = gpu ? null : new Canvas2DSink(geometry.width, geometry.height, canvas);
+    this.#rgbx = !gpu && frames ? new Uint8ClampedArray(geometry.width * geometry.height * 4) : null;
+    this.#sink2d = gpu || this.#rgbx ? null : new Canvas2DSink(geometry.width, geometry.height, canvas);
     this.#crop = context2d(STYLE_SIZE, STYLE_SIZE);
   }
 
   get canvas(): OffscreenCanvas {
-    return this.#gpu?.canvas ?? this.#sink2d!.canvas;
+    const canvas = this.#gpu?.canvas ?? this.#sink2d?.canvas;
+    if (!canvas) throw new Error('This frame stylizer was made with frames: true and draws no canvas: use takeFrame().');
+    return canvas;
+  }
+
+  takeFrame(timestamp: number, duration?: number): VideoFrame | null {
+    if (!this.#rgbx || !this.#rendered) return null;
+    const { width, height } = this.geometry;
+    // The constructor copies the bytes: the buffer is free for the next frame.
+    return new VideoFrame(this.#rgbx, { format: 'RGBX', codedWidth: width, codedHeight: height, timestamp, duration });
   }
 
   contentVector(frame: VideoFrame): tf.Tensor4D {
@@ -326,9 +355,17 @@ class CpuFrameStylizer implements FrameStylizer {
         return { networkMs, temporalMs: await this.#gpu.finish(frame, this.#upload, temporal, options.temporalMethod) };
       }
       const [oh, ow] = out.shape;
-      if (this.#image?.width !== ow || this.#image.height !== oh) this.#image = new ImageData(ow, oh);
-      rgbToImage((await out.data()) as Float32Array, this.#image);
-      this.#sink2d!.present(this.#image);
+      const values = (await out.data()) as Float32Array;
+      if (this.#rgbx) {
+        const { width, height } = this.geometry;
+        this.#scaler ??= new RgbxScaler(ow, oh, width, height);
+        this.#scaler.write(values, this.#rgbx);
+        this.#rendered = true;
+      } else {
+        if (this.#image?.width !== ow || this.#image.height !== oh) this.#image = new ImageData(ow, oh);
+        rgbToImage(values, this.#image);
+        this.#sink2d!.present(this.#image);
+      }
       return { networkMs: performance.now() - started, temporalMs: null };
     } finally {
       out.dispose();

@@ -13,8 +13,11 @@ export interface Progress {
 }
 
 export interface Mp4JobOptions {
-  /** Turns one upright frame into the canvas to encode (the same canvas may be returned every time). */
-  render(frame: VideoFrame): Promise<OffscreenCanvas>;
+  /**
+   * Turns one upright frame into the canvas to encode (the same canvas may be returned every time), or a new
+   * `VideoFrame` with the input's timestamp and duration, which the encoder then owns.
+   */
+  render(frame: VideoFrame): Promise<OffscreenCanvas | VideoFrame>;
   /**
    * Encode each frame one step later: frame t is taken from its canvas while frame t+1 is being rendered, so its
    * GPU work (smoothing on a software adapter, say) runs alongside the next frame's network instead of after it.
@@ -47,9 +50,9 @@ export async function convertToMp4(video: OpenedVideo, opts: Mp4JobOptions): Pro
   let framesDone = 0;
   let failure: unknown = null;
   /** With lagOne: the rendered frame not yet handed to the encoder. */
-  let held: { canvas: OffscreenCanvas; timestamp: number; duration: number } | null = null;
+  let held: { canvas: OffscreenCanvas | VideoFrame; timestamp: number; duration: number } | null = null;
   const take = (h: NonNullable<typeof held>) =>
-    new VideoSample(new VideoFrame(h.canvas, { timestamp: h.timestamp, duration: h.duration || undefined }));
+    new VideoSample(h.canvas instanceof VideoFrame ? h.canvas : new VideoFrame(h.canvas, { timestamp: h.timestamp, duration: h.duration || undefined }));
   const started = performance.now();
 
   const conversion = await Conversion.init({
@@ -64,8 +67,9 @@ export async function convertToMp4(video: OpenedVideo, opts: Mp4JobOptions): Pro
       processedHeight: height,
       process: async (sample: VideoSample) => {
         const frame = sample.toVideoFrame();
+        let canvas: OffscreenCanvas | VideoFrame | null = null;
         try {
-          const canvas = await opts.render(frame);
+          canvas = await opts.render(frame);
           framesDone++;
           const elapsedMs = performance.now() - started;
           opts.onProgress?.({
@@ -74,10 +78,15 @@ export async function convertToMp4(video: OpenedVideo, opts: Mp4JobOptions): Pro
             elapsedMs,
             etaMs: framesDone >= 3 ? (elapsedMs / framesDone) * Math.max(0, framesTotal - framesDone) : null,
           });
-          if (!opts.lagOne) return canvas;
+          if (!opts.lagOne) {
+            const result = canvas instanceof VideoFrame ? new VideoSample(canvas) : canvas;
+            canvas = null; // the encoder's now
+            return result;
+          }
           const out: VideoSample[] = [];
           if (held) out.push(take(held));
           held = { canvas, timestamp: sample.microsecondTimestamp, duration: sample.microsecondDuration };
+          canvas = null;
           if (framesDone >= framesTotal) {
             out.push(take(held)); // the last frame: nothing comes after it to carry it out
             held = null;
@@ -85,6 +94,7 @@ export async function convertToMp4(video: OpenedVideo, opts: Mp4JobOptions): Pro
           return out.length ? out : null;
         } catch (e) {
           failure ??= e;
+          if (canvas instanceof VideoFrame) canvas.close();
           throw e;
         } finally {
           frame.close();
