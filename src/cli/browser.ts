@@ -12,7 +12,7 @@ import type { ViteDevServer } from 'vite';
 import { GPU_MODES, GpuUnavailableError, decideGpu, parseGpuMode, type GpuChoice, type GpuDecision, type GpuMode, type GpuProbe } from './gpu.ts';
 import { chromiumTmp, killJobProcesses, makeJobDir, sweepStale } from './jobdir.ts';
 import { IO_PREFIX } from './protocol.ts';
-import { StylecastError } from '../engine/errors.ts';
+import { StylecastError, isStylecastError } from '../engine/errors.ts';
 
 /** Flags every launch needs here (see ENVIRONMENT.md): without the background-networking ones Chromium floods refused connections. */
 export const BASE_ARGS = [
@@ -358,6 +358,8 @@ export interface SessionOptions {
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** How long the engine's page may take to be ready (a loaded 2-core machine needs tens of seconds). */
+const START_TIMEOUT_MS = 120_000;
 export const SIGNAL_EXIT_CODES: Record<(typeof SIGNALS)[number], number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 function defaultGpuMode(): GpuMode {
@@ -417,6 +419,20 @@ export async function openSession(
   let rejectCrash: (e: StylecastError) => void = () => {};
   const crash = new Promise<never>((_, rej) => (rejectCrash = rej));
   crash.catch(() => {}); // observed through guard()
+  /** Playwright's text when Chromium cannot start (a page of browser logs), as one sentence: its fatal line, if any. */
+  const startFailed = (e: unknown) => {
+    if (isStylecastError(e)) return e;
+    const text = e instanceof Error ? e.message : String(e);
+    const fatal = /FATAL:[^\]]*\]\s*([^\n]+)/.exec(text)?.[1];
+    const timeout = /Timeout (\d+)ms exceeded/.exec(text);
+    const exit = /process did exit: exitCode=(\w+), signal=(\w+)/.exec(text);
+    const what =
+      fatal ??
+      (timeout ? `the page was not ready within ${Number(timeout[1]) / 1000} s (is the machine very busy?)` : null) ??
+      (exit ? `it exited while starting (${exit[1] !== 'null' ? `exit code ${exit[1]}` : `signal ${exit[2]}`})` : null) ??
+      text.split('\n')[0].replace(/^[\w.]+: /, '');
+    return new StylecastError('BROWSER_START_FAILED', `Chromium (${executablePath}) could not start the engine: ${what.trim().replace(/\.$/, '')}.`, { cause: e });
+  };
   const crashed = (what: string) => {
     if (closing || crashError) return;
     crashError = new StylecastError('BROWSER_CRASHED', `Chromium crashed during the job: ${what}. Nothing was written.`);
@@ -442,6 +458,8 @@ export async function openSession(
           handleSIGTERM: false,
           handleSIGHUP: false,
         });
+      } catch (e) {
+        throw startFailed(e);
       } finally {
         if (before === undefined) delete process.env.TMPDIR;
         else process.env.TMPDIR = before;
@@ -500,8 +518,12 @@ export async function openSession(
       }
     }
     page.on('crash', () => crashed('its page\'s process died'));
-    await page.goto(`${origin}${pagePath}`);
-    await page.waitForFunction(ready, null, { timeout: 120_000 });
+    try {
+      await page.goto(`${origin}${pagePath}`);
+      await page.waitForFunction(ready, null, { timeout: START_TIMEOUT_MS });
+    } catch (e) {
+      throw crashError ?? startFailed(e);
+    }
     const b = browser;
     const s = closeServer;
     return {

@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'SAME_FILE'
   | 'OUTPUT_NOT_WRITABLE'
   | 'DISK_FULL'
-  | 'BROWSER_CRASHED';
+  | 'BROWSER_CRASHED'
+  | 'BROWSER_START_FAILED';
 
 /** The one error type stylecast throws on purpose. */
 export class StylecastError extends Error {

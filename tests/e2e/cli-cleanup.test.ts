@@ -192,3 +192,19 @@ describe("a running job's local server", () => {
     expect(await leftovers(tmp)).toEqual([]);
   });
 });
+
+describe('BROWSER_START_FAILED: a browser that cannot start is one sentence, not a page of logs', () => {
+  it.each([
+    ['exits at once', '#!/bin/sh\nexit 1\n', 'it exited while starting (exit code 1)'],
+    ['dies with a fatal line', '#!/bin/sh\necho "[9:9:1130/0.0:FATAL:chrome/app.cc:42] Cannot open the display." >&2\nexit 1\n', 'Cannot open the display'],
+  ])('a "Chromium" that %s', async (_label, script, why) => {
+    const fake = at(`fake-chromium-${runs}`);
+    writeFileSync(fake, script, { mode: 0o755 });
+    const tmp = privateTmp();
+    const r = cli(['stylize', at('short.mp4'), '-o', at('never.mp4')], 60_000, { STYLECAST_CHROMIUM: fake, TMPDIR: tmp });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([`stylecast: Chromium (${fake}) could not start the engine: ${why}. (BROWSER_START_FAILED)`]);
+    expect(existsSync(at('never.mp4'))).toBe(false);
+    expect(await leftovers(tmp)).toEqual([]);
+  });
+});
