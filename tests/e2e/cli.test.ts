@@ -202,6 +202,14 @@ describe('bad input: a precise error, non-zero exit, no output, no hang', { time
       const bytes = readFileSync(at('faststart.mp4'));
       writeFileSync(p, bytes.subarray(0, Math.floor(bytes.length / 2)));
     }],
+    // ffmpeg's default layout puts the index (moov) after the media: cut in half, the container is recognised but no
+    // track table is left. Not "no video track": the file is damaged.
+    ['an MP4 cut short with its index at the end', 'moov-at-end-cut.mp4', 'CORRUPT_INPUT', (p) => {
+      const bytes = readFileSync(at('clip.mp4'));
+      const moov = bytes.indexOf('moov');
+      expect(moov).toBeGreaterThan(bytes.indexOf('mdat')); // the index really is at the end
+      writeFileSync(p, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    }],
   ];
 
   it.each(cases)('%s (%s) → %s', (_label, name, code, make) => {
@@ -213,6 +221,7 @@ describe('bad input: a precise error, non-zero exit, no output, no hang', { time
     const last = r.stderr.trim().split('\n').at(-1);
     expect(last).toMatch(new RegExp(`^stylecast: [A-Z].+\\. \\(${code}\\)$`));
     expect(existsSync(out)).toBe(false);
+    if (code === 'CORRUPT_INPUT') expect(last).toMatch(/truncated or damaged|damaged or truncated/);
     console.log(last);
   });
 });

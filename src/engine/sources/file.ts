@@ -31,8 +31,11 @@ export async function openVideo(file: Blob, maxSide = DEFAULT_MAX_FRAME_SIDE): P
 async function check(input: Input, maxSide: number): Promise<OpenedVideo> {
   let track: InputVideoTrack | null;
   let hasAudio: boolean;
+  let trackCount: number;
+  let container: string;
   try {
-    await input.getFormat();
+    container = (await input.getFormat()).name;
+    trackCount = (await input.getTracks()).length;
     track = await input.getPrimaryVideoTrack();
     hasAudio = (await input.getPrimaryAudioTrack()) !== null;
   } catch (e) {
@@ -40,6 +43,11 @@ async function check(input: Input, maxSide: number): Promise<OpenedVideo> {
       throw new StylecastError('UNREADABLE_INPUT', 'The input is not a video file stylecast can read (MP4, MOV, WebM or MKV expected).', { cause: e });
     }
     throw new StylecastError('CORRUPT_INPUT', `The input video is damaged or truncated and cannot be read (${brief(e)}).`, { cause: e });
+  }
+  if (trackCount === 0) {
+    // A recognised container without a single track is a file cut short before its track table (an MP4 whose moov
+    // sits at the end, the usual layout, loses it first) or with that table damaged: no valid file is like that.
+    throw new StylecastError('CORRUPT_INPUT', `The input is truncated or damaged: its ${container} container has no readable track table (the index is missing or cut short), so no frame can be found.`);
   }
   if (!track) {
     throw new StylecastError('NO_VIDEO_TRACK', hasAudio ? 'The input has only audio: there is no video track to stylise.' : 'The input has no video track.');
