@@ -1,11 +1,12 @@
 // The CLI end to end: real clips through the real engine in headless Chromium, checked with ffprobe. The clips are
 // cut small (10 frames, 160×90 / 320×180) and the time limits generous, so a loaded 2-core machine only makes it slower.
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFlo } from '../../src/engine/temporal/flo.ts';
-import { ROOT, SHARED_MEDIA, WALKING, cli, ensureBuilt, ffmpeg, ffprobe, frames, lumaCorrelation, meanAbsDiff, stdDev } from './helpers.ts';
+import { ROOT, SHARED_MEDIA, WALKING, cli, ensureBuilt, ffmpeg, ffprobe, frameTimes, frames, lumaCorrelation, meanAbsDiff, stdDev } from './helpers.ts';
 
 let dir: string;
 const at = (name: string) => join(dir, name);
@@ -84,6 +85,26 @@ describe('stylecast stylize', { timeout: TEST_MS }, () => {
     const upright = lumaCorrelation(shown[0], out[0]);
     expect(upright).toBeGreaterThan(0.5);
     expect(upright).toBeGreaterThan(lumaCorrelation(flipped(shown[0]), out[0]) + 0.3);
+  });
+
+  it('an MP4 trimmed by an edit list: stylises the frames it presents, not the packets it stores', () => {
+    // 20 frames with B-frames, cut at 0.5 s without re-encoding: the file keeps the whole GOP (20 packets, the first
+    // ones decoded only as references) and an edit list that starts mid-frame; a player shows 7 frames.
+    ffmpeg('-i', WALKING, '-frames:v', '20', '-vf', 'scale=160:90', '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '2', '-an', at('bframes.mp4'));
+    ffmpeg('-ss', '0.5', '-i', at('bframes.mp4'), '-c', 'copy', at('editlist.mp4'));
+    const packets = execFileSync('ffprobe', ['-v', 'error', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', at('editlist.mp4')]).toString().trim();
+    expect(Number(packets)).toBe(20);
+    const shown = frameTimes(at('editlist.mp4'));
+    expect(shown.length).toBe(Number(ffprobe(at('editlist.mp4')).streams[0].nb_read_frames));
+    expect(shown.length).toBeLessThan(10);
+
+    const r = cli(['stylize', at('editlist.mp4'), '-o', at('editlist-out.mp4'), '--size', '32'], RUN_MS);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`${shown.length}/${shown.length} frames`);
+    const out = frameTimes(at('editlist-out.mp4'));
+    expect(out.length).toBe(shown.length);
+    // The same timeline: each frame where the player shows it (to the output's millisecond-scale rounding).
+    out.forEach((f, i) => expect(f.pts).toBeCloseTo(shown[i].pts, 2));
   });
 
   it('runs on WebGPU when forced (tiny frames: SwiftShader)', () => {

@@ -45,6 +45,14 @@ export function ffprobe(path: string): Probe {
   return JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-show_streams', '-show_format', '-of', 'json', path]).toString());
 }
 
+/** Every presented (decoded) video frame's timestamp and duration in seconds, as ffprobe reads them. */
+export function frameTimes(path: string): { pts: number; duration: number }[] {
+  const out = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts_time,duration_time', '-of', 'json', path]).toString()) as {
+    frames: { pts_time: string; duration_time?: string }[];
+  };
+  return out.frames.map((f) => ({ pts: Number(f.pts_time), duration: Number(f.duration_time ?? NaN) }));
+}
+
 /** Decoded frames as RGB bytes at a small size (autorotated, as a player shows them). */
 export function frames(path: string, width: number, height: number): Uint8Array[] {
   const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', path, '-vf', `scale=${width}:${height}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 256 << 20 });

@@ -58,6 +58,8 @@ export async function convertToMp4(video: OpenedVideo, opts: Mp4JobOptions): Pro
   const conversion = await Conversion.init({
     input: video.input,
     output,
+    // An edit list that starts mid-frame: start at the first frame it presents (see OpenedVideo.startSeconds).
+    trim: video.startSeconds === undefined ? undefined : { start: video.startSeconds },
     video: {
       codec,
       // Brush strokes are fine detail: a low bitrate would smear exactly what the filter adds.

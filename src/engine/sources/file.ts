@@ -1,4 +1,4 @@
-import { ALL_FORMATS, BlobSource, Input, UnsupportedInputFormatError, type InputVideoTrack } from 'mediabunny';
+import { ALL_FORMATS, BlobSource, EncodedPacketSink, Input, UnsupportedInputFormatError, type InputVideoTrack } from 'mediabunny';
 import { StylecastError } from '../errors.ts';
 
 /** A video file opened and checked: everything Mediabunny does not check for us has been checked here. */
@@ -8,7 +8,14 @@ export interface OpenedVideo {
   /** Upright display size (rotation metadata applied). */
   width: number;
   height: number;
+  /** The frames presented (what an edit list shows), not the packets stored: what the conversion will hand over. */
   frames: number;
+  /**
+   * Where the conversion must start (seconds, the input's timeline) when its default start — the earliest timestamp,
+   * negatives cut — would fall inside a frame: an edit list that starts mid-frame (`ffmpeg -ss 0.5 -c copy` on a file
+   * with B-frames). Undefined for every other file (the default start).
+   */
+  startSeconds?: number;
   durationSeconds: number;
   hasAudio: boolean;
 }
@@ -69,16 +76,40 @@ async function check(input: Input, maxSide: number): Promise<OpenedVideo> {
     throw new StylecastError('FRAME_TOO_LARGE', `The video's frames are ${width}×${height}; this device handles at most ${maxSide} pixels per side.`);
   }
   if (width < 1 || height < 1) throw new StylecastError('CORRUPT_INPUT', `The video reports an invalid size of ${width}×${height}.`);
-  let frames: number;
+  let presented: { frames: number; startSeconds?: number };
   let durationSeconds: number;
   try {
-    frames = (await track.computePacketStats()).packetCount;
+    presented = await presentedFrames(input, track);
     durationSeconds = await input.computeDuration();
   } catch (e) {
     throw new StylecastError('CORRUPT_INPUT', `The input video is damaged or truncated and cannot be read (${brief(e)}).`, { cause: e });
   }
-  if (frames === 0) throw new StylecastError('CORRUPT_INPUT', 'The input video track holds no frames.');
-  return { input, track, width, height, frames, durationSeconds, hasAudio };
+  if (presented.frames === 0) throw new StylecastError('CORRUPT_INPUT', 'The input video track holds no frames.');
+  return { input, track, width, height, ...presented, durationSeconds, hasAudio };
+}
+
+/**
+ * The frames the conversion will present, from the packets' timestamps (metadata only, one pass over the index). An
+ * edit list shifts the timeline: packets before its start get negative timestamps and are decoded only as references
+ * (a trimmed file keeps the 20 packets of its GOP but presents 7 frames), so those are not counted. Mediabunny's
+ * conversion starts at the earliest timestamp of all tracks, negatives cut, and keeps a frame that straddles that start
+ * with its head clipped; players (and ffmpeg) show the frames that start in the edit instead, so then the start moves
+ * to the first of those (a microsecond past it: float noise never keeps the previous frame as a sliver).
+ */
+async function presentedFrames(input: Input, track: InputVideoTrack): Promise<{ frames: number; startSeconds?: number }> {
+  const start = Math.max(0, await input.getFirstTimestamp());
+  let frames = 0;
+  let straddles = false;
+  let firstInside = Infinity;
+  for await (const p of new EncodedPacketSink(track).packets(undefined, undefined, { metadataOnly: true })) {
+    if (p.timestamp >= start) {
+      frames++;
+      firstInside = Math.min(firstInside, p.timestamp);
+    } else if (p.timestamp + p.duration > start) {
+      straddles = true;
+    }
+  }
+  return straddles && frames > 0 ? { frames, startSeconds: firstInside + 1e-6 } : { frames };
 }
 
 /** The first sentence of a library's error, without its trailing full stop (the rest is often "please report it"). */
