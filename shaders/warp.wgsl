@@ -69,6 +69,10 @@ fn previous_at(p: vec2<f32>) -> vec3<f32> {
   let c = clamp(p, vec2<f32>(0.0), vec2<f32>(params.size) - 1.0);
   let base = floor(c);
   let f = c - base;
+  if (all(f == vec2<f32>(0.0))) {
+    // On a pixel centre (still background: the flow is exactly zero) every tap but the centre weighs 0.
+    return previous[u32(base.y) * params.size.x + u32(base.x)].xyz;
+  }
   let wx = lanczos3(f.x);
   let wy = lanczos3(f.y);
   let b = vec2<i32>(base);

@@ -16,6 +16,10 @@ export const CUT_INCONSISTENT = 0.6;
  * Flow resolution for an output of width×height: the same on a hardware GPU; on a software adapter (SwiftShader,
  * where flow costs several times the network) the short side is capped at SOFTWARE_FLOW_SIDE, with fewer iterations.
  * `side` overrides both: the flow's short side in pixels (never above the output's).
+ * Tried and rejected for the software plan: the forward flow (it only tests the backward one) solved down to half
+ * that size and upsampled saves a quarter of the stage, but bench:temporal's walking clip went from 0.45 to 0.54 of
+ * off (moving regions 0.44 → 0.53: small people's motion boundaries fail the consistency test), with its zero-motion
+ * test on that level too.
  */
 export const SOFTWARE_FLOW_SIDE = 96;
 
