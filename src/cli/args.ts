@@ -58,6 +58,10 @@ Usage:
                               convert a TFLite style predictor or transformer into a TensorFlow.js model directory
   stylecast --help | --version
 
+Input:
+  a video (MP4, MOV, WebM or MKV holding H.264, VP8, VP9 or AV1) or an animated GIF or WebP (every frame for its
+  own duration; the output is an MP4 with no audio)
+
 Options:
   -o, --output     the MP4 to write (H.264, or VP9 where H.264 cannot be encoded; audio is copied)
   --style          a preset name (see "stylecast styles") or a path to an image (default ${DEFAULT_STYLE})

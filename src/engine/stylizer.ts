@@ -6,6 +6,8 @@ import { temporalDevice, type TemporalDevice } from './gpu/device.ts';
 import type { FrameStylizer } from './pipeline/frame.ts';
 import type { PipelineContext } from './pipeline/context.ts';
 import { stylizeClip, type StylizeFileOptions, type StylizeResult } from './pipeline/clip.ts';
+import { stylizeAnimatedImage } from './pipeline/images.ts';
+import { animatedImageType } from './sources/animated-image.ts';
 import { LiveStream, type LiveStats, type StreamSinks } from './pipeline/stream.ts';
 import { StyleModel, blendVectors } from './stylise/model.ts';
 import { pixelsToInput } from './stylise/tensors.ts';
@@ -313,7 +315,10 @@ export class Stylizer {
     });
   }
 
-  /** Stylises a whole clip into an MP4 (H.264 where supported, else VP9), audio copied through. */
+  /**
+   * Stylises a whole clip into an MP4 (H.264 where supported, else VP9), audio copied through. An animated GIF or WebP
+   * is a clip too: every frame with its own duration, no audio.
+   */
   async stylizeFile(file: Blob, options: StylizeFileOptions = {}): Promise<StylizeResult> {
     this.#alive();
     if (!(file instanceof Blob)) throw invalidArgument('stylizeFile needs a File or Blob.');
@@ -321,7 +326,9 @@ export class Stylizer {
     if (this.#busy) throw invalidArgument('This stylizer is already converting a clip: wait for it or cancel it first.');
     this.#busy = true;
     try {
-      return await stylizeClip(this.#context, file, options);
+      // An animated GIF or WebP (by its bytes) is a clip of its frames; anything else goes to the video reader.
+      const image = await animatedImageType(file);
+      return image ? await stylizeAnimatedImage(this.#context, file, image, options) : await stylizeClip(this.#context, file, options);
     } finally {
       this.#busy = false;
     }

@@ -107,6 +107,71 @@ describe('stylecast stylize', { timeout: TEST_MS }, () => {
     out.forEach((f, i) => expect(f.pts).toBeCloseTo(shown[i].pts, 2));
   });
 
+  // 6 frames of the walking clip at 96×54 shown for 120, 200, 80, 320, 200 and 200 ms (timestamps on ffmpeg's 1/25 s
+  // grid, so it keeps them exactly); the GIF's own delays as ffprobe reads them are the reference.
+  const ANIMATED_VF = "scale=96:54,settb=1/100,setpts='if(eq(N,0),0,if(eq(N,1),12,if(eq(N,2),32,if(eq(N,3),40,if(eq(N,4),72,92)))))'";
+
+  it('an animated GIF: an MP4 of all its frames, each for its own duration', () => {
+    ffmpeg('-i', WALKING, '-frames:v', '6', '-vf', ANIMATED_VF, '-fps_mode', 'passthrough', '-f', 'gif', at('anim.gif'));
+    const packets = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'packet=pts_time,duration_time', '-of', 'json', at('anim.gif')]).toString()) as {
+      packets: { pts_time: string; duration_time: string }[];
+    };
+    const shown = packets.packets.map((p) => ({ pts: Number(p.pts_time), duration: Number(p.duration_time) }));
+    expect(shown.length).toBe(6);
+    expect(new Set(shown.map((f) => f.duration)).size).toBeGreaterThanOrEqual(3); // really variable
+
+    const r = cli(['stylize', at('anim.gif'), '-o', at('gif-out.mp4'), '--size', '32'], RUN_MS); // smoothing on
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/6\/6 frames/);
+    const p = ffprobe(at('gif-out.mp4'));
+    const v = p.streams.find((s) => s.codec_type === 'video')!;
+    expect(v.codec_name).toBe('h264');
+    expect([v.width, v.height]).toEqual([96, 54]);
+    expect(Number(v.nb_read_frames)).toBe(6);
+    expect(p.streams.some((s) => s.codec_type === 'audio')).toBe(false);
+    const out = frameTimes(at('gif-out.mp4'));
+    expect(out.length).toBe(6);
+    out.forEach((f, i) => {
+      expect(f.pts).toBeCloseTo(shown[i].pts, 3);
+      expect(f.duration).toBeCloseTo(shown[i].duration, 3);
+    });
+    expect(Number(p.format.duration)).toBeCloseTo(shown[5].pts + shown[5].duration, 2);
+    // Stylised frames of the same pictures.
+    const inp = frames(at('anim.gif'), 48, 27);
+    const res = frames(at('gif-out.mp4'), 48, 27);
+    for (const i of [0, 5]) {
+      expect(meanAbsDiff(inp[i], res[i])).toBeGreaterThan(0.04);
+      expect(stdDev(res[i])).toBeGreaterThan(0.05);
+    }
+  });
+
+  it('an animated WebP: an MP4 of all its frames, each for its own duration', (ctx) => {
+    ffmpeg('-i', WALKING, '-frames:v', '6', '-vf', ANIMATED_VF, '-fps_mode', 'passthrough', '-c:v', 'libwebp_anim', '-loop', '0', '-f', 'webp', at('anim.webp'));
+    // ffmpeg 5 cannot decode animated WebP, so the reference is the file's own frame chunks (ANMF: duration in ms, 24
+    // bits at offset 12 of the payload).
+    const bytes = readFileSync(at('anim.webp'));
+    const durations: number[] = [];
+    for (let o = 12; o + 8 <= bytes.length; ) {
+      const size = bytes.readUInt32LE(o + 4);
+      if (bytes.toString('latin1', o, o + 4) === 'ANMF') durations.push(bytes.readUIntLE(o + 8 + 12, 3) / 1000);
+      o += 8 + size + (size & 1);
+    }
+    expect(durations.length).toBe(6);
+
+    const r = cli(['stylize', at('anim.webp'), '-o', at('webp-out.mp4'), '--size', '32', '--temporal', '0'], RUN_MS);
+    // The engine asks ImageDecoder.isTypeSupported('image/webp') first; a Chromium without it says so.
+    if (r.status !== 0 && /does not take image\/webp/.test(r.stderr)) ctx.skip("this Chromium's ImageDecoder does not decode WebP");
+    expect(r.status, r.stderr).toBe(0);
+    const out = frameTimes(at('webp-out.mp4'));
+    expect(out.length).toBe(6);
+    let t = 0;
+    out.forEach((f, i) => {
+      expect(f.pts).toBeCloseTo(t, 3);
+      expect(f.duration).toBeCloseTo(durations[i], 3);
+      t += durations[i];
+    });
+  });
+
   it('runs on WebGPU when forced (tiny frames: SwiftShader)', () => {
     const r = cli(['stylize', at('small.mp4'), '-o', at('gpu-out.mp4'), '--backend', 'webgpu', '--size', '32'], RUN_MS);
     expect(r.status, r.stderr).toBe(0);
@@ -218,6 +283,11 @@ describe('bad input: a precise error, non-zero exit, no output, no hang', { time
     ['audio only', 'audio-only.mp4', 'NO_VIDEO_TRACK', (p) => ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '1', '-c:a', 'aac', p)],
     ['HEVC, which this browser cannot decode', 'hevc.mp4', 'UNSUPPORTED_CODEC', (p) => ffmpeg('-i', at('small.mp4'), '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-tag:v', 'hvc1', p)],
     ['frames wider than the device allows', 'huge.webm', 'FRAME_TOO_LARGE', (p) => ffmpeg('-f', 'lavfi', '-i', 'color=c=blue:s=8448x32:d=0.04', '-c:v', 'libvpx-vp9', '-frames:v', '1', p)],
+    ['a GIF cut in half', 'half.gif', 'CORRUPT_INPUT', (p) => {
+      ffmpeg('-i', at('small.mp4'), '-f', 'gif', at('whole.gif'));
+      const bytes = readFileSync(at('whole.gif'));
+      writeFileSync(p, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    }],
     ['a truncated MP4', 'truncated.mp4', 'CORRUPT_INPUT', (p) => {
       ffmpeg('-i', at('clip.mp4'), '-c', 'copy', '-movflags', '+faststart', at('faststart.mp4'));
       const bytes = readFileSync(at('faststart.mp4'));

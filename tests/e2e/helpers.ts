@@ -47,10 +47,11 @@ export function ffprobe(path: string): Probe {
 
 /** Every presented (decoded) video frame's timestamp and duration in seconds, as ffprobe reads them. */
 export function frameTimes(path: string): { pts: number; duration: number }[] {
-  const out = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts_time,duration_time', '-of', 'json', path]).toString()) as {
-    frames: { pts_time: string; duration_time?: string }[];
+  const out = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts_time,duration_time,pkt_duration_time', '-of', 'json', path]).toString()) as {
+    frames: { pts_time: string; duration_time?: string; pkt_duration_time?: string }[];
   };
-  return out.frames.map((f) => ({ pts: Number(f.pts_time), duration: Number(f.duration_time ?? NaN) }));
+  // ffmpeg 5 names a frame's duration pkt_duration_time, later versions duration_time.
+  return out.frames.map((f) => ({ pts: Number(f.pts_time), duration: Number(f.duration_time ?? f.pkt_duration_time ?? NaN) }));
 }
 
 /** Decoded frames as RGB bytes at a small size (autorotated, as a player shows them). */

@@ -20,6 +20,7 @@ const ALLOW_CAMERA = '--use-fake-ui-for-media-stream';
 let dir: string;
 let camera: string;
 let smallClip: string;
+let smallGif: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'stylecast-live-app-'));
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -27,6 +28,8 @@ beforeAll(() => {
   ffmpeg('-i', CLIP, '-t', '2', '-vf', 'scale=160:90,fps=10', '-pix_fmt', 'yuv420p', camera);
   smallClip = join(dir, 'walk.mp4');
   ffmpeg('-ss', '1', '-i', CLIP, '-t', '0.5', '-vf', 'scale=128:72,fps=12', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-an', smallClip);
+  smallGif = join(dir, 'loop.gif');
+  ffmpeg('-ss', '1', '-i', CLIP, '-frames:v', '4', '-vf', 'scale=96:54,fps=5', '-f', 'gif', smallGif);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -128,6 +131,19 @@ describe('the app, live', () => {
       expect([v.width, v.height, Number(v.nb_read_frames)]).toEqual([128, 72, 6]);
       expect(execFileSync('ffprobe', ['-v', 'error', mp4]).toString()).toBe('');
       // The live preview comes back on the webcam.
+      await page.waitForFunction(liveIs('webcam'), null, { timeout: 30_000 });
+
+      // An animated GIF through the same input: an MP4 of its 4 frames.
+      await page.setInputFiles('#clip-file', smallGif);
+      await page.waitForFunction("['done', 'error', 'cancelled'].includes(document.body.dataset.state)", null, { timeout: 90_000 });
+      expect(await page.evaluate(() => document.body.dataset.state), (await page.locator('#error').textContent()) ?? '').toBe('done');
+      expect(await page.locator('#progress-text').textContent()).toMatch(/^Done: 4 frames/);
+      const [gifDownload] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+      expect(gifDownload.suggestedFilename()).toBe('loop-stylised.mp4');
+      const gifMp4 = join(dir, 'gif-download.mp4');
+      await gifDownload.saveAs(gifMp4);
+      const g = ffprobe(gifMp4).streams.find((s) => s.codec_type === 'video')!;
+      expect([g.width, g.height, Number(g.nb_read_frames)]).toEqual([96, 54, 4]);
       await page.waitForFunction(liveIs('webcam'), null, { timeout: 30_000 });
 
       // Not a video: a precise message, and the page stays usable.

@@ -47,7 +47,7 @@ async function check(input: Input, maxSide: number): Promise<OpenedVideo> {
     hasAudio = (await input.getPrimaryAudioTrack()) !== null;
   } catch (e) {
     if (e instanceof UnsupportedInputFormatError) {
-      throw new StylecastError('UNREADABLE_INPUT', 'The input is not a video file stylecast can read (MP4, MOV, WebM or MKV expected).', { cause: e });
+      throw new StylecastError('UNREADABLE_INPUT', 'The input is not a video file stylecast can read (MP4, MOV, WebM, MKV, or an animated GIF or WebP expected).', { cause: e });
     }
     throw new StylecastError('CORRUPT_INPUT', `The input video is damaged or truncated and cannot be read (${brief(e)}).`, { cause: e });
   }

@@ -1,0 +1,111 @@
+// An animated GIF or WebP → MP4: the image's frames (ImageDecoder) through the same frame pipeline as a clip's, each
+// kept with its own timestamp and duration, encoded by Mediabunny (no audio: images have none).
+import { BufferTarget, Mp4OutputFormat, Output, QUALITY_HIGH, VideoSample, VideoSampleSource, getFirstEncodableVideoCodec } from 'mediabunny';
+import { StylecastError, isStylecastError } from '../errors.ts';
+import type { TemporalDevice } from '../gpu/device.ts';
+import { openAnimatedImage, type AnimatedImageType } from '../sources/animated-image.ts';
+import { DEFAULT_MAX_FRAME_SIDE, brief } from '../sources/file.ts';
+import type { StylizeFileOptions, StylizeResult } from './clip.ts';
+import type { PipelineContext } from './context.ts';
+import { createFrameStylizer, inferenceGeometry, type FrameTiming } from './frame.ts';
+
+/** No WebGPU for these frames (the 2d path), as for a clip without smoothing on a CPU backend. */
+const NO_GPU: TemporalDevice = { device: null, software: false, detail: 'not used: smoothing is off for this clip' };
+
+/** What `stylizeClip` does for a video, for an image's frames; the caller has sniffed `type` from the bytes. */
+export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, type: AnimatedImageType, options: StylizeFileOptions = {}): Promise<StylizeResult> {
+  const started = performance.now();
+  const maxSide = ctx.backend.device?.limits.maxTextureDimension2D ?? DEFAULT_MAX_FRAME_SIDE;
+  const settings = ctx.settings();
+  const image = await openAnimatedImage(file, type, maxSide);
+  const { width, height, frames: framesTotal } = image;
+  const cancelled = () => new StylecastError('CANCELLED', 'Stylising was cancelled.');
+  let frames: ReturnType<typeof createFrameStylizer> | null = null;
+  let output: Output | null = null;
+  /** Rendered, not yet encoded: a frame of its own, or a surface left untouched until it is taken (two surfaces). */
+  const pending: { out: OffscreenCanvas | VideoFrame; timestamp: number; duration?: number }[] = [];
+  try {
+    const codec = await getFirstEncodableVideoCodec(['avc', 'vp9'], { width, height });
+    if (!codec) throw new StylecastError('ENCODE_FAILED', `This browser cannot encode ${width}×${height} video as H.264 or VP9.`);
+    const geometry = inferenceGeometry(width, height, settings.size);
+    // The same choices as a clip's (see clip.ts): the 2d path without smoothing on a CPU backend, two surfaces so the
+    // encoder takes frame t while t+1 renders.
+    const gpu = settings.temporal === 0 && !ctx.backend.device ? NO_GPU : ctx.gpu;
+    frames = createFrameStylizer(ctx.backend, ctx.model, geometry, { gpu, flowSide: settings.flowSize, surfaces: 2, frames: true });
+    const alpha = frames.smoothing ? settings.temporal : 0;
+    output = new Output({ format: new Mp4OutputFormat({ fastStart: 'in-memory' }), target: new BufferTarget() });
+    const source = new VideoSampleSource({ codec, quality: QUALITY_HIGH });
+    output.addVideoTrack(source);
+    await output.start();
+    const encode = async ({ out, timestamp, duration }: (typeof pending)[number]) => {
+      const sample = new VideoSample(out instanceof VideoFrame ? out : new VideoFrame(out, { timestamp, duration }));
+      try {
+        await source.add(sample);
+      } catch (e) {
+        throw isStylecastError(e) ? e : new StylecastError('ENCODE_FAILED', `Encoding the output failed: ${brief(e)}.`, { cause: e });
+      } finally {
+        sample.close();
+      }
+    };
+    const totals = { network: 0, networkFrames: 0, temporal: 0, temporalFrames: 0 };
+    let last: FrameTiming | undefined;
+    ctx.newContent(); // a new clip: its own content vector
+    for (let i = 0; i < framesTotal; i++) {
+      if (options.signal?.aborted) throw cancelled();
+      ctx.check();
+      const input = await image.decode(i);
+      try {
+        if (i === 0) await frames.warm(ctx.bottleneck(input, frames));
+        last = await frames.render(input, ctx.bottleneck(input, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod });
+        const timestamp = input.timestamp;
+        const duration = input.duration ?? undefined;
+        pending.push({ out: frames.takeFrame(timestamp, duration) ?? frames.canvas, timestamp, duration });
+      } finally {
+        input.close();
+      }
+      if (last.networkMs > 0) {
+        totals.network += last.networkMs;
+        totals.networkFrames++;
+      }
+      if (last.temporalMs !== null) {
+        totals.temporal += last.temporalMs;
+        totals.temporalFrames++;
+      }
+      // With smoothing, frame t goes to the encoder after t+1 has rendered (its GPU work overlaps the next network).
+      while (pending.length > (frames.smoothing ? 1 : 0)) await encode(pending.shift()!);
+      const elapsedMs = performance.now() - started;
+      const done = i + 1;
+      options.onProgress?.({ framesDone: done, framesTotal, elapsedMs, etaMs: done >= 3 ? (elapsedMs / done) * (framesTotal - done) : null, frame: last });
+    }
+    while (pending.length) await encode(pending.shift()!);
+    if (options.signal?.aborted) throw cancelled();
+    await output.finalize();
+    const data = (output.target as BufferTarget).buffer;
+    if (!data) throw new StylecastError('ENCODE_FAILED', 'The MP4 could not be finalised.');
+    return {
+      blob: new Blob([data], { type: 'video/mp4' }),
+      frames: framesTotal,
+      width,
+      height,
+      codec,
+      hasAudio: false,
+      inferWidth: geometry.inferWidth,
+      inferHeight: geometry.inferHeight,
+      backend: ctx.backend.name,
+      elapsedMs: performance.now() - started,
+      temporal: alpha,
+      temporalMethod: settings.temporalMethod,
+      stageMs: {
+        network: totals.networkFrames ? totals.network / totals.networkFrames : 0,
+        temporal: totals.temporalFrames ? totals.temporal / totals.temporalFrames : null,
+      },
+    };
+  } catch (e) {
+    if (output && output.state !== 'finalized') await output.cancel().catch(() => {});
+    throw e;
+  } finally {
+    for (const p of pending) if (p.out instanceof VideoFrame) p.out.close();
+    frames?.dispose();
+    image.close();
+  }
+}
