@@ -146,6 +146,16 @@ describe('the app, live', () => {
       expect([g.width, g.height, Number(g.nb_read_frames)]).toEqual([96, 54, 4]);
       await page.waitForFunction(liveIs('webcam'), null, { timeout: 30_000 });
 
+      // The drop zone names what works, MKV included: the same clip in Matroska converts too.
+      expect(await page.locator('#drop p').textContent()).toMatch(/MP4, MOV, WebM or MKV.*animated GIF or WebP/);
+      const mkv = join(dir, 'walk.mkv');
+      ffmpeg('-i', smallClip, '-c', 'copy', mkv);
+      await page.setInputFiles('#clip-file', mkv);
+      await page.waitForFunction("['done', 'error', 'cancelled'].includes(document.body.dataset.state)", null, { timeout: 90_000 });
+      expect(await page.evaluate(() => document.body.dataset.state), (await page.locator('#error').textContent()) ?? '').toBe('done');
+      expect(await page.locator('#progress-text').textContent()).toMatch(/^Done: 6 frames/);
+      await page.waitForFunction(liveIs('webcam'), null, { timeout: 30_000 });
+
       // Not a video: a precise message, and the page stays usable.
       const notVideo = join(dir, 'notes.mp4');
       writeFileSync(notVideo, 'these are not the frames you are looking for\n'.repeat(50));
