@@ -60,7 +60,11 @@ function $<T extends HTMLElement>(id: string, type: new () => T): T {
 const ui = {
   backend: $('backend', HTMLElement),
   error: $('error', HTMLDivElement),
+  errorText: $('error-text', HTMLSpanElement),
+  errorClose: $('error-close', HTMLButtonElement),
   notice: $('notice', HTMLDivElement),
+  noticeText: $('notice-text', HTMLSpanElement),
+  noticeClose: $('notice-close', HTMLButtonElement),
   viewer: $('viewer', HTMLDivElement),
   raw: $('raw', HTMLVideoElement),
   targetFps: $('target-fps', HTMLInputElement),
@@ -170,35 +174,63 @@ function setState(state: PageState): void {
 
 // ---------- messages ----------
 
-function showError(e: unknown): void {
+/**
+ * What an error on show is about, so that the next success of the same kind takes it away: a setting that failed
+ * goes when a setting succeeds, a source (camera, demo, the live stream) when a source starts, a clip when a clip
+ * converts. An engine that could not start stays until dismissed.
+ */
+type ErrorScope = 'setting' | 'source' | 'clip' | 'engine';
+/** Which scopes a success of each kind clears. */
+const CLEARS: Record<Exclude<ErrorScope, 'engine'>, ErrorScope[]> = {
+  setting: ['setting'],
+  source: ['setting', 'source'],
+  clip: ['setting', 'source', 'clip'],
+};
+
+function showError(e: unknown, scope: ErrorScope = 'setting'): void {
   const message = e instanceof Error ? e.message : String(e);
-  ui.error.textContent = message || 'Something went wrong.';
+  ui.errorText.textContent = message || 'Something went wrong.';
   if (isStylecastError(e)) ui.error.dataset.code = e.code;
   else delete ui.error.dataset.code;
+  ui.error.dataset.scope = scope;
   ui.error.hidden = false;
   console.error(e);
 }
 
-function clearError(): void {
+/** Hides the error banner: always (`scope` omitted: dismissed), or when the error on show is of a kind a success of `scope` resolves. */
+function clearError(scope?: Exclude<ErrorScope, 'engine'>): void {
+  if (ui.error.hidden) return;
+  if (scope && !CLEARS[scope].includes((ui.error.dataset.scope ?? 'setting') as ErrorScope)) return;
   ui.error.hidden = true;
-  ui.error.textContent = '';
+  ui.errorText.textContent = '';
   delete ui.error.dataset.code;
+  delete ui.error.dataset.scope;
+  if (document.body.dataset.state === 'error') setState(document.body.dataset.live === 'off' ? 'loading' : 'ready');
 }
 
 function showNotice(text: string): void {
-  ui.notice.textContent = text;
+  ui.noticeText.textContent = text;
   ui.notice.hidden = !text;
 }
 
-function fail(e: unknown): void {
-  showError(e);
+ui.errorClose.addEventListener('click', () => clearError());
+ui.noticeClose.addEventListener('click', () => showNotice(''));
+
+function fail(e: unknown, scope: ErrorScope = 'source'): void {
+  showError(e, scope);
   setState('error');
 }
 
-/** Settings go to the worker one after another, in the order they were made; a failure shows in the banner. */
+/** Settings go to the worker one after another, in the order they were made; a failure shows in the banner, a success clears a failed setting's. */
 let queue: Promise<unknown> = Promise.resolve();
 function apply(f: (l: LiveStylizer) => Promise<unknown>): void {
-  queue = queue.then(() => (live ? f(live) : undefined)).catch(showError);
+  queue = queue
+    .then(async () => {
+      if (!live) return;
+      await f(live);
+      clearError('setting');
+    })
+    .catch((e) => showError(e, 'setting'));
 }
 
 // ---------- formatting ----------
@@ -302,7 +334,6 @@ async function startLive(kind: Source, resume = false): Promise<void> {
   const wasRunning = document.body.dataset.live !== 'off';
   source = kind;
   markSource();
-  if (!resume) clearError();
   ui.paused.hidden = true;
   try {
     let stream: MediaStream;
@@ -313,7 +344,7 @@ async function startLive(kind: Source, resume = false): Promise<void> {
       if (mine === generation && kind === 'webcam' && wasRunning && previous !== kind) {
         source = previous;
         markSource();
-        showError(e);
+        showError(e, 'source');
         return;
       }
       throw e;
@@ -326,6 +357,7 @@ async function startLive(kind: Source, resume = false): Promise<void> {
     output = await live.process(stream, { canvas, before: beforeCanvas });
     if (mine !== generation) return;
     expose(kind);
+    clearError('source'); // the source runs: its old trouble is over (a clip's outcome stays on show)
     if (!resume) setState('ready');
   } catch (e) {
     if (mine !== generation) return;
@@ -378,6 +410,7 @@ function describeStats(s: LiveStats): string {
 }
 
 let polling = false;
+let shownStreamError: unknown = null;
 setInterval(async () => {
   if (!live || polling || document.body.dataset.live === 'off') {
     if (document.body.dataset.live === 'off') ui.overlay.hidden = true;
@@ -393,7 +426,11 @@ setInterval(async () => {
       ui.overlay.hidden = !ui.overlayOn.checked;
     }
     showSpeedNotice(s?.running ? s.governor : null);
-    if (live.error) fail(live.error);
+    // Each stream error is shown once: a dismissed one does not come back every 250 ms.
+    if (live.error && live.error !== shownStreamError) {
+      shownStreamError = live.error;
+      fail(live.error);
+    }
   } catch {
     // the worker is busy or gone; try again next time
   } finally {
@@ -409,7 +446,7 @@ function showSpeedNotice(g: LiveStats['governor']): void {
     : '';
   document.body.dataset.belowTarget = String(!!g?.belowTarget);
   if (text === speedNotice) return;
-  if (text || ui.notice.textContent === speedNotice) showNotice(EMBED ? '' : text);
+  if (text || ui.noticeText.textContent === speedNotice) showNotice(EMBED ? '' : text);
   speedNotice = text;
 }
 
@@ -581,7 +618,7 @@ function showResult(blob: Blob, name: string): void {
 /** A clip to MP4 with the current settings; the live preview pauses meanwhile and comes back afterwards. */
 async function stylizeClip(file: File): Promise<void> {
   if (busy || !live) return;
-  clearError();
+  if (ui.error.dataset.scope === 'clip') clearError(); // the last clip's failure: this is another go
   showNotice('');
   ui.clipName.textContent = `Clip: ${file.name} (${(file.size / 1e6).toFixed(1)} MB)`;
   job = new AbortController();
@@ -599,6 +636,7 @@ async function stylizeClip(file: File): Promise<void> {
     ui.progress.max = 1;
     ui.progress.value = 1;
     const fps = r.elapsedMs > 0 ? (r.frames * 1000) / r.elapsedMs : 0;
+    clearError('clip');
     ui.progressText.textContent = `Done: ${r.frames} frames in ${seconds(r.elapsedMs)} (${fps.toFixed(1)} fps).`;
     ui.resultInfo.textContent =
       `${r.width}×${r.height} ${r.codec.toUpperCase()} MP4, styled at ${r.inferWidth}×${r.inferHeight} on ${r.backend}` +
@@ -612,7 +650,7 @@ async function stylizeClip(file: File): Promise<void> {
       setState('cancelled');
     } else {
       ui.progressText.textContent = 'Stopped.';
-      fail(e);
+      fail(e, 'clip');
     }
   } finally {
     job = null;
@@ -624,7 +662,7 @@ async function stylizeClip(file: File): Promise<void> {
 function takeClip(file: File | undefined): void {
   if (!file || busy) return;
   if (!live) {
-    showError(new Error('The engine is still starting: try again in a moment.'));
+    showError(new Error('The engine is still starting: try again in a moment.'), 'clip');
     return;
   }
   void stylizeClip(file);
@@ -658,7 +696,6 @@ ui.styleFile.addEventListener('change', () => {
   const file = ui.styleFile.files?.[0];
   ui.styleFile.value = '';
   if (!file || busy) return;
-  clearError();
   const choice: Extract<StyleChoice, { kind: 'image' }> = { kind: 'image', file, url: URL.createObjectURL(file) };
   apply(async (l) => {
     try {
@@ -740,7 +777,7 @@ async function start(): Promise<void> {
     hint.className = 'muted';
     hint.textContent = 'Styles appear once the engine starts.';
     ui.gallery.replaceChildren(hint);
-    fail(e);
+    fail(e, 'engine');
     return;
   }
   describeEngine(live);

@@ -1,0 +1,64 @@
+// The app's messages in real Chromium (the Vite dev server on the sources, SwiftShader, tiny sizes): the error banner
+// can be dismissed and goes by itself when the next action of its kind succeeds; file inputs stay invisible while
+// disabled.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSession } from '../../src/cli/browser.ts';
+import { ROOT } from './helpers.ts';
+
+const AUTOPLAY = '--autoplay-policy=no-user-gesture-required';
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'stylecast-app-messages-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the app’s messages', () => {
+  it('the error banner has a close button, and clears when the next action of its kind succeeds', async () => {
+    const session = await openSession(ROOT, {}, '/?size=32&temporal=0&style=udnie', "document.body.dataset.live === 'demo'", [AUTOPLAY], { gpu: 'software' });
+    try {
+      const { page } = session;
+      const alert = page.locator('#error');
+      // No camera here: the click explains itself; the × dismisses it and the demo goes on.
+      await page.click('#source-webcam');
+      await alert.waitFor({ state: 'visible', timeout: 30_000 });
+      expect(await alert.getAttribute('data-code')).toMatch(/^(NO_CAMERA|CAMERA_DENIED)$/);
+      await page.click('#error-close');
+      expect(await alert.isVisible()).toBe(false);
+      expect(await page.evaluate(() => document.body.dataset.live)).toBe('demo');
+
+      // A style image that is not an image: the banner says so; picking a preset (a setting that works) clears it.
+      const bad = join(dir, 'not-an-image.png');
+      writeFileSync(bad, 'not a picture\n'.repeat(20));
+      await page.setInputFiles('#style-file', bad);
+      await alert.waitFor({ state: 'visible', timeout: 30_000 });
+      expect(await alert.getAttribute('data-code')).toBe('STYLE_IMAGE_UNREADABLE');
+      await page.click('[data-preset=the_scream]');
+      await alert.waitFor({ state: 'hidden', timeout: 30_000 });
+      expect(await page.locator('[data-preset=the_scream]').getAttribute('aria-pressed')).toBe('true');
+
+      // The camera error again, then the demo (a source that starts) takes it away without a click on ×.
+      await page.click('#source-webcam');
+      await alert.waitFor({ state: 'visible', timeout: 30_000 });
+      await page.click('#source-demo');
+      await alert.waitFor({ state: 'hidden', timeout: 30_000 });
+      await page.waitForFunction("document.body.dataset.live === 'demo' && document.body.dataset.state === 'ready'", null, { timeout: 30_000 });
+
+      // Disabled file inputs (as while a clip converts) stay invisible over their buttons: no "Choose File" shows.
+      const opacity = await page.evaluate(() =>
+        ['clip-file', 'style-file'].map((id) => {
+          const input = document.getElementById(id) as HTMLInputElement;
+          input.disabled = true;
+          const o = getComputedStyle(input).opacity;
+          input.disabled = false;
+          return o;
+        }),
+      );
+      expect(opacity).toEqual(['0', '0']);
+    } finally {
+      await session.close();
+    }
+  }, 180_000);
+});
