@@ -9,6 +9,7 @@ import {
   createLiveStylizer,
   isStylecastError,
   openCamera,
+  type ErrorCode,
   type LiveStats,
   type LiveStylizer,
   type Progress,
@@ -25,22 +26,41 @@ const FALLBACK_STYLE = 'starry_night';
 // ?source=demo|webcam&style=starry_night&strength=0.8&temporal=0.5&method=strokes|average&size=128&fps=24&adaptive=0&colour=keep&ui=none&overlay=1&models=<url>
 
 const params = new URLSearchParams(location.search);
+/** A URL setting that could not be used: reported (console, `data-error` on <body>, a notice) and replaced by the default. */
+interface ParamProblem {
+  code: ErrorCode;
+  message: string;
+}
+const paramProblems: ParamProblem[] = [];
 const numberParam = (name: string, fallback: number, min: number, max: number): number => {
-  const v = Number(params.get(name));
-  return params.has(name) && params.get(name) !== '' && Number.isFinite(v) && v >= min && v <= max ? v : fallback;
+  if (!params.has(name)) return fallback;
+  const raw = params.get(name) ?? '';
+  const v = Number(raw);
+  if (raw.trim() !== '' && Number.isFinite(v) && v >= min && v <= max) return v;
+  paramProblems.push({ code: 'INVALID_ARGUMENT', message: `${name}=${raw} is not a number from ${min} to ${max}: using ${fallback}.` });
+  return fallback;
 };
-const INITIAL_SOURCE: Source = params.get('source') === 'webcam' ? 'webcam' : 'demo';
+/** One of a few words (`names`: the parameter and its aliases); `fallbackLabel` says what is used instead. */
+const choiceParam = <V>(names: string[], choices: Record<string, V>, fallback: V, fallbackLabel = String(fallback)): V => {
+  const name = names.find((n) => params.has(n));
+  if (name === undefined) return fallback;
+  const raw = params.get(name) ?? '';
+  if (Object.hasOwn(choices, raw)) return choices[raw];
+  paramProblems.push({ code: 'INVALID_ARGUMENT', message: `${name}=${raw} is not one of ${Object.keys(choices).join(', ')}: using ${fallbackLabel}.` });
+  return fallback;
+};
+const INITIAL_SOURCE: Source = choiceParam(['source'], { demo: 'demo', webcam: 'webcam' }, 'demo');
 const INITIAL_STYLE = params.get('style') || FALLBACK_STYLE;
 const INITIAL_SIZE = Math.round(numberParam('size', 192, MIN_SIZE, MAX_SIZE) / 4) * 4;
 const INITIAL_STRENGTH = numberParam('strength', 1, 0, 1);
 const INITIAL_TEMPORAL = numberParam('temporal', DEFAULT_TEMPORAL, 0, 1);
-const INITIAL_METHOD: TemporalMethod = params.get('method') === 'average' ? 'average' : DEFAULT_TEMPORAL_METHOD;
+const INITIAL_METHOD: TemporalMethod = choiceParam(['method'], { strokes: 'strokes', average: 'average' }, DEFAULT_TEMPORAL_METHOD);
 const INITIAL_TARGET_FPS = numberParam('fps', DEFAULT_TARGET_FPS, 1, 240);
-const INITIAL_ADAPTIVE = params.get('adaptive') !== '0';
-const INITIAL_PRESERVE = ['keep', '1', 'true', 'preserve'].includes(params.get('colour') ?? params.get('color') ?? '');
+const INITIAL_ADAPTIVE = choiceParam(['adaptive'], { '1': true, true: true, '0': false, false: false }, true, '1 (hold the target)');
+const INITIAL_PRESERVE = choiceParam(['colour', 'color'], { keep: true, preserve: true, '1': true, true: true, '0': false, false: false }, false, 'the style’s colours');
 /** ?ui=none: embed mode (OBS browser source, iframe): the stylised video alone, filling the page. */
-const EMBED = params.get('ui') === 'none';
-const OVERLAY = params.has('overlay') ? params.get('overlay') === '1' : !EMBED;
+const EMBED = choiceParam(['ui'], { none: true, full: false }, false, 'the full page');
+const OVERLAY = choiceParam(['overlay'], { '1': true, '0': false }, !EMBED, EMBED ? '0' : '1');
 /** ?models=<url>: a model directory of one's own (style-predictor/, style-transformer/). */
 const MODEL_DIR = params.get('models') ?? undefined;
 
@@ -575,7 +595,7 @@ async function createEngine(): Promise<LiveStylizer> {
   } catch (e) {
     if (!(isStylecastError(e) && e.code === 'UNKNOWN_STYLE')) throw e;
     // An unknown ?style=: say so, and go on with the default.
-    showNotice(`${e.message} Using ${pretty(FALLBACK_STYLE)}.`);
+    reportParamProblems([{ code: e.code, message: `style=${INITIAL_STYLE}: ${e.message} Using ${pretty(FALLBACK_STYLE)}.` }]);
     style = { kind: 'preset', name: FALLBACK_STYLE };
     return await createLiveStylizer({ ...options, style: FALLBACK_STYLE });
   }
@@ -762,8 +782,23 @@ function initControls(): void {
 
 // ---------- start-up ----------
 
+/**
+ * URL settings that could not be used (each already replaced by its default): a console error with the code, the
+ * codes in `data-error` on <body> (space-separated, for a host page: `[data-error~=INVALID_ARGUMENT]`), and a
+ * dismissable notice unless ?ui=none asks for no chrome at all.
+ */
+const reported: ParamProblem[] = [];
+function reportParamProblems(problems: ParamProblem[]): void {
+  if (!problems.length) return;
+  for (const p of problems) console.error(`stylecast: ${p.message} (${p.code})`);
+  reported.push(...problems);
+  document.body.dataset.error = [...new Set(reported.map((p) => p.code))].join(' ');
+  if (!EMBED) showNotice(`Some settings in the address could not be used: ${reported.map((p) => p.message).join(' ')}`);
+}
+
 async function start(): Promise<void> {
   initControls();
+  reportParamProblems(paramProblems);
   if (EMBED) document.documentElement.classList.add('embed');
   setState('loading');
   expose('off');

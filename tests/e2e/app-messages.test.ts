@@ -1,6 +1,7 @@
 // The app's messages in real Chromium (the Vite dev server on the sources, SwiftShader, tiny sizes): the error banner
 // can be dismissed and goes by itself when the next action of its kind succeeds; file inputs stay invisible while
-// disabled.
+// disabled; bad URL settings (embed mode's, for OBS) are reported — console, `data-error` on <body>, a notice when
+// there is chrome — and replaced by the defaults.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,4 +62,45 @@ describe('the app’s messages', () => {
       await session.close();
     }
   }, 180_000);
+
+  it('bad URL settings are reported with their code and fall back to the defaults (embed mode and the full page)', async () => {
+    const session = await openSession(ROOT, {}, '/?ui=none&size=32', "document.body.dataset.live === 'demo'", [AUTOPLAY], { gpu: 'software' });
+    try {
+      const { page } = session;
+      expect(await page.evaluate(() => document.body.dataset.error)).toBeUndefined();
+      const logged: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && logged.push(m.text()));
+      const base = new URL(page.url()).origin;
+
+      // Embed mode, numbers out of range: INVALID_ARGUMENT for the host page, each on the console; no notice (ui=none).
+      await page.goto(`${base}/?ui=none&strength=7&size=99999`);
+      await page.waitForFunction("document.body.dataset.error === 'INVALID_ARGUMENT'", null, { timeout: 30_000 });
+      expect(logged.some((l) => l.includes('strength=7') && l.includes('(INVALID_ARGUMENT)'))).toBe(true);
+      expect(logged.some((l) => l.includes('size=99999') && l.includes('(INVALID_ARGUMENT)'))).toBe(true);
+      expect(await page.locator('#strength').inputValue()).toBe('1');
+      expect(await page.locator('#size').inputValue()).toBe('192');
+      expect(await page.locator('#notice').isVisible()).toBe(false);
+      await page.waitForFunction("document.body.dataset.live === 'demo'", null, { timeout: 60_000 });
+
+      // Embed mode, an unknown style: UNKNOWN_STYLE, and the default style plays.
+      logged.length = 0;
+      await page.goto(`${base}/?ui=none&style=no_such_painting&size=32`);
+      await page.waitForFunction("document.body.dataset.error === 'UNKNOWN_STYLE'", null, { timeout: 60_000 });
+      expect(logged.some((l) => l.includes('no_such_painting') && l.includes('(UNKNOWN_STYLE)'))).toBe(true);
+      await page.waitForFunction("document.body.dataset.live === 'demo' && Number(document.body.dataset.frames) >= 1", null, { timeout: 90_000 });
+      expect(await page.locator('[data-preset=starry_night]').getAttribute('aria-pressed')).toBe('true');
+      expect(await page.locator('#notice').isVisible()).toBe(false);
+
+      // The full page: the same, plus a notice naming the setting, which the × dismisses.
+      await page.goto(`${base}/?strength=7&method=zigzag&size=32`);
+      const notice = page.locator('#notice');
+      await notice.waitFor({ state: 'visible', timeout: 30_000 });
+      expect(await page.evaluate(() => document.body.dataset.error)).toBe('INVALID_ARGUMENT');
+      expect(await notice.textContent()).toMatch(/strength=7 .*using 1\..*method=zigzag .*using strokes/);
+      await page.click('#notice-close');
+      expect(await notice.isVisible()).toBe(false);
+    } finally {
+      await session.close();
+    }
+  }, 240_000);
 });
