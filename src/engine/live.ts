@@ -3,10 +3,10 @@
 // and their streams are transferred to the worker (see ENVIRONMENT.md).
 import * as Comlink from 'comlink';
 import type { LiveWorkerApi } from '../worker/live-worker.ts';
-import { StylecastError, fromPlain, invalidArgument } from './errors.ts';
-import type { TemporalMethod } from './constants.ts';
+import { forwardSettings, installErrorTransfer, type LiveSettings } from '../worker/protocol.ts';
+import { StylecastError, invalidArgument } from './errors.ts';
 import type { Progress } from './sinks/mp4.ts';
-import type { LiveStats, StyleSource, StylizeFileOptions, StylizeResult, StylizerOptions } from './stylizer.ts';
+import type { LiveStats, StylizeFileOptions, StylizeResult, StylizerOptions } from './stylizer.ts';
 
 export interface ProcessOptions {
   /** Show the stylised frames on this canvas (it is handed to the worker: draw nothing else on it). */
@@ -18,7 +18,8 @@ export interface ProcessOptions {
   before?: HTMLCanvasElement;
 }
 
-export interface LiveStylizer {
+/** The settings (`setStyle`, `mixStyles`, `setStrength`, `setTemporal`, `setTemporalMethod`, `setSize`, `setTargetFps`, `setAdaptive`, `setPreserveColour`) are described once, in LiveSettings. */
+export interface LiveStylizer extends LiveSettings {
   readonly backend: string;
   readonly backendReason: string;
   /** Where temporal smoothing runs, or why it is off. */
@@ -30,18 +31,6 @@ export interface LiveStylizer {
   process(stream: MediaStream, options?: ProcessOptions): Promise<MediaStream>;
   /** Stops the current stream (the stylizer stays ready for another). */
   stop(): Promise<void>;
-  setStyle(style: StyleSource): Promise<void>;
-  mixStyles(style: StyleSource | null, weight?: number): Promise<void>;
-  setStrength(strength: number): Promise<void>;
-  setTemporal(alpha: number): Promise<void>;
-  /** "strokes" (default: carry whole brush strokes) or "average" (blend everything; softer). */
-  setTemporalMethod(method: TemporalMethod): Promise<void>;
-  setSize(size: number): Promise<void>;
-  /** The frame rate the governor holds by lowering the size, then the flow size, then smoothing (default 24). */
-  setTargetFps(fps: number): Promise<void>;
-  /** false: keep the quality fixed whatever the speed (default true). */
-  setAdaptive(on: boolean): Promise<void>;
-  setPreserveColour(on: boolean): Promise<void>;
   /** A whole clip to MP4 in the worker (stops the live stream first). */
   stylizeFile(file: Blob, options?: StylizeFileOptions): Promise<StylizeResult>;
   stats(): Promise<LiveStats | null>;
@@ -51,21 +40,14 @@ export interface LiveStylizer {
   dispose(): Promise<number>;
 }
 
-const call = async <T>(p: Promise<T>): Promise<T> => {
-  try {
-    return await p;
-  } catch (e) {
-    throw fromPlain(e);
-  }
-};
-
 export async function createLiveStylizer(options: StylizerOptions = {}): Promise<LiveStylizer> {
   if (typeof Worker === 'undefined') throw new StylecastError('WORKER_FAILED', 'This browser has no Web Workers.');
+  installErrorTransfer(); // the worker's errors arrive as StylecastErrors with their code
   const worker = new Worker(new URL('../worker/live-worker.ts', import.meta.url), { type: 'module', name: 'stylecast' });
   const remote = Comlink.wrap<LiveWorkerApi>(worker);
   let info: Awaited<ReturnType<LiveWorkerApi['init']>>;
   try {
-    info = await call(remote.init(options));
+    info = await remote.init(options);
   } catch (e) {
     worker.terminate();
     throw e;
@@ -77,7 +59,7 @@ export async function createLiveStylizer(options: StylizerOptions = {}): Promise
 
   const stop = async () => {
     if (!running) return;
-    await call(remote.stop());
+    await remote.stop();
     cleanup?.(); // ends the input track: the worker's read loop sees the end
     await running.catch(() => {});
   };
@@ -134,24 +116,16 @@ export async function createLiveStylizer(options: StylizerOptions = {}): Promise
         for (const t of out.getVideoTracks()) t.stop();
       };
       cleanup = ownCleanup;
-      running = call(
-        remote.run(Comlink.transfer(processor.readable, transfers), writable, display, track.getSettings().frameRate ?? null, before),
-      ).catch((e) => {
-        lastError = e instanceof StylecastError ? e : new StylecastError('WORKER_FAILED', String(e));
-        ownCleanup();
-      });
+      running = remote
+        .run(Comlink.transfer(processor.readable, transfers), writable, display, track.getSettings().frameRate ?? null, before)
+        .catch((e) => {
+          lastError = e instanceof StylecastError ? e : new StylecastError('WORKER_FAILED', String(e));
+          ownCleanup();
+        });
       return out;
     },
     stop,
-    setStyle: (s) => call(remote.setStyle(s)),
-    mixStyles: (s, w = 0.5) => call(remote.mixStyles(s, w)),
-    setStrength: (v) => call(remote.setStrength(v)),
-    setTemporal: (v) => call(remote.setTemporal(v)),
-    setTemporalMethod: (m) => call(remote.setTemporalMethod(m)),
-    setSize: (v) => call(remote.setSize(v)),
-    setTargetFps: (v) => call(remote.setTargetFps(v)),
-    setAdaptive: (on) => call(remote.setAdaptive(on)),
-    setPreserveColour: (on) => call(remote.setPreserveColour(on)),
+    ...forwardSettings((name, args) => (remote[name] as (...a: unknown[]) => Promise<void>)(...args)),
     async stylizeFile(file, opts = {}) {
       if (!(file instanceof Blob)) throw invalidArgument('stylizeFile needs a File or Blob.');
       await stop();
@@ -160,17 +134,17 @@ export async function createLiveStylizer(options: StylizerOptions = {}): Promise
       opts.signal?.addEventListener('abort', cancel, { once: true });
       const progress = opts.onProgress ? Comlink.proxy((p: Progress) => opts.onProgress!(p)) : null;
       try {
-        return await call(remote.convert(file, progress));
+        return await remote.convert(file, progress);
       } finally {
         opts.signal?.removeEventListener('abort', cancel);
       }
     },
-    stats: () => call(remote.stats()),
+    stats: () => remote.stats(),
     async dispose() {
       if (disposed) return 0;
       disposed = true;
       await stop().catch(() => {});
-      const left = await call(remote.dispose());
+      const left = await remote.dispose();
       remote[Comlink.releaseProxy]();
       worker.terminate();
       return left;

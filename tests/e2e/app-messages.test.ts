@@ -47,6 +47,35 @@ describe('the app’s messages', () => {
       await alert.waitFor({ state: 'hidden', timeout: 30_000 });
       await page.waitForFunction("document.body.dataset.live === 'demo' && document.body.dataset.state === 'ready'", null, { timeout: 30_000 });
 
+      // Errors thrown in the engine's worker reach the page as StylecastErrors with their code (comlink's "throw"
+      // transfer handler, registered on both sides): each call below fails inside the worker's Stylizer.
+      const crossed = await page.evaluate(async () => {
+        const live = window.__stylecast!.live!;
+        const attempts: [string, () => Promise<unknown>][] = [
+          ['setStyle', () => live.setStyle('no_such_painting')],
+          ['setStrength', () => live.setStrength(7)],
+          ['setTemporalMethod', () => live.setTemporalMethod('zigzag' as never)],
+          ['stylizeFile', () => live.stylizeFile(new Blob([]))],
+        ];
+        const out: Record<string, unknown> = {};
+        for (const [what, f] of attempts) {
+          try {
+            await f();
+            out[what] = 'resolved';
+          } catch (e) {
+            const err = e as Error & { code?: string };
+            out[what] = { isError: err instanceof Error, name: err.name, code: err.code, message: err.message };
+          }
+        }
+        return out;
+      });
+      expect(crossed).toMatchObject({
+        setStyle: { isError: true, name: 'StylecastError', code: 'UNKNOWN_STYLE', message: expect.stringContaining('no_such_painting') },
+        setStrength: { isError: true, name: 'StylecastError', code: 'INVALID_ARGUMENT', message: expect.stringContaining('strength') },
+        setTemporalMethod: { isError: true, name: 'StylecastError', code: 'INVALID_ARGUMENT', message: expect.stringContaining('zigzag') },
+        stylizeFile: { isError: true, name: 'StylecastError', code: 'EMPTY_INPUT' },
+      });
+
       // Disabled file inputs (as while a clip converts) stay invisible over their buttons: no "Choose File" shows.
       const opacity = await page.evaluate(() =>
         ['clip-file', 'style-file'].map((id) => {
