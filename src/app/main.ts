@@ -7,6 +7,7 @@ import {
   MAX_SIZE,
   MIN_SIZE,
   createLiveStylizer,
+  StylecastError,
   isStylecastError,
   openCamera,
   type ErrorCode,
@@ -61,6 +62,8 @@ const INITIAL_PRESERVE = choiceParam(['colour', 'color'], { keep: true, preserve
 /** ?ui=none: embed mode (OBS browser source, iframe): the stylised video alone, filling the page. */
 const EMBED = choiceParam(['ui'], { none: true, full: false }, false, 'the full page');
 const OVERLAY = choiceParam(['overlay'], { '1': true, '0': false }, !EMBED, EMBED ? '0' : '1');
+/** ?record=webm: record WebM even where MP4 can be recorded (default: MP4 where MediaRecorder makes it). */
+const RECORD_FORMAT = choiceParam(['record'], { mp4: 'mp4', webm: 'webm' } as const, 'mp4');
 /** ?models=<url>: a model directory of one's own (style-predictor/, style-transformer/). */
 const MODEL_DIR = params.get('models') ?? undefined;
 
@@ -96,6 +99,14 @@ const ui = {
   sourceDemo: $('source-demo', HTMLButtonElement),
   sourceWebcam: $('source-webcam', HTMLButtonElement),
   sourceInfo: $('source-info', HTMLSpanElement),
+  cameraPick: $('camera-pick', HTMLSpanElement),
+  cameraSelect: $('camera-select', HTMLSelectElement),
+  cameraResolution: $('camera-resolution', HTMLSelectElement),
+  record: $('record', HTMLButtonElement),
+  recordTime: $('record-time', HTMLSpanElement),
+  snapshot: $('snapshot', HTMLButtonElement),
+  recording: $('recording', HTMLAnchorElement),
+  recordingInfo: $('recording-info', HTMLSpanElement),
   gallery: $('gallery', HTMLDivElement),
   styleFile: $('style-file', HTMLInputElement),
   strength: $('strength', HTMLInputElement),
@@ -142,6 +153,10 @@ const lockable = (): (HTMLInputElement | HTMLSelectElement | HTMLButtonElement)[
   ui.clipFile,
   ui.sourceDemo,
   ui.sourceWebcam,
+  ui.cameraSelect,
+  ui.cameraResolution,
+  ui.record,
+  ui.snapshot,
   ...ui.gallery.querySelectorAll('button'),
 ];
 
@@ -308,12 +323,244 @@ function freshCanvas(old: HTMLCanvasElement): HTMLCanvasElement {
 function markSource(): void {
   ui.sourceDemo.setAttribute('aria-pressed', String(source === 'demo'));
   ui.sourceWebcam.setAttribute('aria-pressed', String(source === 'webcam'));
+  ui.cameraPick.hidden = source !== 'webcam' || !camera;
+}
+
+// ---------- camera choice (remembered) ----------
+
+const CAMERA_KEY = 'stylecast.camera';
+const RESOLUTION_KEY = 'stylecast.cameraResolution';
+function stored(key: string): string | null {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null; // storage off (a sandboxed iframe): nothing is remembered
+  }
+}
+function store(key: string, value: string): void {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    // as above
+  }
+}
+
+/** The remembered camera (unless `anyCamera`) at the remembered resolution ("auto": the best up to 1280×720). */
+function cameraConstraints(anyCamera = false): MediaTrackConstraints {
+  const m = /^(\d+)x(\d+)$/.exec(stored(RESOLUTION_KEY) ?? '');
+  const c: MediaTrackConstraints = m ? { width: { ideal: Number(m[1]) }, height: { ideal: Number(m[2]) } } : { width: { ideal: 1280 }, height: { ideal: 720 } };
+  const id = stored(CAMERA_KEY);
+  if (id && !anyCamera) c.deviceId = { exact: id };
+  return c;
+}
+
+/** Opens the remembered camera; one that is gone (unplugged) gives way to any camera. */
+async function openChosenCamera(): Promise<MediaStream> {
+  try {
+    return await openCamera(cameraConstraints());
+  } catch (e) {
+    if (stored(CAMERA_KEY) && isStylecastError(e) && e.code === 'NO_CAMERA') return await openCamera(cameraConstraints(true));
+    throw e;
+  }
+}
+
+/** Fills the camera list (labels are there once the camera is allowed) with the one in use selected. */
+async function listCameras(cam: MediaStream): Promise<void> {
+  const devices = (await navigator.mediaDevices.enumerateDevices().catch(() => [] as MediaDeviceInfo[])).filter((d) => d.kind === 'videoinput');
+  const current = cam.getVideoTracks()[0]?.getSettings().deviceId ?? '';
+  ui.cameraSelect.replaceChildren(...devices.map((d, i) => new Option(d.label || `Camera ${i + 1}`, d.deviceId, false, d.deviceId === current)));
+  const res = stored(RESOLUTION_KEY) ?? 'auto';
+  ui.cameraResolution.value = [...ui.cameraResolution.options].some((o) => o.value === res) ? res : 'auto';
+  markSource();
+}
+
+/** A camera that ends by itself (unplugged, taken by another application): the recording is kept, the page says so. */
+function watchCamera(cam: MediaStream): void {
+  cam.getVideoTracks()[0]?.addEventListener(
+    'ended',
+    () => {
+      if (cam !== camera) return;
+      stopRecording();
+      void stopLive('The camera stopped.').then(() => {
+        stopCamera();
+        markSource();
+        fail(new StylecastError('NO_CAMERA', 'The camera stopped (unplugged, or taken by another application). Plug it back in and choose “Use my webcam”, or switch to the demo.'));
+      });
+    },
+    { once: true },
+  );
+}
+
+function switchCamera(): void {
+  store(CAMERA_KEY, ui.cameraSelect.value);
+  store(RESOLUTION_KEY, ui.cameraResolution.value);
+  if (busy || source !== 'webcam') return;
+  stopRecording();
+  stopCamera();
+  void startLive('webcam');
+}
+ui.cameraSelect.addEventListener('change', switchCamera);
+ui.cameraResolution.addEventListener('change', switchCamera);
+
+// ---------- recording and snapshots ----------
+
+/** MP4 where MediaRecorder makes it (H.264), else WebM. */
+const RECORDING_TYPES: [mime: string, ext: 'mp4' | 'webm'][] = [
+  ['video/mp4;codecs=avc1.640028', 'mp4'],
+  ['video/mp4;codecs=avc1', 'mp4'],
+  ['video/mp4', 'mp4'],
+  ['video/webm;codecs=vp9', 'webm'],
+  ['video/webm;codecs=vp8', 'webm'],
+  ['video/webm', 'webm'],
+];
+function recordingType(): { mime: string; ext: 'mp4' | 'webm' } | null {
+  if (typeof MediaRecorder === 'undefined') return null;
+  const order = RECORD_FORMAT === 'webm' ? [...RECORDING_TYPES].sort((a, b) => Number(a[1] !== 'webm') - Number(b[1] !== 'webm')) : RECORDING_TYPES;
+  const hit = order.find(([mime]) => MediaRecorder.isTypeSupported(mime));
+  return hit ? { mime: hit[0], ext: hit[1] } : null;
+}
+
+/** About 0.15 bit per pixel at the target rate, from 1 to 12 Mbit/s (720p at 24 fps: 3.3 Mbit/s). */
+const recordingBitrate = (w: number, h: number, fps: number): number => Math.round(Math.min(12e6, Math.max(1e6, w * h * fps * 0.15)));
+
+const stamp = (): string => new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+const clock = (ms: number): string => {
+  const s = Math.floor(ms / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+};
+
+let recorder: MediaRecorder | null = null;
+let recordTimer = 0;
+let recordingUrl: string | null = null;
+
+function startRecording(): void {
+  if (recorder || !output || document.body.dataset.live === 'off') return;
+  const type = recordingType();
+  if (!type) {
+    showError(new Error('This browser cannot record video (it has no MediaRecorder for MP4 or WebM).'), 'setting');
+    return;
+  }
+  const w = canvas.width || 640;
+  const h = canvas.height || 360;
+  const bitrate = recordingBitrate(w, h, Number(ui.targetFps.value) || DEFAULT_TARGET_FPS);
+  const chunks: Blob[] = [];
+  const rec = new MediaRecorder(output, { mimeType: type.mime, videoBitsPerSecond: bitrate });
+  const started = performance.now();
+  rec.addEventListener('dataavailable', (e) => {
+    if (e.data.size) chunks.push(e.data);
+  });
+  // Also when the recorded track ends by itself: whatever was recorded is finished into a file.
+  rec.addEventListener('stop', () => {
+    if (recorder === rec) recordingStopped();
+    void finishRecording(chunks, rec.mimeType || type.mime, type.ext, performance.now() - started, bitrate);
+  }, { once: true });
+  rec.start(1000); // a chunk a second: a recording cut short still has everything up to its last second
+  recorder = rec;
+  ui.record.textContent = '■ Stop';
+  ui.record.setAttribute('aria-pressed', 'true');
+  ui.recordTime.textContent = '● 0:00';
+  ui.recordTime.hidden = false;
+  recordTimer = window.setInterval(() => (ui.recordTime.textContent = `● ${clock(performance.now() - started)}`), 250);
+  document.body.dataset.recording = 'on';
+}
+
+function recordingStopped(): void {
+  recorder = null;
+  clearInterval(recordTimer);
+  ui.record.textContent = '● Record';
+  ui.record.setAttribute('aria-pressed', 'false');
+  ui.recordTime.hidden = true;
+}
+
+/** Ends the recording, if one runs: the file is finished and offered for download. */
+function stopRecording(): void {
+  const rec = recorder;
+  if (!rec) return;
+  recordingStopped();
+  if (rec.state !== 'inactive') rec.stop();
+}
+
+/**
+ * MediaRecorder's WebM has no duration in its header (players cannot seek it): it is copied, without re-encoding,
+ * into a WebM that has one (Mediabunny). Its MP4 is complete as it is.
+ */
+async function withDuration(blob: Blob): Promise<Blob> {
+  try {
+    const mb = await import('mediabunny');
+    const input = new mb.Input({ source: new mb.BlobSource(blob), formats: mb.ALL_FORMATS });
+    const output = new mb.Output({ format: new mb.WebMOutputFormat(), target: new mb.BufferTarget() });
+    const conversion = await mb.Conversion.init({ input, output });
+    if (!conversion.isValid) return blob;
+    await conversion.execute();
+    return output.target.buffer ? new Blob([output.target.buffer], { type: 'video/webm' }) : blob;
+  } catch (e) {
+    console.warn('stylecast: the recording is kept as MediaRecorder made it (no duration in its header):', e);
+    return blob;
+  }
+}
+
+async function finishRecording(chunks: Blob[], mime: string, ext: 'mp4' | 'webm', ms: number, bitrate: number): Promise<void> {
+  document.body.dataset.recording = 'finishing';
+  if (!chunks.length) {
+    document.body.dataset.recording = 'empty';
+    showError(new Error('Nothing was recorded: no stylised frame arrived while recording.'), 'setting');
+    return;
+  }
+  let blob = new Blob(chunks, { type: mime.split(';')[0] });
+  if (ext === 'webm') blob = await withDuration(blob);
+  if (recordingUrl) URL.revokeObjectURL(recordingUrl);
+  recordingUrl = URL.createObjectURL(blob);
+  ui.recording.href = recordingUrl;
+  ui.recording.download = `stylecast-${stamp()}.${ext}`;
+  ui.recording.textContent = `Download recording (${ext.toUpperCase()})`;
+  ui.recording.hidden = false;
+  ui.recordingInfo.textContent = `${clock(ms)} · ${(blob.size / 1e6).toFixed(2)} MB · ${mime} at ${(bitrate / 1e6).toFixed(1)} Mbit/s`;
+  document.body.dataset.recording = 'done';
+}
+
+/** The stylised frame on show, as a PNG of the output's size. */
+async function snapshot(): Promise<void> {
+  const w = canvas.width;
+  const h = canvas.height;
+  if (!w || !h || document.body.dataset.live === 'off') return;
+  const c = document.createElement('canvas');
+  c.width = w;
+  c.height = h;
+  c.getContext('2d')!.drawImage(canvas, 0, 0);
+  const blob = await new Promise<Blob | null>((res) => c.toBlob(res, 'image/png'));
+  if (!blob) {
+    showError(new Error('The snapshot could not be made.'), 'setting');
+    return;
+  }
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `stylecast-${stamp()}.png`;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+ui.record.addEventListener('click', () => (recorder ? stopRecording() : startRecording()));
+ui.snapshot.addEventListener('click', () => void snapshot());
+
+/** Record and snapshot need stylised frames on show; Stop stays available while recording. */
+function markRecordable(framesOut: number): void {
+  const on = !busy && document.body.dataset.live !== 'off' && framesOut > 0;
+  ui.record.disabled = !on && !recorder;
+  ui.snapshot.disabled = !on;
 }
 
 /** The raw source into the <video> under the canvas; resolves with the stream to stylise. */
 async function openSource(kind: Source): Promise<MediaStream> {
   if (kind === 'webcam') {
-    const cam = camera ?? (camera = await openCamera());
+    let cam = camera;
+    if (!cam) {
+      cam = camera = await openChosenCamera();
+      watchCamera(cam);
+      void listCameras(cam);
+    }
     stopDemoCapture();
     if (ui.raw.srcObject !== cam) {
       ui.raw.removeAttribute('src');
@@ -350,6 +597,7 @@ async function openSource(kind: Source): Promise<MediaStream> {
  */
 async function startLive(kind: Source, resume = false): Promise<void> {
   const mine = ++generation;
+  stopRecording(); // a recording is of one run: it ends, playable, when the source changes
   const previous = source;
   const wasRunning = document.body.dataset.live !== 'off';
   source = kind;
@@ -391,6 +639,7 @@ async function startLive(kind: Source, resume = false): Promise<void> {
 
 async function stopLive(note: string): Promise<void> {
   generation++;
+  stopRecording();
   expose('off');
   beforeCanvas.hidden = true;
   ui.paused.textContent = note;
@@ -433,7 +682,10 @@ let polling = false;
 let shownStreamError: unknown = null;
 setInterval(async () => {
   if (!live || polling || document.body.dataset.live === 'off') {
-    if (document.body.dataset.live === 'off') ui.overlay.hidden = true;
+    if (document.body.dataset.live === 'off') {
+      ui.overlay.hidden = true;
+      markRecordable(0);
+    }
     return;
   }
   polling = true;
@@ -441,6 +693,7 @@ setInterval(async () => {
     const s = await live.stats();
     // Frames stylised by the running stream: a hook for tests and embedders (data-frames on <body>).
     document.body.dataset.frames = String(s?.running ? s.framesOut : 0);
+    markRecordable(s?.running ? s.framesOut : 0);
     if (OVERLAY && s && s.framesOut > 0) {
       ui.overlay.textContent = describeStats(s);
       ui.overlay.hidden = !ui.overlayOn.checked;
@@ -449,6 +702,7 @@ setInterval(async () => {
     // Each stream error is shown once: a dismissed one does not come back every 250 ms.
     if (live.error && live.error !== shownStreamError) {
       shownStreamError = live.error;
+      stopRecording();
       fail(live.error);
     }
   } catch {
