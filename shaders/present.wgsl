@@ -1,15 +1,20 @@
-// present.wgsl — draws the network's output (float32 NHWC RGB in a storage buffer) onto a render target of any
-// size (the canvas at the input's display size), with bilinear interpolation between output pixels.
+// present.wgsl — draws the network's output onto a render target of any size (the canvas at the input's display
+// size): the vertical half of a separable cubic enlargement (the host's taps, see resample.wgsl), over the rows that
+// present_rows.wgsl has already enlarged to the target's width.
 // Bindings (group 0):
-//   0: storage, read   src: array<f32>, src_w*src_h*3 values, row-major, RGB interleaved
-//   1: uniform         Params
+//   0: storage, read   rows: array<vec4<f32>>      dst_size.x × src_size.y
+//   1: storage, read   weights: array<vec4<f32>>   per output row
+//   2: storage, read   first: array<i32>           per output row
+//   3: uniform         Params
 struct Params {
   src_size: vec2<u32>,
   dst_size: vec2<u32>,
 }
 
-@group(0) @binding(0) var<storage, read> src: array<f32>;
-@group(0) @binding(1) var<uniform> params: Params;
+@group(0) @binding(0) var<storage, read> rows: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> weights: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> first: array<i32>;
+@group(0) @binding(3) var<uniform> params: Params;
 
 struct VertexOut {
   @builtin(position) position: vec4<f32>,
@@ -24,20 +29,16 @@ fn vs(@builtin(vertex_index) i: u32) -> VertexOut {
   return out;
 }
 
-fn texel(p: vec2<i32>) -> vec3<f32> {
-  let q = clamp(p, vec2<i32>(0), vec2<i32>(params.src_size) - 1);
-  let i = (u32(q.y) * params.src_size.x + u32(q.x)) * 3u;
-  return vec3<f32>(src[i], src[i + 1u], src[i + 2u]);
+fn row(y: i32, x: u32) -> vec3<f32> {
+  return rows[clamp_tap(y, params.src_size.y) * params.dst_size.x + x].xyz;
 }
 
 @fragment
 fn fs(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
-  // Centre of this target pixel, mapped into source pixel space (pixel centres at +0.5).
-  let p = frag.xy / vec2<f32>(params.dst_size) * vec2<f32>(params.src_size) - 0.5;
-  let p0 = floor(p);
-  let f = p - p0;
-  let b = vec2<i32>(p0);
-  let top = mix(texel(b), texel(b + vec2<i32>(1, 0)), f.x);
-  let bottom = mix(texel(b + vec2<i32>(0, 1)), texel(b + vec2<i32>(1, 1)), f.x);
-  return vec4<f32>(mix(top, bottom, f.y), 1.0);
+  let x = min(u32(frag.x), params.dst_size.x - 1u);
+  let y = min(u32(frag.y), params.dst_size.y - 1u);
+  let w = weights[y];
+  let f = first[y];
+  let sum = w.x * row(f, x) + w.y * row(f + 1, x) + w.z * row(f + 2, x) + w.w * row(f + 3, x);
+  return vec4<f32>(clamp(sum, vec3<f32>(0.0), vec3<f32>(1.0)), 1.0);
 }

@@ -1,16 +1,37 @@
-// Present: a float32 NHWC RGB buffer onto a canvas's webgpu context, resized on the GPU — the last GPU step of a frame.
+// Present: a float32 NHWC RGB buffer onto a canvas's webgpu context, enlarged on the GPU — the last GPU step of a frame.
+// The enlargement is the cubic a 2D canvas uses (Mitchell–Netravali, taps from gpu/resample.ts, computed when a size
+// changes), separably: a compute pass enlarges the rows, the draw enlarges the columns.
+import resample from '../../../shaders/resample.wgsl?raw';
+import rowsShader from '../../../shaders/present_rows.wgsl?raw';
 import shader from '../../../shaders/present.wgsl?raw';
-import { defineRenderProgram, draw, type Bound } from './program.ts';
+import { defineProgram, defineRenderProgram, dispatch, draw, type Bound } from './program.ts';
+import { cubicTaps } from './resample.ts';
+
+const sizes = { src_size: 'vec2<u32>', dst_size: 'vec2<u32>' } as const;
+
+export const presentRows = defineProgram({
+  name: 'present_rows',
+  code: `${resample}\n${rowsShader}`,
+  bindings: { src: 'read-only-storage', rows: 'storage', weights: 'read-only-storage', first: 'read-only-storage', params: 'uniform' },
+  uniforms: sizes,
+});
 
 export const present = defineRenderProgram({
   name: 'present',
-  code: shader,
-  bindings: { src: 'read-only-storage', params: 'uniform' },
-  uniforms: { src_size: 'vec2<u32>', dst_size: 'vec2<u32>' },
+  code: `${resample}\n${shader}`,
+  bindings: { rows: 'read-only-storage', weights: 'read-only-storage', first: 'read-only-storage', params: 'uniform' },
+  uniforms: sizes,
 });
 
+/** The rows enlarged to the canvas's width, with the draw's group and the rows pass's group per source buffer. */
+interface Rows {
+  buffer: GPUBuffer;
+  draw: Bound;
+  sources: WeakMap<GPUBuffer, Bound>;
+}
+
 /**
- * Draws float32 NHWC RGB buffers onto an OffscreenCanvas through its `webgpu` context, resized on the GPU.
+ * Draws float32 NHWC RGB buffers onto an OffscreenCanvas through its `webgpu` context, enlarged on the GPU.
  * The canvas is what Mediabunny encodes (it wraps it in a VideoFrame) or what a page shows.
  */
 export class GpuCanvasSink {
@@ -19,8 +40,11 @@ export class GpuCanvasSink {
   readonly #context: GPUCanvasContext;
   readonly #format: GPUTextureFormat;
   readonly #params: GPUBuffer;
-  /** One group per source buffer (a stage alternates two outputs; an importer reuses one): built once each. */
-  readonly #groups = new WeakMap<GPUBuffer, Bound>();
+  /** Taps per output column and per output row (fixed sizes: the canvas's); rewritten when the source's size changes. */
+  readonly #taps: { weights: GPUBuffer; first: GPUBuffer }[];
+  #tapsFor: [number, number] = [0, 0];
+  /** The rows enlarged to the canvas's width (grown when a taller source comes), and the groups that bind it. */
+  #rows: Rows | null = null;
 
   constructor(device: GPUDevice, width: number, height: number, canvas?: OffscreenCanvas) {
     this.#device = device;
@@ -34,25 +58,58 @@ export class GpuCanvasSink {
     context.configure({ device, format, alphaMode: 'opaque' });
     this.#format = format;
     present.pipeline(device, format);
+    presentRows.pipeline(device);
     this.#params = device.createBuffer({ label: 'present params', size: present.uniformSize, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
+    this.#taps = [width, height].map((n, axis) => ({
+      weights: device.createBuffer({ label: `present taps ${axis ? 'rows' : 'columns'}`, size: n * 16, usage }),
+      first: device.createBuffer({ label: `present first taps ${axis ? 'rows' : 'columns'}`, size: Math.max(16, n * 4), usage }),
+    }));
   }
 
   /** Draws `src` (srcWidth×srcHeight×3 floats) over the whole canvas and submits. */
   present(src: GPUBuffer, srcWidth: number, srcHeight: number): void {
-    this.#device.queue.writeBuffer(this.#params, 0, present.uniforms({ src_size: [srcWidth, srcHeight], dst_size: [this.canvas.width, this.canvas.height] }));
-    let group = this.#groups.get(src);
-    if (!group) this.#groups.set(src, (group = present.bind(this.#device, { src, params: this.#params })));
+    const { width, height } = this.canvas;
+    this.#device.queue.writeBuffer(this.#params, 0, present.uniforms({ src_size: [srcWidth, srcHeight], dst_size: [width, height] }));
+    const size: [number, number] = [srcWidth, srcHeight];
+    for (let axis = 0; axis < 2; axis++) {
+      if (this.#tapsFor[axis] === size[axis]) continue;
+      const taps = cubicTaps(size[axis], axis ? height : width);
+      this.#device.queue.writeBuffer(this.#taps[axis].weights, 0, taps.weight);
+      this.#device.queue.writeBuffer(this.#taps[axis].first, 0, taps.first);
+      this.#tapsFor[axis] = size[axis];
+    }
+    const rows = this.#rowsFor(width * srcHeight * 16);
+    let group = rows.sources.get(src);
+    if (!group) rows.sources.set(src, (group = presentRows.bind(this.#device, { src, rows: rows.buffer, ...this.#taps[0], params: this.#params })));
     const encoder = this.#device.createCommandEncoder({ label: 'present' });
+    const compute = encoder.beginComputePass({ label: 'present rows' });
+    dispatch(compute, presentRows, group, width, srcHeight);
+    compute.end();
     const pass = encoder.beginRenderPass({
       colorAttachments: [{ view: this.#context.getCurrentTexture().createView(), loadOp: 'clear', storeOp: 'store', clearValue: [0, 0, 0, 1] }],
     });
-    draw(pass, present, group, this.#format, 3);
+    draw(pass, present, rows.draw, this.#format, 3);
     pass.end();
     this.#device.queue.submit([encoder.finish()]);
+  }
+
+  #rowsFor(bytes: number): Rows {
+    if (this.#rows && this.#rows.buffer.size >= bytes) return this.#rows;
+    this.#rows?.buffer.destroy();
+    const buffer = this.#device.createBuffer({ label: 'present rows', size: Math.max(16, bytes), usage: GPUBufferUsage.STORAGE });
+    this.#rows = { buffer, draw: present.bind(this.#device, { rows: buffer, ...this.#taps[1], params: this.#params }), sources: new WeakMap() };
+    return this.#rows;
   }
 
   dispose(): void {
     this.#context.unconfigure();
     this.#params.destroy();
+    for (const t of this.#taps) {
+      t.weights.destroy();
+      t.first.destroy();
+    }
+    this.#rows?.buffer.destroy();
+    this.#rows = null;
   }
 }
