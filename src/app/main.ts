@@ -400,6 +400,10 @@ function switchCamera(): void {
   void startLive('webcam');
 }
 ui.cameraSelect.addEventListener('change', switchCamera);
+// A camera plugged in or out while the page is open: the list follows.
+navigator.mediaDevices?.addEventListener?.('devicechange', () => {
+  if (camera) void listCameras(camera);
+});
 ui.cameraResolution.addEventListener('change', switchCamera);
 
 // ---------- recording and snapshots ----------
