@@ -280,7 +280,8 @@ class GpuFrameStylizer implements FrameStylizer {
 
 /**
  * WASM (and WebGL): one copy in (the frame's pixels → tensor, see FrameReader) and one copy out (tensor → the WGSL
- * device, or RGBA bytes on a 2D canvas when there is no smoothing).
+ * device; without smoothing, RGBA bytes on a 2D canvas, or with `frames` RGBX bytes at the output size that become
+ * the encoder's VideoFrames).
  */
 class CpuFrameStylizer implements FrameStylizer {
   readonly geometry: FrameGeometry;
