@@ -8,10 +8,30 @@ import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, DEFAULT_TEMPOR
 
 export class UsageError extends Error {}
 
-export interface StylizeArgs {
+export interface StylizeArgs extends StyleOptions {
   command: 'stylize';
   input: string;
   output: string;
+  quiet: boolean;
+}
+
+/** `batch`: many inputs, one MP4 each in `outDir`. */
+export interface BatchArgs extends StyleOptions {
+  command: 'batch';
+  /** As given (files, folders, .txt lists), resolved. */
+  inputs: string[];
+  outDir: string;
+  /** --jobs, or null for the default (from the cores and the GPU). */
+  jobs: number | null;
+  recursive: boolean;
+  /** The output's name, with {name} and {ext}. */
+  name: string;
+  json: boolean;
+  quiet: boolean;
+}
+
+/** What shapes a result: the style options shared by stylize and batch. */
+export interface StyleOptions {
   style: { preset: string } | { image: string };
   mix: ({ preset: string } | { image: string }) | null;
   mixWeight: number;
@@ -27,7 +47,6 @@ export interface StylizeArgs {
   backend?: BackendName;
   /** Which GPU Chromium runs on (--gpu, else $STYLECAST_GPU, else auto). */
   gpu: GpuMode;
-  quiet: boolean;
 }
 export interface ConvertArgs {
   command: 'convert';
@@ -42,7 +61,7 @@ export interface FlowArgs {
   backend?: BackendName;
   gpu: GpuMode;
 }
-export type Args = StylizeArgs | ConvertArgs | { command: 'styles' } | { command: 'help' } | { command: 'version' } | FlowArgs;
+export type Args = StylizeArgs | BatchArgs | ConvertArgs | { command: 'styles' } | { command: 'help' } | { command: 'version' } | FlowArgs;
 
 export const USAGE = `stylecast — painting-style filters for video
 
@@ -51,6 +70,9 @@ Usage:
                     [--mix <preset|image> [--mix-weight 0..1]] [--size <px>] [--temporal 0..1]
                     [--temporal-method strokes|average] [--flow-size <px>] [--models <dir>] [--backend webgpu|webgl|wasm]
                     [--gpu auto|hardware|software] [--quiet]
+  stylecast batch <videos | folders | list.txt>... -o <folder> [the style options of stylize]
+                    [--jobs N] [--recursive] [--name <pattern>] [--json] [--quiet]
+                              one MP4 per video, N at once in one browser; see "Batch" below
   stylecast flow <a.png> <b.png> -o <out.flo> [--backend webgpu|webgl|wasm] [--gpu auto|hardware|software]
                               dense optical flow from a to b (Middlebury .flo), by the engine's own WGSL
   stylecast styles            list the preset styles
@@ -79,6 +101,22 @@ Options:
   --backend        force a tfjs backend (default: the fastest here; software GPUs rank below wasm)
   --gpu            auto (default): the machine's GPU if Chromium finds a hardware adapter, else SwiftShader (CPU
                    emulation); hardware: the GPU or an error (NO_HARDWARE_GPU, exit 1); software: SwiftShader, no probe
+Batch:
+  inputs           videos (any name: their bytes decide), folders (their files ending in .mp4, .m4v, .mov, .webm,
+                   .mkv, .gif or .webp; hidden files skipped) and .txt lists (one path a line, relative to the list;
+                   # comments); each file once
+  -o, --output     the folder the MP4s go to (made when needed)
+  --name           the output's name: {name} is the input's name without its extension, {ext} its extension
+                   (default {name}-stylised.mp4). Two inputs that would get one name are refused before any work
+                   (OUTPUT_COLLISION), an output that is an input too (SAME_FILE)
+  --jobs           files stylised at once, each on a page of its own in one browser (default: 2 on a hardware GPU;
+                   on a software one, one per 4 CPU cores, at least 1 — SwiftShader and wasm already use every core)
+  --recursive, -r  look into sub-folders too
+  --json           one JSON line per event on stdout: started, progress, done, skipped, failed, summary
+  A file that fails is reported with its code and the rest go on; the exit status is 1 when any failed. An output
+  whose recorded settings (a hash of the style, the options and the input's size and time, in the MP4's metadata
+  comment) match and that has the recorded frame count is skipped ("skipped: up to date"); unfinished outputs never
+  appear under their final name.
 Environment:
   STYLECAST_CHROMIUM   the Chromium to drive (default /usr/bin/chromium)
   STYLECAST_GPU        the default of --gpu (the flag wins)`;
@@ -205,10 +243,10 @@ export function parseArgs(argv: string[], root: string, env: NodeJS.ProcessEnv =
   }
   if (command === 'convert') return parseConvert(rest);
   if (command === 'flow') return parseFlow(rest, env);
-  if (command !== 'stylize' && command !== 'stylise') throw new UsageError(`Unknown command "${command}". Commands: stylize, flow, styles, convert.`);
+  if (command === 'batch') return parseBatch(rest, root, env);
+  if (command !== 'stylize' && command !== 'stylise') throw new UsageError(`Unknown command "${command}". Commands: stylize, batch, flow, styles, convert.`);
 
-  const withValue = ['-o', '--output', '--style', '--strength', '--mix', '--mix-weight', '--size', '--temporal', '--temporal-method', '--flow-size', '--models', '--backend', '--gpu'];
-  const { flags, positional } = splitOptions('stylize', rest, withValue, ['--quiet', '-q']);
+  const { flags, positional } = splitOptions('stylize', rest, STYLE_FLAGS, ['--quiet', '-q']);
   const quiet = flags.has('--quiet') || flags.has('-q');
   if (positional.length !== 1) throw new UsageError(positional.length ? `Expected one input file, got ${positional.length}: ${positional.join(', ')}.` : 'Missing the input video. See "stylecast --help".');
   const input = existingFile(positional[0], 'Input file');
@@ -216,31 +254,69 @@ export function parseArgs(argv: string[], root: string, env: NodeJS.ProcessEnv =
   if (!out) throw new UsageError('Missing -o <out.mp4>.');
   if (!/\.mp4$/i.test(out)) throw new UsageError(`The output must be an .mp4 file, got "${out}".`);
   const output = resolve(out);
+  const args: StylizeArgs = { command: 'stylize', input, output, ...styleOptions(flags, root, env), quiet };
+  refuseSameFile(output, [{ path: input, what: 'input' }, ...styleInputs(args)]);
+  return args;
+}
 
+/** The options of stylize (and batch) that shape the result, as flags that take a value. */
+const STYLE_FLAGS = ['-o', '--output', '--style', '--strength', '--mix', '--mix-weight', '--size', '--temporal', '--temporal-method', '--flow-size', '--models', '--backend', '--gpu'];
+
+/** The style images a job reads (an output must not be one of them). */
+export function styleInputs(o: StyleOptions): { path: string; what: string }[] {
+  const inputs: { path: string; what: string }[] = [];
+  if ('image' in o.style) inputs.push({ path: o.style.image, what: 'style image' });
+  if (o.mix && 'image' in o.mix) inputs.push({ path: o.mix.image, what: 'mix image' });
+  return inputs;
+}
+
+function styleOptions(flags: Map<string, string>, root: string, env: NodeJS.ProcessEnv): StyleOptions {
   const presets = presetNames(root);
-  const size = pixels(flags, '--size') ?? DEFAULT_SIZE;
   const mixText = flags.get('--mix');
   if (flags.has('--mix-weight') && !mixText) throw new UsageError('--mix-weight needs --mix.');
-  const args: StylizeArgs = {
-    command: 'stylize',
-    input,
-    output,
+  return {
     style: style(flags.get('--style') ?? DEFAULT_STYLE, presets, '--style'),
     mix: mixText ? style(mixText, presets, '--mix') : null,
     mixWeight: flags.has('--mix-weight') ? unit('--mix-weight', flags.get('--mix-weight')) : 0.5,
     strength: flags.has('--strength') ? unit('--strength', flags.get('--strength')) : 1,
     temporal: flags.has('--temporal') ? unit('--temporal', flags.get('--temporal')) : DEFAULT_TEMPORAL,
-    size,
+    size: pixels(flags, '--size') ?? DEFAULT_SIZE,
     models: modelsOption(flags),
     flowSize: pixels(flags, '--flow-size'),
     temporalMethod: temporalMethodOption(flags),
     backend: backendOption(flags),
     gpu: gpuOption(flags, env),
-    quiet,
   };
-  const inputs = [{ path: input, what: 'input' }];
-  if ('image' in args.style) inputs.push({ path: args.style.image, what: 'style image' });
-  if (args.mix && 'image' in args.mix) inputs.push({ path: args.mix.image, what: 'mix image' });
-  refuseSameFile(output, inputs);
-  return args;
+}
+
+/** File name endings batch takes from a folder (a file named on the command line is taken whatever its name). */
+export const VIDEO_EXTENSIONS = ['.mp4', '.m4v', '.mov', '.webm', '.mkv', '.gif', '.webp'];
+export const DEFAULT_NAME_PATTERN = '{name}-stylised.mp4';
+
+function parseBatch(rest: string[], root: string, env: NodeJS.ProcessEnv): BatchArgs {
+  const { flags, positional } = splitOptions('batch', rest, [...STYLE_FLAGS, '--jobs', '--name'], ['--quiet', '-q', '--recursive', '-r', '--json']);
+  if (!positional.length) throw new UsageError('batch needs inputs: videos, folders or a list (.txt, one path a line). See "stylecast --help".');
+  const out = flags.get('--output');
+  if (!out) throw new UsageError('batch needs -o <folder>, where the MP4s go.');
+  const jobsText = flags.get('--jobs');
+  let jobs: number | null = null;
+  if (jobsText !== undefined) {
+    jobs = Number(jobsText);
+    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs must be a whole number from 1 to 64, got "${jobsText}".`);
+  }
+  const name = flags.get('--name') ?? DEFAULT_NAME_PATTERN;
+  if (!name.includes('{name}')) throw new UsageError(`--name must contain {name} (the input's name without its extension), got "${name}".`);
+  if (!/\.mp4$/i.test(name)) throw new UsageError(`--name must end in .mp4, got "${name}".`);
+  if (/[\/]/.test(name)) throw new UsageError(`--name names a file in the output folder, without "/", got "${name}".`);
+  return {
+    command: 'batch',
+    inputs: positional.map((p) => resolve(p)),
+    outDir: resolve(out),
+    ...styleOptions(flags, root, env),
+    jobs,
+    recursive: flags.has('--recursive') || flags.has('-r'),
+    name,
+    json: flags.has('--json'),
+    quiet: flags.has('--quiet') || flags.has('-q'),
+  };
 }

@@ -142,7 +142,7 @@ export function ioHandler(files: Record<string, string>, uploads: string, receiv
         res.setHeader('Content-Type', name.endsWith('.json') ? 'application/json' : 'application/octet-stream');
         res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
         await pipeline(createReadStream(path), res);
-      } else if (req.method === 'PUT' && /^[a-z]+$/.test(name)) {
+      } else if (req.method === 'PUT' && /^[a-z][a-z0-9]*$/.test(name)) {
         const target = options.targets?.[name];
         const path = target ?? join(uploads, name);
         try {
@@ -334,6 +334,18 @@ export interface Session {
    * away ('disconnected'), instead of Playwright's raw text.
    */
   guard<T>(work: Promise<T>): Promise<T>;
+  /**
+   * Serves `path` to the pages as `name` from now on, and writes a PUT of `into` straight to `to` (a fresh file, removed
+   * like uploadTo's when the session closes or the process exits): a further job in the same browser (`batch`).
+   */
+  addJobFiles(serve: Record<string, string>, into?: Record<string, string>): void;
+  /** Forgets what addJobFiles added for these names (the files themselves are the caller's). */
+  removeJobFiles(names: string[]): void;
+  /**
+   * One more page of the engine in the same browser (one per concurrent job): ready to run, with a guard of its own
+   * (BROWSER_CRASHED when its process dies or the browser goes away) and close().
+   */
+  openPage(): Promise<{ page: Page; guard<T>(work: Promise<T>): Promise<T>; close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -388,10 +400,11 @@ export async function openSession(
   const uploads = job.uploads;
   // Every way out removes the job's folder (Playwright's and Chromium's temporary folders are inside it) and the
   // unfinished results, after killing the job's browser: a normal close, an error, a signal, a crash (process 'exit').
+  const targets: Record<string, string> = { ...options.uploadTo };
   const removeAll = () => {
     killJobProcesses(job);
     rmSync(job.path, { recursive: true, force: true });
-    for (const path of Object.values(options.uploadTo ?? {})) rmSync(path, { force: true });
+    for (const path of Object.values(targets)) rmSync(path, { force: true });
   };
   const onSignal = (signal: NodeJS.Signals) => {
     if (options.onSignal) options.onSignal(signal);
@@ -408,7 +421,8 @@ export async function openSession(
   // Every request from the job's page carries this secret (a cookie set before the page loads); anything else, e.g.
   // another local process trying to read the input or PUT an output, gets a 403.
   const secret = newSecret();
-  const io = ioHandler(files, uploads, received, { targets: options.uploadTo, failures, secret });
+  files = { ...files };
+  const io = ioHandler(files, uploads, received, { targets, failures, secret });
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   let closeServer: (() => Promise<void>) | null = null;
@@ -526,23 +540,64 @@ export async function openSession(
     }
     const b = browser;
     const s = closeServer;
+    /** `work`, raced against a crash (`crashed` says whether one happened, `crashes` rejects when it does). */
+    const guarded = async <T>(work: Promise<T>, crashes: Promise<never>, crashed: () => StylecastError | null): Promise<T> => {
+      try {
+        return await Promise.race([work, crashes]);
+      } catch (e) {
+        if (crashed()) throw crashed();
+        // Playwright may reject the call a moment before it emits the event.
+        if (e instanceof Error && /Target crashed|has been closed|Browser closed|disconnected/i.test(e.message)) {
+          await new Promise((r) => setTimeout(r, 200));
+          throw crashed() ?? new StylecastError('BROWSER_CRASHED', `Chromium crashed during the job (${e.message.split('\n')[0]}). Nothing was written.`, { cause: e });
+        }
+        throw e;
+      }
+    };
+    const ctx = context;
     return {
       page,
       gpu,
       received: (name) => received.get(name) ?? null,
       uploadError: (name) => failures.get(name) ?? null,
-      guard: async <T>(work: Promise<T>): Promise<T> => {
-        try {
-          return await Promise.race([work, crash]);
-        } catch (e) {
-          if (crashError) throw crashError;
-          // Playwright may reject the call a moment before it emits the event.
-          if (e instanceof Error && /Target crashed|has been closed|Browser closed|disconnected/i.test(e.message)) {
-            await new Promise((r) => setTimeout(r, 200));
-            throw crashError ?? new StylecastError('BROWSER_CRASHED', `Chromium crashed during the job (${e.message.split('\n')[0]}). Nothing was written.`, { cause: e });
-          }
-          throw e;
+      guard: <T>(work: Promise<T>) => guarded(work, crash, () => crashError),
+      addJobFiles: (serve, into = {}) => {
+        Object.assign(files, serve);
+        Object.assign(targets, into);
+      },
+      removeJobFiles: (names) => {
+        for (const n of names) {
+          delete files[n];
+          delete targets[n];
+          received.delete(n);
+          failures.delete(n);
         }
+      },
+      openPage: async () => {
+        const p = await ctx.newPage();
+        let pageCrash: StylecastError | null = null;
+        let rejectPage: (e: StylecastError) => void = () => {};
+        const pageCrashes = new Promise<never>((_, rej) => (rejectPage = rej));
+        pageCrashes.catch(() => {});
+        p.on('crash', () => {
+          if (closing || pageCrash) return;
+          pageCrash = new StylecastError('BROWSER_CRASHED', "Chromium crashed during the job: its page's process died. Nothing was written.");
+          rejectPage(pageCrash);
+        });
+        const either = Promise.race([crash, pageCrashes]);
+        either.catch(() => {});
+        try {
+          await p.goto(`${origin}${pagePath}`);
+          await p.waitForFunction(ready, null, { timeout: START_TIMEOUT_MS });
+        } catch (e) {
+          await p.close().catch(() => {});
+          throw crashError ?? pageCrash ?? startFailed(e);
+        }
+        return {
+          page: p,
+          guard: <T>(work: Promise<T>) => guarded(work, either, () => crashError ?? pageCrash),
+          close: () => p.close().catch(() => {}),
+        };
       },
       close: async () => {
         closing = true;

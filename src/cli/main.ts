@@ -6,7 +6,9 @@ import { isStylecastError } from '../engine/errors.ts';
 import { USAGE, UsageError, parseArgs, presetNames, type ConvertArgs, type FlowArgs, type StylizeArgs } from './args.ts';
 import { SIGNAL_EXIT_CODES, openSession, type Session } from './browser.ts';
 import { checkFreeSpace, checkOutputPlace, commitOutput, minimumOutputBytes, partialPath, writeError } from './files.ts';
-import type { JobResult, StylizeJob } from './protocol.ts';
+import type { JobResult } from './protocol.ts';
+import { exposeProgress, runOnPage, styleFiles, stylizeJob } from './job.ts';
+import { batch } from './batch.ts';
 
 /** The project's root: the nearest folder above this module with a package.json (src/cli/ in development, dist-cli/ built). */
 function projectRoot(from: string): string {
@@ -87,23 +89,8 @@ function signalHandler() {
 }
 
 async function stylize(args: StylizeArgs): Promise<number> {
-  const files: Record<string, string> = { input: args.input };
-  if ('image' in args.style) files.style = args.style.image;
-  if (args.mix && 'image' in args.mix) files.mix = args.mix.image;
-  if (args.models) files.models = args.models;
-  const job: StylizeJob = {
-    stylePreset: 'preset' in args.style ? args.style.preset : null,
-    mixPreset: args.mix && 'preset' in args.mix ? args.mix.preset : null,
-    mixImage: !!args.mix && 'image' in args.mix,
-    mixWeight: args.mixWeight,
-    strength: args.strength,
-    size: args.size,
-    temporal: args.temporal,
-    models: args.models !== null,
-    flowSize: args.flowSize,
-    temporalMethod: args.temporalMethod,
-    backend: args.backend,
-  };
+  const files = { ...styleFiles(args), input: args.input };
+  const job = stylizeJob(args);
   const output = checkOutputPlace(args.output);
   checkFreeSpace(dirname(output), minimumOutputBytes(statSync(args.input).size), args.output);
   const partial = partialPath(output);
@@ -113,13 +100,11 @@ async function stylize(args: StylizeArgs): Promise<number> {
   try {
     const printer = progressPrinter(args.quiet);
     let firstFrameAt: number | null = null; // ms since this process started (Node's performance clock)
-    await session.guard(
-      session.page.exposeFunction('stylecastProgress', (p: Progress) => {
-        if (firstFrameAt === null && p.framesDone >= 1) firstFrameAt = performance.now();
-        printer(p);
-      }),
-    );
-    const result: JobResult = await session.guard(session.page.evaluate((j) => window.stylecastRun(j), job));
+    await exposeProgress(session.page, session.guard, (p: Progress) => {
+      if (firstFrameAt === null && p.framesDone >= 1) firstFrameAt = performance.now();
+      printer(p);
+    });
+    const result: JobResult = await runOnPage(session.page, session.guard, job);
     const writing = session.uploadError('output');
     if (writing) throw writeError(writing, args.output);
     if (!result.ok) return fail(`${result.message} (${result.code})`, signals.exitCode() ?? 1);
@@ -192,6 +177,8 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'stylize':
         return await stylize(args);
+      case 'batch':
+        return await batch(args, ROOT);
       case 'convert':
         return await convert(args);
       case 'flow':
@@ -200,7 +187,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) return fail(e.message, 2);
     // One sentence and its code; an output that would destroy an input is a bad argument (exit 2).
-    if (isStylecastError(e)) return fail(`${e.message} (${e.code})`, e.code === 'SAME_FILE' || e.code === 'INVALID_ARGUMENT' ? 2 : 1);
+    if (isStylecastError(e)) return fail(`${e.message} (${e.code})`, e.code === 'SAME_FILE' || e.code === 'INVALID_ARGUMENT' || e.code === 'OUTPUT_COLLISION' ? 2 : 1);
     return fail(e instanceof Error ? e.message : String(e));
   }
 }

@@ -1,11 +1,12 @@
 // The page the CLI drives: it runs the same engine the app uses.
 import * as tf from '@tensorflow/tfjs';
+import { ALL_FORMATS, BlobSource, BufferTarget, Conversion, Input, Mp4OutputFormat, Output } from 'mediabunny';
 import { StylecastError, createStylizer, isStylecastError, type StyleSource } from '../engine/index.ts';
 import { initBackend } from '../engine/stylise/backend.ts';
 import { temporalDevice } from '../engine/gpu/device.ts';
 import { estimateFlow } from '../engine/temporal/estimate.ts';
 import { encodeFlo } from '../engine/temporal/flo.ts';
-import { IO_PREFIX, type FlowJob, type FlowResult, type JobResult, type StylizeJob } from './protocol.ts';
+import { IO_PREFIX, settingsComment, type FlowJob, type FlowResult, type JobResult, type StylizeJob } from './protocol.ts';
 
 let controller: AbortController | null = null;
 
@@ -52,6 +53,16 @@ window.stylecastFlow = async (job: FlowJob): Promise<FlowResult> => {
   }
 };
 
+/** The MP4 again with `comment` in its metadata: every track's packets copied as they are (no re-encoding). */
+async function withComment(mp4: Blob, comment: string): Promise<Blob> {
+  const input = new Input({ source: new BlobSource(mp4), formats: ALL_FORMATS });
+  const output = new Output({ format: new Mp4OutputFormat(), target: new BufferTarget() });
+  const conversion = await Conversion.init({ input, output, tags: (tags) => ({ ...tags, comment }), showWarnings: false });
+  if (!conversion.isValid) throw new Error('the stylised MP4 could not be copied to record its settings');
+  await conversion.execute();
+  return new Blob([output.target.buffer!], { type: 'video/mp4' });
+}
+
 window.stylecastRun = async (job: StylizeJob): Promise<JobResult> => {
   controller = new AbortController();
   try {
@@ -69,12 +80,13 @@ window.stylecastRun = async (job: StylizeJob): Promise<JobResult> => {
       mix: mixStyle ? { style: mixStyle, weight: job.mixWeight } : null,
     });
     try {
-      const input = await fetchBlob('input');
+      const input = await fetchBlob(job.inputName ?? 'input');
       const result = await stylizer.stylizeFile(input, {
         signal: controller.signal,
         onProgress: (p) => window.stylecastProgress?.(p),
       });
-      const put = await fetch(IO_PREFIX + 'output', { method: 'PUT', body: result.blob });
+      const body = job.settingsHash === undefined ? result.blob : await withComment(result.blob, settingsComment(job.settingsHash, result.frames));
+      const put = await fetch(IO_PREFIX + (job.outputName ?? 'output'), { method: 'PUT', body });
       if (!put.ok) throw new Error(`the CLI could not save the output (HTTP ${put.status})`);
       const { blob: _blob, ...facts } = result;
       return { ok: true, ...facts, backendReason: stylizer.backend.reason, smoothing: stylizer.smoothing.detail, numTensors: tf.memory().numTensors };

@@ -19,6 +19,21 @@ export interface StylizeJob {
   flowSize?: number;
   temporalMethod: TemporalMethod;
   backend?: BackendName;
+  /** The served name of the clip (default "input") and the name to PUT the result to (default "output"): `batch` runs several jobs in one browser. */
+  inputName?: string;
+  outputName?: string;
+  /**
+   * `batch`: a hash of the job's settings, stored with the frame count in the MP4's metadata comment (settingsComment;
+   * the packets are copied, not re-encoded), so a re-run can tell an up-to-date output.
+   */
+  settingsHash?: string;
+}
+
+/** The MP4 metadata comment `batch` writes: its settings' hash and the frames written. */
+export const settingsComment = (hash: string, frames: number) => `stylecast settings=${hash} frames=${frames}`;
+export function parseSettingsComment(comment: string | undefined): { hash: string; frames: number } | null {
+  const m = /^stylecast settings=([0-9a-f]+) frames=(\d+)$/.exec(comment ?? '');
+  return m ? { hash: m[1], frames: Number(m[2]) } : null;
 }
 
 export type JobResult =

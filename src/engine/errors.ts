@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'CANCELLED'
   // The CLI's files (src/cli/files.ts).
   | 'SAME_FILE'
+  // `stylecast batch`: two inputs would get the same output name.
+  | 'OUTPUT_COLLISION'
   | 'OUTPUT_NOT_WRITABLE'
   | 'DISK_FULL'
   | 'BROWSER_CRASHED'
