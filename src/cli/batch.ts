@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import type { Progress } from '../engine/index.ts';
 import { StylecastError, isStylecastError } from '../engine/errors.ts';
 import { UsageError, VIDEO_EXTENSIONS, styleInputs, type BatchArgs } from './args.ts';
-import { openSession, type Session } from './browser.ts';
+import { SIGNAL_EXIT_CODES, openSession, type Session } from './browser.ts';
 import { checkFreeSpace, checkOutputPlace, commitOutput, minimumOutputBytes, partialPath, realTarget, refuseSameFile, writeError } from './files.ts';
 import { exposeProgress, runOnPage, styleFiles, stylizeJob } from './job.ts';
 import { parseSettingsComment } from './protocol.ts';
@@ -169,6 +169,9 @@ type Outcome =
   | { result: 'skipped'; frames: number; seconds: 0 }
   | { result: 'failed'; code: string; message: string; frames: number; seconds: number };
 
+/** How long cancelled files may take to stop before the command exits anyway (the clean-up runs on exit). */
+const CANCEL_GRACE_MS = 5_000;
+
 const round = (seconds: number) => Math.round(seconds * 100) / 100;
 
 /** The batch's events: one JSON line each on stdout with --json; lines on stderr unless --quiet. */
@@ -294,6 +297,7 @@ export async function batch(args: BatchArgs, root: string): Promise<number> {
   const reporter = new Reporter(args, items.length);
   const outcomes = new Map<BatchItem, Outcome>();
   const todo: { item: BatchItem; index: number; hash: string }[] = [];
+  let cancelled: number | null = null;
   for (const [index, item] of items.entries()) {
     const hash = settingsHash(args, item.input);
     const frames = await upToDate(item.output, hash);
@@ -306,7 +310,23 @@ export async function batch(args: BatchArgs, root: string): Promise<number> {
     }
   }
   if (todo.length) {
-    const session = await openSession(root, styleFiles(args), undefined, undefined, [], { gpu: args.gpu, server: 'static' });
+    // Ctrl-C, SIGTERM, SIGHUP: the first cancels the files in flight (CANCELLED) and starts no more, then the summary
+    // and exit 128 + the signal's number; a second, or files that do not stop within CANCEL_GRACE_MS, exit at once.
+    // Either way the session's exit hook kills the browser and removes the partial outputs.
+    const workers = new Set<Worker>();
+    const exitNow = (exit: number) => {
+      process.stderr.write('stylecast: Cancelled. (CANCELLED)\n');
+      process.exit(exit);
+    };
+    const onSignal = (signal: NodeJS.Signals) => {
+      const exit = SIGNAL_EXIT_CODES[signal as keyof typeof SIGNAL_EXIT_CODES] ?? 1;
+      if (cancelled !== null) return exitNow(exit);
+      cancelled = exit;
+      process.stderr.write('\nstylecast: cancelling the batch…\n');
+      for (const w of workers) void w.page.evaluate(() => window.stylecastCancel?.()).catch(() => {});
+      setTimeout(() => exitNow(exit), CANCEL_GRACE_MS).unref();
+    };
+    const session = await openSession(root, styleFiles(args), undefined, undefined, [], { gpu: args.gpu, server: 'static', onSignal });
     try {
       await session.page.close(); // every job runs on a page of its own (openPage)
       const jobs = Math.min(todo.length, args.jobs ?? defaultJobs(session.gpu.software));
@@ -315,17 +335,21 @@ export async function batch(args: BatchArgs, root: string): Promise<number> {
       const work = async () => {
         let worker: Worker | null = null;
         try {
-          while (next < todo.length) {
+          while (next < todo.length && cancelled === null) {
             const { item, index, hash } = todo[next++];
             reporter.started(item);
             let o: Outcome;
             try {
-              worker ??= await openWorker(session);
+              if (!worker) {
+                worker = await openWorker(session);
+                workers.add(worker);
+              }
               o = await runItem(session, worker, args, item, index, hash, reporter);
             } catch (e) {
               o = { result: 'failed', ...failure(e), frames: 0, seconds: 0 };
             }
             if (o.result === 'failed' && o.code === 'BROWSER_CRASHED' && worker) {
+              workers.delete(worker);
               await worker.close();
               worker = null; // a fresh page for the next file
             }
@@ -337,10 +361,15 @@ export async function batch(args: BatchArgs, root: string): Promise<number> {
         }
       };
       await Promise.all(Array.from({ length: jobs }, work));
+      for (const { item } of todo.slice(next)) {
+        const o: Outcome = { result: 'failed', code: 'CANCELLED', message: 'Not started: the batch was cancelled.', frames: 0, seconds: 0 };
+        outcomes.set(item, o);
+        reporter.outcome(item, o);
+      }
     } finally {
       await session.close();
     }
   }
   reporter.summary(items, outcomes);
-  return [...outcomes.values()].some((o) => o.result === 'failed') ? 1 : 0;
+  return cancelled ?? ([...outcomes.values()].some((o) => o.result === 'failed') ? 1 : 0);
 }

@@ -1,11 +1,11 @@
 // `stylecast batch` end to end: the real CLI as a subprocess on real files, checked with ffprobe. Tiny clips (3 frames
 // at 64×36, --size 64 --temporal 0) so each run takes seconds; the limits are generous for a loaded machine.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WALKING, cli, ensureBuilt, ffmpeg, ffprobe } from './helpers.ts';
+import { ROOT, WALKING, cli, ensureBuilt, ffmpeg, ffprobe } from './helpers.ts';
 
 let dir: string;
 const at = (...names: string[]) => join(dir, ...names);
@@ -108,5 +108,25 @@ describe('stylecast batch', { timeout: TEST_MS }, () => {
     const same = cli(['batch', at('in', 'a.mp4'), '-o', at('in'), '--name', '{name}.mp4', ...FAST], 60_000);
     expect(same.status).toBe(2);
     expect(same.stderr.trim()).toMatch(/^stylecast: The output .*a\.mp4 is the input .*\(SAME_FILE\)$/);
+  });
+
+  it('Ctrl-C cancels the files in flight and starts no more: CANCELLED in the summary, exit 130, no output or partial file left', async () => {
+    mkdirSync(at('long'));
+    for (const n of ['x', 'y', 'z']) ffmpeg('-i', WALKING, '-frames:v', '60', '-vf', 'scale=64:36', '-c:v', 'libx264', '-preset', 'veryfast', '-an', at('long', `${n}.mp4`));
+    const child = spawn(process.execPath, [join(ROOT, 'bin/stylecast.mjs'), 'batch', at('long'), '-o', at('out4'), '--jobs', '2', ...FAST], {
+      cwd: ROOT,
+      env: { ...process.env, STYLECAST_GPU: 'software' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (/\d+\/60 frames/.test(stderr) && !child.killed) child.kill('SIGINT');
+    });
+    const status = await new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    expect(status, stderr).toBe(130);
+    expect(stderr).toMatch(/cancelling the batch/);
+    expect(stderr).toMatch(/z\.mp4: failed: Not started: the batch was cancelled\. \(CANCELLED\)/);
+    expect(stderr).toMatch(/x\.mp4\s+failed CANCELLED/);
+    expect(existsSync(at('out4')) ? readdirSync(at('out4')) : []).toEqual([]);
   });
 });
