@@ -1,11 +1,12 @@
 // `stylecast batch`'s planning, without a browser: which files count, their output names, what is refused up front,
 // the default number of jobs and the settings hash that decides "up to date" (tests/e2e/cli-batch.test.ts runs it).
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs, UsageError, type BatchArgs } from '../../src/cli/args.ts';
-import { collectInputs, defaultJobs, outputName, planBatch, settingsHash } from '../../src/cli/batch.ts';
+import { collectInputs, defaultJobs, outputName, planBatch, settingsHash, upToDate } from '../../src/cli/batch.ts';
 import { isStylecastError } from '../../src/engine/errors.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -88,5 +89,22 @@ describe('batch jobs and settings', () => {
     expect(settingsHash(batchArgs(input, '-o', at('out'), '--style', 'udnie'), input)).not.toBe(base);
     utimesSync(input, new Date(), new Date(Date.now() + 5000));
     expect(settingsHash(batchArgs(input, '-o', at('out')), input)).not.toBe(base);
+  });
+});
+
+describe('an up-to-date output', () => {
+  const clip = (name: string, frames: number, comment: string) =>
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x36:rate=25', '-frames:v', String(frames), '-c:v', 'libx264', '-preset', 'veryfast', '-metadata', `comment=${comment}`, at(name)]);
+  it('has the recorded hash and as many frames as recorded; anything else is stylised again', async () => {
+    clip('good.mp4', 3, 'stylecast settings=abc123 frames=3');
+    expect(await upToDate(at('good.mp4'), 'abc123')).toBe(3);
+    expect(await upToDate(at('good.mp4'), 'abc124')).toBeNull(); // other settings
+    clip('short.mp4', 2, 'stylecast settings=abc123 frames=3');
+    expect(await upToDate(at('short.mp4'), 'abc123')).toBeNull(); // fewer frames than recorded
+    clip('plain.mp4', 3, 'made elsewhere');
+    expect(await upToDate(at('plain.mp4'), 'abc123')).toBeNull(); // not a batch output
+    writeFileSync(at('cut.mp4'), readFileSync(at('good.mp4')).subarray(0, 600));
+    expect(await upToDate(at('cut.mp4'), 'abc123')).toBeNull(); // does not open
+    expect(await upToDate(at('missing.mp4'), 'abc123')).toBeNull();
   });
 });
