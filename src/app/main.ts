@@ -130,6 +130,8 @@ const ui = {
   progress: $('progress', HTMLProgressElement),
   progressText: $('progress-text', HTMLParagraphElement),
   result: $('result', HTMLVideoElement),
+  /** Frames of the clip being stylised, drawn by the engine's worker a few times a second. */
+  clipPreview: $('clip-preview', HTMLCanvasElement),
   download: $('download', HTMLAnchorElement),
   resultInfo: $('result-info', HTMLParagraphElement),
 };
@@ -909,7 +911,10 @@ async function stylizeClip(file: File): Promise<void> {
     await queue;
     await stopLive('Live preview paused while your clip is stylised.');
     setState('working');
-    const r = await l.stylizeFile(file, { signal: job.signal, onProgress: showProgress });
+    ui.result.hidden = true;
+    ui.clipPreview.hidden = false;
+    const r = await l.stylizeFile(file, { signal: job.signal, onProgress: showProgress, preview: ui.clipPreview });
+    ui.clipPreview.hidden = true;
     showResult(r.blob, file.name);
     ui.progress.max = 1;
     ui.progress.value = 1;
@@ -921,6 +926,8 @@ async function stylizeClip(file: File): Promise<void> {
       `${r.hasAudio ? ', audio kept' : ''} · ${(r.blob.size / 1e6).toFixed(2)} MB`;
     setState('done');
   } catch (e) {
+    ui.clipPreview.hidden = true;
+    ui.result.hidden = !resultUrl; // the last clip's result again
     ui.progress.value = 0;
     if ((isStylecastError(e) && e.code === 'CANCELLED') || job.signal.aborted) {
       ui.progressText.textContent = 'Cancelled.';

@@ -6,6 +6,7 @@ import type { LiveWorkerApi } from '../worker/live-worker.ts';
 import { forwardSettings, installErrorTransfer, type LiveSettings } from '../worker/protocol.ts';
 import { StylecastError, invalidArgument } from './errors.ts';
 import type { Progress } from './sinks/mp4.ts';
+import { checkPreview } from './sinks/preview.ts';
 import type { LiveStats, StylizeFileOptions, StylizeResult, StylizerOptions } from './stylizer.ts';
 
 export interface ProcessOptions {
@@ -52,6 +53,24 @@ export async function createLiveStylizer(options: StylizerOptions = {}): Promise
     worker.terminate();
     throw e;
   }
+  // A preview canvas goes to the worker once (transferControlToOffscreen is once per element); later clips name it.
+  const previewIds = new WeakMap<HTMLCanvasElement | OffscreenCanvas, number>();
+  let nextPreview = 0;
+  const previewFor = (canvas: HTMLCanvasElement | OffscreenCanvas | undefined) => {
+    if (canvas === undefined) return null;
+    checkPreview(canvas);
+    const known = previewIds.get(canvas);
+    if (known !== undefined) return { id: known };
+    const id = nextPreview++;
+    previewIds.set(canvas, id);
+    let offscreen: OffscreenCanvas;
+    try {
+      offscreen = canvas instanceof OffscreenCanvas ? canvas : canvas.transferControlToOffscreen();
+    } catch (e) {
+      throw invalidArgument(`The preview canvas cannot be handed to the engine's worker (${e instanceof Error ? e.message : String(e)}): give it a canvas with no context yet.`);
+    }
+    return Comlink.transfer({ id, canvas: offscreen }, [offscreen]);
+  };
   let running: Promise<void> | null = null;
   let cleanup: (() => void) | null = null;
   let lastError: StylecastError | null = null;
@@ -134,7 +153,7 @@ export async function createLiveStylizer(options: StylizerOptions = {}): Promise
       opts.signal?.addEventListener('abort', cancel, { once: true });
       const progress = opts.onProgress ? Comlink.proxy((p: Progress) => opts.onProgress!(p)) : null;
       try {
-        return await remote.convert(file, progress);
+        return await remote.convert(file, progress, previewFor(opts.preview));
       } finally {
         opts.signal?.removeEventListener('abort', cancel);
       }

@@ -12,6 +12,7 @@ import { LiveStream, type LiveStats, type StreamSinks } from './pipeline/stream.
 import { StyleModel, blendVectors } from './stylise/model.ts';
 import { pixelsToInput } from './stylise/tensors.ts';
 import { DEFAULT_TARGET_FPS } from './pipeline/governor.ts';
+import { checkPreview } from './sinks/preview.ts';
 
 export type { LiveStats, StreamSinks, StylizeFileOptions, StylizeResult };
 
@@ -323,6 +324,7 @@ export class Stylizer {
     this.#alive();
     if (!(file instanceof Blob)) throw invalidArgument('stylizeFile needs a File or Blob.');
     if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalidArgument('onProgress must be a function.');
+    checkPreview(options.preview);
     if (this.#busy) throw invalidArgument('This stylizer is already converting a clip: wait for it or cancel it first.');
     this.#busy = true;
     try {

@@ -11,6 +11,8 @@ installErrorTransfer();
 
 let stylizer: Stylizer | null = null;
 let converting: AbortController | null = null;
+/** Preview canvases handed over by the page, by the id it gave them (each can be transferred only once). */
+const previews = new Map<number, OffscreenCanvas>();
 
 const need = (): Stylizer => {
   if (!stylizer) throw new StylecastError('WORKER_FAILED', 'The stylising worker has no stylizer: call init() first.');
@@ -27,10 +29,11 @@ const api = {
   stop: () => need().stopStream(),
   ...forwardSettings((name, args) => (need()[name] as (...a: unknown[]) => unknown).apply(need(), args)),
   /** A whole clip to MP4 (the live stream must be stopped first); progress comes back through a proxied callback. */
-  async convert(file: Blob, onProgress: ((p: Progress) => void) | null): Promise<StylizeResult> {
+  async convert(file: Blob, onProgress: ((p: Progress) => void) | null, preview: { id: number; canvas?: OffscreenCanvas } | null = null): Promise<StylizeResult> {
     converting = new AbortController();
+    if (preview?.canvas) previews.set(preview.id, preview.canvas);
     try {
-      return await need().stylizeFile(file, { signal: converting.signal, onProgress: onProgress ?? undefined });
+      return await need().stylizeFile(file, { signal: converting.signal, onProgress: onProgress ?? undefined, preview: preview ? previews.get(preview.id) : undefined });
     } finally {
       converting = null;
     }

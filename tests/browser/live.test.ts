@@ -155,12 +155,25 @@ describe('the worker also converts clips', () => {
     const live = await createLiveStylizer({ backend: 'wasm', size: 32, temporal: 0, preserveColour: true });
     const clip = await (await fetch('/media/video/pexels-854100-people-walking-sidewalk-640x360-6s.webm')).blob();
     let calls = 0;
-    const r = await live.stylizeFile(clip, { onProgress: () => calls++ });
+    // The preview: a canvas element the worker draws the clip on as it goes (handed over once, named after that).
+    const preview = document.createElement('canvas');
+    document.body.append(preview);
+    const r = await live.stylizeFile(clip, { onProgress: () => calls++, preview });
     expect(r.frames).toBe(150);
     expect(calls).toBe(150);
     expect(r.blob.type).toBe('video/mp4');
+    // It shows the last frame at the output's aspect (640×360 → 480×270), stylised (not blank).
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    const shown = await createImageBitmap(preview);
+    expect([shown.width, shown.height]).toEqual([480, 270]);
+    const probe = new OffscreenCanvas(48, 27).getContext('2d', { willReadFrequently: true })!;
+    probe.drawImage(shown, 0, 0, 48, 27);
+    const px = probe.getImageData(0, 0, 48, 27).data;
+    const lum = Array.from({ length: px.length / 4 }, (_, i) => px[i * 4] + px[i * 4 + 1] + px[i * 4 + 2]);
+    expect(Math.max(...lum) - Math.min(...lum)).toBeGreaterThan(60);
+    await expect(live.stylizeFile(clip, { preview: 'canvas' as never })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     const controller = new AbortController();
-    const cancelled = live.stylizeFile(clip, { signal: controller.signal, onProgress: (p) => p.framesDone === 3 && controller.abort() });
+    const cancelled = live.stylizeFile(clip, { signal: controller.signal, preview, onProgress: (p) => p.framesDone === 3 && controller.abort() });
     await expect(cancelled).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(await live.dispose()).toBe(0);
   });

@@ -123,6 +123,14 @@ describe('the app, live', () => {
       await page.waitForFunction("['done', 'error', 'cancelled'].includes(document.body.dataset.state)", null, { timeout: 90_000 });
       expect(await page.evaluate(() => document.body.dataset.state)).toBe('done');
       expect(await page.locator('#progress-text').textContent()).toMatch(/^Done: 6 frames/);
+      // The worker drew the clip on the preview while it converted (a canvas it never touched stays 300×150); the
+      // preview gives way to the result.
+      const preview = await page.evaluate(async () => {
+        const c = document.getElementById('clip-preview') as HTMLCanvasElement;
+        const shown = await createImageBitmap(c);
+        return [c.hidden, shown.width, shown.height, (document.getElementById('result') as HTMLVideoElement).hidden];
+      });
+      expect(preview).toEqual([true, 128, 72, false]);
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
       expect(download.suggestedFilename()).toBe('walk-stylised.mp4');
       const mp4 = join(dir, 'download.mp4');

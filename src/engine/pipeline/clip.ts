@@ -2,6 +2,7 @@
 import type { VideoCodec } from 'mediabunny';
 import type { BackendName, TemporalMethod } from '../constants.ts';
 import { convertToMp4, type Progress } from '../sinks/mp4.ts';
+import { ClipPreview } from '../sinks/preview.ts';
 import { DEFAULT_MAX_FRAME_SIDE, openVideo } from '../sources/file.ts';
 import type { TemporalDevice } from '../gpu/device.ts';
 import type { PipelineContext } from './context.ts';
@@ -13,6 +14,11 @@ const NO_GPU: TemporalDevice = { device: null, software: false, detail: 'not use
 export interface StylizeFileOptions {
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
+  /**
+   * A 2D canvas (or one not yet given a context) to show the clip on while it converts: a few times a second the
+   * frame about to be encoded is drawn on it, scaled to at most 480 px; sized to the output's aspect.
+   */
+  preview?: OffscreenCanvas | HTMLCanvasElement;
 }
 
 export interface StylizeResult {
@@ -34,6 +40,64 @@ export interface StylizeResult {
 }
 
 /**
+ * The frame pipeline for a clip or an animated image at `geometry`. Without smoothing a CPU backend has no GPU work:
+ * its frames take the 2d path (one copy in, one out) instead of an upload to, a present on and a readback from a
+ * WebGPU device (a software one on a machine without a GPU); measured at 640×360 on wasm: 128 px 67 → 62 ms a frame,
+ * 256 px unchanged. Two surfaces: the encoder takes frame t while frame t+1 renders (GPU work overlaps the next
+ * network). `frames`: on the 2d path the encoder gets VideoFrames made from the pixels in CPU memory, not a canvas it
+ * must read back.
+ */
+export function clipFrameStylizer(ctx: PipelineContext, geometry: FrameGeometry): FrameStylizer {
+  const settings = ctx.settings();
+  const gpu = settings.temporal === 0 && !ctx.backend.device ? NO_GPU : ctx.gpu;
+  return createFrameStylizer(ctx.backend, ctx.model, geometry, { gpu, flowSide: settings.flowSize, surfaces: 2, frames: true });
+}
+
+/** A clip's per-frame bookkeeping: stage costs, the last frame's, the preview. */
+export class ClipFrames {
+  readonly #totals = { network: 0, networkFrames: 0, temporal: 0, temporalFrames: 0 };
+  readonly #preview: ClipPreview | null;
+  last: FrameTiming | undefined;
+
+  constructor(options: StylizeFileOptions) {
+    this.#preview = options.preview ? new ClipPreview(options.preview) : null;
+  }
+
+  /** After a frame rendered: counts its costs. */
+  add(t: FrameTiming): void {
+    this.last = t;
+    if (t.networkMs > 0) {
+      // On WebGPU a frame's cost arrives a frame or two later (nothing waits for the GPU): average what came.
+      this.#totals.network += t.networkMs;
+      this.#totals.networkFrames++;
+    }
+    if (t.temporalMs !== null) {
+      this.#totals.temporal += t.temporalMs;
+      this.#totals.temporalFrames++;
+    }
+  }
+
+  /** The frame about to be encoded (the output at width×height): shown now and then; `last` always. */
+  show(out: OffscreenCanvas | VideoFrame, width: number, height: number, last = false): void {
+    this.#preview?.offer(out, width, height, last);
+  }
+
+  /** The result's fields that do not come from the encoder. */
+  summary(ctx: PipelineContext, geometry: FrameGeometry, started: number, alpha: number): Omit<StylizeResult, 'blob' | 'frames' | 'width' | 'height' | 'codec' | 'hasAudio'> {
+    const t = this.#totals;
+    return {
+      inferWidth: geometry.inferWidth,
+      inferHeight: geometry.inferHeight,
+      backend: ctx.backend.name,
+      elapsedMs: performance.now() - started,
+      temporal: alpha,
+      temporalMethod: ctx.settings().temporalMethod,
+      stageMs: { network: t.networkFrames ? t.network / t.networkFrames : 0, temporal: t.temporalFrames ? t.temporal / t.temporalFrames : null },
+    };
+  }
+}
+
+/**
  * A whole clip to MP4 (H.264 where supported, else VP9), audio copied through: Mediabunny's Conversion is the loop
  * (demux, decode, our frame pipeline per frame, encode, mux). Arguments are checked by the caller.
  */
@@ -44,48 +108,35 @@ export async function stylizeClip(ctx: PipelineContext, file: Blob, options: Sty
   const video = await openVideo(file, maxSide);
   let geometry: FrameGeometry;
   let frames: FrameStylizer;
+  let clip: ClipFrames;
   try {
     geometry = inferenceGeometry(video.width, video.height, settings.size);
-    // Without smoothing a CPU backend has no GPU work: its frames take the 2d path (one copy in, one out) instead of an
-    // upload to, a present on and a readback from a WebGPU device (a software one on a machine without a GPU).
-    // Measured at 640×360 on wasm: 128 px 67 → 62 ms a frame, 256 px unchanged.
-    const gpu = settings.temporal === 0 && !ctx.backend.device ? NO_GPU : ctx.gpu;
-    // Two surfaces: the encoder takes frame t while frame t+1 renders (GPU work overlaps the next network). `frames`:
-    // on the 2d path the encoder gets VideoFrames made from the pixels in CPU memory, not a canvas it must read back.
-    frames = createFrameStylizer(ctx.backend, ctx.model, geometry, { gpu, flowSide: settings.flowSize, surfaces: 2, frames: true });
+    clip = new ClipFrames(options);
+    frames = clipFrameStylizer(ctx, geometry);
   } catch (e) {
     video.input.dispose(); // the clip's reader is ours until the converter takes it
     throw e;
   }
   const alpha = frames.smoothing ? settings.temporal : 0;
   let warmed = false;
-  const totals = { network: 0, networkFrames: 0, temporal: 0, temporalFrames: 0 };
-  let last: FrameTiming | undefined;
+  let rendered = 0;
   const onProgress = options.onProgress;
   ctx.newContent(); // a new clip: its own content vector
   try {
     const result = await convertToMp4(video, {
       signal: options.signal,
       lagOne: frames.smoothing, // GPU work in flight: encode a frame late so it overlaps the next frame's
-      onProgress: onProgress && ((p) => onProgress({ ...p, frame: last })),
+      onProgress: onProgress && ((p) => onProgress({ ...p, frame: clip.last })),
       render: async (frame) => {
         ctx.check();
         if (!warmed) {
           warmed = true;
           await frames.warm(ctx.bottleneck(frame, frames));
         }
-        const t = await frames.render(frame, ctx.bottleneck(frame, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod });
-        last = t;
-        if (t.networkMs > 0) {
-          // On WebGPU a frame's cost arrives a frame or two later (nothing waits for the GPU): average what came.
-          totals.network += t.networkMs;
-          totals.networkFrames++;
-        }
-        if (t.temporalMs !== null) {
-          totals.temporal += t.temporalMs;
-          totals.temporalFrames++;
-        }
-        return frames.takeFrame(frame.timestamp, frame.duration ?? undefined) ?? frames.canvas;
+        clip.add(await frames.render(frame, ctx.bottleneck(frame, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod }));
+        const out = frames.takeFrame(frame.timestamp, frame.duration ?? undefined) ?? frames.canvas;
+        clip.show(out, geometry.width, geometry.height, ++rendered === video.frames);
+        return out;
       },
     });
     return {
@@ -95,16 +146,7 @@ export async function stylizeClip(ctx: PipelineContext, file: Blob, options: Sty
       height: result.height,
       codec: result.codec,
       hasAudio: result.hasAudio,
-      inferWidth: geometry.inferWidth,
-      inferHeight: geometry.inferHeight,
-      backend: ctx.backend.name,
-      elapsedMs: performance.now() - started,
-      temporal: alpha,
-      temporalMethod: settings.temporalMethod,
-      stageMs: {
-        network: totals.networkFrames ? totals.network / totals.networkFrames : 0,
-        temporal: totals.temporalFrames ? totals.temporal / totals.temporalFrames : null,
-      },
+      ...clip.summary(ctx, geometry, started, alpha),
     };
   } finally {
     frames.dispose();

@@ -2,15 +2,11 @@
 // kept with its own timestamp and duration, encoded by Mediabunny (no audio: images have none).
 import { BufferTarget, Mp4OutputFormat, Output, QUALITY_HIGH, VideoSample, VideoSampleSource, getFirstEncodableVideoCodec } from 'mediabunny';
 import { StylecastError, isStylecastError } from '../errors.ts';
-import type { TemporalDevice } from '../gpu/device.ts';
 import { openAnimatedImage, type AnimatedImageType } from '../sources/animated-image.ts';
 import { DEFAULT_MAX_FRAME_SIDE, brief } from '../sources/file.ts';
-import type { StylizeFileOptions, StylizeResult } from './clip.ts';
+import { ClipFrames, clipFrameStylizer, type StylizeFileOptions, type StylizeResult } from './clip.ts';
 import type { PipelineContext } from './context.ts';
-import { createFrameStylizer, inferenceGeometry, type FrameTiming } from './frame.ts';
-
-/** No WebGPU for these frames (the 2d path), as for a clip without smoothing on a CPU backend. */
-const NO_GPU: TemporalDevice = { device: null, software: false, detail: 'not used: smoothing is off for this clip' };
+import { inferenceGeometry, type FrameStylizer } from './frame.ts';
 
 /** What `stylizeClip` does for a video, for an image's frames; the caller has sniffed `type` from the bytes. */
 export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, type: AnimatedImageType, options: StylizeFileOptions = {}): Promise<StylizeResult> {
@@ -20,7 +16,7 @@ export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, typ
   const image = await openAnimatedImage(file, type, maxSide);
   const { width, height, frames: framesTotal } = image;
   const cancelled = () => new StylecastError('CANCELLED', 'Stylising was cancelled.');
-  let frames: ReturnType<typeof createFrameStylizer> | null = null;
+  let frames: FrameStylizer | null = null;
   let output: Output | null = null;
   /** Rendered, not yet encoded: a frame of its own, or a surface left untouched until it is taken (two surfaces). */
   const pending: { out: OffscreenCanvas | VideoFrame; timestamp: number; duration?: number }[] = [];
@@ -28,10 +24,10 @@ export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, typ
     const codec = await getFirstEncodableVideoCodec(['avc', 'vp9'], { width, height });
     if (!codec) throw new StylecastError('ENCODE_FAILED', `This browser cannot encode ${width}×${height} video as H.264 or VP9.`);
     const geometry = inferenceGeometry(width, height, settings.size);
+    const clip = new ClipFrames(options);
     // The same choices as a clip's (see clip.ts): the 2d path without smoothing on a CPU backend, two surfaces so the
     // encoder takes frame t while t+1 renders.
-    const gpu = settings.temporal === 0 && !ctx.backend.device ? NO_GPU : ctx.gpu;
-    frames = createFrameStylizer(ctx.backend, ctx.model, geometry, { gpu, flowSide: settings.flowSize, surfaces: 2, frames: true });
+    frames = clipFrameStylizer(ctx, geometry);
     const alpha = frames.smoothing ? settings.temporal : 0;
     output = new Output({ format: new Mp4OutputFormat({ fastStart: 'in-memory' }), target: new BufferTarget() });
     const source = new VideoSampleSource({ codec, quality: QUALITY_HIGH });
@@ -47,8 +43,6 @@ export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, typ
         sample.close();
       }
     };
-    const totals = { network: 0, networkFrames: 0, temporal: 0, temporalFrames: 0 };
-    let last: FrameTiming | undefined;
     ctx.newContent(); // a new clip: its own content vector
     for (let i = 0; i < framesTotal; i++) {
       if (options.signal?.aborted) throw cancelled();
@@ -56,26 +50,20 @@ export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, typ
       const input = await image.decode(i);
       try {
         if (i === 0) await frames.warm(ctx.bottleneck(input, frames));
-        last = await frames.render(input, ctx.bottleneck(input, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod });
+        clip.add(await frames.render(input, ctx.bottleneck(input, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod }));
         const timestamp = input.timestamp;
         const duration = input.duration ?? undefined;
-        pending.push({ out: frames.takeFrame(timestamp, duration) ?? frames.canvas, timestamp, duration });
+        const out = frames.takeFrame(timestamp, duration) ?? frames.canvas;
+        clip.show(out, geometry.width, geometry.height, i === framesTotal - 1);
+        pending.push({ out, timestamp, duration });
       } finally {
         input.close();
-      }
-      if (last.networkMs > 0) {
-        totals.network += last.networkMs;
-        totals.networkFrames++;
-      }
-      if (last.temporalMs !== null) {
-        totals.temporal += last.temporalMs;
-        totals.temporalFrames++;
       }
       // With smoothing, frame t goes to the encoder after t+1 has rendered (its GPU work overlaps the next network).
       while (pending.length > (frames.smoothing ? 1 : 0)) await encode(pending.shift()!);
       const elapsedMs = performance.now() - started;
       const done = i + 1;
-      options.onProgress?.({ framesDone: done, framesTotal, elapsedMs, etaMs: done >= 3 ? (elapsedMs / done) * (framesTotal - done) : null, frame: last });
+      options.onProgress?.({ framesDone: done, framesTotal, elapsedMs, etaMs: done >= 3 ? (elapsedMs / done) * (framesTotal - done) : null, frame: clip.last });
     }
     while (pending.length) await encode(pending.shift()!);
     if (options.signal?.aborted) throw cancelled();
@@ -89,16 +77,7 @@ export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, typ
       height,
       codec,
       hasAudio: false,
-      inferWidth: geometry.inferWidth,
-      inferHeight: geometry.inferHeight,
-      backend: ctx.backend.name,
-      elapsedMs: performance.now() - started,
-      temporal: alpha,
-      temporalMethod: settings.temporalMethod,
-      stageMs: {
-        network: totals.networkFrames ? totals.network / totals.networkFrames : 0,
-        temporal: totals.temporalFrames ? totals.temporal / totals.temporalFrames : null,
-      },
+      ...clip.summary(ctx, geometry, started, alpha),
     };
   } catch (e) {
     if (output && output.state !== 'finalized') await output.cancel().catch(() => {});
