@@ -195,8 +195,11 @@ class Reporter {
   };
   private overall() {
     const doneFrac = [...this.fractions.values()].reduce((a, b) => a + b, 0) + this.finished;
-    const percent = Math.round((doneFrac / this.total) * 100);
-    this.line(`batch ${percent}%: ${this.finished}/${this.total} files finished (${this.failed} failed, ${this.skipped} skipped), ${((performance.now() - this.start) / 1000).toFixed(0)} s`);
+    const fraction = doneFrac / this.total;
+    const elapsed = (performance.now() - this.start) / 1000;
+    // The ETA from the share of the work done so far (skipped files count as done: a rough guide, not a promise).
+    const eta = fraction > 0 && fraction < 1 ? `, ETA ${Math.ceil((elapsed * (1 - fraction)) / fraction)} s` : '';
+    this.line(`batch ${Math.round(fraction * 100)}%: ${this.finished}/${this.total} files finished (${this.failed} failed, ${this.skipped} skipped), ${elapsed.toFixed(0)} s${eta}`);
   }
 
   started(item: BatchItem) {

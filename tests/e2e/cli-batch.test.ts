@@ -1,6 +1,6 @@
 // `stylecast batch` end to end: the real CLI as a subprocess on real files, checked with ffprobe. Tiny clips (3 frames
 // at 64×36, --size 64 --temporal 0) so each run takes seconds; the limits are generous for a loaded machine.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,23 @@ const FAST = ['--size', '64', '--temporal', '0', '--style', 'udnie'];
 const framesOf = (path: string) => Number(ffprobe(path).streams.find((s) => s.codec_type === 'video')?.nb_read_frames);
 const comment = (path: string) =>
   (JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format_tags=comment', '-of', 'json', path]).toString()) as { format: { tags?: { comment?: string } } }).format.tags?.comment;
+/** The processes below `root` (pid, command line). */
+function descendants(root: number): { pid: number; args: string }[] {
+  const ps = spawnSync('ps', ['-e', '-o', 'pid=,ppid=,args=']).stdout.toString().trim().split('\n').map((l) => {
+    const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)!;
+    return { pid: Number(m[1]), ppid: Number(m[2]), args: m[3] };
+  });
+  const tree = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of ps) if (tree.has(p.ppid) && !tree.has(p.pid)) (tree.add(p.pid), (grew = true));
+  }
+  return ps.filter((p) => p.pid !== root && tree.has(p.pid));
+}
+/** Chromium's main processes (no --type=) and its renderers among `procs`. */
+const browsers = (procs: { args: string }[]) => procs.filter((p) => /chrom/i.test(p.args) && !p.args.includes('--type=')).length;
+const renderers = (procs: { args: string }[]) => procs.filter((p) => p.args.includes('--type=renderer')).length;
+
 const events = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown> & { event: string });
 
 beforeAll(() => {
@@ -110,7 +127,7 @@ describe('stylecast batch', { timeout: TEST_MS }, () => {
     expect(same.stderr.trim()).toMatch(/^stylecast: The output .*a\.mp4 is the input .*\(SAME_FILE\)$/);
   });
 
-  it('Ctrl-C cancels the files in flight and starts no more: CANCELLED in the summary, exit 130, no output or partial file left', async () => {
+  it('2 files in flight run in one browser, a page each; Ctrl-C cancels them and starts no more: CANCELLED in the summary, exit 130, no output or partial file left', async () => {
     mkdirSync(at('long'));
     for (const n of ['x', 'y', 'z']) ffmpeg('-i', WALKING, '-frames:v', '60', '-vf', 'scale=64:36', '-c:v', 'libx264', '-preset', 'veryfast', '-an', at('long', `${n}.mp4`));
     const child = spawn(process.execPath, [join(ROOT, 'bin/stylecast.mjs'), 'batch', at('long'), '-o', at('out4'), '--jobs', '2', ...FAST], {
@@ -118,15 +135,53 @@ describe('stylecast batch', { timeout: TEST_MS }, () => {
       env: { ...process.env, STYLECAST_GPU: 'software' },
     });
     let stderr = '';
+    let seen: { args: string }[] = [];
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
-      if (/\d+\/60 frames/.test(stderr) && !child.killed) child.kill('SIGINT');
+      // Both files in flight (each has reported frames): then the CLI runs one browser with a page for each.
+      if (/x\.mp4: \d+\/60 frames/.test(stderr) && /y\.mp4: \d+\/60 frames/.test(stderr) && !child.killed) {
+        seen = descendants(child.pid!);
+        child.kill('SIGINT');
+      }
     });
     const status = await new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
     expect(status, stderr).toBe(130);
+    expect(browsers(seen)).toBe(1);
+    expect(renderers(seen)).toBeGreaterThanOrEqual(2);
     expect(stderr).toMatch(/cancelling the batch/);
     expect(stderr).toMatch(/z\.mp4: failed: Not started: the batch was cancelled\. \(CANCELLED\)/);
     expect(stderr).toMatch(/x\.mp4\s+failed CANCELLED/);
     expect(existsSync(at('out4')) ? readdirSync(at('out4')) : []).toEqual([]);
+  });
+
+  it("a page that crashes fails its file (BROWSER_CRASHED) and the next file gets a fresh page in the same browser", async () => {
+    mkdirSync(at('crash'));
+    ffmpeg('-i', WALKING, '-frames:v', '60', '-vf', 'scale=64:36', '-c:v', 'libx264', '-preset', 'veryfast', '-an', at('crash', 'long.mp4'));
+    const child = spawn(process.execPath, [join(ROOT, 'bin/stylecast.mjs'), 'batch', at('crash', 'long.mp4'), at('in', 'a.mp4'), '-o', at('out5'), '--jobs', '1', '--json', ...FAST], {
+      cwd: ROOT,
+      env: { ...process.env, STYLECAST_GPU: 'software' },
+    });
+    let stdout = '';
+    let stderr = '';
+    let killed = false;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!killed && /long\.mp4: \d+\/60 frames/.test(stderr)) {
+        killed = true;
+        // The job's renderer processes: descendants of the CLI with --type=renderer.
+        for (const p of descendants(child.pid!)) if (p.args.includes('--type=renderer')) process.kill(p.pid, 'SIGKILL');
+      }
+    });
+    const status = await new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    expect(killed).toBe(true);
+    expect(status, stderr).toBe(1);
+    const summary = events(stdout).at(-1)!;
+    expect(summary.files).toEqual([
+      expect.objectContaining({ result: 'failed', code: 'BROWSER_CRASHED' }),
+      expect.objectContaining({ result: 'done', frames: 3 }),
+    ]);
+    expect(readdirSync(at('out5'))).toEqual(['a-stylised.mp4']);
+    expect(framesOf(at('out5', 'a-stylised.mp4'))).toBe(3);
   });
 });
