@@ -199,7 +199,8 @@ class Reporter {
     const elapsed = (performance.now() - this.start) / 1000;
     // The ETA from the share of the work done so far (skipped files count as done: a rough guide, not a promise).
     const eta = fraction > 0 && fraction < 1 ? `, ETA ${Math.ceil((elapsed * (1 - fraction)) / fraction)} s` : '';
-    this.line(`batch ${Math.round(fraction * 100)}%: ${this.finished}/${this.total} files finished (${this.failed} failed, ${this.skipped} skipped), ${elapsed.toFixed(0)} s${eta}`);
+    const filled = Math.round(fraction * 20);
+    this.line(`batch [${'#'.repeat(filled)}${'-'.repeat(20 - filled)}] ${Math.round(fraction * 100)}%: ${this.finished}/${this.total} files finished (${this.failed} failed, ${this.skipped} skipped), ${elapsed.toFixed(0)} s${eta}`);
   }
 
   started(item: BatchItem) {

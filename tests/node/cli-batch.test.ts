@@ -87,6 +87,11 @@ describe('batch jobs and settings', () => {
     expect(settingsHash(batchArgs(input, '-o', at('out'), '--jobs', '3', '--json'), input)).toBe(base);
     expect(settingsHash(batchArgs(input, '-o', at('out'), '--strength', '0.5'), input)).not.toBe(base);
     expect(settingsHash(batchArgs(input, '-o', at('out'), '--style', 'udnie'), input)).not.toBe(base);
+    // A style image counts by its bytes, not its name.
+    writeFileSync(at('style.png'), 'one picture');
+    const withImage = settingsHash(batchArgs(input, '-o', at('out'), '--style', at('style.png')), input);
+    writeFileSync(at('style.png'), 'another picture');
+    expect(settingsHash(batchArgs(input, '-o', at('out'), '--style', at('style.png')), input)).not.toBe(withImage);
     utimesSync(input, new Date(), new Date(Date.now() + 5000));
     expect(settingsHash(batchArgs(input, '-o', at('out')), input)).not.toBe(base);
   });
