@@ -124,12 +124,16 @@ export const defaultJobs = (softwareGpu: boolean, cores = availableParallelism()
 
 const fileHash = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
-/** A hash of everything that shapes `input`'s result: the style (an image by its bytes), the options, the input's size and time. */
-export function settingsHash(args: BatchArgs, input: string): string {
+/**
+ * A hash of everything that shapes `input`'s result: stylecast's version, the style (an image by its bytes), the
+ * options, the input's size and time.
+ */
+export function settingsHash(args: BatchArgs, input: string, version = ''): string {
   const style = (s: BatchArgs['style'] | null) => (s === null ? null : 'preset' in s ? { preset: s.preset } : { image: fileHash(s.image) });
   const st = statSync(input);
   const settings = {
     v: 1,
+    stylecast: version,
     style: style(args.style),
     mix: style(args.mix),
     mixWeight: args.mix ? args.mixWeight : null,
@@ -300,10 +304,11 @@ export async function batch(args: BatchArgs, root: string): Promise<number> {
   checkOutputPlace(items[0].output); // an output folder that cannot be written: refused before a browser starts
   const reporter = new Reporter(args, items.length);
   const outcomes = new Map<BatchItem, Outcome>();
+  const version = String((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? '');
   const todo: { item: BatchItem; index: number; hash: string }[] = [];
   let cancelled: number | null = null;
   for (const [index, item] of items.entries()) {
-    const hash = settingsHash(args, item.input);
+    const hash = settingsHash(args, item.input, version);
     const frames = await upToDate(item.output, hash);
     if (frames !== null) {
       const o: Outcome = { result: 'skipped', frames, seconds: 0 };

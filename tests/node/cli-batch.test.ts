@@ -81,12 +81,13 @@ describe('batch jobs and settings', () => {
     expect(defaultJobs(true, 2)).toBe(1);
     expect(defaultJobs(true, 16)).toBe(4);
   });
-  it('the settings hash changes with the style options and the input, not with --jobs or --json', () => {
+  it("the settings hash changes with the style options, the input and stylecast's version, not with --jobs or --json", () => {
     const input = at('v', 'a.mp4');
     const base = settingsHash(batchArgs(input, '-o', at('out')), input);
     expect(settingsHash(batchArgs(input, '-o', at('out'), '--jobs', '3', '--json'), input)).toBe(base);
     expect(settingsHash(batchArgs(input, '-o', at('out'), '--strength', '0.5'), input)).not.toBe(base);
     expect(settingsHash(batchArgs(input, '-o', at('out'), '--style', 'udnie'), input)).not.toBe(base);
+    expect(settingsHash(batchArgs(input, '-o', at('out')), input, '0.2.0')).not.toBe(base); // another stylecast
     // A style image counts by its bytes, not its name.
     writeFileSync(at('style.png'), 'one picture');
     const withImage = settingsHash(batchArgs(input, '-o', at('out'), '--style', at('style.png')), input);
