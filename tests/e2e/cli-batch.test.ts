@@ -130,7 +130,9 @@ describe('stylecast batch', { timeout: TEST_MS }, () => {
 
   it('2 files in flight run in one browser, a page each; Ctrl-C cancels them and starts no more: CANCELLED in the summary, exit 130, no output or partial file left', async () => {
     mkdirSync(at('long'));
-    for (const n of ['x', 'y', 'z']) ffmpeg('-i', WALKING, '-frames:v', '60', '-vf', 'scale=64:36', '-c:v', 'libx264', '-preset', 'veryfast', '-an', at('long', `${n}.mp4`));
+    // Long enough that neither file can finish before the other has reported frames, however fast the machine (a
+    // quiet one stylised 60 of these frames in 2.5 s, before the second file's first report).
+    for (const n of ['x', 'y', 'z']) ffmpeg('-stream_loop', '3', '-i', WALKING, '-frames:v', '400', '-vf', 'scale=64:36', '-c:v', 'libx264', '-preset', 'veryfast', '-an', at('long', `${n}.mp4`));
     const child = spawn(process.execPath, [join(ROOT, 'bin/stylecast.mjs'), 'batch', at('long'), '-o', at('out4'), '--jobs', '2', ...FAST], {
       cwd: ROOT,
       env: { ...process.env, STYLECAST_GPU: 'software' },
@@ -140,7 +142,7 @@ describe('stylecast batch', { timeout: TEST_MS }, () => {
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
       // Both files in flight (each has reported frames): then the CLI runs one browser with a page for each.
-      if (/x\.mp4: \d+\/60 frames/.test(stderr) && /y\.mp4: \d+\/60 frames/.test(stderr) && !child.killed) {
+      if (/x\.mp4: \d+\/400 frames/.test(stderr) && /y\.mp4: \d+\/400 frames/.test(stderr) && !child.killed) {
         seen = descendants(child.pid!);
         child.kill('SIGINT');
       }
