@@ -42,7 +42,8 @@ export class GpuCanvasSink {
   readonly #params: GPUBuffer;
   /** Taps per output column and per output row (fixed sizes: the canvas's); rewritten when the source's size changes. */
   readonly #taps: { weights: GPUBuffer; first: GPUBuffer }[];
-  #tapsFor: [number, number] = [0, 0];
+  /** The source size the params and taps were written for. */
+  #sizeFor: [number, number] = [0, 0];
   /** The rows enlarged to the canvas's width (grown when a taller source comes), and the groups that bind it. */
   #rows: Rows | null = null;
 
@@ -70,14 +71,15 @@ export class GpuCanvasSink {
   /** Draws `src` (srcWidth×srcHeight×3 floats) over the whole canvas and submits. */
   present(src: GPUBuffer, srcWidth: number, srcHeight: number): void {
     const { width, height } = this.canvas;
-    this.#device.queue.writeBuffer(this.#params, 0, present.uniforms({ src_size: [srcWidth, srcHeight], dst_size: [width, height] }));
-    const size: [number, number] = [srcWidth, srcHeight];
-    for (let axis = 0; axis < 2; axis++) {
-      if (this.#tapsFor[axis] === size[axis]) continue;
-      const taps = cubicTaps(size[axis], axis ? height : width);
-      this.#device.queue.writeBuffer(this.#taps[axis].weights, 0, taps.weight);
-      this.#device.queue.writeBuffer(this.#taps[axis].first, 0, taps.first);
-      this.#tapsFor[axis] = size[axis];
+    if (this.#sizeFor[0] !== srcWidth || this.#sizeFor[1] !== srcHeight) {
+      // A new source size (the first frame, or the live governor's choice): params and taps, not every frame.
+      this.#device.queue.writeBuffer(this.#params, 0, present.uniforms({ src_size: [srcWidth, srcHeight], dst_size: [width, height] }));
+      [srcWidth, srcHeight].forEach((n, axis) => {
+        const taps = cubicTaps(n, axis ? height : width);
+        this.#device.queue.writeBuffer(this.#taps[axis].weights, 0, taps.weight);
+        this.#device.queue.writeBuffer(this.#taps[axis].first, 0, taps.first);
+      });
+      this.#sizeFor = [srcWidth, srcHeight];
     }
     const rows = this.#rowsFor(width * srcHeight * 16);
     let group = rows.sources.get(src);

@@ -1,5 +1,6 @@
 // The network's tensors in and out: pixels or a GPU buffer in, colour handling on the way out.
 import * as tf from '@tensorflow/tfjs';
+import { cubicTaps } from '../gpu/resample.ts';
 
 /**
  * Luminance transfer: the input's colours with the stylised image's luminance, `input + (Y(stylised) − Y(input))`.
@@ -153,8 +154,8 @@ export class RgbxScaler {
 
   constructor(w: number, h: number, width: number, height: number) {
     [this.#w, this.#h, this.#width, this.#height] = [w, h, width, height];
-    this.#cols = cubicTaps(w, width);
-    this.#rows = cubicTaps(h, height);
+    this.#cols = clampedTaps(w, width);
+    this.#rows = clampedTaps(h, height);
     this.#tmp = new Float32Array(h * width * 3);
   }
 
@@ -212,25 +213,10 @@ interface Taps {
   weight: Float32Array;
 }
 
-/** Mitchell–Netravali (B = C = ⅓) taps from `src` samples to `dst`, pixel centres aligned. */
-function cubicTaps(src: number, dst: number): Taps {
-  const kernel = (x: number) => {
-    const t = Math.abs(x);
-    if (t < 1) return (7 * t ** 3 - 12 * t ** 2 + 16 / 3) / 6;
-    if (t < 2) return ((-7 / 3) * t ** 3 + 12 * t ** 2 - 20 * t + 32 / 3) / 6;
-    return 0;
-  };
+/** The enlarging cubic's taps (gpu/resample.ts, the same the GPU present reads), with each index clamped to the edge. */
+function clampedTaps(src: number, dst: number): Taps {
+  const { first, weight } = cubicTaps(src, dst);
   const index = new Int32Array(dst * 4);
-  const weight = new Float32Array(dst * 4);
-  for (let o = 0; o < dst; o++) {
-    const s = (o + 0.5) * (src / dst) - 0.5;
-    const i = Math.floor(s);
-    let sum = 0;
-    for (let k = 0; k < 4; k++) {
-      index[o * 4 + k] = Math.min(Math.max(i - 1 + k, 0), src - 1);
-      sum += weight[o * 4 + k] = kernel(s - (i - 1 + k));
-    }
-    for (let k = 0; k < 4; k++) weight[o * 4 + k] /= sum;
-  }
+  for (let o = 0; o < dst; o++) for (let k = 0; k < 4; k++) index[o * 4 + k] = Math.min(Math.max(first[o] + k, 0), src - 1);
   return { index, weight };
 }
