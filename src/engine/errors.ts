@@ -24,7 +24,11 @@ export type ErrorCode =
   | 'OUTPUT_NOT_WRITABLE'
   | 'DISK_FULL'
   | 'BROWSER_CRASHED'
-  | 'BROWSER_START_FAILED';
+  | 'BROWSER_START_FAILED'
+  // `stylecast worker` / `batch --queue`: Redis cannot be reached (at start, or for too long mid-run), or a job's
+  // worker vanished more often than the queue allows.
+  | 'QUEUE_UNAVAILABLE'
+  | 'WORKER_LOST';
 
 /** The one error type stylecast throws on purpose. */
 export class StylecastError extends Error {
