@@ -312,7 +312,8 @@ export function buildGraph(model: Model, roles: Assignment, source: string): Gra
   for (const i of model.inputs) {
     const t = model.tensors[i];
     const name = roles.names.get(i)!;
-    const dims = t.shape.map((s, d) => (d === 0 || (t.shape[3] === 3 && d < 3) ? -1 : s));
+    // Any batch; any height and width for an image unless the role fixes them.
+    const dims = t.shape.map((s, d) => (d === 0 || (t.shape[3] === 3 && d < 3 && !roles.fixedSize.has(i)) ? -1 : s));
     b.node(name, 'Placeholder', [], { dtype: FLOAT, shape: { shape: { dim: dims.map((s) => ({ size: String(s) })) } } });
     b.set(i, { node: name });
   }

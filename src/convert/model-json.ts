@@ -1,6 +1,6 @@
 // A tfjs graph model as files: model.json (topology, weights manifest, signature) and 4 MiB weight shards.
 import type { Graph, NodeDef } from './graph.ts';
-import { ROLES, type Role } from './roles.ts';
+import { ROLES, type RoleName } from '../engine/models/roles.ts';
 import type { Weight } from './weights.ts';
 
 const SHARD_BYTES = 4 * 1024 * 1024;
@@ -23,7 +23,7 @@ function signatureEntry(node: NodeDef, nodes: NodeDef[]) {
   return { name: `${node.name}:0`, dtype: 'DT_FLOAT', ...(dims ? { tensorShape: { dim: dims } } : {}) };
 }
 
-export function modelFiles(graph: Graph, role: Role, generatedBy: string, convertedBy: string): ModelFiles {
+export function modelFiles(graph: Graph, role: RoleName, generatedBy: string, convertedBy: string): ModelFiles {
   const total = graph.weights.reduce((n, w) => n + bytesOf(w).byteLength, 0);
   const all = new Uint8Array(total);
   let at = 0;
@@ -41,8 +41,8 @@ export function modelFiles(graph: Graph, role: Role, generatedBy: string, conver
     modelTopology: { node: graph.nodes, library: {}, versions: {} },
     weightsManifest: [{ paths: shards.map(([name]) => name), weights: graph.weights.map(manifestEntry) }],
     signature: {
-      inputs: Object.fromEntries(ROLES[role].inputs.map((n) => [n, signatureEntry(byName(n), graph.nodes)])),
-      outputs: Object.fromEntries(ROLES[role].outputs.map((n) => [n, signatureEntry(byName(n), graph.nodes)])),
+      inputs: Object.fromEntries(ROLES[role].inputs.map(({ name }) => [name, signatureEntry(byName(name), graph.nodes)])),
+      outputs: Object.fromEntries(ROLES[role].outputs.map(({ name }) => [name, signatureEntry(byName(name), graph.nodes)])),
     },
   };
   return { files: new Map<string, Uint8Array>([['model.json', new TextEncoder().encode(JSON.stringify(json))], ...shards]) };

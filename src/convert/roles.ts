@@ -1,45 +1,63 @@
-// The two kinds of model the engine runs, told apart by the shapes of a TFLite model's inputs and outputs.
+// Which role a TFLite model plays (src/engine/models/roles.ts), told apart by the shapes of its inputs and outputs.
+import { inputShape, ROLES, type RoleInput, type RoleName, type RoleOutput } from '../engine/models/roles.ts';
 import type { Model, Tensor } from './tflite.ts';
 
-const BOTTLENECK_SIZE = 100;
-
-export const ROLES = {
-  predictor: { inputs: ['style_image'], outputs: ['style_bottleneck'] },
-  transformer: { inputs: ['content_image', 'style_bottleneck'], outputs: ['stylized_image'] },
-} as const;
-export type Role = keyof typeof ROLES;
-
-const EXPECTED =
-  `a style predictor (input: an image [1,H,W,3]; output: a style vector [1,1,1,${BOTTLENECK_SIZE}]) or a style transformer ` +
-  `(inputs: an image [1,H,W,3] and a style vector [1,1,1,${BOTTLENECK_SIZE}]; output: an image [1,H,W,3])`;
-
-const isImage = (t: Tensor) => t.shape.length === 4 && t.shape[3] === 3;
-const isVector = (t: Tensor) => t.shape.length === 4 && t.shape[1] === 1 && t.shape[2] === 1 && t.shape[3] === BOTTLENECK_SIZE;
+export { ROLES, type RoleName as Role };
 
 export interface Assignment {
-  role: Role;
+  role: RoleName;
   /** Our name for each TFLite input and output tensor index. */
   names: Map<number, string>;
+  /** Inputs whose height and width the graph keeps (the model's anchors or pooling assume them). */
+  fixedSize: Set<number>;
 }
+
+const fits = (shape: readonly number[], pattern: readonly number[]) =>
+  shape.length === pattern.length && pattern.every((p, i) => p === -1 || p === shape[i]);
+
+/** An image input matches any [1,H,W,3] unless the role fixes its size; a vector input matches its shape. */
+function inputFits(t: Tensor, i: RoleInput): boolean {
+  if (i.kind === 'vector') return fits(t.shape, i.shape);
+  return fits(t.shape, i.fixed ? inputShape(i) : [1, -1, -1, 3]);
+}
+
+/** Pairs each tensor with the one spec it fits (first fit wins: the specs of a role are distinct). */
+function pair<S>(tensors: Tensor[], specs: readonly S[], ok: (t: Tensor, s: S) => boolean): Map<Tensor, S> | null {
+  if (tensors.length !== specs.length) return null;
+  const left = [...specs];
+  const out = new Map<Tensor, S>();
+  for (const t of tensors) {
+    const k = left.findIndex((s) => ok(t, s));
+    if (k < 0) return null;
+    out.set(t, left.splice(k, 1)[0]);
+  }
+  return out;
+}
+
+const shapeText = (s: readonly number[]) => `[${s.map((d) => (d === -1 ? '?' : d)).join(',')}]`;
+const roleText = (r: RoleName) => {
+  const spec = ROLES[r];
+  const ins = spec.inputs.map((i) => (i.kind === 'vector' ? shapeText(i.shape) : shapeText(i.fixed ? inputShape(i) : [1, -1, -1, 3])));
+  return `a ${spec.title} (inputs ${ins.join(' and ')}; outputs ${spec.outputs.map((o: RoleOutput) => shapeText(o.shape)).join(' and ')})`;
+};
+const EXPECTED = (Object.keys(ROLES) as RoleName[]).map(roleText).join(', or ');
 
 const describe = (ts: Tensor[]) => ts.map((t) => `"${t.name}" [${t.shape.join(',')}]`).join(', ') || 'none';
 
-/** Which role the model plays and what each input and output is called, or why it fits neither. */
+/** Which role the model plays and what each input and output is called, or why it fits none. */
 export function assignRoles(model: Model): Assignment | string {
   const ins = model.inputs.map((i) => model.tensors[i]);
   const outs = model.outputs.map((i) => model.tensors[i]);
-  if (outs.length === 1 && isVector(outs[0]) && ins.length === 1 && isImage(ins[0])) {
-    return { role: 'predictor', names: new Map([[ins[0].index, 'style_image'], [outs[0].index, 'style_bottleneck']]) };
-  }
-  if (outs.length === 1 && isImage(outs[0]) && ins.length === 2) {
-    const image = ins.find(isImage);
-    const vector = ins.find(isVector);
-    if (image && vector && image !== vector) {
-      return {
-        role: 'transformer',
-        names: new Map([[image.index, 'content_image'], [vector.index, 'style_bottleneck'], [outs[0].index, 'stylized_image']]),
-      };
-    }
+  for (const role of Object.keys(ROLES) as RoleName[]) {
+    const spec = ROLES[role];
+    const inputs = pair(ins, spec.inputs, inputFits);
+    const outputs = pair(outs, spec.outputs, (t, o) => fits(t.shape, o.shape));
+    if (!inputs || !outputs) continue;
+    return {
+      role,
+      names: new Map([...inputs, ...outputs].map(([t, s]) => [t.index, s.name])),
+      fixedSize: new Set([...inputs].filter(([, s]) => s.kind === 'image' && s.fixed).map(([t]) => t.index)),
+    };
   }
   return `the model has inputs ${describe(ins)} and outputs ${describe(outs)}, but stylecast needs ${EXPECTED}`;
 }

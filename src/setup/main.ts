@@ -43,7 +43,7 @@ function sourcesFrom(root: string, env: NodeJS.ProcessEnv): Sources {
 
 /** Hash of the manifest and of the code that turns assets into installed files. */
 function buildKey(root: string): string {
-  const code = ['src/convert', 'src/setup'].flatMap((d) => readdirSync(join(root, d)).sort().map((f) => readFileSync(join(root, d, f))));
+  const code = ['src/convert', 'src/setup', 'src/engine/models'].flatMap((d) => readdirSync(join(root, d)).sort().map((f) => readFileSync(join(root, d, f))));
   return sha256(Buffer.concat([readFileSync(join(root, MANIFEST_PATH)), ...code]));
 }
 

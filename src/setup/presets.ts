@@ -2,9 +2,10 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import jpeg from 'jpeg-js';
+import { STYLE_SIZE } from '../engine/models/roles.ts';
 import { loadGraphModel } from './graph-model.ts';
 
-export const STYLE_SIZE = 256;
+export { STYLE_SIZE };
 export const PREPROCESSING =
   `style image decoded to uint8 RGB / 255, shorter side resized to ${STYLE_SIZE} (bilinear, alignCorners=true), ` +
   `centre-cropped to ${STYLE_SIZE}x${STYLE_SIZE}`;

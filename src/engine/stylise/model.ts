@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Role } from '../../convert/roles.ts';
 import { ROLE_DIRS, missingForRole, type ModelJson } from '../../convert/signature.ts';
+import { BOTTLENECK_SIZE, ROLES, STYLE_SIZE, type StyleRole } from '../models/roles.ts';
 import { StylecastError, invalidArgument } from '../errors.ts';
 import { pixelsToInput } from './tensors.ts';
 
-export const MODEL_DIR = 'magenta-arbitrary-style-mobile';
-export const STYLE_SIZE = 256;
-export const BOTTLENECK_SHAPE: [number, number, number, number] = [1, 1, 1, 100];
+export const MODEL_DIR = ROLES.predictor.modelSet;
+export { STYLE_SIZE };
+export const BOTTLENECK_SHAPE: [number, number, number, number] = [1, 1, 1, BOTTLENECK_SIZE];
 
 interface PresetFile {
   presets: Record<string, { file: string; bottleneck_tfjs: number[] }>;
@@ -23,7 +23,7 @@ export interface ModelLocation {
 }
 
 /** Loads one graph after checking its model.json has the inputs and outputs of `role`. */
-async function loadGraph(dir: string, role: Role, hint: string): Promise<tf.GraphModel> {
+async function loadGraph(dir: string, role: StyleRole, hint: string): Promise<tf.GraphModel> {
   const url = `${dir}/${ROLE_DIRS[role]}/model.json`;
   const failed = (why: string, cause?: unknown) =>
     new StylecastError('MODEL_LOAD_FAILED', `Could not load the style ${role} from ${url}: ${why}. ${hint}`, { cause });
