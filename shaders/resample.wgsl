@@ -6,3 +6,8 @@
 fn clamp_tap(i: i32, n: u32) -> u32 {
   return u32(clamp(i, 0, i32(n) - 1));
 }
+
+// Luma (Rec. 601 weights) of gamma-encoded RGB: the guided present's guide.
+fn luma(rgb: vec3<f32>) -> f32 {
+  return dot(rgb, vec3<f32>(0.299, 0.587, 0.114));
+}

@@ -17,3 +17,12 @@ export const DEFAULT_TEMPORAL = 0.7;
 export type TemporalMethod = 'strokes' | 'average';
 export const TEMPORAL_METHODS: readonly TemporalMethod[] = ['strokes', 'average'];
 export const DEFAULT_TEMPORAL_METHOD: TemporalMethod = 'strokes';
+
+/**
+ * How the stylised frame is enlarged from the network's size to the output's: "guided" by the full-resolution input
+ * (its edges stay sharp; needs the output on a WebGPU device), or "cubic" (Mitchell–Netravali, what a 2D canvas
+ * does; the only one where the output goes through the CPU).
+ */
+export type Upsample = 'guided' | 'cubic';
+export const UPSAMPLES: readonly Upsample[] = ['guided', 'cubic'];
+export const DEFAULT_UPSAMPLE: Upsample = 'guided';

@@ -26,12 +26,29 @@ export class FrameImporter {
   readonly #sampler: GPUSampler;
   readonly #params: GPUBuffer;
   readonly #outputs = new Map<string, GPUBuffer>();
+  /** The frame's external texture, shared by every use of the frame in the current task (see `texture`). */
+  #texture: { frame: VideoFrame; texture: GPUExternalTexture } | null = null;
 
   constructor(device: GPUDevice) {
     this.#device = device;
     importFrame.pipeline(device);
     this.#sampler = device.createSampler({ magFilter: 'linear', minFilter: 'linear' });
     this.#params = device.createBuffer({ label: 'import_frame params', size: importFrame.uniformSize, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  }
+
+  /**
+   * The frame as an external texture (no copy): made once and shared by the imports and the guided present of the
+   * same frame until the current task's synchronous work is done (an external texture may expire with its task).
+   */
+  texture(frame: VideoFrame): GPUExternalTexture {
+    if (this.#texture?.frame !== frame) {
+      this.#texture = { frame, texture: this.#device.importExternalTexture({ source: frame }) };
+      const made = this.#texture;
+      queueMicrotask(() => {
+        if (this.#texture === made) this.#texture = null;
+      });
+    }
+    return this.#texture.texture;
   }
 
   /**
@@ -54,7 +71,7 @@ export class FrameImporter {
     this.#device.queue.writeBuffer(this.#params, 0, params);
     // An external texture expires with the frame: this group is made per import.
     const group = importFrame.bind(this.#device, {
-      src: this.#device.importExternalTexture({ source: frame }),
+      src: this.texture(frame),
       samp: this.#sampler,
       dst: out,
       params: this.#params,
@@ -71,5 +88,6 @@ export class FrameImporter {
     for (const b of this.#outputs.values()) b.destroy();
     this.#outputs.clear();
     this.#params.destroy();
+    this.#texture = null;
   }
 }

@@ -1,6 +1,11 @@
 // Present: a float32 NHWC RGB buffer onto a canvas's webgpu context, enlarged on the GPU — the last GPU step of a frame.
 // The enlargement is the cubic a 2D canvas uses (Mitchell–Netravali, taps from gpu/resample.ts, computed when a size
-// changes), separably: a compute pass enlarges the rows, the draw enlarges the columns.
+// changes), separably: a compute pass enlarges the rows, the draw enlarges the columns. Given a guide (the input frame at
+// full resolution, and at the network's resolution), the enlargement is guided instead (shaders/guided*.wgsl): the
+// guided filter's linear model fitted at the network's resolution, applied with the full-resolution frame.
+import guidedShader from '../../../shaders/guided.wgsl?raw';
+import guidedCoeffsShader from '../../../shaders/guided_coeffs.wgsl?raw';
+import guidedRowsShader from '../../../shaders/guided_rows.wgsl?raw';
 import resample from '../../../shaders/resample.wgsl?raw';
 import rowsShader from '../../../shaders/present_rows.wgsl?raw';
 import shader from '../../../shaders/present.wgsl?raw';
@@ -22,6 +27,66 @@ export const present = defineRenderProgram({
   bindings: { rows: 'read-only-storage', weights: 'read-only-storage', first: 'read-only-storage', params: 'uniform' },
   uniforms: sizes,
 });
+
+export const guidedRows = defineProgram({
+  name: 'guided_rows',
+  code: `${resample}\n${guidedRowsShader}`,
+  bindings: { src: 'read-only-storage', low: 'read-only-storage', rows: 'storage', weights: 'read-only-storage', first: 'read-only-storage', params: 'uniform' },
+  uniforms: sizes,
+});
+
+export const guidedCoeffs = defineProgram({
+  name: 'guided_coeffs',
+  code: `${resample}\n${guidedCoeffsShader}`,
+  bindings: { src: 'read-only-storage', low: 'read-only-storage', coeffs: 'storage', params: 'uniform' },
+  uniforms: { src_size: 'vec2<u32>', radius: 'u32', eps: 'f32' },
+});
+
+export const guided = defineRenderProgram({
+  name: 'guided',
+  code: `${resample}\n${guidedShader}`,
+  bindings: {
+    rows: 'read-only-storage',
+    weights: 'read-only-storage',
+    first: 'read-only-storage',
+    coeffs: 'read-only-storage',
+    guide: 'external-texture',
+    samp: 'sampler',
+    params: 'uniform',
+  },
+  uniforms: { ...sizes, mode: 'u32', _pad: 'u32' },
+});
+
+/** What guides an enlargement: the input frame, at full resolution and at the stylised frame's resolution. */
+export interface Guide {
+  /** The input frame (its external texture, imported once per frame: `FrameImporter.texture`). */
+  frame: GPUExternalTexture;
+  /** The input at the stylised frame's size, float32 NHWC RGB (the network's input). */
+  low: GPUBuffer;
+}
+
+/** How the guide is used (see shaders/guided.wgsl); `detail` is the product's. */
+export interface GuidedSettings {
+  mode: 'detail' | 'filter';
+  /** Window radius of the linear model, in source pixels. */
+  radius: number;
+  /** Regularisation: variances of the guide's luma below about this are treated as flat. */
+  eps: number;
+}
+
+export const DEFAULT_GUIDED: GuidedSettings = { mode: 'detail', radius: 2, eps: 1e-3 };
+
+/** The guided path's resources, made on its first use. */
+interface GuidedResources {
+  params: GPUBuffer;
+  coeffParams: GPUBuffer;
+  sampler: GPUSampler;
+  coeffs: GPUBuffer | null;
+  /** The settings and source size the params were written for. */
+  key: string;
+  /** Per stylised buffer: its rows and coefficients groups and the guide buffer they were made with. */
+  groups: WeakMap<GPUBuffer, { low: GPUBuffer; rows: GPUBuffer; coeffs: GPUBuffer; rowsGroup: Bound; coeffsGroup: Bound }>;
+}
 
 /** The rows enlarged to the canvas's width, with the draw's group and the rows pass's group per source buffer. */
 interface Rows {
@@ -46,6 +111,9 @@ export class GpuCanvasSink {
   #sizeFor: [number, number] = [0, 0];
   /** The rows enlarged to the canvas's width (grown when a taller source comes), and the groups that bind it. */
   #rows: Rows | null = null;
+  #guided: GuidedResources | null = null;
+  /** How a guide is used (tests and the benchmark compare the settings; the product keeps the default). */
+  guidedSettings: GuidedSettings = { ...DEFAULT_GUIDED };
 
   constructor(device: GPUDevice, width: number, height: number, canvas?: OffscreenCanvas) {
     this.#device = device;
@@ -68,8 +136,11 @@ export class GpuCanvasSink {
     }));
   }
 
-  /** Draws `src` (srcWidth×srcHeight×3 floats) over the whole canvas and submits. */
-  present(src: GPUBuffer, srcWidth: number, srcHeight: number): void {
+  /**
+   * Draws `src` (srcWidth×srcHeight×3 floats) over the whole canvas and submits: enlarged by the cubic, or guided by
+   * `guide` when one is given.
+   */
+  present(src: GPUBuffer, srcWidth: number, srcHeight: number, guide?: Guide): void {
     const { width, height } = this.canvas;
     if (this.#sizeFor[0] !== srcWidth || this.#sizeFor[1] !== srcHeight) {
       // A new source size (the first frame, or the live governor's choice): params and taps, not every frame.
@@ -82,6 +153,7 @@ export class GpuCanvasSink {
       this.#sizeFor = [srcWidth, srcHeight];
     }
     const rows = this.#rowsFor(width * srcHeight * 16);
+    if (guide) return this.#presentGuided(src, srcWidth, srcHeight, guide, rows);
     let group = rows.sources.get(src);
     if (!group) rows.sources.set(src, (group = presentRows.bind(this.#device, { src, rows: rows.buffer, ...this.#taps[0], params: this.#params })));
     const encoder = this.#device.createCommandEncoder({ label: 'present' });
@@ -94,6 +166,64 @@ export class GpuCanvasSink {
     draw(pass, present, rows.draw, this.#format, 3);
     pass.end();
     this.#device.queue.submit([encoder.finish()]);
+  }
+
+  #presentGuided(src: GPUBuffer, srcWidth: number, srcHeight: number, guide: Guide, rows: Rows): void {
+    const device = this.#device;
+    const { width, height } = this.canvas;
+    const r = (this.#guided ??= this.#makeGuided());
+    const settings = this.guidedSettings;
+    const key = `${srcWidth}x${srcHeight} ${settings.mode} ${settings.radius} ${settings.eps}`;
+    if (r.key !== key) {
+      device.queue.writeBuffer(r.params, 0, guided.uniforms({ src_size: [srcWidth, srcHeight], dst_size: [width, height], mode: settings.mode === 'detail' ? 0 : 1 }));
+      device.queue.writeBuffer(r.coeffParams, 0, guidedCoeffs.uniforms({ src_size: [srcWidth, srcHeight], radius: settings.radius, eps: settings.eps }));
+      r.key = key;
+    }
+    const coeffBytes = srcWidth * srcHeight * 32;
+    if (!r.coeffs || r.coeffs.size < coeffBytes) {
+      r.coeffs?.destroy();
+      r.coeffs = device.createBuffer({ label: 'guided coefficients', size: coeffBytes, usage: GPUBufferUsage.STORAGE });
+    }
+    let g = r.groups.get(src);
+    if (!g || g.low !== guide.low || g.rows !== rows.buffer || g.coeffs !== r.coeffs) {
+      g = {
+        low: guide.low,
+        rows: rows.buffer,
+        coeffs: r.coeffs,
+        rowsGroup: guidedRows.bind(device, { src, low: guide.low, rows: rows.buffer, ...this.#taps[0], params: this.#params }),
+        coeffsGroup: guidedCoeffs.bind(device, { src, low: guide.low, coeffs: r.coeffs, params: r.coeffParams }),
+      };
+      r.groups.set(src, g);
+    }
+    // The frame's texture changes every frame: this group is made per frame.
+    const drawGroup = guided.bind(device, { rows: rows.buffer, ...this.#taps[1], coeffs: r.coeffs, guide: guide.frame, samp: r.sampler, params: r.params });
+    const encoder = device.createCommandEncoder({ label: 'present guided' });
+    const compute = encoder.beginComputePass({ label: 'present guided rows, model' });
+    dispatch(compute, guidedRows, g.rowsGroup, width, srcHeight);
+    dispatch(compute, guidedCoeffs, g.coeffsGroup, srcWidth, srcHeight);
+    compute.end();
+    const pass = encoder.beginRenderPass({
+      colorAttachments: [{ view: this.#context.getCurrentTexture().createView(), loadOp: 'clear', storeOp: 'store', clearValue: [0, 0, 0, 1] }],
+    });
+    draw(pass, guided, drawGroup, this.#format, 3);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+  }
+
+  #makeGuided(): GuidedResources {
+    const device = this.#device;
+    guided.pipeline(device, this.#format);
+    guidedRows.pipeline(device);
+    guidedCoeffs.pipeline(device);
+    const usage = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
+    return {
+      params: device.createBuffer({ label: 'guided params', size: guided.uniformSize, usage }),
+      coeffParams: device.createBuffer({ label: 'guided model params', size: guidedCoeffs.uniformSize, usage }),
+      sampler: device.createSampler({ magFilter: 'linear', minFilter: 'linear' }),
+      coeffs: null,
+      key: '',
+      groups: new WeakMap(),
+    };
   }
 
   #rowsFor(bytes: number): Rows {
@@ -113,5 +243,11 @@ export class GpuCanvasSink {
     }
     this.#rows?.buffer.destroy();
     this.#rows = null;
+    if (this.#guided) {
+      this.#guided.params.destroy();
+      this.#guided.coeffParams.destroy();
+      this.#guided.coeffs?.destroy();
+      this.#guided = null;
+    }
   }
 }

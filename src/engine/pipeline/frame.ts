@@ -1,10 +1,10 @@
 // One frame's journey: import → network → temporal → present, for one output size. Composes the stages; owns every
 // resource of the frame in flight (see DESIGN: a VideoFrame is closed by its owner, buffers by the stage that made them).
 import * as tf from '@tensorflow/tfjs';
-import type { TemporalMethod } from '../constants.ts';
+import type { TemporalMethod, Upsample } from '../constants.ts';
 import type { TemporalDevice } from '../gpu/device.ts';
 import { FrameImporter, type NormRect } from '../gpu/frame-import.ts';
-import { GpuCanvasSink } from '../gpu/present.ts';
+import { GpuCanvasSink, type Guide } from '../gpu/present.ts';
 import { Canvas2DSink } from '../sinks/canvas.ts';
 import type { BackendChoice } from '../stylise/backend.ts';
 import { STYLE_SIZE, type StyleModel } from '../stylise/model.ts';
@@ -70,6 +70,11 @@ export interface RenderOptions {
   preserveColour?: boolean;
   /** How the history and the new frame are combined (default "strokes"). */
   temporalMethod?: TemporalMethod;
+  /**
+   * How the output is enlarged to the frame's size (default "guided"): guided by the full-resolution frame where the
+   * output is presented on a WebGPU device; the CPU path (no device) is always "cubic".
+   */
+  upsample?: Upsample;
 }
 
 /** Short side → inference size: `size` rounded to a multiple of 4, never above the frame's own short side. */
@@ -166,28 +171,39 @@ class GpuOutput {
     return this.#sinks[this.#shown].canvas;
   }
 
-  #present(src: GPUBuffer, width: number, height: number): void {
+  #present(src: GPUBuffer, width: number, height: number, guide: Guide | undefined): void {
     this.#shown = (this.#shown + 1) % this.#sinks.length;
-    this.#sinks[this.#shown].present(src, width, height);
+    this.#sinks[this.#shown].present(src, width, height, guide);
+  }
+
+  /**
+   * The guide of a guided enlargement: the frame's external texture (shared with its imports) and the frame at the
+   * network's size — the network's own input when it was imported on the GPU, else imported now (the CPU backends).
+   */
+  #guide(frame: VideoFrame, imported: Imported | undefined): Guide {
+    const { width, height } = this.temporal.size;
+    const low = imported && imported.width === width && imported.height === height ? imported.buffer : this.importer.import(frame, width, height);
+    return { frame: this.importer.texture(frame), low };
   }
 
   /**
    * Blends `stylised` (when `temporal` > 0) with the history along the flow of `frame`, and presents. `imported`:
    * the frame already imported for the network; reused when the flow runs at that size (every frame imported once).
    */
-  async finish(frame: VideoFrame, stylised: GPUBuffer, temporal: number, method: TemporalMethod | undefined, imported?: Imported): Promise<number | null> {
+  async finish(frame: VideoFrame, stylised: GPUBuffer, temporal: number, method: TemporalMethod | undefined, imported?: Imported, upsample: Upsample = 'guided'): Promise<number | null> {
     const g = this.temporal.size;
     if (temporal > 0) {
       if (method) this.temporal.method = method;
       const { width, height } = this.temporal.flowSize;
       const input = imported && imported.width === width && imported.height === height ? imported.buffer : this.importer.import(frame, width, height);
+      const flowInput: Imported = { buffer: input, width, height };
       const blended = this.temporal.process(input, stylised, temporal);
-      this.#present(blended, g.width, g.height);
+      this.#present(blended, g.width, g.height, upsample === 'guided' ? this.#guide(frame, imported ?? flowInput) : undefined);
       await this.#keepUp();
       return this.temporal.cost?.ms ?? null;
     }
     this.temporal.reset();
-    this.#present(stylised, g.width, g.height);
+    this.#present(stylised, g.width, g.height, upsample === 'guided' ? this.#guide(frame, imported) : undefined);
     await this.#keepUp();
     return null;
   }
@@ -253,7 +269,7 @@ class GpuFrameStylizer implements FrameStylizer {
         () => void (this.#networkMs = performance.now() - started),
         () => {},
       );
-      const temporalMs = await this.#gpu.finish(frame, buffer, temporal, options.temporalMethod, { buffer: input, width: w, height: h });
+      const temporalMs = await this.#gpu.finish(frame, buffer, temporal, options.temporalMethod, { buffer: input, width: w, height: h }, options.upsample);
       return { networkMs: this.#networkMs, temporalMs };
     } finally {
       // tfjs's pooled copy: released to tfjs now; the queue orders its reuse after the work that reads it.
@@ -353,7 +369,7 @@ class CpuFrameStylizer implements FrameStylizer {
         const values = (await out.data()) as Float32Array<ArrayBuffer>;
         const networkMs = performance.now() - started;
         this.#gpu.device.queue.writeBuffer(this.#upload, 0, values);
-        return { networkMs, temporalMs: await this.#gpu.finish(frame, this.#upload, temporal, options.temporalMethod) };
+        return { networkMs, temporalMs: await this.#gpu.finish(frame, this.#upload, temporal, options.temporalMethod, undefined, options.upsample) };
       }
       const [oh, ow] = out.shape;
       const values = (await out.data()) as Float32Array;

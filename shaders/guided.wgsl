@@ -1,0 +1,85 @@
+// guided.wgsl — draws the stylised frame at the target's size guided by the full-resolution input frame, so that
+// the input's edges stay sharp however far the network's output is enlarged. Per output pixel:
+//   p↑  the stylised colour and I↓↑ the network input's luma, both enlarged by the separable cubic (the vertical
+//       half here, over guided_rows.wgsl's rows);
+//   a↑, b↑  the guided filter's linear model (guided_coeffs.wgsl), enlarged bilinearly;
+//   I   the input frame's luma at full resolution, read from the decoded frame itself (the external texture the
+//       import made for the network: no second copy of the frame).
+// mode 0, "detail": out = p↑ + a↑·(I − I↓↑): the cubic enlargement plus the input's fine detail (what the network's
+//   input lacked), scaled by how strongly the stylised picture follows the input there (a). The stylised picture is
+//   kept as it is at its own resolution; where the style ignores the input (a ≈ 0) nothing is added.
+// mode 1, "filter": out = a↑·I + b↑: the fast guided filter of He et al. as published: edge-aware, but it smooths
+//   away strokes the input does not explain.
+// Bindings (group 0):
+//   0: storage, read   rows: array<vec4<f32>>     dst_size.x × src_size.y (rgb, guide luma)
+//   1: storage, read   weights: array<vec4<f32>>  per output row
+//   2: storage, read   first: array<i32>          per output row
+//   3: storage, read   coeffs: array<vec4<f32>>   2 per source pixel (guided_coeffs.wgsl)
+//   4: texture_external guide                     the input frame
+//   5: sampler          samp                      linear, clamp-to-edge
+//   6: uniform          Params
+struct Params {
+  src_size: vec2<u32>,
+  dst_size: vec2<u32>,
+  mode: u32,
+  _pad: u32,
+}
+
+@group(0) @binding(0) var<storage, read> rows: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> weights: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> first: array<i32>;
+@group(0) @binding(3) var<storage, read> coeffs: array<vec4<f32>>;
+@group(0) @binding(4) var guide: texture_external;
+@group(0) @binding(5) var samp: sampler;
+@group(0) @binding(6) var<uniform> params: Params;
+
+struct VertexOut {
+  @builtin(position) position: vec4<f32>,
+}
+
+@vertex
+fn vs(@builtin(vertex_index) i: u32) -> VertexOut {
+  let xy = vec2<f32>(f32((i << 1u) & 2u), f32(i & 2u));
+  var out: VertexOut;
+  out.position = vec4<f32>(xy * 2.0 - 1.0, 0.0, 1.0);
+  return out;
+}
+
+fn row(y: i32, x: u32) -> vec4<f32> {
+  return rows[clamp_tap(y, params.src_size.y) * params.dst_size.x + x];
+}
+
+/** The model's (a, b) at source pixel `p` (clamped): a in .xyz of the first, b in .xyz of the second. */
+fn model(p: vec2<i32>) -> array<vec3<f32>, 2> {
+  let i = (clamp_tap(p.y, params.src_size.y) * params.src_size.x + clamp_tap(p.x, params.src_size.x)) * 2u;
+  return array<vec3<f32>, 2>(coeffs[i].xyz, coeffs[i + 1u].xyz);
+}
+
+@fragment
+fn fs(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
+  let x = min(u32(frag.x), params.dst_size.x - 1u);
+  let y = min(u32(frag.y), params.dst_size.y - 1u);
+  let w = weights[y];
+  let f = first[y];
+  let up = w.x * row(f, x) + w.y * row(f + 1, x) + w.z * row(f + 2, x) + w.w * row(f + 3, x);
+  // The model, bilinearly at this pixel's centre in source coordinates.
+  let s = (vec2<f32>(f32(x), f32(y)) + 0.5) * vec2<f32>(params.src_size) / vec2<f32>(params.dst_size) - 0.5;
+  let s0 = floor(s);
+  let t = s - s0;
+  let p0 = vec2<i32>(s0);
+  let m00 = model(p0);
+  let m10 = model(p0 + vec2<i32>(1, 0));
+  let m01 = model(p0 + vec2<i32>(0, 1));
+  let m11 = model(p0 + vec2<i32>(1, 1));
+  let a = mix(mix(m00[0], m10[0], t.x), mix(m01[0], m11[0], t.x), t.y);
+  let b = mix(mix(m00[1], m10[1], t.x), mix(m01[1], m11[1], t.x), t.y);
+  let uv = (vec2<f32>(f32(x), f32(y)) + 0.5) / vec2<f32>(params.dst_size);
+  let i = luma(textureSampleBaseClampToEdge(guide, samp, uv).rgb);
+  var out: vec3<f32>;
+  if (params.mode == 0u) {
+    out = up.xyz + a * (i - up.w);
+  } else {
+    out = a * i + b;
+  }
+  return vec4<f32>(clamp(out, vec3<f32>(0.0), vec3<f32>(1.0)), 1.0);
+}
