@@ -9,6 +9,8 @@ import { checkFreeSpace, checkOutputPlace, commitOutput, minimumOutputBytes, par
 import type { JobResult } from './protocol.ts';
 import { exposeProgress, runOnPage, styleFiles, stylizeJob } from './job.ts';
 import { batch } from './batch.ts';
+import { queueBatch } from './queue-batch.ts';
+import { worker } from './worker.ts';
 
 /** The project's root: the nearest folder above this module with a package.json (src/cli/ in development, dist-cli/ built). */
 function projectRoot(from: string): string {
@@ -155,10 +157,10 @@ async function flow(args: FlowArgs): Promise<number> {
 
 /** Node only: no browser is started. */
 async function convert(args: ConvertArgs): Promise<number> {
-  const { convertFile } = await import('../convert/index.ts');
+  const { convertFile, ROLES } = await import('../convert/index.ts');
   const { role, files } = convertFile(args.input, args.output);
   const bytes = [...files.values()].reduce((n, f) => n + f.byteLength, 0);
-  process.stderr.write(`stylecast: wrote a style ${role} to ${args.output} (${files.size} files, ${(bytes / 1e6).toFixed(2)} MB).\n`);
+  process.stderr.write(`stylecast: wrote a ${ROLES[role].title} to ${args.output} (${files.size} files, ${(bytes / 1e6).toFixed(2)} MB).\n`);
   return 0;
 }
 
@@ -178,7 +180,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'stylize':
         return await stylize(args);
       case 'batch':
-        return await batch(args, ROOT);
+        return await (args.queue ? queueBatch({ ...args, queue: args.queue }, ROOT) : batch(args, ROOT));
+      case 'worker':
+        return await worker(args, ROOT);
       case 'convert':
         return await convert(args);
       case 'flow':

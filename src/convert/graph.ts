@@ -1,6 +1,6 @@
 // TFLite operators → a TensorFlow.js graph (NodeDefs + weights): QUANTIZE/DEQUANTIZE dropped, conv + bias +
 // activation fused, fixed resize sizes made relative to the runtime size.
-import { ACTIVATIONS, ACTIVATION_NAMES, Op, opName } from './ops.ts';
+import { ACTIVATIONS, ACTIVATION_NAMES, CUSTOM_OPS, Op, opName } from './ops.ts';
 import type { Assignment } from './roles.ts';
 import type { Model, Operator, Table, Tensor } from './tflite.ts';
 import { constantValues, transpose, type Weight, type WeightData } from './weights.ts';
@@ -54,6 +54,11 @@ type Value = { node: string } | { constant: Tensor } | { failed: true };
 const CONV = { padding: 0, strideW: 1, strideH: 2, activation: 3, dilationW: 4, dilationH: 5 };
 const DEPTHWISE = { padding: 0, strideW: 1, strideH: 2, multiplier: 3, activation: 4, dilationW: 5, dilationH: 6 };
 const RESIZE_NEAREST = { alignCorners: 0, halfPixelCenters: 1 };
+const POOL = { padding: 0, strideW: 1, strideH: 2, filterW: 3, filterH: 4, activation: 5 };
+const CONCAT = { axis: 0, activation: 1 };
+const RESHAPE = { newShape: 0 };
+/** TfLitePadding in a custom op's raw options (kTfLitePaddingUnknown = 0). */
+const TFLITE_PADDING: Readonly<Record<number, string>> = { 1: 'SAME', 2: 'VALID' };
 const RESIZE_BILINEAR = { alignCorners: 2, halfPixelCenters: 3 };
 
 const BINARY: Readonly<Record<number, string>> = {
@@ -77,10 +82,14 @@ const BINARY_WITH_ACTIVATION = new Set([Op.ADD, Op.SUB, Op.MUL, Op.DIV]);
 /** Ops with their own case in translate(). */
 const STRUCTURAL = [
   Op.QUANTIZE, Op.DEQUANTIZE, Op.CONV_2D, Op.DEPTHWISE_CONV_2D, Op.RESIZE_NEAREST_NEIGHBOR, Op.RESIZE_BILINEAR, Op.MEAN, Op.PAD, Op.MIRROR_PAD,
+  Op.HARD_SWISH, Op.AVERAGE_POOL_2D, Op.MAX_POOL_2D, Op.RESHAPE, Op.CONCATENATION,
 ];
 
 /** Every op the converter translates (beyond these, conversion fails naming the op). */
-const SUPPORTED_OPS = [...STRUCTURAL, ...Object.keys(BINARY).map(Number), ...Object.keys(UNARY).map(Number)].map((c) => opName(c, null));
+const SUPPORTED_OPS = [
+  ...[...STRUCTURAL, ...Object.keys(BINARY).map(Number), ...Object.keys(UNARY).map(Number)].map((c) => opName(c, null)),
+  ...Object.values(CUSTOM_OPS).map((c) => opName(Op.CUSTOM, c)),
+];
 
 class GraphBuilder {
   readonly nodes: NodeDef[] = [];
@@ -93,6 +102,8 @@ class GraphBuilder {
   constructor(
     readonly model: Model,
     reserved: Iterable<string>,
+    /** Every input of the graph has a fixed size, so shapes inside it are known when converting. */
+    readonly fixedSize: boolean,
   ) {
     for (const r of reserved) this.#used.add(r);
   }
@@ -159,6 +170,13 @@ class GraphBuilder {
     });
     this.#constants.set(key, name);
     return name;
+  }
+
+  /** A small float32 constant made by the converter (not from the TFLite file). */
+  floatConst(name: string, values: number[], shape: number[] = [values.length]): string {
+    const n = this.unique(name);
+    this.weights.push({ name: n, shape, data: { dtype: 'float32', values: Float32Array.from(values) } });
+    return this.node(n, 'Const', [], { value: { tensor: { dtype: 'DT_FLOAT', tensorShape: { dim: shape.map((d) => ({ size: String(d) })) } } }, dtype: FLOAT });
   }
 
   /** A small int32 constant made by the converter (not from the TFLite file). */
@@ -257,6 +275,121 @@ function resize(b: GraphBuilder, op: Operator, nearest: boolean): void {
   b.set(op.outputs[0], { node: name });
 }
 
+/** Applies a fused activation to `name` (the node computing `out`), or returns it when there is none. */
+function withActivation(b: GraphBuilder, name: string, act: string | null, out: string): string {
+  return act ? b.node(b.unique(out), act, [name], { T: FLOAT }) : name;
+}
+
+/** x · relu6(x + 3) / 6, from tfjs's own ops. */
+function hardSwish(b: GraphBuilder, op: Operator, out: string): void {
+  const x = b.input(op.inputs[0]);
+  if (!x) return;
+  const shifted = b.node(b.unique(`${out}/plus3`), 'AddV2', [x, b.floatConst(`${out}/three`, [3], [])], { T: FLOAT });
+  const gate = b.node(b.unique(`${out}/relu6`), 'Relu6', [shifted], { T: FLOAT });
+  const scaled = b.node(b.unique(`${out}/gate`), 'Mul', [gate, b.floatConst(`${out}/sixth`, [1 / 6], [])], { T: FLOAT });
+  b.set(op.outputs[0], { node: b.node(b.unique(out), 'Mul', [x, scaled], { T: FLOAT }) });
+}
+
+/**
+ * AVERAGE_POOL_2D / MAX_POOL_2D. An average over the whole picture (a filter as large as the input, one output
+ * pixel: squeeze-and-excite blocks) becomes a Mean over height and width, which holds at any input size.
+ */
+function pool(b: GraphBuilder, op: Operator, max: boolean, out: string): void {
+  const m = b.model;
+  const o = op.options;
+  if (!o) return void b.problems.push(`${where(m, op)}: the options table is missing`);
+  const act = activation(b, op, o.int8(POOL.activation));
+  const x = b.input(op.inputs[0]);
+  if (!x || act === undefined) return;
+  const [, h, w] = m.tensors[op.inputs[0]].shape;
+  const [, oh, ow] = m.tensors[op.outputs[0]].shape;
+  const [fh, fw] = [o.int32(POOL.filterH), o.int32(POOL.filterW)];
+  let name: string;
+  if (!max && fh === h && fw === w && oh === 1 && ow === 1) {
+    name = b.node(b.unique(act ? `${out}/Mean` : out), 'Mean', [x, b.int32Const(`${out}/axes`, [1, 2])], { T: FLOAT, Tidx: INT32, keep_dims: { b: true } });
+  } else {
+    name = b.node(b.unique(act ? `${out}/${max ? 'MaxPool' : 'AvgPool'}` : out), max ? 'MaxPool' : 'AvgPool', [x], {
+      T: FLOAT,
+      ksize: ints([1, fh, fw, 1]),
+      strides: ints([1, o.int32(POOL.strideH), o.int32(POOL.strideW), 1]),
+      padding: { s: b64(o.int8(POOL.padding) === 0 ? 'SAME' : 'VALID') },
+      data_format: { s: b64('NHWC') },
+    });
+  }
+  b.set(op.outputs[0], { node: withActivation(b, name, act, out) });
+}
+
+/** RESHAPE to the shape given by its constant second input, else its options, else its output tensor. */
+function reshape(b: GraphBuilder, op: Operator, out: string): void {
+  const m = b.model;
+  const x = b.input(op.inputs[0]);
+  let shape: number[] | null = null;
+  if (op.inputs.length > 1 && op.inputs[1] >= 0) {
+    const t = b.constant(op.inputs[1]);
+    const v = t && constantValues(t);
+    if (!v || typeof v === 'string') return void b.problems.push(`${where(m, op)}: the new shape is not a constant`);
+    shape = Array.from(v.values);
+  } else if (op.options?.has(RESHAPE.newShape)) shape = op.options.int32s(RESHAPE.newShape);
+  else shape = m.tensors[op.outputs[0]].shape;
+  if (!b.fixedSize && shape.slice(1).some((d) => d !== -1 && d !== 1) && shape.length !== m.tensors[op.inputs[0]].shape.length) {
+    return void b.problems.push(`${where(m, op)}: a reshape to a fixed shape needs a model with fixed-size inputs`);
+  }
+  if (!x) return;
+  b.set(op.outputs[0], { node: b.node(b.unique(out), 'Reshape', [x, b.int32Const(`${out}/shape`, shape)], { T: FLOAT, Tshape: INT32 }) });
+}
+
+function concatenation(b: GraphBuilder, op: Operator, out: string): void {
+  const m = b.model;
+  const o = op.options;
+  const act = activation(b, op, o?.int8(CONCAT.activation) ?? 0);
+  const xs = op.inputs.map((i) => b.input(i));
+  if (act === undefined || xs.some((x) => !x)) return;
+  const rank = m.tensors[op.outputs[0]].shape.length;
+  const axis = o?.int32(CONCAT.axis) ?? 0;
+  const name = b.node(b.unique(act ? `${out}/ConcatV2` : out), 'ConcatV2', [...(xs as string[]), b.int32Const(`${out}/axis`, [axis < 0 ? axis + rank : axis])], {
+    T: FLOAT,
+    N: { i: String(xs.length) },
+    Tidx: INT32,
+  });
+  b.set(op.outputs[0], { node: withActivation(b, name, act, out) });
+}
+
+/**
+ * MediaPipe's custom Convolution2DTransposeBias: a transposed convolution, then a bias. Its options are the raw
+ * bytes of TfLiteTransposeConvParams (int32 padding: 1 SAME, 2 VALID; int32 stride_width; int32 stride_height).
+ * Inputs: the picture, the filter [O,H,W,I] and the bias [O]. The output size is the TFLite output tensor's
+ * (tfjs needs it as a constant), so the model's inputs must have a fixed size.
+ */
+function transposeConvBias(b: GraphBuilder, op: Operator, out: string): void {
+  const m = b.model;
+  const raw = op.customOptions;
+  if (!raw || raw.byteLength < 12) return void b.problems.push(`${where(m, op)}: its options (padding, stride width, stride height) are missing`);
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const [padding, strideW, strideH] = [view.getInt32(0, true), view.getInt32(4, true), view.getInt32(8, true)];
+  if (!TFLITE_PADDING[padding] || strideW < 1 || strideH < 1) {
+    return void b.problems.push(`${where(m, op)}: unexpected options (padding ${padding}, strides ${strideW}×${strideH})`);
+  }
+  if (!b.fixedSize) return void b.problems.push(`${where(m, op)}: a transposed convolution needs a model with fixed-size inputs`);
+  const [x, w, bias] = op.inputs;
+  const wt = b.constant(w);
+  if (!wt) return void b.problems.push(`${where(m, op)}: the filter is not a constant`);
+  const [o, kh, kw, i] = wt.shape;
+  // tfjs's Conv2DBackpropInput wants the filter as [H,W,out,in].
+  const filter = b.input(w, { shape: [kh, kw, o, i], perm: [1, 2, 0, 3] });
+  const input = b.input(x);
+  const biasName = bias >= 0 ? b.input(bias) : null;
+  if (!filter || !input || (bias >= 0 && !biasName)) return;
+  const outShape = m.tensors[op.outputs[0]].shape;
+  const conv = b.node(b.unique(biasName ? `${out}/conv_transpose` : out), 'Conv2DBackpropInput', [b.int32Const(`${out}/output_shape`, outShape), filter, input], {
+    T: FLOAT,
+    strides: ints([1, strideH, strideW, 1]),
+    padding: { s: b64(TFLITE_PADDING[padding]) },
+    data_format: { s: b64('NHWC') },
+    dilations: ints([1, 1, 1, 1]),
+  });
+  b.set(op.outputs[0], { node: biasName ? b.node(b.unique(out), 'BiasAdd', [conv, biasName], { T: FLOAT, data_format: { s: b64('NHWC') } }) : conv });
+}
+
 function translate(b: GraphBuilder, op: Operator): void {
   const m = b.model;
   const out = m.tensors[op.outputs[0]]?.name ?? `op${op.index}`;
@@ -274,6 +407,19 @@ function translate(b: GraphBuilder, op: Operator): void {
       return resize(b, op, true);
     case Op.RESIZE_BILINEAR:
       return resize(b, op, false);
+    case Op.HARD_SWISH:
+      return hardSwish(b, op, out);
+    case Op.AVERAGE_POOL_2D:
+      return pool(b, op, false, out);
+    case Op.MAX_POOL_2D:
+      return pool(b, op, true, out);
+    case Op.RESHAPE:
+      return reshape(b, op, out);
+    case Op.CONCATENATION:
+      return concatenation(b, op, out);
+    case Op.CUSTOM:
+      if (op.customCode === CUSTOM_OPS.transposeConvBias) return transposeConvBias(b, op, out);
+      break;
     case Op.MEAN: {
       const [x, axes] = op.inputs.map((i) => b.input(i));
       if (!x || !axes) return;
@@ -308,7 +454,7 @@ function translate(b: GraphBuilder, op: Operator): void {
 
 /** Translates every operator; throws UnsupportedModelError listing every problem found. */
 export function buildGraph(model: Model, roles: Assignment, source: string): Graph {
-  const b = new GraphBuilder(model, roles.names.values());
+  const b = new GraphBuilder(model, roles.names.values(), model.inputs.every((i) => roles.fixedSize.has(i)));
   for (const i of model.inputs) {
     const t = model.tensors[i];
     const name = roles.names.get(i)!;

@@ -1,9 +1,11 @@
-// TFLite style model → TensorFlow.js graph model, in memory or into a directory (written whole or not at all).
+// TFLite model (a role of src/engine/models/roles.ts) → TensorFlow.js graph model, in memory or into a directory (written whole or not at all).
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { buildGraph, UnsupportedModelError } from './graph.ts';
 import { modelFiles, type ModelFiles } from './model-json.ts';
-import { assignRoles, type Role } from './roles.ts';
+import { assignRoles, ROLES, type Role } from './roles.ts';
+
+export { ROLES };
 import { readTflite, TfliteFormatError } from './tflite.ts';
 
 /** A model that cannot be converted: not TFLite, the wrong inputs/outputs, or unsupported operators. */

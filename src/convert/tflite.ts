@@ -32,6 +32,8 @@ export interface Operator {
   outputs: number[];
   /** The op's builtin options table, or null when it has none. */
   options: Table | null;
+  /** A custom op's options, as raw bytes (their layout is the op's own), or null. */
+  customOptions: Uint8Array | null;
 }
 
 export interface Model {
@@ -133,7 +135,7 @@ const F = {
   tensor: { shape: 0, type: 1, buffer: 2, name: 3, quantization: 4, sparsity: 6 },
   quantization: { scale: 2, zeroPoint: 3, quantizedDimension: 6 },
   buffer: { data: 0, offset: 1 },
-  operator: { opcodeIndex: 0, inputs: 1, outputs: 2, builtinOptions: 4 },
+  operator: { opcodeIndex: 0, inputs: 1, outputs: 2, builtinOptions: 4, customOptions: 5 },
 } as const;
 
 /** The code of an OperatorCode: the wider `builtin_code` field, or the deprecated byte for old files. */
@@ -181,6 +183,7 @@ export function readTflite(bytes: Uint8Array): Model {
       inputs: o.int32s(F.operator.inputs),
       outputs: o.int32s(F.operator.outputs),
       options: o.table(F.operator.builtinOptions),
+      customOptions: o.bytes(F.operator.customOptions),
     };
   });
   return {

@@ -15,6 +15,8 @@ export interface FixtureOp {
   outputs: number[];
   /** The builtin options table: its BuiltinOptions union type and its scalar fields by field number. */
   options?: { type: number; fields: { field: number; kind: 'int8' | 'int32'; value: number }[] };
+  /** A custom op's raw options bytes (Operator.custom_options). */
+  customOptions?: Uint8Array;
 }
 
 function intVector(b: Builder, values: number[]): number {
@@ -47,18 +49,21 @@ export function tfliteModel(tensors: FixtureTensor[], ops: FixtureOp[], inputs: 
     return b.endObject();
   });
   const opOffsets = ops.map((o) => {
+    const custom = o.customOptions ? b.createByteVector(o.customOptions) : 0;
     const ins = intVector(b, o.inputs);
     const outs = intVector(b, o.outputs);
     let options = 0;
     if (o.options) {
+      b.forceDefaults(true); // every field given is written, whatever its value
       b.startObject(8);
       for (const f of o.options.fields) {
-        if (f.kind === 'int8') b.addFieldInt8(f.field, f.value, -1);
-        else b.addFieldInt32(f.field, f.value, -1);
+        if (f.kind === 'int8') b.addFieldInt8(f.field, f.value, 0);
+        else b.addFieldInt32(f.field, f.value, 0);
       }
       options = b.endObject();
+      b.forceDefaults(false);
     }
-    b.startObject(5);
+    b.startObject(6);
     b.addFieldInt32(0, codeIndex(o), -1); // opcode_index
     b.addFieldOffset(1, ins, 0);
     b.addFieldOffset(2, outs, 0);
@@ -66,6 +71,7 @@ export function tfliteModel(tensors: FixtureTensor[], ops: FixtureOp[], inputs: 
       b.addFieldInt8(3, o.options.type, -1); // builtin_options_type
       b.addFieldOffset(4, options, 0); // builtin_options
     }
+    if (custom) b.addFieldOffset(5, custom, 0); // custom_options
     return b.endObject();
   });
   const codeOffsets = codes.map((c) => {
