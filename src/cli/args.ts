@@ -1,9 +1,10 @@
 // Command-line parsing and validation: everything wrong with the arguments is found here, before a browser starts.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checkModelDir } from '../convert/model-dir.ts';
 import { refuseSameFile } from './files.ts';
 import { GPU_MODES, parseGpuMode, type GpuMode } from './gpu.ts';
+import { isUrl, parseQueuePrefix, parseQueueUrl, type QueueSpec } from './queue.ts';
 import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD, MAX_SIZE, MIN_SIZE, TEMPORAL_METHODS, type BackendName, type TemporalMethod } from '../engine/constants.ts';
 
 export class UsageError extends Error {}
@@ -27,6 +28,23 @@ export interface BatchArgs extends StyleOptions {
   /** The output's name, with {name} and {ext}. */
   name: string;
   json: boolean;
+  quiet: boolean;
+  /** --queue: the jobs go to workers through BullMQ on this Redis (src/cli/queue-batch.ts), or null for this machine. */
+  queue: QueueSpec | null;
+  queuePrefix: string;
+  /** --shared-dir: the folder every worker mounts; paths in jobs are relative to it (null: absolute paths). */
+  sharedDir: string | null;
+}
+
+/** `worker`: takes jobs from the queue (src/cli/worker.ts). */
+export interface WorkerArgs {
+  command: 'worker';
+  queue: QueueSpec;
+  queuePrefix: string;
+  /** Jobs at once (a page each), or null for batch's default. */
+  concurrency: number | null;
+  gpu: GpuMode;
+  sharedDir: string | null;
   quiet: boolean;
 }
 
@@ -61,7 +79,7 @@ export interface FlowArgs {
   backend?: BackendName;
   gpu: GpuMode;
 }
-export type Args = StylizeArgs | BatchArgs | ConvertArgs | { command: 'styles' } | { command: 'help' } | { command: 'version' } | FlowArgs;
+export type Args = StylizeArgs | BatchArgs | WorkerArgs | ConvertArgs | { command: 'styles' } | { command: 'help' } | { command: 'version' } | FlowArgs;
 
 export const USAGE = `stylecast — painting-style filters for video
 
@@ -73,6 +91,12 @@ Usage:
   stylecast batch <videos | folders | list.txt>... -o <folder> [the style options of stylize]
                     [--jobs N] [--recursive] [--name <pattern>] [--json] [--quiet]
                               one MP4 per video, N at once in one browser; see "Batch" below
+  stylecast batch <videos | folders | list.txt | http(s) URLs>... -o <folder> --queue redis://… [--queue-prefix P]
+                    [--shared-dir DIR] [the options of batch]
+                              the same jobs done by workers on other machines; see "Queue" below
+  stylecast worker --queue redis://[user:password@]host:port[/db] [--concurrency N] [--gpu auto|hardware|software]
+                    [--shared-dir DIR] [--queue-prefix P] [--quiet]
+                              take jobs from the queue until stopped (Ctrl-C/SIGTERM: jobs in flight go back)
   stylecast flow <a.png> <b.png> -o <out.flo> [--backend webgpu|webgl|wasm] [--gpu auto|hardware|software]
                               dense optical flow from a to b (Middlebury .flo), by the engine's own WGSL
   stylecast styles            list the preset styles
@@ -117,6 +141,19 @@ Batch:
   whose recorded settings (a hash of the style, the options and the input's size and time, in the MP4's metadata
   comment) match and that has the recorded frame count is skipped ("skipped: up to date"); unfinished outputs never
   appear under their final name.
+Queue (BullMQ on Redis; batch --queue and worker):
+  --queue          redis://[user:password@]host:port[/db], or rediss:// for TLS (a private CA: NODE_EXTRA_CA_CERTS)
+  --queue-prefix   the prefix of the queue's Redis keys (default stylecast): separate installations, one Redis
+  --shared-dir     a folder every worker and the batch see (a network mount): inputs, style images, model folders
+                   and outputs must lie inside it, and jobs name them relative to it (each machine may mount it
+                   elsewhere). Without it, paths are absolute and must be the same on every machine. Inputs may also
+                   be http(s) URLs (each worker downloads its input)
+  --concurrency    (worker) jobs at once, a page each in one browser (default as batch's --jobs)
+  A job is tried 3 times. A worker that dies loses nothing: its job's lock runs out and another worker takes it
+  within about a minute (lock 30 s, stalled-job check every 30 s). Results appear under their final name only when
+  complete. Redis unreachable at the start, or for 20 s later on: one line (QUEUE_UNAVAILABLE) and exit 1. The
+  batch waits for every job, reports the workers' progress, removes its finished jobs from Redis, and exits 1
+  naming any job that failed.
 Environment:
   STYLECAST_CHROMIUM   the Chromium to drive (default /usr/bin/chromium)
   STYLECAST_GPU        the default of --gpu (the flag wins)`;
@@ -244,7 +281,8 @@ export function parseArgs(argv: string[], root: string, env: NodeJS.ProcessEnv =
   if (command === 'convert') return parseConvert(rest);
   if (command === 'flow') return parseFlow(rest, env);
   if (command === 'batch') return parseBatch(rest, root, env);
-  if (command !== 'stylize' && command !== 'stylise') throw new UsageError(`Unknown command "${command}". Commands: stylize, batch, flow, styles, convert.`);
+  if (command === 'worker') return parseWorker(rest, env);
+  if (command !== 'stylize' && command !== 'stylise') throw new UsageError(`Unknown command "${command}". Commands: stylize, batch, worker, flow, styles, convert.`);
 
   const { flags, positional } = splitOptions('stylize', rest, STYLE_FLAGS, ['--quiet', '-q']);
   const quiet = flags.has('--quiet') || flags.has('-q');
@@ -294,7 +332,9 @@ export const VIDEO_EXTENSIONS = ['.mp4', '.m4v', '.mov', '.webm', '.mkv', '.gif'
 export const DEFAULT_NAME_PATTERN = '{name}-stylised.mp4';
 
 function parseBatch(rest: string[], root: string, env: NodeJS.ProcessEnv): BatchArgs {
-  const { flags, positional } = splitOptions('batch', rest, [...STYLE_FLAGS, '--jobs', '--name'], ['--quiet', '-q', '--recursive', '-r', '--json']);
+  const { flags, positional } = splitOptions('batch', rest, [...STYLE_FLAGS, '--jobs', '--name', ...QUEUE_FLAGS], ['--quiet', '-q', '--recursive', '-r', '--json']);
+  const queue = flags.has('--queue') ? parseQueueUrl(flags.get('--queue')!) : null;
+  if (!queue && (flags.has('--queue-prefix') || flags.has('--shared-dir'))) throw new UsageError(`${flags.has('--queue-prefix') ? '--queue-prefix' : '--shared-dir'} needs --queue.`);
   if (!positional.length) throw new UsageError('batch needs inputs: videos, folders or a list (.txt, one path a line). See "stylecast --help".');
   const out = flags.get('--output');
   if (!out) throw new UsageError('batch needs -o <folder>, where the MP4s go.');
@@ -310,13 +350,48 @@ function parseBatch(rest: string[], root: string, env: NodeJS.ProcessEnv): Batch
   if (/[\/]/.test(name)) throw new UsageError(`--name names a file in the output folder, without "/", got "${name}".`);
   return {
     command: 'batch',
-    inputs: positional.map((p) => resolve(p)),
+    inputs: positional.map((p) => (queue && isUrl(p) ? p : resolve(p))), // http(s) inputs only for workers
     outDir: resolve(out),
     ...styleOptions(flags, root, env),
     jobs,
     recursive: flags.has('--recursive') || flags.has('-r'),
     name,
     json: flags.has('--json'),
+    quiet: flags.has('--quiet') || flags.has('-q'),
+    queue,
+    queuePrefix: parseQueuePrefix(flags.get('--queue-prefix')),
+    sharedDir: sharedDirOption(flags),
+  };
+}
+
+const QUEUE_FLAGS = ['--queue', '--queue-prefix', '--shared-dir'];
+
+function sharedDirOption(flags: Map<string, string>): string | null {
+  const dir = flags.get('--shared-dir');
+  if (dir === undefined) return null;
+  const full = resolve(dir);
+  if (!existsSync(full) || !statSync(full).isDirectory()) throw new UsageError(`--shared-dir "${dir}" is not a folder.`);
+  return realpathSync(full);
+}
+
+function parseWorker(rest: string[], env: NodeJS.ProcessEnv): WorkerArgs {
+  const { flags, positional } = splitOptions('worker', rest, [...QUEUE_FLAGS, '--concurrency', '--gpu'], ['--quiet', '-q']);
+  if (positional.length) throw new UsageError(`worker takes no inputs (its jobs come from the queue), got "${positional.join(' ')}".`);
+  const url = flags.get('--queue');
+  if (!url) throw new UsageError('worker needs --queue redis://[user:password@]host:port[/db].');
+  const text = flags.get('--concurrency');
+  let concurrency: number | null = null;
+  if (text !== undefined) {
+    concurrency = Number(text);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64, got "${text}".`);
+  }
+  return {
+    command: 'worker',
+    queue: parseQueueUrl(url),
+    queuePrefix: parseQueuePrefix(flags.get('--queue-prefix')),
+    concurrency,
+    gpu: gpuOption(flags, env),
+    sharedDir: sharedDirOption(flags),
     quiet: flags.has('--quiet') || flags.has('-q'),
   };
 }

@@ -141,6 +141,7 @@ export function settingsHash(args: BatchArgs, input: string, version = ''): stri
     size: args.size,
     temporal: args.temporal,
     temporalMethod: args.temporalMethod,
+    upsample: args.upsample,
     flowSize: args.flowSize ?? null,
     models: args.models,
     backend: args.backend ?? null,
@@ -168,7 +169,7 @@ export async function upToDate(output: string, hash: string): Promise<number | n
   }
 }
 
-type Outcome =
+export type Outcome =
   | { result: 'done'; frames: number; seconds: number }
   | { result: 'skipped'; frames: number; seconds: 0 }
   | { result: 'failed'; code: string; message: string; frames: number; seconds: number };
@@ -179,7 +180,7 @@ const CANCEL_GRACE_MS = 5_000;
 const round = (seconds: number) => Math.round(seconds * 100) / 100;
 
 /** The batch's events: one JSON line each on stdout with --json; lines on stderr unless --quiet. */
-class Reporter {
+export class Reporter {
   private readonly start = performance.now();
   private readonly fractions = new Map<string, number>();
   private finished = 0;
