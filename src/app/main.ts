@@ -16,6 +16,7 @@ import {
   type Progress,
   type TemporalMethod,
 } from '../engine/index.ts';
+import { DEFAULT_UPSAMPLE, type Upsample } from '../engine/index.ts';
 
 // The short WebM cut when set-up had a local copy; else the full clip set-up downloads from its public source.
 const DEMO_URLS = ['/media/video/pexels-854100-people-walking-sidewalk-640x360-6s.webm', '/media/video/pexels-854100-people-walking-sidewalk-960x540.mp4'];
@@ -24,7 +25,7 @@ const DEMO_MISSING = 'The demo clip is not installed (run `npm run setup`): use 
 const FALLBACK_STYLE = 'starry_night';
 
 // ---------- settings from the URL ----------
-// ?source=demo|webcam&style=starry_night&strength=0.8&temporal=0.5&method=strokes|average&size=128&fps=24&adaptive=0&colour=keep&ui=none&overlay=1&models=<url>
+// ?source=demo|webcam&style=starry_night&strength=0.8&temporal=0.5&method=strokes|average&size=128&fps=24&adaptive=0&colour=keep&upsample=guided|cubic&ui=none&overlay=1&models=<url>
 
 const params = new URLSearchParams(location.search);
 /** A URL setting that could not be used: reported (console, `data-error` on <body>, a notice) and replaced by the default. */
@@ -56,6 +57,7 @@ const INITIAL_SIZE = Math.round(numberParam('size', 192, MIN_SIZE, MAX_SIZE) / 4
 const INITIAL_STRENGTH = numberParam('strength', 1, 0, 1);
 const INITIAL_TEMPORAL = numberParam('temporal', DEFAULT_TEMPORAL, 0, 1);
 const INITIAL_METHOD: TemporalMethod = choiceParam(['method'], { strokes: 'strokes', average: 'average' }, DEFAULT_TEMPORAL_METHOD);
+const INITIAL_UPSAMPLE: Upsample = choiceParam(['upsample'], { guided: 'guided', cubic: 'cubic' } as const, DEFAULT_UPSAMPLE);
 const INITIAL_TARGET_FPS = numberParam('fps', DEFAULT_TARGET_FPS, 1, 240);
 const INITIAL_ADAPTIVE = choiceParam(['adaptive'], { '1': true, true: true, '0': false, false: false }, true, '1 (hold the target)');
 const INITIAL_PRESERVE = choiceParam(['colour', 'color'], { keep: true, preserve: true, '1': true, true: true, '0': false, false: false }, false, 'the style’s colours');
@@ -118,6 +120,7 @@ const ui = {
   temporal: $('temporal', HTMLInputElement),
   temporalOut: $('temporal-out', HTMLOutputElement),
   carryStrokes: $('carry-strokes', HTMLInputElement),
+  guidedUpsample: $('guided-upsample', HTMLInputElement),
   smoothing: $('smoothing', HTMLParagraphElement),
   size: $('size', HTMLInputElement),
   sizeOut: $('size-out', HTMLOutputElement),
@@ -837,6 +840,8 @@ function describeEngine(l: LiveStylizer): void {
   ui.smoothing.textContent = off ? `Smoothing is ${l.smoothing}.` : `Smoothing runs ${l.smoothing}.`;
   ui.smoothing.dataset.off = String(off);
   if (off) ui.temporal.disabled = ui.carryStrokes.disabled = true;
+  // Guided upsampling needs the same WebGPU device: without one the output is enlarged by the cubic.
+  if (off) ui.guidedUpsample.disabled = !(ui.guidedUpsample.checked = false);
 }
 
 async function createEngine(): Promise<LiveStylizer> {
@@ -845,6 +850,7 @@ async function createEngine(): Promise<LiveStylizer> {
     strength: INITIAL_STRENGTH,
     temporal: INITIAL_TEMPORAL,
     temporalMethod: INITIAL_METHOD,
+    upsample: INITIAL_UPSAMPLE,
     preserveColour: INITIAL_PRESERVE,
     targetFps: INITIAL_TARGET_FPS,
     adaptive: INITIAL_ADAPTIVE,
@@ -1002,6 +1008,7 @@ ui.strength.addEventListener('change', () => apply((l) => l.setStrength(Number(u
 ui.temporal.addEventListener('input', () => unit(ui.temporal, ui.temporalOut));
 ui.temporal.addEventListener('change', () => apply((l) => l.setTemporal(Number(ui.temporal.value))));
 ui.carryStrokes.addEventListener('change', () => apply((l) => l.setTemporalMethod(ui.carryStrokes.checked ? 'strokes' : 'average')));
+ui.guidedUpsample.addEventListener('change', () => apply((l) => l.setUpsample(ui.guidedUpsample.checked ? 'guided' : 'cubic')));
 ui.size.addEventListener('input', () => (ui.sizeOut.value = `${ui.size.value} px`));
 ui.size.addEventListener('change', () => apply((l) => l.setSize(Number(ui.size.value))));
 ui.targetFps.addEventListener('input', () => (ui.targetFpsOut.value = `${ui.targetFps.value} fps`));
@@ -1032,6 +1039,7 @@ function initControls(): void {
   ui.temporal.value = String(INITIAL_TEMPORAL);
   unit(ui.temporal, ui.temporalOut);
   ui.carryStrokes.checked = INITIAL_METHOD === 'strokes';
+  ui.guidedUpsample.checked = INITIAL_UPSAMPLE === 'guided';
   ui.size.min = String(Math.min(Number(ui.size.min), INITIAL_SIZE));
   ui.size.max = String(Math.max(Number(ui.size.max), INITIAL_SIZE));
   ui.size.value = String(INITIAL_SIZE);

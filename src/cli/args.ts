@@ -6,6 +6,7 @@ import { refuseSameFile } from './files.ts';
 import { GPU_MODES, parseGpuMode, type GpuMode } from './gpu.ts';
 import { isUrl, parseQueuePrefix, parseQueueUrl, type QueueSpec } from './queue.ts';
 import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD, MAX_SIZE, MIN_SIZE, TEMPORAL_METHODS, type BackendName, type TemporalMethod } from '../engine/constants.ts';
+import { DEFAULT_UPSAMPLE, UPSAMPLES, type Upsample } from '../engine/constants.ts';
 
 export class UsageError extends Error {}
 
@@ -62,6 +63,8 @@ export interface StyleOptions {
   /** The optical flow's short side in pixels, or undefined for the engine's choice. */
   flowSize?: number;
   temporalMethod: TemporalMethod;
+  /** How the network's output is enlarged to the input's size (--upsample). */
+  upsample: Upsample;
   backend?: BackendName;
   /** Which GPU Chromium runs on (--gpu, else $STYLECAST_GPU, else auto). */
   gpu: GpuMode;
@@ -86,7 +89,7 @@ export const USAGE = `stylecast — painting-style filters for video
 Usage:
   stylecast stylize <input> -o <out.mp4> [--style <preset|image>] [--strength 0..1]
                     [--mix <preset|image> [--mix-weight 0..1]] [--size <px>] [--temporal 0..1]
-                    [--temporal-method strokes|average] [--flow-size <px>] [--models <dir>] [--backend webgpu|webgl|wasm]
+                    [--temporal-method strokes|average] [--upsample guided|cubic] [--flow-size <px>] [--models <dir>] [--backend webgpu|webgl|wasm]
                     [--gpu auto|hardware|software] [--quiet]
   stylecast batch <videos | folders | list.txt>... -o <folder> [the style options of stylize]
                     [--jobs N] [--recursive] [--name <pattern>] [--json] [--quiet]
@@ -119,6 +122,10 @@ Options:
   --temporal-method
                    strokes (default): blend colour and shading, carry whole brush strokes along the motion and
                    renew them every few frames — keeps the picture sharp; average: blend everything (softer)
+  --upsample       how the network's output is enlarged to the input's size: guided (default: by the full-resolution
+                   input, so edges stay sharp at 720p/1080p; runs where the output is on a WebGPU device) or cubic
+                   (Mitchell–Netravali, what a 2D canvas does). A clip on wasm/webgl with --temporal 0 goes through
+                   the CPU and is cubic whatever this says; the report names the one that ran
   --flow-size      short side of the optical flow in pixels (default: full resolution on a hardware GPU, 96 on a
                    software one such as SwiftShader)
   --models         a model directory of your own (style-predictor/ and style-transformer/, see "stylecast convert")
@@ -167,6 +174,12 @@ function temporalMethodOption(flags: Map<string, string>): TemporalMethod {
   const v = flags.get('--temporal-method') ?? DEFAULT_TEMPORAL_METHOD;
   if (!(TEMPORAL_METHODS as readonly string[]).includes(v)) throw new UsageError(`--temporal-method must be one of ${TEMPORAL_METHODS.join(', ')}, got "${v}".`);
   return v as TemporalMethod;
+}
+
+function upsampleOption(flags: Map<string, string>): Upsample {
+  const v = flags.get('--upsample') ?? DEFAULT_UPSAMPLE;
+  if (!(UPSAMPLES as readonly string[]).includes(v)) throw new UsageError(`--upsample must be one of ${UPSAMPLES.join(', ')}, got "${v}".`);
+  return v as Upsample;
 }
 
 function unit(name: string, v: string | undefined): number {
@@ -298,7 +311,7 @@ export function parseArgs(argv: string[], root: string, env: NodeJS.ProcessEnv =
 }
 
 /** The options of stylize (and batch) that shape the result, as flags that take a value. */
-const STYLE_FLAGS = ['-o', '--output', '--style', '--strength', '--mix', '--mix-weight', '--size', '--temporal', '--temporal-method', '--flow-size', '--models', '--backend', '--gpu'];
+const STYLE_FLAGS = ['-o', '--output', '--style', '--strength', '--mix', '--mix-weight', '--size', '--temporal', '--temporal-method', '--upsample', '--flow-size', '--models', '--backend', '--gpu'];
 
 /** The style images a job reads (an output must not be one of them). */
 export function styleInputs(o: StyleOptions): { path: string; what: string }[] {
@@ -322,6 +335,7 @@ function styleOptions(flags: Map<string, string>, root: string, env: NodeJS.Proc
     models: modelsOption(flags),
     flowSize: pixels(flags, '--flow-size'),
     temporalMethod: temporalMethodOption(flags),
+    upsample: upsampleOption(flags),
     backend: backendOption(flags),
     gpu: gpuOption(flags, env),
   };

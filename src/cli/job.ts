@@ -27,6 +27,7 @@ export function stylizeJob(o: StyleOptions, names: { inputName?: string; outputN
     models: o.models !== null,
     flowSize: o.flowSize,
     temporalMethod: o.temporalMethod,
+    upsample: o.upsample,
     backend: o.backend,
     ...names,
   };

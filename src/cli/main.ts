@@ -123,6 +123,7 @@ async function stylize(args: StylizeArgs): Promise<number> {
           `; stage costs overlap (they run concurrently, so they can add up to more than this); wall time per frame ` +
           `${wallPerFrame.toFixed(1)} ms.\n` +
           (firstFrameAt === null ? '' : `stylecast: start-up: ${(firstFrameAt / 1000).toFixed(1)} s from the command to the first stylised frame.\n`) +
+          `stylecast: upsampling: ${result.upsampling}.\n` +
           gpuLine(session),
       );
     }

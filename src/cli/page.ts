@@ -77,6 +77,7 @@ window.stylecastRun = async (job: StylizeJob): Promise<JobResult> => {
       modelDir: job.models ? `${IO_PREFIX}models` : undefined,
       flowSize: job.flowSize,
       temporalMethod: job.temporalMethod,
+      upsample: job.upsample,
       mix: mixStyle ? { style: mixStyle, weight: job.mixWeight } : null,
     });
     try {
@@ -89,7 +90,7 @@ window.stylecastRun = async (job: StylizeJob): Promise<JobResult> => {
       const put = await fetch(IO_PREFIX + (job.outputName ?? 'output'), { method: 'PUT', body });
       if (!put.ok) throw new Error(`the CLI could not save the output (HTTP ${put.status})`);
       const { blob: _blob, ...facts } = result;
-      return { ok: true, ...facts, backendReason: stylizer.backend.reason, smoothing: stylizer.smoothing.detail, numTensors: tf.memory().numTensors };
+      return { ok: true, ...facts, backendReason: stylizer.backend.reason, smoothing: stylizer.smoothing.detail, upsampling: stylizer.upsampling().detail, numTensors: tf.memory().numTensors };
     } finally {
       stylizer.dispose();
     }

@@ -1,5 +1,5 @@
 // The small protocol between the CLI (Node) and its page (headless Chromium).
-import type { BackendName, ErrorCode, Progress, TemporalMethod } from '../engine/index.ts';
+import type { BackendName, ErrorCode, Progress, TemporalMethod, Upsample } from '../engine/index.ts';
 
 /** Files the CLI serves to the page under IO_PREFIX, and where the page PUTs the result. */
 export const IO_PREFIX = '/__stylecast/';
@@ -18,6 +18,7 @@ export interface StylizeJob {
   models: boolean;
   flowSize?: number;
   temporalMethod: TemporalMethod;
+  upsample?: Upsample;
   backend?: BackendName;
   /** The served name of the clip (default "input") and the name to PUT the result to (default "output"): `batch` runs several jobs in one browser. */
   inputName?: string;
@@ -50,6 +51,8 @@ export type JobResult =
       backendReason: string;
       /** Where temporal smoothing ran, or why it was off. */
       smoothing: string;
+      /** How the output was enlarged to the clip's size, and why. */
+      upsampling: string;
       temporal: number;
       stageMs: { network: number; temporal: number | null };
       elapsedMs: number;

@@ -8,6 +8,8 @@ export type { LiveStylizer, ProcessOptions } from './live.ts';
 export { openCamera } from './sources/webcam.ts';
 export type { Progress } from './sinks/mp4.ts';
 export type { BackendName, TemporalMethod } from './constants.ts';
+export { DEFAULT_UPSAMPLE, UPSAMPLES } from './constants.ts';
+export type { Upsample } from './constants.ts';
 export { DEFAULT_TARGET_FPS } from './pipeline/governor.ts';
 export type { GovernorState } from './pipeline/governor.ts';
 export type { BackendChoice, BackendProbe } from './stylise/backend.ts';

@@ -13,6 +13,7 @@ import { StyleModel, blendVectors } from './stylise/model.ts';
 import { pixelsToInput } from './stylise/tensors.ts';
 import { DEFAULT_TARGET_FPS } from './pipeline/governor.ts';
 import { checkPreview } from './sinks/preview.ts';
+import { DEFAULT_UPSAMPLE, UPSAMPLES, type Upsample } from './constants.ts';
 
 export type { LiveStats, StreamSinks, StylizeFileOptions, StylizeResult };
 
@@ -50,6 +51,13 @@ export interface StylizerOptions {
   adaptive?: boolean;
   /** Threads for the wasm backend (default: every core the browser reports; tfjs's own default is half). */
   threads?: number;
+  /**
+   * How the stylised frame is enlarged to the output's size (default "guided"): "guided" by the full-resolution input
+   * (sharp edges at 720p/1080p; where the output is presented on a WebGPU device), or "cubic" (Mitchell–Netravali,
+   * the enlargement of a 2D canvas). Where the output goes through the CPU (no WebGPU; a clip on wasm/webgl with
+   * smoothing off) it is cubic whatever this says: see `upsampling`.
+   */
+  upsample?: Upsample;
 }
 
 /** Frames between refreshes of the content's style vector (strength < 1) in a live stream. */
@@ -63,6 +71,10 @@ const checkUnit = (name: string, v: unknown): number => {
 const checkFps = (v: unknown): number => {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 1 || v > 240) throw invalidArgument(`targetFps must be a number of frames per second from 1 to 240, got ${String(v)}.`);
   return v;
+};
+const checkUpsample = (v: unknown): Upsample => {
+  if (!UPSAMPLES.includes(v as Upsample)) throw invalidArgument(`upsample must be one of ${UPSAMPLES.join(', ')}, got ${typeof v === 'string' ? `"${v}"` : String(v)}.`);
+  return v as Upsample;
 };
 const checkSize = (v: unknown): number => {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < MIN_SIZE || v > MAX_SIZE) {
@@ -88,6 +100,7 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
   if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
     throw invalidArgument(`threads must be a whole number ≥ 1, got ${String(options.threads)}.`);
   }
+  if (options.upsample !== undefined) checkUpsample(options.upsample);
   const backend = await initBackend(options.backend, options.wasmUrl, options.threads);
   const [model, gpu] = await Promise.all([StyleModel.load({ modelsUrl: options.modelsUrl, modelDir: options.modelDir }), temporalDevice(backend)]);
   const stylizer = new Stylizer(backend, gpu, model, strength, size, temporal, options.flowSize);
@@ -95,6 +108,7 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
   if (options.temporalMethod !== undefined) stylizer.setTemporalMethod(options.temporalMethod);
   if (options.targetFps !== undefined) stylizer.setTargetFps(options.targetFps);
   if (options.adaptive !== undefined) stylizer.setAdaptive(options.adaptive);
+  if (options.upsample !== undefined) stylizer.setUpsample(options.upsample);
   try {
     await stylizer.setStyle(options.style ?? DEFAULT_STYLE);
     if (options.mix) await stylizer.mixStyles(options.mix.style, options.mix.weight);
@@ -150,6 +164,7 @@ export class Stylizer {
         flowSize: this.#flowSize,
         targetFps: this.#targetFps,
         adaptive: this.#adaptive,
+        upsample: this.#upsample,
       }),
       bottleneck: (frame, frames) => this.#bottleneckFor(frame, frames),
       check: () => this.#alive(),
@@ -306,6 +321,34 @@ export class Stylizer {
     this.#alive();
     if (typeof on !== 'boolean') throw invalidArgument(`adaptive must be true or false, got ${String(on)}.`);
     this.#adaptive = on;
+  }
+
+  #upsample: Upsample = DEFAULT_UPSAMPLE;
+
+  /** How the output is enlarged to the frame's size: "guided" (default) or "cubic" (see StylizerOptions.upsample). */
+  setUpsample(upsample: Upsample): void {
+    this.#alive();
+    this.#upsample = checkUpsample(upsample);
+  }
+
+  get upsample(): Upsample {
+    return this.#upsample;
+  }
+
+  /**
+   * The enlargement that actually runs, and one sentence on why: guided only where the output is presented on a
+   * WebGPU device. A clip on a CPU backend with smoothing off goes through the CPU (no device work at all, which is
+   * faster there), and so does everything in a browser without WebGPU: cubic, said so.
+   */
+  upsampling(kind: 'clip' | 'live' = 'clip'): { method: Upsample; detail: string } {
+    const cubic = 'cubic (Mitchell–Netravali)';
+    if (this.#upsample === 'cubic') return { method: 'cubic', detail: `${cubic}, as asked` };
+    const device = this.backend.device ?? this.smoothing.device;
+    if (!device) return { method: 'cubic', detail: `${cubic}: this browser has no WebGPU, so the output is enlarged on the CPU and guided upsampling is unavailable` };
+    if (!this.backend.device && kind === 'clip' && this.#temporal === 0) {
+      return { method: 'cubic', detail: `${cubic}: with smoothing off a clip on ${this.backend.name} goes through the CPU, where guided upsampling does not run` };
+    }
+    return { method: 'guided', detail: `guided by the full-resolution input, ${this.smoothing.detail.replace(/^(on|off)\b/, 'on')}` };
   }
 
   /** The style vector to use for a clip, given its content vector (needed only when strength < 1). */

@@ -2,7 +2,7 @@
 // an error crosses between them. Both sides import this module.
 import * as Comlink from 'comlink';
 import { fromPlain, toPlain, type PlainError } from '../engine/errors.ts';
-import type { TemporalMethod } from '../engine/constants.ts';
+import type { TemporalMethod, Upsample } from '../engine/constants.ts';
 import type { StyleSource } from '../engine/stylizer.ts';
 
 /** The live stylizer's settings: each is the Stylizer method of the same name, run in the worker. */
@@ -20,6 +20,8 @@ export interface LiveSettings {
   /** false: keep the quality fixed whatever the speed (default true). */
   setAdaptive(on: boolean): Promise<void>;
   setPreserveColour(on: boolean): Promise<void>;
+  /** "guided" (default: by the full-resolution input) or "cubic". */
+  setUpsample(upsample: Upsample): Promise<void>;
 }
 
 export type SettingName = keyof LiveSettings;
@@ -35,6 +37,7 @@ const NAMES = {
   setTargetFps: 0,
   setAdaptive: 0,
   setPreserveColour: 0,
+  setUpsample: 0,
 } satisfies Record<SettingName, 0>;
 export const SETTINGS = Object.keys(NAMES) as SettingName[];
 

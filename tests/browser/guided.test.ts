@@ -9,6 +9,7 @@ import { createFrameStylizer, inferenceGeometry } from '../../src/engine/pipelin
 import { initBackend } from '../../src/engine/stylise/backend.ts';
 import { StyleModel } from '../../src/engine/stylise/model.ts';
 import type { Upsample } from '../../src/engine/constants.ts';
+import { createStylizer, isStylecastError } from '../../src/engine/index.ts';
 import { gpuDeviceForFile } from './gpu-device.ts';
 
 const gpu = gpuDeviceForFile();
@@ -118,5 +119,29 @@ it('the guided sink frees every buffer it made, through source-size changes and 
   } finally {
     device.createBuffer = create;
     frame.close();
+  }
+});
+
+it('upsample is checked at the public boundary, and the stylizer says which enlargement runs', async () => {
+  for (const bad of ['bilinear', 'GUIDED', 1, null]) {
+    const e = await createStylizer({ backend: 'wasm', size: 32, upsample: bad as unknown as Upsample }).catch((x: unknown) => x);
+    expect(isStylecastError(e) && e.code).toBe('INVALID_ARGUMENT');
+    expect(String((e as Error).message)).toMatch(/upsample must be one of guided, cubic/);
+  }
+  const s = await createStylizer({ backend: 'wasm', size: 32, temporal: 0.5 });
+  try {
+    expect(s.upsample).toBe('guided');
+    // wasm with smoothing: the output is presented on the WebGPU device, guided.
+    expect(s.upsampling()).toMatchObject({ method: 'guided', detail: expect.stringMatching(/^guided by the full-resolution input, on /) });
+    // A clip with smoothing off on wasm goes through the CPU: cubic, said so; live still presents on the device.
+    s.setTemporal(0);
+    expect(s.upsampling('clip')).toMatchObject({ method: 'cubic', detail: expect.stringMatching(/goes through the CPU/) });
+    expect(s.upsampling('live').method).toBe('guided');
+    s.setUpsample('cubic');
+    expect(s.upsampling('live')).toEqual({ method: 'cubic', detail: 'cubic (Mitchell–Netravali), as asked' });
+    expect(() => s.setUpsample('sharp' as Upsample)).toThrow(/upsample must be one of guided, cubic, got "sharp"/);
+    expect(s.upsample).toBe('cubic');
+  } finally {
+    s.dispose();
   }
 });

@@ -133,7 +133,7 @@ export async function stylizeClip(ctx: PipelineContext, file: Blob, options: Sty
           warmed = true;
           await frames.warm(ctx.bottleneck(frame, frames));
         }
-        clip.add(await frames.render(frame, ctx.bottleneck(frame, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod }));
+        clip.add(await frames.render(frame, ctx.bottleneck(frame, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample: settings.upsample }));
         const out = frames.takeFrame(frame.timestamp, frame.duration ?? undefined) ?? frames.canvas;
         clip.show(out, geometry.width, geometry.height, ++rendered === video.frames);
         return out;

@@ -1,7 +1,7 @@
 // What the pipeline reads from its owner (the Stylizer) while frames flow: the device and model it runs on, the
 // settings as they are now (a live stream follows every change at the next frame) and the style vector.
 import type * as tf from '@tensorflow/tfjs';
-import type { TemporalMethod } from '../constants.ts';
+import type { TemporalMethod, Upsample } from '../constants.ts';
 import type { TemporalDevice } from '../gpu/device.ts';
 import type { BackendChoice } from '../stylise/backend.ts';
 import type { StyleModel } from '../stylise/model.ts';
@@ -19,6 +19,8 @@ export interface FrameSettings {
   /** Live streams: the governor's target and whether it may lower quality. */
   targetFps: number;
   adaptive: boolean;
+  /** How the output is enlarged to the frame's size (the CPU path is cubic whatever this says). */
+  upsample: Upsample;
 }
 
 export interface PipelineContext {
