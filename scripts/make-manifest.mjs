@@ -67,8 +67,32 @@ const assets = [
   },
 ];
 
+// MediaPipe's mask models ship inside npm packages (dependencies in package.json): set-up takes them from
+// node_modules first. The packages declare Apache-2.0 in package.json and carry no licence file.
+const MASKS = 'mediapipe-masks';
+const pkgVersion = (pkg) => JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+const maskSource = (pkg, file, builds, credit) => ({
+  name: file,
+  kind: 'mask model source',
+  path: `models/${MASKS}/original-tflite/${file}`,
+  url: null,
+  builds,
+  modelSet: MASKS,
+  npm: { package: pkg, version: pkgVersion(pkg), file },
+  licence: 'Apache-2.0 (declared in the package.json of the npm package; the package carries no licence file)',
+  credit: `Google LLC, MediaPipe ${credit}; npm ${pkg}@${pkgVersion(pkg)}`,
+  note: `installed by npm as part of ${pkg} (a dependency); $STYLECAST_MODELS_DIR or $STYLECAST_MIRROR may also hold it at this path`,
+});
+const root = join(import.meta.dirname, '..');
+assets.push(
+  maskSource('@mediapipe/selfie_segmentation', 'selfie_segmentation.tflite', 'person-segmenter', 'Selfie Segmentation (general, 256×256)'),
+  maskSource('@mediapipe/selfie_segmentation', 'selfie_segmentation_landscape.tflite', 'person-segmenter-landscape', 'Selfie Segmentation (landscape, 144×256)'),
+  maskSource('@mediapipe/face_detection', 'face_detection_short_range.tflite', 'face-detector-short', 'Face Detection, BlazeFace short-range (128×128)'),
+  maskSource('@mediapipe/face_detection', 'face_detection_full_range.tflite', 'face-detector-full', 'Face Detection, BlazeFace full-range (192×192)'),
+);
+
 const withHash = (a) => {
-  const bytes = readFileSync(join(shared, a.path));
+  const bytes = readFileSync(a.npm ? join(root, 'node_modules', a.npm.package, a.npm.file) : join(shared, a.path));
   const { name, kind, path, url, ...rest } = a;
   return { name, kind, path, url, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), ...rest };
 };
@@ -76,7 +100,9 @@ const manifest = {
   description:
     'Every asset set-up fetches. "path" is its place in the shared tree (../shared, $STYLECAST_MIRROR) and, for presets and ' +
     'clips, under public/; "url" is its public source (null: local copies and mirrors only). Model sources are converted ' +
-    'into public/models/<model>/<builds>/ by src/convert; preset style vectors are computed at set-up.',
+    'into public/models/<model>/<builds>/ by src/convert; preset style vectors are computed at set-up. "mask model source" ' +
+    'assets ship in npm packages ("npm": package, version, file; taken from node_modules first) and are converted into ' +
+    'public/models/<modelSet>/<builds>/ with an Apache-2.0 NOTICE.md and the licence text.',
   model,
   presets: assets.filter((a) => a.kind === 'style preset').map((a) => a.name),
   assets: assets.map(withHash),

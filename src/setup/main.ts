@@ -4,8 +4,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, copyFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { convertTflite } from '../convert/index.ts';
+import { describeInput, MASK_SET, ROLES } from '../engine/models/roles.ts';
 import { loadManifest, MANIFEST_PATH, type Asset, type Manifest } from './manifest.ts';
-import { AssetError, download, fromLocal, mismatch, obtainable, sha256, type Sources } from './sources.ts';
+import { AssetError, download, fromLocal, fromNpm, mismatch, obtainable, sha256, type Sources } from './sources.ts';
 
 const STAMP = '.stylecast-setup.json';
 const STAGING_PREFIX = '.setup-';
@@ -37,6 +38,7 @@ function sourcesFrom(root: string, env: NodeJS.ProcessEnv): Sources {
     modelsDirs: dirs(env.STYLECAST_MODELS_DIR, 'models'),
     mediaDirs: dirs(env.STYLECAST_MEDIA_DIR, 'media'),
     mirror: env.STYLECAST_MIRROR || null,
+    nodeModules: join(root, 'node_modules'),
     env: { STYLECAST_MODELS_DIR: env.STYLECAST_MODELS_DIR, STYLECAST_MEDIA_DIR: env.STYLECAST_MEDIA_DIR, STYLECAST_MIRROR: env.STYLECAST_MIRROR },
   };
 }
@@ -62,13 +64,13 @@ function modelsInstalled(modelDir: string, key: string): boolean {
 
 function installedCopy(asset: Asset, publicDir: string): Uint8Array | null {
   const file = join(publicDir, asset.path);
-  if (asset.kind === 'model source' || !existsSync(file)) return null;
+  if (asset.kind === 'model source' || asset.kind === 'mask model source' || !existsSync(file)) return null;
   const bytes = readFileSync(file);
   return mismatch(asset, bytes) ? null : bytes;
 }
 
 async function obtain(asset: Asset, sources: Sources, publicDir: string, log: Log): Promise<Uint8Array> {
-  return installedCopy(asset, publicDir) ?? fromLocal(asset, sources) ?? (await download(asset, sources, log.info));
+  return installedCopy(asset, publicDir) ?? fromNpm(asset, sources) ?? fromLocal(asset, sources) ?? (await download(asset, sources, log.info));
 }
 
 function writeFile(file: string, bytes: Uint8Array | string): void {
@@ -95,7 +97,7 @@ async function buildModels(manifest: Manifest, got: Map<Asset, Uint8Array>, stag
   const t0 = performance.now();
   const built = new Map<string, Map<string, Uint8Array>>();
   for (const [asset, bytes] of got) {
-    if (!asset.builds) continue;
+    if (!asset.builds || asset.modelSet) continue;
     const { files } = convertTflite(bytes, asset.url ?? asset.name);
     for (const [name, data] of files) writeFile(join(stage, asset.builds, name), data);
     built.set(asset.builds, files);
@@ -126,8 +128,56 @@ async function buildModels(manifest: Manifest, got: Map<Asset, Uint8Array>, stag
   };
   writeFile(join(stage, 'styles', 'bottlenecks.json'), JSON.stringify(bottlenecks));
   writeFile(join(stage, 'CREDITS.md'), credits(manifest));
-  const files = Object.fromEntries(listFiles(stage).map((f) => [f, sha256(readFileSync(join(stage, f)))]));
-  writeFile(join(stage, STAMP), JSON.stringify({ key, files } satisfies Stamp));
+  stampDir(stage, key);
+}
+
+function stampDir(dir: string, key: string): void {
+  const files = Object.fromEntries(listFiles(dir).map((f) => [f, sha256(readFileSync(join(dir, f)))]));
+  writeFile(join(dir, STAMP), JSON.stringify({ key, files } satisfies Stamp));
+}
+
+const maskSources = (manifest: Manifest) => manifest.assets.filter((a) => a.modelSet === MASK_SET);
+
+/**
+ * Builds public/models/mediapipe-masks/ into `stage`: each MediaPipe model converted into its role's directory,
+ * the Apache-2.0 licence and a notice with the credit (the npm packages carry no licence file), stamp.
+ */
+function buildMasks(manifest: Manifest, got: Map<Asset, Uint8Array>, stage: string, root: string, key: string, log: Log): void {
+  const t0 = performance.now();
+  const sources = maskSources(manifest);
+  for (const asset of sources) {
+    const { role, files } = convertTflite(got.get(asset)!, asset.name);
+    if (ROLES[role].dir !== asset.builds) throw new Error(`${asset.name} converted as the ${ROLES[role].title}, but the manifest puts it in ${asset.builds}/`);
+    for (const [name, data] of files) writeFile(join(stage, asset.builds, name), data);
+  }
+  writeFile(join(stage, 'LICENSE-Apache-2.0.txt'), readFileSync(join(root, 'src/setup/Apache-2.0.txt')));
+  writeFile(join(stage, 'NOTICE.md'), maskNotice(sources));
+  log.info(`converted ${sources.length} mask model(s) (${sources.map((a) => a.builds).join(', ')}) from TFLite in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  stampDir(stage, key);
+}
+
+function maskNotice(sources: Asset[]): string {
+  return [
+    `# ${MASK_SET}: MediaPipe models, converted (Apache-2.0)`,
+    '',
+    'The models in this directory are modified versions of Google\'s MediaPipe models, licensed under the Apache',
+    'License, Version 2.0 (LICENSE-Apache-2.0.txt beside this file; https://www.apache.org/licenses/LICENSE-2.0).',
+    'Copyright Google LLC (The MediaPipe Authors). The npm packages they come from declare "license": "Apache-2.0"',
+    'in their package.json but carry no licence file, so stylecast\'s set-up writes the licence and this notice here.',
+    '',
+    'Modification: each `.tflite` file was converted by stylecast\'s own converter (`stylecast convert`, src/convert/)',
+    'into a TensorFlow.js graph model: float16 weights kept, DEQUANTIZE removed, convolution + bias + activation fused,',
+    'HARD_SWISH written as x·relu6(x+3)/6, whole-picture average pools as means, MediaPipe\'s custom',
+    '`Convolution2DTransposeBias` as a transposed convolution plus a bias; inputs and outputs renamed.',
+    '',
+    '| directory | from (npm package, file) | sha256 of the .tflite | input | credit |',
+    '|---|---|---|---|---|',
+    ...sources.map((a) => {
+      const role = (Object.keys(ROLES) as (keyof typeof ROLES)[]).find((r) => ROLES[r].dir === a.builds)!;
+      return `| ${a.builds}/ | ${a.npm ? `${a.npm.package}@${a.npm.version}, ${a.npm.file}` : a.name} | ${a.sha256} | ${describeInput(role)} | ${a.credit} |`;
+    }),
+    '',
+  ].join('\n');
 }
 
 /** Where every installed asset comes from, under which licence. */
@@ -143,7 +193,7 @@ function credits(manifest: Manifest): string {
     '',
     '| asset | kind | source | licence | credit |',
     '|---|---|---|---|---|',
-    ...manifest.assets.map(row),
+    ...manifest.assets.filter((a) => !a.modelSet).map(row),
     '',
   ].join('\n');
 }
@@ -175,12 +225,14 @@ export async function setup(root: string, env: NodeJS.ProcessEnv, log: Log = con
   const publicDir = join(root, 'public');
   const modelsDir = join(publicDir, 'models');
   const modelDir = join(modelsDir, manifest.model);
+  const maskDir = join(modelsDir, MASK_SET);
+  const hasMasks = maskSources(manifest).length > 0;
   const sources = sourcesFrom(root, env);
   const wasmCopied = copyWasm(root, publicDir);
   for (const e of readdirSync(modelsDir)) if (e.includes(STAGING_PREFIX)) rmSync(join(modelsDir, e), { recursive: true, force: true });
 
   const key = buildKey(root);
-  const modelsReady = modelsInstalled(modelDir, key);
+  const modelsReady = modelsInstalled(modelDir, key) && (!hasMasks || modelsInstalled(maskDir, key));
   const required = manifest.assets.filter((a) => a.kind !== 'demo clip');
   // A clip with no public source (a cut made from another) is only looked for where a copy of it may be.
   const clips = manifest.assets.filter((a) => a.kind === 'demo clip' && !installedCopy(a, publicDir) && obtainable(a, sources));
@@ -208,7 +260,9 @@ export async function setup(root: string, env: NodeJS.ProcessEnv, log: Log = con
         return 1;
       }
       await buildModels(manifest, got, join(stage, 'model'), modelDir, key, log);
+      if (hasMasks) buildMasks(manifest, got, join(stage, 'masks'), root, key, log);
       swapDir(join(stage, 'model'), modelDir);
+      if (hasMasks) swapDir(join(stage, 'masks'), maskDir);
     }
     let clipsInstalled = 0;
     for (const clip of clips) {
@@ -226,6 +280,7 @@ export async function setup(root: string, env: NodeJS.ProcessEnv, log: Log = con
     }
     const done = [
       ...(modelsReady ? [] : [`${manifest.model} (converted models, ${manifest.presets.length} presets with their style vectors)`]),
+      ...(modelsReady || !hasMasks ? [] : [`${MASK_SET} (${maskSources(manifest).length} converted MediaPipe models, Apache-2.0 notice)`]),
       ...(clips.length ? [`${clipsInstalled} of ${clips.length} missing demo clip(s)`] : []),
       ...(wasmCopied ? [`${wasmCopied} wasm file(s)`] : []),
     ];

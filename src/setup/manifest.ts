@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export type AssetKind = 'model source' | 'style preset' | 'demo clip';
+export type AssetKind = 'model source' | 'mask model source' | 'style preset' | 'demo clip';
 
 export interface Asset {
   name: string;
@@ -15,8 +15,15 @@ export interface Asset {
   sha256: string;
   /** Where the sha256 was taken from, when that is not `url` itself (a byte-identical copy). */
   sha256From?: string;
-  /** Model sources: the directory under public/models/<model>/ that the converted model goes to. */
-  builds?: 'style-predictor' | 'style-transformer';
+  /**
+   * Model sources: the directory the converted model goes to, under public/models/<modelSet ?? model>/; it is the
+   * directory of the role (src/engine/models/roles.ts) the converter finds the model plays.
+   */
+  builds?: string;
+  /** A model set other than the manifest's `model` (the mask models: "mediapipe-masks"). */
+  modelSet?: string;
+  /** Where npm installs it: set-up takes it from node_modules/<package>/<file> first (checked like any copy). */
+  npm?: { package: string; version: string; file: string };
   licence: string;
   credit: string;
   /** Anything else a user should know about where it comes from. */

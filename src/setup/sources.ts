@@ -11,6 +11,8 @@ export interface Sources {
   mediaDirs: string[];
   /** Base URL serving the ../shared tree, or null. */
   mirror: string | null;
+  /** The project's node_modules (assets that ship in npm packages), or null. */
+  nodeModules?: string | null;
   /** How the user can point set-up elsewhere, for error messages. */
   env: { STYLECAST_MODELS_DIR?: string; STYLECAST_MEDIA_DIR?: string; STYLECAST_MIRROR?: string };
 }
@@ -49,8 +51,9 @@ function howToFix(asset: Asset, s: Sources): string {
   const envName = rootOf(asset) === 'models' ? 'STYLECAST_MODELS_DIR' : 'STYLECAST_MEDIA_DIR';
   const shown = (k: keyof Sources['env']) => `${k} (now ${s.env[k] ? `"${s.env[k]}"` : 'unset'})`;
   const manual = asset.url ? `download ${asset.url} yourself and save it as ` : 'put a copy at ';
+  const npm = asset.npm ? `run "npm ci" (it installs ${asset.npm.package}@${asset.npm.version}, which holds ${asset.npm.file}), or ` : '';
   return (
-    `To fix: set ${shown('STYLECAST_MIRROR')} to a base URL serving the ../shared tree, or ${shown(envName)} to a directory laid out ` +
+    `To fix: ${npm}set ${shown('STYLECAST_MIRROR')} to a base URL serving the ../shared tree, or ${shown(envName)} to a directory laid out ` +
     `like ../shared/${rootOf(asset)}, or ${manual}$${envName}/${rest(asset)}; then run "npm run setup".`
   );
 }
@@ -74,6 +77,23 @@ export function fromLocal(asset: Asset, s: Sources): Uint8Array | null {
     return bytes;
   }
   return null;
+}
+
+/**
+ * The asset's bytes from the npm package that ships it (node_modules/<package>/<file>), or null when that package is
+ * not installed. Another version of the package, or a file that differs, is an error.
+ */
+export function fromNpm(asset: Asset, s: Sources): Uint8Array | null {
+  if (!asset.npm || !s.nodeModules) return null;
+  const dir = join(s.nodeModules, ...asset.npm.package.split('/'));
+  const file = join(dir, asset.npm.file);
+  if (!existsSync(file)) return null;
+  const version = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string }).version;
+  if (version !== asset.npm.version) throw failure(asset, s, file, `${asset.npm.package} ${version} is installed, the manifest wants ${asset.npm.version}`);
+  const bytes = readFileSync(file);
+  const why = mismatch(asset, bytes);
+  if (why) throw failure(asset, s, file, `the file does not match the manifest (${why})`);
+  return bytes;
 }
 
 /** Origins that already failed at the network level: later downloads from them are not retried. */

@@ -3,12 +3,16 @@
 // tfjs-wasm, against a plain-JS computation of what TFLite defines the op to do (loops over NHWC arrays; no tfjs).
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildGraph } from '../../src/convert/graph.ts';
 import { ConvertError, convertTflite } from '../../src/convert/index.ts';
 import { modelFiles } from '../../src/convert/model-json.ts';
 import { readTflite } from '../../src/convert/tflite.ts';
+import { imageInput, ROLES } from '../../src/engine/models/roles.ts';
 import { loadGraphModel } from '../../src/setup/graph-model.ts';
+import type { Manifest } from '../../src/setup/manifest.ts';
 import { tfliteModel, type FixtureOp, type FixtureTensor } from './tflite-fixture.ts';
 
 const OP = { AVERAGE_POOL_2D: 1, CONCATENATION: 2, MAX_POOL_2D: 17, RESHAPE: 22, CUSTOM: 32, HARD_SWISH: 117 };
@@ -233,4 +237,23 @@ describe('converter ops for the mask models, against plain-JS references', () =>
     const bare = tfliteModel(tensors, [{ code: OP.CUSTOM, custom: 'Convolution2DTransposeBias', inputs: [0, 1, -1], outputs: [2] }, mean], [0], [4]);
     expect(() => convertTflite(bare, 'bare.tflite')).toThrow(/its options \(padding, stride width, stride height\) are missing/);
   });
+});
+
+describe('the MediaPipe models from the npm packages', () => {
+  const ROOT = new URL('../..', import.meta.url).pathname;
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'public/models/manifest.json'), 'utf8')) as Manifest;
+  for (const a of manifest.assets.filter((x) => x.kind === 'mask model source')) {
+    it(`${a.name} converts as the role of ${a.builds}/, with that role's input size, and runs`, async () => {
+      const { role, files } = convertTflite(readFileSync(join(ROOT, 'node_modules', a.npm!.package, a.npm!.file)), a.name);
+      expect(ROLES[role].dir).toBe(a.builds);
+      const input = imageInput(role);
+      const model = await loadGraphModel(files);
+      expect(model.inputs.map((i) => [i.name, i.shape])).toEqual([[input.name, [-1, input.size![0], input.size![1], 3]]]);
+      const x = tf.zeros([1, input.size![0], input.size![1], 3]);
+      const outs = [model.execute({ [input.name]: x }, ROLES[role].outputs.map((o) => o.name))].flat() as tf.Tensor[];
+      expect(outs.map((o) => o.shape)).toEqual(ROLES[role].outputs.map((o) => o.shape));
+      tf.dispose([x, ...outs]);
+      model.dispose();
+    });
+  }
 });

@@ -14,6 +14,9 @@ const SHARED = resolve(ROOT, '../shared');
 const manifest = JSON.parse(readFileSync(join(ROOT, 'public/models/manifest.json'), 'utf8')) as Manifest;
 const MODEL = manifest.model;
 const required = manifest.assets.filter((a) => a.kind !== 'demo clip');
+/** Assets set-up downloads when nothing local has them (the mask models come from node_modules instead). */
+const fetched = manifest.assets.filter((a) => !a.npm);
+const MASKS = 'mediapipe-masks';
 
 const temps: string[] = [];
 afterEach(() => temps.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -24,7 +27,7 @@ function freshClone(): string {
   temps.push(base);
   const project = join(base, 'project');
   mkdirSync(join(project, 'public/models'), { recursive: true });
-  for (const d of ['scripts', 'src/convert', 'src/setup']) cpSync(join(ROOT, d), join(project, d), { recursive: true });
+  for (const d of ['scripts', 'src/convert', 'src/setup', 'src/engine/models']) cpSync(join(ROOT, d), join(project, d), { recursive: true });
   cpSync(join(ROOT, 'public/models/manifest.json'), join(project, 'public/models/manifest.json'));
   cpSync(join(ROOT, 'package.json'), join(project, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(project, 'node_modules'));
@@ -64,13 +67,21 @@ const cosine = (a: number[], b: number[]) => {
 describe('the asset manifest', () => {
   it('lists every asset with kind, URL, size, sha256, licence and credit; URLs are official or pinned to a commit', () => {
     expect(manifest.assets.filter((a) => a.kind === 'model source').map((a) => a.builds).sort()).toEqual(['style-predictor', 'style-transformer']);
+    expect(manifest.assets.filter((a) => a.kind === 'mask model source').map((a) => a.builds).sort()).toEqual([
+      'face-detector-full', 'face-detector-short', 'person-segmenter', 'person-segmenter-landscape',
+    ]);
     expect(manifest.assets.filter((a) => a.kind === 'style preset').map((a) => a.name)).toEqual(manifest.presets);
     expect(manifest.assets.some((a) => a.kind === 'demo clip' && a.url)).toBe(true);
     for (const a of manifest.assets) {
       expect(a.sha256, a.name).toMatch(/^[0-9a-f]{64}$/);
       expect(a.size, a.name).toBeGreaterThan(0);
       expect(a.licence && a.credit, a.name).toBeTruthy();
-      if (a.kind === 'model source') expect(a.url).toMatch(/^https:\/\/storage\.googleapis\.com\/download\.tensorflow\.org\/models\/tflite\/arbitrary_style_transfer\/[\w.]+\.tflite$/);
+      if (a.kind === 'mask model source') {
+        // from an npm dependency pinned in package.json, at the version the manifest names
+        const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).dependencies[a.npm!.package];
+        expect(pkg, a.name).toBe(a.npm!.version);
+        expect(a.licence).toMatch(/^Apache-2\.0/);
+      } else if (a.kind === 'model source') expect(a.url).toMatch(/^https:\/\/storage\.googleapis\.com\/download\.tensorflow\.org\/models\/tflite\/arbitrary_style_transfer\/[\w.]+\.tflite$/);
       else if (a.url) expect(a.url, a.name).toMatch(/^https:\/\/raw\.githubusercontent\.com\/[\w.-]+\/[\w.-]+\/[0-9a-f]{40}\//);
     }
   });
@@ -85,7 +96,7 @@ describe('set-up from a local HTTP mirror ($STYLECAST_MIRROR)', () => {
     const project = freshClone();
     const first = await run(project, { STYLECAST_MIRROR: mirror.url });
     expect(first.status, first.stderr).toBe(0);
-    expect(first.stdout.match(/^stylecast setup: downloading .*$/gm)).toHaveLength(manifest.assets.length);
+    expect(first.stdout.match(/^stylecast setup: downloading .*$/gm)).toHaveLength(fetched.length);
     const installed = join(project, 'public/models', MODEL);
     // the same converted models as this checkout's own set-up (checked against the TFLite outputs by the model tests)
     for (const dir of ['style-predictor', 'style-transformer']) {
@@ -93,6 +104,15 @@ describe('set-up from a local HTTP mirror ($STYLECAST_MIRROR)', () => {
         expect(readFileSync(join(installed, dir, f)).equals(readFileSync(join(ROOT, 'public/models', MODEL, dir, f))), `${dir}/${f}`).toBe(true);
       }
     }
+    // the mask models from the npm packages, converted, with the licence and the notice beside them
+    for (const a of manifest.assets.filter((x) => x.modelSet === MASKS)) {
+      for (const f of tree(join(ROOT, 'public/models', MASKS, a.builds!))) {
+        expect(readFileSync(join(project, 'public/models', MASKS, a.builds!, f)).equals(readFileSync(join(ROOT, 'public/models', MASKS, a.builds!, f))), `${a.builds}/${f}`).toBe(true);
+      }
+    }
+    expect(readFileSync(join(project, 'public/models', MASKS, 'LICENSE-Apache-2.0.txt'), 'utf8')).toContain('Apache License\n                           Version 2.0, January 2004');
+    const notice = readFileSync(join(project, 'public/models', MASKS, 'NOTICE.md'), 'utf8');
+    for (const a of manifest.assets.filter((x) => x.modelSet === MASKS)) expect(notice).toContain(`${a.npm!.package}@${a.npm!.version}, ${a.npm!.file} | ${a.sha256}`);
     const ours = JSON.parse(readFileSync(join(installed, 'styles/bottlenecks.json'), 'utf8')).presets;
     const shipped = JSON.parse(readFileSync(join(SHARED, 'models', MODEL, 'styles/bottlenecks.json'), 'utf8')).presets;
     expect(Object.keys(ours).sort()).toEqual(manifest.presets);
@@ -149,7 +169,7 @@ describe('set-up failures leave nothing half-written', () => {
     const r = await run(project, { STYLECAST_MIRROR: dead });
     expect(r.status).toBe(1);
     const lines = r.stderr.trim().split('\n');
-    expect(lines).toHaveLength(required.length + 1);
+    expect(lines).toHaveLength(required.filter((a) => !a.npm).length + 1);
     const tflite = required.find((a) => a.builds === 'style-transformer')!;
     const line = lines.find((l) => l.includes(`"${tflite.name}"`))!;
     expect(line).toContain(`from ${dead}/${tflite.path}`);
@@ -181,6 +201,26 @@ describe('set-up failures leave nothing half-written', () => {
     const r = await run(project, { STYLECAST_MODELS_DIR: bad });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`from ${victim}: the file does not match the manifest`);
+    expect(tree(join(project, 'public/models'))).toEqual(['manifest.json']);
+  });
+
+  it('refuses a mask model whose npm package holds another file, naming it and how to fix it', async () => {
+    const project = freshClone();
+    // node_modules of its own: every package linked, but a copy of @mediapipe/face_detection with one byte flipped
+    rmSync(join(project, 'node_modules'));
+    mkdirSync(join(project, 'node_modules/@mediapipe'), { recursive: true });
+    for (const e of readdirSync(join(ROOT, 'node_modules'))) if (e !== '@mediapipe') symlinkSync(join(ROOT, 'node_modules', e), join(project, 'node_modules', e));
+    symlinkSync(join(ROOT, 'node_modules/@mediapipe/selfie_segmentation'), join(project, 'node_modules/@mediapipe/selfie_segmentation'));
+    cpSync(join(ROOT, 'node_modules/@mediapipe/face_detection'), join(project, 'node_modules/@mediapipe/face_detection'), { recursive: true });
+    const victim = join(project, 'node_modules/@mediapipe/face_detection/face_detection_short_range.tflite');
+    const bytes = readFileSync(victim);
+    bytes[5000] ^= 0xff;
+    writeFileSync(victim, bytes);
+    const r = await run(project, { STYLECAST_MODELS_DIR: join(SHARED, 'models') });
+    expect(r.status).toBe(1);
+    const line = r.stderr.split('\n').find((l) => l.includes('"face_detection_short_range.tflite"'))!;
+    expect(line).toContain(`from ${victim}: the file does not match the manifest`);
+    expect(line).toContain('run "npm ci" (it installs @mediapipe/face_detection@');
     expect(tree(join(project, 'public/models'))).toEqual(['manifest.json']);
   });
 
