@@ -155,6 +155,12 @@ export class TemporalStage {
   readonly #sigma: number;
   /** How history and the new frame are combined; may change between frames. */
   method: TemporalMethod = DEFAULT_TEMPORAL_METHOD;
+  /**
+   * Work recorded into the stage's pass once a frame's flow and confidence are there (null on a first frame: no
+   * flow) and before the blend reads `stylised` — the region stage writes `stylised` there from masks it carries
+   * along this very flow.
+   */
+  beforeBlend: ((pass: GPUComputePassEncoder, flow: { back: GPUBuffer; confidence: GPUBuffer; width: number; height: number } | null) => void) | null = null;
   #frame = 0;
   #first = true;
   readonly #timer: PassTimer;
@@ -235,6 +241,7 @@ export class TemporalStage {
    * `size`. Returns the blended output (owned by this stage, valid until the next call).
    * Nothing here waits for the GPU: the work is submitted in queue order after whatever made `input` and
    * `stylised`, and the output is read by whatever is submitted next.
+   * `beforeBlend`, when set, is recorded into the same pass between the flow and the blend.
    */
   process(input: GPUBuffer, stylised: GPUBuffer, alpha: number): GPUBuffer {
     const { width, height } = this.size;
@@ -274,6 +281,7 @@ export class TemporalStage {
       dispatch(pass, programs.splat, this.#splatGroup, flow.width, flow.height);
       dispatch(pass, programs.confidence, this.#confidenceGroups[parity], flow.width, flow.height);
     }
+    this.beforeBlend?.(pass, first ? null : { back: this.#back.result, confidence: this.#confidence, width: flow.width, height: flow.height });
     if (!first && alpha > 0) {
       dispatch(pass, programs.warp, warpGroup, width, height);
       dispatch(pass, programs.blurRows, this.#blurGroup, width, height);

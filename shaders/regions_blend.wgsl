@@ -1,0 +1,51 @@
+// regions_blend.wgsl — the full-strength frame mixed with the weak pass (the network with the vector at strength
+// `weak`, over the frame rectangle `rect`, looked up bilinearly) by the strength map of regions_map.wgsl:
+//   out = mix(weak, full, (s − weak) / (1 − weak)).
+// Where s = 1 (outside every mask, adaptive detail off) or outside `rect`, the output is the full-strength frame
+// itself, bit for bit.
+// Bindings (group 0):
+//   0: storage, read        full: array<f32>            float32 NHWC RGB at size (the network's output)
+//   1: storage, read        weak: array<f32>            float32 NHWC RGB at weak_size, covering rect
+//   2: storage, read        strength: array<f32>        s per pixel at size
+//   3: storage, read_write  result: array<f32>          float32 NHWC RGB at size
+//   4: uniform              Params (regions_common.wgsl)
+
+@group(0) @binding(0) var<storage, read> full: array<f32>;
+@group(0) @binding(1) var<storage, read> weak: array<f32>;
+@group(0) @binding(2) var<storage, read> strength: array<f32>;
+@group(0) @binding(3) var<storage, read_write> result: array<f32>;
+@group(0) @binding(4) var<uniform> params: Params;
+
+fn weak_at(p: vec2<f32>) -> vec3<f32> {
+  let u = ((p + 0.5) / vec2<f32>(params.size) - params.rect_origin) / params.rect_extent;
+  let q = bilinear_at(u * vec2<f32>(params.weak_size) - 0.5, params.weak_size);
+  let c00 = vec3<f32>(weak[q.i00 * 3u], weak[q.i00 * 3u + 1u], weak[q.i00 * 3u + 2u]);
+  let c10 = vec3<f32>(weak[q.i10 * 3u], weak[q.i10 * 3u + 1u], weak[q.i10 * 3u + 2u]);
+  let c01 = vec3<f32>(weak[q.i01 * 3u], weak[q.i01 * 3u + 1u], weak[q.i01 * 3u + 2u]);
+  let c11 = vec3<f32>(weak[q.i11 * 3u], weak[q.i11 * 3u + 1u], weak[q.i11 * 3u + 2u]);
+  return mix(mix(c00, c10, q.f.x), mix(c01, c11, q.f.x), q.f.y);
+}
+
+fn in_rect(p: vec2<f32>) -> bool {
+  let u = (p + 0.5) / vec2<f32>(params.size);
+  return all(u >= params.rect_origin) && all(u <= params.rect_origin + params.rect_extent);
+}
+
+@compute @workgroup_size(8, 8, 1)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+  if (any(id.xy >= params.size)) {
+    return;
+  }
+  let i = id.y * params.size.x + id.x;
+  let p = vec2<f32>(id.xy);
+  let s = strength[i];
+  let f = vec3<f32>(full[i * 3u], full[i * 3u + 1u], full[i * 3u + 2u]);
+  var o = f;
+  if (s < 1.0 && params.weak < 1.0 && in_rect(p)) {
+    let t = clamp((s - params.weak) / (1.0 - params.weak), 0.0, 1.0);
+    o = mix(weak_at(p), f, t);
+  }
+  result[i * 3u] = o.x;
+  result[i * 3u + 1u] = o.y;
+  result[i * 3u + 2u] = o.z;
+}

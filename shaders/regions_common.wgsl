@@ -1,0 +1,18 @@
+// regions_common.wgsl — the uniforms shared by regions_map.wgsl and regions_blend.wgsl (one buffer for both;
+// the host prepends this file and flow_common.wgsl to each).
+struct Params {
+  size: vec2<u32>,
+  weak_size: vec2<u32>,
+  person_size: vec2<u32>,
+  flow_size: vec2<u32>,
+  rect_origin: vec2<f32>,
+  rect_extent: vec2<f32>,
+  face_strength: f32,
+  person_strength: f32,
+  background_strength: f32,
+  weak: f32,
+  adaptive: f32,
+  carry: f32,
+  face_count: u32,
+  has_person: u32,
+}

@@ -1,0 +1,112 @@
+// regions_map.wgsl — per-region style strength, per pixel of the network's output:
+//   face   = the largest of the feathered face ellipses (centre, semi-axes, rotation, feather: from the host),
+//   person = the person mask, bilinear, with its soft fringe cut (≤ PERSON_LO → 0, ≥ PERSON_HI → 1),
+//   both carried along the temporal stage's backward flow: m = mix(m_new, m_{t−1}(x + back(x)), carry·confidence),
+//   values under 1/255 snapped to 0 so a carried mask dies out in a few frames instead of lingering;
+//   s = mix(mix(background, person_strength, person), face_strength, face) × (1 − adaptive·detail(x)),
+//   detail = local luma variation of the input (a 4×4 block's mean |difference| between neighbours), 0 on flat areas.
+// regions_blend.wgsl then mixes the full-strength frame with the weak pass by s.
+// Bindings (group 0):
+//   0: storage, read        input: array<f32>           the frame, float32 NHWC RGB at size (adaptive detail)
+//   1: storage, read        person: array<f32>          person mask at person_size, 0..1
+//   2: storage, read        faces: array<vec4<f32>>     two per face: (centre px, semi-axes px), (cos, sin, feather, 0)
+//   3: storage, read        back: array<vec2<f32>>      flow t → t−1 at flow_size
+//   4: storage, read        confidence: array<f32>      at flow_size
+//   5: storage, read        previous: array<vec2<f32>>  (face, person) of the previous frame at size
+//   6: storage, read_write  masks: array<vec2<f32>>     (face, person) of this frame at size
+//   7: storage, read_write  strength: array<f32>        s per pixel at size
+//   8: uniform              Params (regions_common.wgsl)
+
+@group(0) @binding(0) var<storage, read> input: array<f32>;
+@group(0) @binding(1) var<storage, read> person: array<f32>;
+@group(0) @binding(2) var<storage, read> faces: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> back: array<vec2<f32>>;
+@group(0) @binding(4) var<storage, read> confidence: array<f32>;
+@group(0) @binding(5) var<storage, read> previous: array<vec2<f32>>;
+@group(0) @binding(6) var<storage, read_write> masks: array<vec2<f32>>;
+@group(0) @binding(7) var<storage, read_write> strength: array<f32>;
+@group(0) @binding(8) var<uniform> params: Params;
+
+const PERSON_LO = 0.15;
+const PERSON_HI = 0.85;
+// Local luma variation (mean |neighbour difference|) at which detail starts and is full.
+const DETAIL_LO = 0.015;
+const DETAIL_HI = 0.08;
+
+fn face_at(p: vec2<f32>) -> f32 {
+  var m = 0.0;
+  for (var k = 0u; k < params.face_count; k++) {
+    let a = faces[2u * k];
+    let b = faces[2u * k + 1u];
+    let d = p - a.xy;
+    // Into the ellipse's frame (rotation by −θ), normalised by the semi-axes: r = 1 on the ellipse.
+    let l = vec2<f32>(b.x * d.x + b.y * d.y, -b.y * d.x + b.x * d.y) / a.zw;
+    let r = length(l);
+    m = max(m, 1.0 - smoothstep(1.0 - b.z, 1.0 + b.z, r));
+  }
+  return m;
+}
+
+fn person_at(p: vec2<f32>) -> f32 {
+  if (params.has_person == 0u) {
+    return 0.0;
+  }
+  let scale = vec2<f32>(params.person_size) / vec2<f32>(params.size);
+  let q = bilinear_at((p + 0.5) * scale - 0.5, params.person_size);
+  let v = mix(mix(person[q.i00], person[q.i10], q.f.x), mix(person[q.i01], person[q.i11], q.f.x), q.f.y);
+  return smoothstep(PERSON_LO, PERSON_HI, v);
+}
+
+fn luma_at(p: vec2<i32>) -> f32 {
+  let i = px_index(p, params.size) * 3u;
+  return dot(vec3<f32>(input[i], input[i + 1u], input[i + 2u]), vec3<f32>(0.299, 0.587, 0.114));
+}
+
+// Fine structure around p: the mean absolute difference between neighbours over the 4×4 block p − 1 … p + 2.
+fn detail_at(p: vec2<i32>) -> f32 {
+  var l: array<f32, 16>;
+  for (var j = 0; j < 4; j++) {
+    for (var i = 0; i < 4; i++) {
+      l[j * 4 + i] = luma_at(p + vec2<i32>(i - 1, j - 1));
+    }
+  }
+  var sum = 0.0;
+  for (var j = 0; j < 4; j++) {
+    for (var i = 0; i < 3; i++) {
+      sum += abs(l[j * 4 + i + 1] - l[j * 4 + i]) + abs(l[(i + 1) * 4 + j] - l[i * 4 + j]);
+    }
+  }
+  return smoothstep(DETAIL_LO, DETAIL_HI, sum / 24.0);
+}
+
+@compute @workgroup_size(8, 8, 1)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+  if (any(id.xy >= params.size)) {
+    return;
+  }
+  let i = id.y * params.size.x + id.x;
+  let p = vec2<f32>(id.xy);
+  var m = vec2<f32>(face_at(p), person_at(p));
+
+  if (params.carry > 0.0) {
+    let scale = vec2<f32>(params.flow_size) / vec2<f32>(params.size);
+    let fb = bilinear_at((p + 0.5) * scale - 0.5, params.flow_size);
+    let b = mix(mix(back[fb.i00], back[fb.i10], fb.f.x), mix(back[fb.i01], back[fb.i11], fb.f.x), fb.f.y) / scale;
+    let c = mix(mix(confidence[fb.i00], confidence[fb.i10], fb.f.x), mix(confidence[fb.i01], confidence[fb.i11], fb.f.x), fb.f.y);
+    let src = p + b;
+    if (c > 0.0 && in_image(src, params.size)) {
+      let q = bilinear_at(src, params.size);
+      let w = mix(mix(previous[q.i00], previous[q.i10], q.f.x), mix(previous[q.i01], previous[q.i11], q.f.x), q.f.y);
+      m = mix(m, w, params.carry * c);
+    }
+    m = select(m, vec2<f32>(0.0), m < vec2<f32>(1.0 / 255.0));
+  }
+  masks[i] = m;
+
+  var s = mix(mix(params.background_strength, params.person_strength, m.y), params.face_strength, m.x);
+  if (params.adaptive > 0.0) {
+    s *= 1.0 - params.adaptive * detail_at(vec2<i32>(id.xy));
+  }
+  strength[i] = s;
+
+}

@@ -1,0 +1,476 @@
+// The region stage: a per-pixel style strength from face and person masks (and, optionally, the input's fine
+// structure), carried along the temporal stage's optical flow so the masks do not flicker, and the blend of the
+// full-strength frame with a weaker second pass of the network where the strength is lower (shaders/regions.wgsl).
+//
+// How a lower strength is rendered (measured by `npm run bench:regions`): the network's own strength — its style
+// vector s·b_style + (1−s)·b_content — in a second pass, not a cross-fade with the camera picture (a double
+// exposure). When only faces are weakened, that pass covers just the faces' rectangle, at up to twice the frame's
+// inference resolution (the instance-aware way: the strokes get smaller relative to the face, so its structure
+// survives, for a fraction of a whole pass); otherwise it covers the frame at the inference size.
+// Two compute passes (shaders/regions_map.wgsl: masks and strength; regions_blend.wgsl: the mix), sharing one
+// uniform buffer.
+import * as tf from '@tensorflow/tfjs';
+import mapShader from '../../../shaders/regions_map.wgsl?raw';
+import blendShader from '../../../shaders/regions_blend.wgsl?raw';
+import regionsCommon from '../../../shaders/regions_common.wgsl?raw';
+import common from '../../../shaders/flow_common.wgsl?raw';
+import { defineProgram, dispatch } from '../gpu/program.ts';
+import { FULL_FRAME, type NormRect } from '../gpu/frame-import.ts';
+
+export interface RegionStrengths {
+  /** Faces (ellipses from the detector's boxes and keypoints), 0..1 of the global strength. */
+  face: number;
+  /** The rest of the person (segmentation mask), 0..1. */
+  person: number;
+  /** Everything else, 0..1. */
+  background: number;
+}
+
+export interface RegionSettings extends RegionStrengths {
+  /** Adaptive detail: how much style fine structure gives up (0 = off, 1 = none left on the finest). */
+  adaptiveDetail: number;
+}
+
+export const DEFAULT_REGIONS: RegionSettings = { face: 1, person: 1, background: 1, adaptiveDetail: 0 };
+/** The amount `adaptiveDetail: true` stands for. */
+export const DEFAULT_ADAPTIVE_DETAIL = 0.6;
+/** How much of the previous frame's masks is carried along the flow (times the flow's confidence). */
+export const MASK_CARRY = 0.6;
+/** Faces drawn at most (the detector's few boxes; more are dropped, smallest first). */
+export const MAX_FACES = 32;
+/** Frames a face strength stays in the weak pass after the last face was seen (the carried mask dies out). */
+const FACE_LINGER = 8;
+/** The weak pass over the faces' rectangle: at most this many times the frame's inference resolution … */
+const CROP_UPSCALE = 2;
+/** … and at most this share of the frame's pixels (its cost next to the network's). */
+const CROP_BUDGET = 0.3;
+
+/** A face as the detector gives it (src/engine/masks): normalised frame coordinates, top-left origin. */
+export interface RegionFace {
+  box: { x: number; y: number; width: number; height: number };
+  /** MediaPipe's six: right eye, left eye, nose tip, mouth, right ear tragion, left ear tragion (subject's sides). */
+  keypoints?: readonly { x: number; y: number }[];
+  score?: number;
+}
+
+/** The person mask, 0..1 over the whole frame: a buffer on the stage's device or values to upload. */
+export type PersonMask = { width: number; height: number } & ({ buffer: GPUBuffer } | { data: Float32Array });
+
+export interface RegionMasks {
+  faces: readonly RegionFace[];
+  person: PersonMask | null;
+}
+
+/** The second network pass a frame needs: over `rect` of the frame, at width×height, with the vector at `strength`. */
+export interface WeakPass {
+  rect: NormRect;
+  width: number;
+  height: number;
+  /** Relative to the global strength. */
+  strength: number;
+  /** Crop of the faces (true) or the whole frame. */
+  crop: boolean;
+}
+
+/** Whether these settings change anything (1/1/1 without adaptive detail is exactly today's output: no stage). */
+export function regionsActive(s: RegionSettings): boolean {
+  return s.face < 1 || s.person < 1 || s.background < 1 || s.adaptiveDetail > 0;
+}
+
+/** A face's ellipse in pixels of a width×height picture. */
+export interface Ellipse {
+  cx: number;
+  cy: number;
+  ax: number;
+  ay: number;
+  angle: number;
+  /** Feather, a fraction of the radius on either side of the ellipse. */
+  feather: number;
+}
+
+export const FACE_FEATHER = 0.25;
+
+/**
+ * The ellipse that covers a face: the detector's box is about eyebrows to chin, so the ellipse is taller than the
+ * box and centred a little above it (forehead, hairline); its width reaches the ears when they are found; it turns
+ * with the line through the eyes.
+ */
+export function faceEllipse(face: RegionFace, width: number, height: number): Ellipse {
+  const { box, keypoints: k } = face;
+  const bw = box.width * width;
+  const bh = box.height * height;
+  let ax = 0.62 * bw;
+  const ay = 0.78 * bh;
+  let angle = 0;
+  if (k && k.length >= 2) {
+    const [re, le] = k;
+    angle = Math.atan2((le.y - re.y) * height, (le.x - re.x) * width);
+    if (Math.abs(angle) > Math.PI / 2) angle -= Math.sign(angle) * Math.PI; // eyes given the other way round
+  }
+  if (k && k.length >= 6) ax = Math.max(ax, 0.6 * Math.hypot((k[5].x - k[4].x) * width, (k[5].y - k[4].y) * height));
+  const cx = (box.x + box.width / 2) * width;
+  const cy = (box.y + box.height / 2) * height - 0.12 * bh;
+  return { cx, cy, ax, ay, angle, feather: FACE_FEATHER };
+}
+
+/** The axis-aligned box (pixels) the ellipse's feathered edge stays inside. */
+export function ellipseBounds(e: Ellipse): { x0: number; y0: number; x1: number; y1: number } {
+  const c = Math.cos(e.angle);
+  const s = Math.sin(e.angle);
+  const k = 1 + e.feather;
+  const hx = k * Math.hypot(e.ax * c, e.ay * s);
+  const hy = k * Math.hypot(e.ax * s, e.ay * c);
+  return { x0: e.cx - hx, y0: e.cy - hy, x1: e.cx + hx, y1: e.cy + hy };
+}
+
+const round4 = (v: number) => Math.max(16, Math.round(v / 4) * 4);
+
+/**
+ * The second network pass this frame needs, or null (nothing is weaker than the full-strength frame). Faces alone
+ * get a crop around them; anything else (person, background, adaptive detail) the whole frame.
+ * `faces`: whether faces are (or were lately) in the picture; `ellipses`: this frame's, in inference pixels.
+ */
+export function planWeakPass(s: RegionSettings, faces: boolean, person: boolean, ellipses: readonly Ellipse[], inferWidth: number, inferHeight: number): WeakPass | null {
+  const detail = 1 - s.adaptiveDetail;
+  const lows = [s.background * detail];
+  if (person) lows.push(s.person * detail);
+  if (faces) lows.push(s.face * detail);
+  const strength = Math.min(...lows);
+  if (strength >= 1) return null;
+  const frame: WeakPass = { rect: FULL_FRAME, width: inferWidth, height: inferHeight, strength, crop: false };
+  const onlyFaces = s.background >= 1 && (s.person >= 1 || !person) && s.adaptiveDetail === 0;
+  if (!onlyFaces || ellipses.length === 0) return frame;
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const e of ellipses) {
+    const b = ellipseBounds(e);
+    x0 = Math.min(x0, b.x0);
+    y0 = Math.min(y0, b.y0);
+    x1 = Math.max(x1, b.x1);
+    y1 = Math.max(y1, b.y1);
+  }
+  // A margin of 2 px for the bilinear lookup, then clamped to the frame.
+  x0 = Math.max(0, Math.floor(x0 - 2));
+  y0 = Math.max(0, Math.floor(y0 - 2));
+  x1 = Math.min(inferWidth, Math.ceil(x1 + 2));
+  y1 = Math.min(inferHeight, Math.ceil(y1 + 2));
+  if (x1 <= x0 || y1 <= y0) return null; // faces wholly outside the picture
+  const area = (x1 - x0) * (y1 - y0);
+  const scale = Math.max(1, Math.min(CROP_UPSCALE, Math.sqrt((CROP_BUDGET * inferWidth * inferHeight) / area)));
+  return {
+    rect: { x: x0 / inferWidth, y: y0 / inferHeight, width: (x1 - x0) / inferWidth, height: (y1 - y0) / inferHeight },
+    width: round4((x1 - x0) * scale),
+    height: round4((y1 - y0) * scale),
+    strength,
+    crop: true,
+  };
+}
+
+const R = 'read-only-storage';
+const W = 'storage';
+const size = 'vec2<u32>';
+
+const regionUniforms = {
+  size,
+  weak_size: size,
+  person_size: size,
+  flow_size: size,
+  rect_origin: 'vec2<f32>',
+  rect_extent: 'vec2<f32>',
+  face_strength: 'f32',
+  person_strength: 'f32',
+  background_strength: 'f32',
+  weak: 'f32',
+  adaptive: 'f32',
+  carry: 'f32',
+  face_count: 'u32',
+  has_person: 'u32',
+} as const;
+
+/** Masks (carried along the flow) and the strength map. */
+export const regionMapProgram = defineProgram({
+  name: 'regions_map',
+  code: `${common}\n${regionsCommon}\n${mapShader}`,
+  bindings: { input: R, person: R, faces: R, back: R, confidence: R, previous: R, masks: W, strength: W, params: 'uniform' },
+  uniforms: regionUniforms,
+});
+
+/** The full-strength frame mixed with the weak pass by the strength map. */
+export const regionBlendProgram = defineProgram({
+  name: 'regions_blend',
+  code: `${common}\n${regionsCommon}\n${blendShader}`,
+  bindings: { full: R, weak: R, strength: R, result: W, params: 'uniform' },
+  uniforms: regionUniforms,
+});
+
+/** What the stage reads for one frame (buffers on the stage's device). */
+export interface RegionFrame {
+  /** The network's full-strength output, float32 NHWC RGB at the stage's size. */
+  full: GPUBuffer;
+  /** The weak pass's output and what it covers, or null (none this frame). */
+  weak: { buffer: GPUBuffer; pass: WeakPass } | null;
+  /** The frame at the stage's size, float32 NHWC RGB (needed with adaptive detail). */
+  input: GPUBuffer | null;
+  settings: RegionSettings;
+  masks: RegionMasks;
+}
+
+/** The temporal stage's flow of this frame, t → t−1, to carry the masks (null: nothing carried). */
+export interface RegionFlow {
+  back: GPUBuffer;
+  confidence: GPUBuffer;
+  width: number;
+  height: number;
+}
+
+/**
+ * Owns the stage's buffers for one network size (two mask histories, the strength map, the result, the faces, the
+ * person upload) and creates them once.
+ */
+export class RegionStage {
+  readonly width: number;
+  readonly height: number;
+  readonly #device: GPUDevice;
+  readonly #own: GPUBuffer[] = [];
+  readonly #masks: [GPUBuffer, GPUBuffer];
+  readonly #strength: GPUBuffer;
+  readonly #result: GPUBuffer;
+  readonly #faces: GPUBuffer;
+  readonly #params: GPUBuffer;
+  readonly #dummy: GPUBuffer;
+  #personUpload: GPUBuffer | null = null;
+  #parity = 0;
+  #first = true;
+  /** Frames since a face was last seen (Infinity: none yet). */
+  #sinceFace = Infinity;
+
+  constructor(device: GPUDevice, width: number, height: number) {
+    this.#device = device;
+    this.width = width;
+    this.height = height;
+    regionMapProgram.pipeline(device);
+    regionBlendProgram.pipeline(device);
+    const n = width * height;
+    const storage = (label: string, bytes: number) => this.#make(label, bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
+    this.#masks = [storage('region masks 0', n * 8), storage('region masks 1', n * 8)];
+    this.#strength = storage('region strength', n * 4);
+    this.#result = storage('regions out', n * 12);
+    this.#faces = storage('region faces', MAX_FACES * 32);
+    this.#dummy = storage('regions (unused binding)', 16);
+    this.#params = this.#make('regions params', regionMapProgram.uniformSize, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+  }
+
+  #make(label: string, bytes: number, usage: number): GPUBuffer {
+    const b = this.#device.createBuffer({ label, size: Math.max(16, Math.ceil(bytes / 4) * 4), usage });
+    this.#own.push(b);
+    return b;
+  }
+
+  /** This frame's face ellipses in the stage's pixels (largest first, at most MAX_FACES). */
+  ellipses(masks: RegionMasks): Ellipse[] {
+    return masks.faces
+      .map((f) => faceEllipse(f, this.width, this.height))
+      .sort((a, b) => b.ax * b.ay - a.ax * a.ay)
+      .slice(0, MAX_FACES);
+  }
+
+  /** The weak pass this frame needs (see planWeakPass); call once per frame, before `encode`. */
+  plan(settings: RegionSettings, masks: RegionMasks): WeakPass | null {
+    this.#sinceFace = masks.faces.length ? 0 : this.#sinceFace + 1;
+    return planWeakPass(settings, this.#sinceFace <= FACE_LINGER, masks.person !== null, this.ellipses(masks), this.width, this.height);
+  }
+
+  /** The strength map of the last frame (s per pixel, relative to the global strength): for tests and tools. */
+  get strength(): GPUBuffer {
+    return this.#strength;
+  }
+  /** (face, person) masks of the last frame, after carrying. */
+  get masks(): GPUBuffer {
+    return this.#masks[1 - this.#parity];
+  }
+
+  /** Forget the carried masks (a new clip, a seek, a scene cut). */
+  reset(): void {
+    this.#first = true;
+  }
+
+  /**
+   * Records the stage into `pass` (after whatever wrote `frame.full`, `frame.weak` and `flow`) and returns its
+   * output, float32 NHWC RGB at the stage's size, owned by the stage (valid until the next frame). Writes its
+   * uniforms on the queue now: submit the pass after this call.
+   */
+  encode(pass: GPUComputePassEncoder, frame: RegionFrame, flow: RegionFlow | null): GPUBuffer {
+    const { width, height } = this;
+    const device = this.#device;
+    const s = frame.settings;
+    const ellipses = this.ellipses(frame.masks);
+    const faceData = new Float32Array(Math.max(8, ellipses.length * 8));
+    ellipses.forEach((e, k) => faceData.set([e.cx, e.cy, Math.max(e.ax, 0.5), Math.max(e.ay, 0.5), Math.cos(e.angle), Math.sin(e.angle), e.feather, 0], k * 8));
+    if (ellipses.length) device.queue.writeBuffer(this.#faces, 0, faceData);
+    const person = frame.masks.person;
+    let personBuffer = this.#dummy;
+    if (person) {
+      if ('buffer' in person) personBuffer = person.buffer;
+      else {
+        const bytes = person.width * person.height * 4;
+        if (!this.#personUpload || this.#personUpload.size < bytes) {
+          this.#personUpload?.destroy();
+          this.#personUpload = device.createBuffer({ label: 'person mask upload', size: Math.max(16, bytes), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+        }
+        device.queue.writeBuffer(this.#personUpload, 0, person.data.buffer, person.data.byteOffset, bytes);
+        personBuffer = this.#personUpload;
+      }
+    }
+    const carry = flow && !this.#first ? MASK_CARRY : 0;
+    const weak = frame.weak;
+    const adaptive = s.adaptiveDetail > 0 && frame.input ? s.adaptiveDetail : 0;
+    device.queue.writeBuffer(
+      this.#params,
+      0,
+      regionMapProgram.uniforms({
+        size: [width, height],
+        weak_size: weak ? [weak.pass.width, weak.pass.height] : [1, 1],
+        person_size: person ? [person.width, person.height] : [1, 1],
+        flow_size: flow ? [flow.width, flow.height] : [1, 1],
+        rect_origin: weak ? [weak.pass.rect.x, weak.pass.rect.y] : [0, 0],
+        rect_extent: weak ? [weak.pass.rect.width, weak.pass.rect.height] : [1, 1],
+        face_strength: s.face,
+        person_strength: s.person,
+        background_strength: s.background,
+        weak: weak ? weak.pass.strength : 1,
+        adaptive,
+        carry,
+        face_count: ellipses.length,
+        has_person: person ? 1 : 0,
+      }),
+    );
+    const out = this.#masks[this.#parity];
+    const map = regionMapProgram.bind(device, {
+      input: adaptive ? frame.input! : this.#dummy,
+      person: personBuffer,
+      faces: this.#faces,
+      back: flow?.back ?? this.#dummy,
+      confidence: flow?.confidence ?? this.#dummy,
+      previous: this.#masks[1 - this.#parity],
+      masks: out,
+      strength: this.#strength,
+      params: this.#params,
+    });
+    const blend = regionBlendProgram.bind(device, { full: frame.full, weak: weak?.buffer ?? this.#dummy, strength: this.#strength, result: this.#result, params: this.#params });
+    dispatch(pass, regionMapProgram, map, width, height);
+    dispatch(pass, regionBlendProgram, blend, width, height);
+    this.#parity = 1 - this.#parity;
+    this.#first = false;
+    return this.#result;
+  }
+
+  #pending: RegionFrame | null = null;
+
+  /**
+   * Leaves `frame` to be recorded by the temporal stage's pass once that frame's flow is there (`beforeBlend`, set to
+   * `recordPending`); returns the buffer the output will be in.
+   */
+  defer(frame: RegionFrame): GPUBuffer {
+    this.#pending = frame;
+    return this.#result;
+  }
+
+  /** The temporal stage's hook: records the deferred frame, its masks carried along `flow`. */
+  readonly recordPending = (pass: GPUComputePassEncoder, flow: RegionFlow | null): void => {
+    const frame = this.#pending;
+    this.#pending = null;
+    if (frame) this.encode(pass, frame, flow);
+  };
+
+  /** `encode` in a pass of its own, submitted now (no flow: nothing is carried). */
+  run(frame: RegionFrame): GPUBuffer {
+    const encoder = this.#device.createCommandEncoder({ label: 'regions' });
+    const pass = encoder.beginComputePass({ label: 'regions' });
+    const out = this.encode(pass, frame, null);
+    pass.end();
+    this.#device.queue.submit([encoder.finish()]);
+    return out;
+  }
+
+  dispose(): void {
+    for (const b of this.#own) b.destroy();
+    this.#personUpload?.destroy();
+    this.#own.length = 0;
+  }
+}
+
+// ---- what the frame pipeline asks of this stage ----
+
+/**
+ * Where the masks come from: the mask networks (src/engine/masks' MaskModels has this shape). `input` is the
+ * network's input, [1,H,W,3] in [0,1]; the person mask is a new [h,w,1] tensor owned by the caller; faces come one
+ * frame late (never waited for).
+ */
+export interface MaskSource {
+  personMask(input: tf.Tensor4D): tf.Tensor3D;
+  submitFaces(input: tf.Tensor4D, tag?: number): boolean;
+  latestFaces(): { faces: RegionFace[]; tag: number } | null;
+}
+
+/** Per-region strength for one frame, as the pipeline hands it to a frame stylizer. */
+export interface RegionRequest {
+  settings: RegionSettings;
+  /** The mask networks, or null: then `masks` (fixed masks, e.g. a test's) or none at all (background and detail only). */
+  source: MaskSource | null;
+  masks?: RegionMasks;
+  /** The style vector at `strength` × the global strength, owned by the caller (cached). */
+  vector(strength: number): tf.Tensor4D;
+}
+
+/** Which masks change the strength map under these settings (a mask that changes nothing is not computed). */
+export function masksNeeded(s: RegionSettings): { person: boolean; faces: boolean } {
+  const person = s.person !== s.background;
+  return { person, faces: s.face !== (person ? s.person : s.background) };
+}
+
+/**
+ * This frame's masks from `request` for the network input `x`: the person mask on the GPU (`gpu`: tfjs runs on the
+ * stage's device, the mask is handed over as a buffer) or read to the CPU (to be uploaded), faces as last detected.
+ * `release` frees what was made (call after the stage's work is submitted).
+ */
+export async function frameMasks(request: RegionRequest, x: tf.Tensor4D, gpu: boolean): Promise<{ masks: RegionMasks; release(): void }> {
+  const source = request.source;
+  if (!source) return { masks: request.masks ?? { faces: [], person: null }, release: () => {} };
+  const need = masksNeeded(request.settings);
+  let faces: readonly RegionFace[] = [];
+  if (need.faces) {
+    source.submitFaces(x);
+    faces = source.latestFaces()?.faces ?? [];
+  }
+  if (!need.person) return { masks: { faces, person: null }, release: () => {} };
+  const mask = source.personMask(x);
+  const [height, width] = mask.shape;
+  try {
+    if (gpu) {
+      const { buffer, tensorRef } = mask.dataToGPU();
+      if (!buffer) throw new Error('tfjs returned no GPU buffer for the person mask');
+      return { masks: { faces, person: { buffer, width, height } }, release: () => tensorRef.dispose() };
+    }
+    const data = (await mask.data()) as Float32Array;
+    return { masks: { faces, person: { data, width, height } }, release: () => {} };
+  } finally {
+    mask.dispose();
+  }
+}
+
+/** A rectangle of a frame at width×height as the network's input, through a 2D canvas (the CPU backends' crop). */
+export class CropReader {
+  #ctx: OffscreenCanvasRenderingContext2D | null = null;
+
+  read(frame: VideoFrame, rect: NormRect, width: number, height: number): tf.Tensor4D {
+    if (!this.#ctx || this.#ctx.canvas.width !== width || this.#ctx.canvas.height !== height) {
+      const ctx = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
+      if (!ctx) throw new Error('OffscreenCanvas has no 2d context');
+      ctx.imageSmoothingQuality = 'high';
+      this.#ctx = ctx;
+    }
+    const { displayWidth: w, displayHeight: h } = frame;
+    this.#ctx.drawImage(frame, rect.x * w, rect.y * h, rect.width * w, rect.height * h, 0, 0, width, height);
+    const pixels = this.#ctx.getImageData(0, 0, width, height);
+    return tf.tidy(() => tf.div(tf.browser.fromPixels(pixels).toFloat(), 255).expandDims(0) as tf.Tensor4D);
+  }
+}

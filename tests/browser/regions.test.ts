@@ -1,0 +1,234 @@
+// The region stage's WGSL on real WebGPU in Chromium, driven by hand-made masks and face boxes: the strength map,
+// the blend with the weak pass (whole frame and a crop), masks carried along the temporal stage's flow and dying
+// out, adaptive detail, and the output left bit for bit as it was outside the (dilated) masks.
+import { describe, expect, it } from 'vitest';
+import { FrameImporter } from '../../src/engine/gpu/frame-import.ts';
+import { readBuffer } from '../../src/engine/temporal/estimate.ts';
+import { TemporalStage } from '../../src/engine/temporal/index.ts';
+import {
+  DEFAULT_REGIONS, MASK_CARRY, RegionStage, ellipseBounds, faceEllipse, masksNeeded, planWeakPass, regionsActive,
+  type RegionFace, type RegionMasks, type RegionSettings, type WeakPass,
+} from '../../src/engine/regions/index.ts';
+import { gpuDeviceForFile } from './gpu-device.ts';
+
+const gpu = gpuDeviceForFile();
+const W = 64;
+const H = 48;
+
+function upload(data: Float32Array<ArrayBuffer>): GPUBuffer {
+  const b = gpu.device.createBuffer({ size: data.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
+  gpu.device.queue.writeBuffer(b, 0, data);
+  return b;
+}
+
+/** A full-strength "stylised" frame with a value of its own at every pixel. */
+function fullFrame(): Float32Array<ArrayBuffer> {
+  const d = new Float32Array(W * H * 3);
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) d.set([x / W, y / H, ((x * 7 + y * 3) % 11) / 11], (y * W + x) * 3);
+  return d;
+}
+const constant = (w: number, h: number, rgb: number[]) => {
+  const d = new Float32Array(w * h * 3);
+  for (let i = 0; i < w * h; i++) d.set(rgb, i * 3);
+  return d;
+};
+
+const FACE: RegionFace = { box: { x: 0.3, y: 0.35, width: 0.2, height: 0.25 } };
+/** Person mask at a quarter of the stage's size: 1 in a block of columns 2..7, rows 3..11. */
+const PW = 16;
+const PH = 12;
+function personMask(): Float32Array {
+  const d = new Float32Array(PW * PH);
+  for (let y = 3; y < PH; y++) for (let x = 2; x < 8; x++) d[y * PW + x] = 1;
+  return d;
+}
+/** Stage pixels the person mask can reach through its bilinear lookup (a mask pixel is 4 stage pixels). */
+const nearPerson = (x: number, y: number) => x >= 2 * 4 - 4 && x < 8 * 4 + 4 && y >= 3 * 4 - 4;
+
+async function read(buffer: GPUBuffer, floats: number): Promise<Float32Array> {
+  return new Float32Array(await readBuffer(gpu.device, buffer, floats * 4));
+}
+
+describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
+  it('strengths 1/1/1 without adaptive detail is no stage at all; masks that change nothing are not computed', () => {
+    expect(regionsActive(DEFAULT_REGIONS)).toBe(false);
+    expect(regionsActive({ ...DEFAULT_REGIONS, face: 0.99 })).toBe(true);
+    expect(regionsActive({ ...DEFAULT_REGIONS, adaptiveDetail: 0.5 })).toBe(true);
+    expect(masksNeeded({ face: 0.3, person: 1, background: 1, adaptiveDetail: 0 })).toEqual({ person: false, faces: true });
+    expect(masksNeeded({ face: 0.3, person: 0.3, background: 1, adaptiveDetail: 0 })).toEqual({ person: true, faces: false });
+    expect(masksNeeded({ face: 1, person: 0, background: 1, adaptiveDetail: 0 })).toEqual({ person: true, faces: true });
+  });
+
+  it('faces alone: a crop pass around the faces at up to twice the resolution; anything else the whole frame', () => {
+    const e = faceEllipse(FACE, 456, 256);
+    const face = planWeakPass({ face: 0.3, person: 1, background: 1, adaptiveDetail: 0 }, true, false, [e], 456, 256)!;
+    expect(face.crop).toBe(true);
+    expect(face.strength).toBeCloseTo(0.3);
+    const b = ellipseBounds(e);
+    expect(face.rect.x * 456).toBeLessThanOrEqual(b.x0);
+    expect((face.rect.x + face.rect.width) * 456).toBeGreaterThanOrEqual(b.x1);
+    // The crop runs finer than the frame (here ×1.4, where the budget of 30 % of the frame's pixels stops it).
+    expect(face.width / (face.rect.width * 456)).toBeGreaterThan(1.3);
+    expect(face.width / (face.rect.width * 456)).toBeLessThanOrEqual(2.05);
+    expect(face.width * face.height).toBeLessThanOrEqual(0.3 * 456 * 256 * 1.05);
+    // A small face (the crowd's) gets twice the resolution.
+    const small = planWeakPass({ face: 0.3, person: 1, background: 1, adaptiveDetail: 0 }, true, false, [faceEllipse({ box: { x: 0.5, y: 0.5, width: 0.04, height: 0.06 } }, 456, 256)], 456, 256)!;
+    expect(small.width / (small.rect.width * 456)).toBeCloseTo(2, 0);
+    const person = planWeakPass({ face: 0.3, person: 0.6, background: 1, adaptiveDetail: 0 }, true, true, [e], 456, 256)!;
+    expect(person).toMatchObject({ crop: false, width: 456, height: 256, rect: { x: 0, y: 0, width: 1, height: 1 } });
+    expect(person.strength).toBeCloseTo(0.3);
+    expect(planWeakPass({ face: 0.3, person: 1, background: 1, adaptiveDetail: 0 }, false, false, [], 456, 256)).toBeNull();
+    expect(planWeakPass({ face: 1, person: 1, background: 1, adaptiveDetail: 0.5 }, false, false, [], 456, 256)!.strength).toBeCloseTo(0.5);
+  });
+
+  it('strength map and blend: the weak pass on the face, part of it on the person, the full frame bit for bit elsewhere', async () => {
+    const device = gpu.device;
+    const stage = new RegionStage(device, W, H);
+    const full = fullFrame();
+    const fullBuf = upload(full);
+    const weakRgb = [0.2, 0.6, 0.3];
+    const weakBuf = upload(constant(W, H, weakRgb));
+    const settings: RegionSettings = { face: 0.3, person: 0.6, background: 1, adaptiveDetail: 0 };
+    const masks: RegionMasks = { faces: [FACE], person: { data: personMask(), width: PW, height: PH } };
+    try {
+      const plan = stage.plan(settings, masks)!;
+      expect(plan.crop).toBe(false);
+      const out = await read(stage.run({ full: fullBuf, weak: { buffer: weakBuf, pass: plan }, input: null, settings, masks }), W * H * 3);
+      const s = await read(stage.strength, W * H);
+      const e = faceEllipse(FACE, W, H);
+      const b = ellipseBounds(e);
+      const at = (x: number, y: number) => Array.from(out.subarray((y * W + x) * 3, (y * W + x) * 3 + 3));
+      const fullAt = (x: number, y: number) => Array.from(full.subarray((y * W + x) * 3, (y * W + x) * 3 + 3));
+      // The face's centre: face strength, the weak pass itself.
+      const [cx, cy] = [Math.round(e.cx), Math.round(e.cy)];
+      expect(s[cy * W + cx]).toBeCloseTo(0.3, 5);
+      at(cx, cy).forEach((v, c) => expect(v).toBeCloseTo(weakRgb[c], 5));
+      // Inside the person, away from the face: 0.6, i.e. (0.6 − 0.3)/(1 − 0.3) of the full frame.
+      const [px, py] = [12, 44];
+      expect(s[py * W + px]).toBeCloseTo(0.6, 5);
+      const t = 0.3 / 0.7;
+      at(px, py).forEach((v, c) => expect(v).toBeCloseTo(weakRgb[c] * (1 - t) + fullAt(px, py)[c] * t, 5));
+      // Everywhere outside the face's feathered ellipse and the person's reach: exactly the full frame.
+      let outside = 0;
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          if ((x >= b.x0 - 1 && x <= b.x1 + 1 && y >= b.y0 - 1 && y <= b.y1 + 1) || nearPerson(x, y)) continue;
+          outside++;
+          expect(s[y * W + x]).toBe(1);
+          expect(at(x, y)).toEqual(fullAt(x, y).map((v) => Math.fround(v)));
+        }
+      }
+      expect(outside).toBeGreaterThan(W * H * 0.4);
+    } finally {
+      stage.dispose();
+      fullBuf.destroy();
+      weakBuf.destroy();
+    }
+  });
+
+  it('a crop pass is looked up where it belongs: its own colour on the face, the full frame around it', async () => {
+    const device = gpu.device;
+    const stage = new RegionStage(device, W, H);
+    const full = fullFrame();
+    const fullBuf = upload(full);
+    const settings: RegionSettings = { face: 0, person: 1, background: 1, adaptiveDetail: 0 };
+    const masks: RegionMasks = { faces: [FACE], person: null };
+    const plan = stage.plan(settings, masks) as WeakPass;
+    expect(plan.crop).toBe(true);
+    // The crop's left half one colour, its right half another: the face's centre must show the right one.
+    const crop = new Float32Array(plan.width * plan.height * 3);
+    for (let y = 0; y < plan.height; y++) for (let x = 0; x < plan.width; x++) crop.set(x < plan.width / 2 ? [1, 0, 0] : [0, 0, 1], (y * plan.width + x) * 3);
+    const weakBuf = upload(crop);
+    try {
+      const out = await read(stage.run({ full: fullBuf, weak: { buffer: weakBuf, pass: plan }, input: null, settings, masks }), W * H * 3);
+      const e = faceEllipse(FACE, W, H);
+      const splitX = (plan.rect.x + plan.rect.width / 2) * W;
+      const left = Math.floor(splitX - 2);
+      const right = Math.ceil(splitX + 1);
+      const y = Math.round(e.cy);
+      expect(Array.from(out.subarray((y * W + left) * 3, (y * W + left) * 3 + 3))).toEqual([1, 0, 0]);
+      expect(Array.from(out.subarray((y * W + right) * 3, (y * W + right) * 3 + 3))).toEqual([0, 0, 1]);
+      const x0 = Math.floor(plan.rect.x * W) - 1;
+      expect(Array.from(out.subarray((y * W + x0) * 3, (y * W + x0) * 3 + 3))).toEqual(Array.from(full.subarray((y * W + x0) * 3, (y * W + x0) * 3 + 3)));
+    } finally {
+      stage.dispose();
+      fullBuf.destroy();
+      weakBuf.destroy();
+    }
+  });
+
+  it('masks are carried along the temporal stage\'s flow: a face that vanishes fades over a few frames, then the output is the full frame again', async () => {
+    const device = gpu.device;
+    const temporal = new TemporalStage(device, W, H);
+    const stage = new RegionStage(device, W, H);
+    temporal.beforeBlend = stage.recordPending;
+    const importer = new FrameImporter(device);
+    // A still, textured picture: the flow is zero and trusted.
+    const canvas = new OffscreenCanvas(W, H);
+    const ctx = canvas.getContext('2d')!;
+    for (let y = 0; y < H; y += 4) for (let x = 0; x < W; x += 4) {
+      ctx.fillStyle = `rgb(${(x * 37 + y * 11) % 256}, ${(x * 5 + y * 29) % 256}, ${(x * y) % 256})`;
+      ctx.fillRect(x, y, 4, 4);
+    }
+    const full = fullFrame();
+    const fullBuf = upload(full);
+    const weakBuf = upload(constant(W, H, [0.2, 0.6, 0.3]));
+    const settings: RegionSettings = { face: 0.3, person: 1, background: 0.99, adaptiveDetail: 0 };
+    const e = faceEllipse(FACE, W, H);
+    const centre = Math.round(e.cy) * W + Math.round(e.cx);
+    const faceAt: number[] = [];
+    try {
+      for (let k = 0; k < 16; k++) {
+        const masks: RegionMasks = { faces: k === 0 ? [FACE] : [], person: null };
+        const plan = stage.plan(settings, masks)!;
+        expect(plan.crop).toBe(false); // background < 1: the whole frame
+        const frame = new VideoFrame(canvas, { timestamp: k });
+        const input = importer.import(frame, W, H);
+        frame.close();
+        const region = stage.defer({ full: fullBuf, weak: { buffer: weakBuf, pass: plan }, input: null, settings, masks });
+        temporal.process(input, region, 0.5);
+        faceAt.push((await read(stage.masks, W * H * 2))[centre * 2]);
+      }
+      console.log(`face mask at the centre, frame by frame: ${faceAt.map((v) => v.toFixed(3)).join(' ')}`);
+      expect(faceAt[0]).toBe(1);
+      expect(faceAt[1]).toBeGreaterThan(MASK_CARRY * 0.8);
+      expect(faceAt[1]).toBeLessThanOrEqual(MASK_CARRY + 1e-6);
+      for (let k = 2; k < 16; k++) expect(faceAt[k]).toBeLessThanOrEqual(faceAt[k - 1]);
+      expect(faceAt[15]).toBe(0);
+      const s = await read(stage.strength, W * H);
+      expect(s[centre]).toBeCloseTo(0.99, 6);
+    } finally {
+      importer.dispose();
+      temporal.dispose();
+      stage.dispose();
+      fullBuf.destroy();
+      weakBuf.destroy();
+    }
+  });
+
+  it('adaptive detail: less style on fine structure, all of it on a flat area', async () => {
+    const device = gpu.device;
+    const stage = new RegionStage(device, W, H);
+    // Left half flat grey; right half a 1-px checkerboard (text, hair at the network's size).
+    const input = new Float32Array(W * H * 3);
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) input.fill(x < W / 2 ? 0.5 : (x + y) % 2 ? 0.9 : 0.1, (y * W + x) * 3, (y * W + x) * 3 + 3);
+    const inputBuf = upload(input);
+    const fullBuf = upload(fullFrame());
+    const weakBuf = upload(constant(W, H, [0, 0, 0]));
+    const settings: RegionSettings = { face: 1, person: 1, background: 1, adaptiveDetail: 0.6 };
+    const masks: RegionMasks = { faces: [], person: null };
+    try {
+      const plan = stage.plan(settings, masks)!;
+      expect(plan.strength).toBeCloseTo(0.4);
+      stage.run({ full: fullBuf, weak: { buffer: weakBuf, pass: plan }, input: inputBuf, settings, masks });
+      const s = await read(stage.strength, W * H);
+      expect(s[20 * W + 10]).toBe(1);
+      expect(s[20 * W + 50]).toBeCloseTo(0.4, 5);
+    } finally {
+      stage.dispose();
+      inputBuf.destroy();
+      fullBuf.destroy();
+      weakBuf.destroy();
+    }
+  });
+});
