@@ -35,8 +35,31 @@ export function stylizeJob(o: StyleOptions, names: { inputName?: string; outputN
 
 type Guard = <T>(work: Promise<T>) => Promise<T>;
 
+/**
+ * For the tests only: `STYLECAST_TEST_FAULT=uncaught-exception|unhandled-rejection` makes the CLI throw outside every
+ * try, mid-job (at the second frame), to check that such a bug still leaves nothing behind (bin/stylecast.mjs).
+ */
+function testFault(p: Progress): void {
+  const fault = process.env.STYLECAST_TEST_FAULT;
+  if (!fault || p.framesDone !== 2) return;
+  const error = new Error(`test fault (STYLECAST_TEST_FAULT=${fault})`);
+  if (fault === 'uncaught-exception') {
+    setImmediate(() => {
+      throw error;
+    });
+  } else if (fault === 'unhandled-rejection') {
+    void Promise.reject(error);
+  }
+}
+
 /** Sends the page's progress to `onProgress` (once per page: a page runs one job at a time). */
-export const exposeProgress = (page: Page, guard: Guard, onProgress: (p: Progress) => void) => guard(page.exposeFunction('stylecastProgress', onProgress));
+export const exposeProgress = (page: Page, guard: Guard, onProgress: (p: Progress) => void) =>
+  guard(
+    page.exposeFunction('stylecastProgress', (p: Progress) => {
+      testFault(p);
+      onProgress(p);
+    }),
+  );
 
 /** Runs `job` on `page` (a page of the engine, ready, its progress exposed); `guard` turns a crash into BROWSER_CRASHED. */
 export const runOnPage = (page: Page, guard: Guard, job: StylizeJob): Promise<JobResult> => guard(page.evaluate((j) => window.stylecastRun(j), job));
