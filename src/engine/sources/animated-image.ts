@@ -1,16 +1,38 @@
-// Animated GIF and WebP as clips: WebCodecs' ImageDecoder gives every frame composed (disposal and blending done)
-// as a VideoFrame with its timestamp and duration, which the frame pipeline takes like a video's.
+// Animated GIF, WebP and PNG (APNG) as clips: WebCodecs' ImageDecoder gives every frame composed (disposal and
+// blending done) as a VideoFrame with its timestamp and duration, which the frame pipeline takes like a video's.
 import { StylecastError } from '../errors.ts';
 import { brief } from './file.ts';
 
-export type AnimatedImageType = 'image/gif' | 'image/webp';
+export type AnimatedImageType = 'image/gif' | 'image/webp' | 'image/png';
 
-/** GIF or WebP by their signatures (not the file name: the CLI and the app hand over bytes), else null. */
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+/** How many chunks before the first IDAT are looked at for an acTL (a PNG has a handful: IHDR, colour, text…). */
+const PNG_MAX_HEADER_CHUNKS = 256;
+
+/**
+ * True for an animated PNG: its animation control chunk (acTL) must come before the first image data (IDAT), so the
+ * chunks up to there are read (their headers only). A still PNG is not a clip: it goes on to the video reader, which
+ * refuses it as it refuses a JPEG.
+ */
+async function isAnimatedPng(file: Blob): Promise<boolean> {
+  let offset = PNG_SIGNATURE.length;
+  for (let i = 0; i < PNG_MAX_HEADER_CHUNKS && offset + 8 <= file.size; i++) {
+    const header = new DataView(await file.slice(offset, offset + 8).arrayBuffer());
+    const type = String.fromCharCode(header.getUint8(4), header.getUint8(5), header.getUint8(6), header.getUint8(7));
+    if (type === 'acTL') return true;
+    if (type === 'IDAT' || type === 'IEND') return false;
+    offset += 12 + header.getUint32(0); // length, type, data, CRC
+  }
+  return false;
+}
+
+/** GIF, WebP or animated PNG by their bytes (not the file name: the CLI and the app hand over bytes), else null. */
 export async function animatedImageType(file: Blob): Promise<AnimatedImageType | null> {
   const head = new Uint8Array(await file.slice(0, 12).arrayBuffer());
   const ascii = (from: number, to: number) => String.fromCharCode(...head.subarray(from, to));
   if (head.length >= 6 && (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a')) return 'image/gif';
   if (head.length >= 12 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
+  if (head.length >= 8 && PNG_SIGNATURE.every((b, i) => head[i] === b) && (await isAnimatedPng(file))) return 'image/png';
   return null;
 }
 
@@ -28,7 +50,7 @@ export interface OpenedImage {
 /** A still image (or a frame without a delay) is shown this long, as browsers show a GIF frame with no delay. */
 const DEFAULT_FRAME_US = 100_000;
 
-const NAMES: Record<AnimatedImageType, string> = { 'image/gif': 'GIF', 'image/webp': 'WebP' };
+const NAMES: Record<AnimatedImageType, string> = { 'image/gif': 'GIF', 'image/webp': 'WebP', 'image/png': 'animated PNG' };
 
 export async function openAnimatedImage(file: Blob, type: AnimatedImageType, maxSide: number): Promise<OpenedImage> {
   const name = NAMES[type];
