@@ -13,6 +13,7 @@ import { StyleModel, blendVectors } from './stylise/model.ts';
 import { pixelsToInput } from './stylise/tensors.ts';
 import { DEFAULT_TARGET_FPS } from './pipeline/governor.ts';
 import { checkPreview } from './sinks/preview.ts';
+import { DEFAULT_ADAPTIVE_DETAIL, DEFAULT_REGIONS, regionsActive, type MaskSource, type RegionRequest, type RegionSettings, type RegionStrengths } from './regions/index.ts';
 import { DEFAULT_UPSAMPLE, UPSAMPLES, type Upsample } from './constants.ts';
 
 export type { LiveStats, StreamSinks, StylizeFileOptions, StylizeResult };
@@ -58,6 +59,30 @@ export interface StylizerOptions {
    * smoothing off) it is cubic whatever this says: see `upsampling`.
    */
   upsample?: Upsample;
+  /**
+   * Per-region strength, each 0..1 times `strength` (default 1, 1, 1: as without): `face` (the faces), `person` (the
+   * rest of the people), `background`. Needs WebGPU (see `regionSupport`).
+   */
+  regions?: Partial<RegionStrengths>;
+  /** Less style where the input has fine structure (edges, text, hair), more on flat areas: true, or 0..1 (default off). */
+  adaptiveDetail?: boolean | number;
+}
+
+/** Region strengths and adaptive detail checked at the boundary (INVALID_ARGUMENT naming the field). */
+function checkRegions(regions: unknown, adaptive: unknown, current: RegionSettings): RegionSettings {
+  const out = { ...current };
+  if (regions !== undefined) {
+    if (typeof regions !== 'object' || regions === null) throw invalidArgument(`regions must be an object like { face: 0.3, person: 1, background: 1 }, got ${String(regions)}.`);
+    for (const key of Object.keys(regions)) {
+      if (key !== 'face' && key !== 'person' && key !== 'background') throw invalidArgument(`regions has no "${key}": use face, person and background (each 0 to 1).`);
+      out[key] = checkUnit(`regions.${key}`, (regions as Record<string, unknown>)[key]);
+    }
+  }
+  if (adaptive !== undefined) {
+    if (typeof adaptive === 'boolean') out.adaptiveDetail = adaptive ? DEFAULT_ADAPTIVE_DETAIL : 0;
+    else out.adaptiveDetail = checkUnit('adaptiveDetail', adaptive);
+  }
+  return out;
 }
 
 /** Frames between refreshes of the content's style vector (strength < 1) in a live stream. */
@@ -101,6 +126,7 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
     throw invalidArgument(`threads must be a whole number ≥ 1, got ${String(options.threads)}.`);
   }
   if (options.upsample !== undefined) checkUpsample(options.upsample);
+  const regions = checkRegions(options.regions, options.adaptiveDetail, DEFAULT_REGIONS);
   const backend = await initBackend(options.backend, options.wasmUrl, options.threads);
   const [model, gpu] = await Promise.all([StyleModel.load({ modelsUrl: options.modelsUrl, modelDir: options.modelDir }), temporalDevice(backend)]);
   const stylizer = new Stylizer(backend, gpu, model, strength, size, temporal, options.flowSize);
@@ -108,6 +134,7 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
   if (options.temporalMethod !== undefined) stylizer.setTemporalMethod(options.temporalMethod);
   if (options.targetFps !== undefined) stylizer.setTargetFps(options.targetFps);
   if (options.adaptive !== undefined) stylizer.setAdaptive(options.adaptive);
+  stylizer.setRegions({ face: regions.face, person: regions.person, background: regions.background }, regions.adaptiveDetail);
   if (options.upsample !== undefined) stylizer.setUpsample(options.upsample);
   try {
     await stylizer.setStyle(options.style ?? DEFAULT_STYLE);
@@ -164,9 +191,11 @@ export class Stylizer {
         flowSize: this.#flowSize,
         targetFps: this.#targetFps,
         adaptive: this.#adaptive,
+        regions: this.#regions,
         upsample: this.#upsample,
       }),
       bottleneck: (frame, frames) => this.#bottleneckFor(frame, frames),
+      regions: (frame, frames) => this.#regionRequest(frame, frames),
       check: () => this.#alive(),
       newContent: () => this.#invalidate(),
     };
@@ -264,6 +293,82 @@ export class Stylizer {
   #invalidate(): void {
     this.#bottleneck?.dispose();
     this.#bottleneck = null;
+    for (const v of this.#weakVectors.values()) v.dispose();
+    this.#weakVectors.clear();
+    this.#content?.dispose();
+    this.#content = null;
+  }
+
+  #regions: RegionSettings = DEFAULT_REGIONS;
+  /** The mask networks (set by the engine once loaded; null: no masks, background strength and detail only). */
+  #maskSource: MaskSource | null = null;
+  /** Style vectors at a relative strength (the weak passes'), and the content vector they blend with. */
+  readonly #weakVectors = new Map<number, tf.Tensor4D>();
+  #content: tf.Tensor4D | null = null;
+
+  /**
+   * Where per-region strength can run: a WebGPU device (the same as smoothing's). Without one, regions are off and
+   * the output is the whole-frame strength.
+   */
+  get regionSupport(): { available: boolean; detail: string } {
+    return this.smoothing.device
+      ? { available: true, detail: `on the same WebGPU device as smoothing` }
+      : { available: false, detail: 'off: this browser has no WebGPU, so per-region strength and adaptive detail are unavailable' };
+  }
+
+  /** The per-region strengths and adaptive detail in use. */
+  get regions(): RegionSettings {
+    return { ...this.#regions };
+  }
+
+  /**
+   * Per-region strength: `face`, `person`, `background`, each 0..1 times the global strength (any left out stays as
+   * it is); `adaptiveDetail`: true, false or 0..1. All 1 and no adaptive detail: exactly the output without.
+   */
+  setRegions(regions: Partial<RegionStrengths>, adaptiveDetail?: boolean | number): void {
+    this.#alive();
+    this.#regions = checkRegions(regions, adaptiveDetail, this.#regions);
+  }
+
+  /** Adaptive detail alone: true, false or 0..1. */
+  setAdaptiveDetail(adaptiveDetail: boolean | number): void {
+    this.#alive();
+    if (adaptiveDetail === undefined) throw invalidArgument('adaptiveDetail must be true, false or a number from 0 to 1, got undefined.');
+    this.#regions = checkRegions(undefined, adaptiveDetail, this.#regions);
+  }
+
+  /** The engine's mask networks (src/engine/masks), or null to run without masks. */
+  setMaskSource(source: MaskSource | null): void {
+    this.#maskSource = source;
+  }
+
+  #regionRequest(frame: VideoFrame, frames: FrameStylizer): RegionRequest | undefined {
+    if (!frames.regions || !regionsActive(this.#regions)) return undefined;
+    // The content vector now, before the frame's own imports (on the GPU it is an import of its own).
+    this.#content ??= frames.contentVector(frame);
+    const content = this.#content;
+    return {
+      settings: this.#regions,
+      source: this.#maskSource,
+      vector: (relative) => {
+        const key = Math.round(relative * 1000) / 1000;
+        let v = this.#weakVectors.get(key);
+        if (!v) {
+          if (this.#weakVectors.size >= 8) this.#invalidateWeak();
+          v = tf.tidy(() => {
+            const style = this.#mix ? blendVectors(this.#mix, this.#style!, this.#mixWeight) : this.#style!.clone();
+            return blendVectors(style, content, this.#strength * key);
+          });
+          this.#weakVectors.set(key, v);
+        }
+        return v;
+      },
+    };
+  }
+
+  #invalidateWeak(): void {
+    for (const v of this.#weakVectors.values()) v.dispose();
+    this.#weakVectors.clear();
   }
 
   /**

@@ -6,6 +6,7 @@ import { ClipPreview } from '../sinks/preview.ts';
 import { DEFAULT_MAX_FRAME_SIDE, openVideo } from '../sources/file.ts';
 import type { TemporalDevice } from '../gpu/device.ts';
 import type { PipelineContext } from './context.ts';
+import { regionsActive } from '../regions/index.ts';
 import { createFrameStylizer, inferenceGeometry, type FrameGeometry, type FrameStylizer, type FrameTiming } from './frame.ts';
 
 /** No WebGPU for this clip's frames (the 2d path). */
@@ -49,7 +50,7 @@ export interface StylizeResult {
  */
 export function clipFrameStylizer(ctx: PipelineContext, geometry: FrameGeometry): FrameStylizer {
   const settings = ctx.settings();
-  const gpu = settings.temporal === 0 && !ctx.backend.device ? NO_GPU : ctx.gpu;
+  const gpu = settings.temporal === 0 && !ctx.backend.device && !regionsActive(settings.regions) ? NO_GPU : ctx.gpu;
   return createFrameStylizer(ctx.backend, ctx.model, geometry, { gpu, flowSide: settings.flowSize, surfaces: 2, frames: true });
 }
 
@@ -133,7 +134,7 @@ export async function stylizeClip(ctx: PipelineContext, file: Blob, options: Sty
           warmed = true;
           await frames.warm(ctx.bottleneck(frame, frames));
         }
-        clip.add(await frames.render(frame, ctx.bottleneck(frame, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample: settings.upsample }));
+        clip.add(await frames.render(frame, ctx.bottleneck(frame, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample: settings.upsample, regions: ctx.regions(frame, frames) }));
         const out = frames.takeFrame(frame.timestamp, frame.duration ?? undefined) ?? frames.canvas;
         clip.show(out, geometry.width, geometry.height, ++rendered === video.frames);
         return out;

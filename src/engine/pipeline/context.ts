@@ -6,6 +6,7 @@ import type { TemporalDevice } from '../gpu/device.ts';
 import type { BackendChoice } from '../stylise/backend.ts';
 import type { StyleModel } from '../stylise/model.ts';
 import type { FrameStylizer } from './frame.ts';
+import type { RegionRequest, RegionSettings } from '../regions/index.ts';
 
 export interface FrameSettings {
   /** Short side of the network's input, px. */
@@ -19,6 +20,8 @@ export interface FrameSettings {
   /** Live streams: the governor's target and whether it may lower quality. */
   targetFps: number;
   adaptive: boolean;
+  /** Per-region strength and adaptive detail (all 1 and 0: off). */
+  regions: RegionSettings;
   /** How the output is enlarged to the frame's size (the CPU path is cubic whatever this says). */
   upsample: Upsample;
 }
@@ -31,6 +34,8 @@ export interface PipelineContext {
   settings(): FrameSettings;
   /** The style vector for this frame: owned by the context (cached; strength < 1 blends in the content's). */
   bottleneck(frame: VideoFrame, frames: FrameStylizer): tf.Tensor4D;
+  /** This frame's per-region strength request for `frames`, or undefined when regions are off or unavailable. */
+  regions(frame: VideoFrame, frames: FrameStylizer): RegionRequest | undefined;
   /** Throws the reason the pipeline must stop (disposed, device lost). */
   check(): void;
   /** A new clip or stream: the content's style vector is recomputed from its frames. */

@@ -10,6 +10,7 @@ import type { BackendChoice } from '../stylise/backend.ts';
 import { STYLE_SIZE, type StyleModel } from '../stylise/model.ts';
 import { FrameReader, RgbxScaler, bufferToInput, keepColours, pixelsToInput, rgbToImage } from '../stylise/tensors.ts';
 import { TemporalStage, flowPlan } from '../temporal/index.ts';
+import { CropReader, RegionStage, frameMasks, regionsActive, type RegionRequest, type WeakPass } from '../regions/index.ts';
 
 /** Frames the GPU may still be working on when the next one starts: enough to overlap CPU and GPU, no backlog. */
 const FRAMES_IN_FLIGHT = 2;
@@ -42,6 +43,8 @@ export interface FrameStylizer {
   readonly geometry: FrameGeometry;
   /** False when there is no WebGPU device: then `temporal` is ignored. */
   readonly smoothing: boolean;
+  /** False when there is no WebGPU device: then per-region strength is off too. */
+  readonly regions: boolean;
   /** Style vector of the frame's content (centre crop), for strength < 1. Owned by the caller. */
   contentVector(frame: VideoFrame): tf.Tensor4D;
   /**
@@ -70,6 +73,8 @@ export interface RenderOptions {
   preserveColour?: boolean;
   /** How the history and the new frame are combined (default "strokes"). */
   temporalMethod?: TemporalMethod;
+  /** Per-region strength (src/engine/regions); ignored where `regions` is false (no WebGPU). */
+  regions?: RegionRequest;
   /**
    * How the output is enlarged to the frame's size (default "guided"): guided by the full-resolution frame where the
    * output is presented on a WebGPU device; the CPU path (no device) is always "cubic".
@@ -171,6 +176,28 @@ class GpuOutput {
     return this.#sinks[this.#shown].canvas;
   }
 
+  #regions: RegionStage | null = null;
+
+  /** The region stage at the network's size (made on first use), recorded into the temporal stage's pass. */
+  regionStage(): RegionStage {
+    if (!this.#regions) {
+      const { width, height } = this.temporal.size;
+      this.#regions = new RegionStage(this.device, width, height);
+      this.temporal.beforeBlend = this.#regions.recordPending;
+    }
+    return this.#regions;
+  }
+
+  /**
+   * The frame's per-region blend of `full` and the weak pass: recorded into the temporal stage's pass (the masks
+   * carried along its flow) when smoothing runs, else now. Returns what to hand `finish` as the stylised frame.
+   */
+  regionBlend(full: GPUBuffer, weak: { buffer: GPUBuffer; pass: WeakPass } | null, input: GPUBuffer | null, request: RegionRequest, masks: Parameters<RegionStage['encode']>[1]['masks'], temporal: number): GPUBuffer {
+    const stage = this.regionStage();
+    const frame = { full, weak, input, settings: request.settings, masks };
+    return temporal > 0 ? stage.defer(frame) : stage.run(frame);
+  }
+
   #present(src: GPUBuffer, width: number, height: number, guide: Guide | undefined): void {
     this.#shown = (this.#shown + 1) % this.#sinks.length;
     this.#sinks[this.#shown].present(src, width, height, guide);
@@ -223,6 +250,7 @@ class GpuOutput {
   dispose(): void {
     this.importer.dispose();
     this.temporal.dispose();
+    this.#regions?.dispose();
     for (const sink of this.#sinks) sink.dispose();
   }
 }
@@ -231,6 +259,7 @@ class GpuOutput {
 class GpuFrameStylizer implements FrameStylizer {
   readonly geometry: FrameGeometry;
   readonly smoothing = true;
+  readonly regions = true;
   readonly #model: StyleModel;
   readonly #gpu: GpuOutput;
   /** Submit → done of the last frame whose network work finished, ms (read when ready, never waited for). */
@@ -260,8 +289,10 @@ class GpuFrameStylizer implements FrameStylizer {
       const y = this.#model.transform(x, bottleneck);
       return options.preserveColour ? keepColours(y, x) : y;
     });
-    const { buffer, tensorRef } = out.dataToGPU(); // copies on the GPU and submits tfjs's queue
+    const { buffer: full, tensorRef } = out.dataToGPU(); // copies on the GPU and submits tfjs's queue
     out.dispose();
+    const region = await this.#regionPass(frame, input, full, temporal, options);
+    const buffer = region?.buffer ?? full;
     try {
       if (!buffer) throw new Error('tfjs returned no GPU buffer for the stylised frame');
       // No CPU wait: the network's cost is read when the GPU gets there; consecutive frames overlap on the queue.
@@ -274,6 +305,50 @@ class GpuFrameStylizer implements FrameStylizer {
     } finally {
       // tfjs's pooled copy: released to tfjs now; the queue orders its reuse after the work that reads it.
       tensorRef.dispose();
+      region?.release();
+    }
+  }
+
+  /**
+   * Per-region strength: the masks, the weak pass of the network (over the faces' crop or the whole frame) and the
+   * blend; null when the settings change nothing (strengths 1/1/1, no adaptive detail: today's output as is).
+   */
+  async #regionPass(frame: VideoFrame, input: GPUBuffer, full: GPUBuffer | undefined, temporal: number, options: RenderOptions): Promise<{ buffer: GPUBuffer; release(): void } | null> {
+    const request = options.regions;
+    if (!request || !full || !regionsActive(request.settings)) return null;
+    const { inferWidth: w, inferHeight: h } = this.geometry;
+    const stage = this.#gpu.regionStage();
+    const x = bufferToInput(input, w, h);
+    let masks: Awaited<ReturnType<typeof frameMasks>>;
+    try {
+      masks = await frameMasks(request, x, true);
+    } finally {
+      x.dispose();
+    }
+    const releases = [masks.release];
+    try {
+      const plan = stage.plan(request.settings, masks.masks);
+      let weak: { buffer: GPUBuffer; pass: WeakPass } | null = null;
+      if (plan) {
+        // The crop gets an import of its own size (never the network input's: that buffer is still read after this).
+        if (plan.crop && plan.width === w && plan.height === h) plan.width += 4;
+        const src = plan.crop ? this.#gpu.importer.import(frame, plan.width, plan.height, plan.rect) : input;
+        const y = tf.tidy(() => {
+          const xin = bufferToInput(src, plan.width, plan.height);
+          const y = this.#model.transform(xin, request.vector(plan.strength));
+          return options.preserveColour ? keepColours(y, xin) : y;
+        });
+        const { buffer, tensorRef } = y.dataToGPU();
+        y.dispose();
+        releases.push(() => tensorRef.dispose());
+        if (!buffer) throw new Error('tfjs returned no GPU buffer for the weak pass');
+        weak = { buffer, pass: plan };
+      }
+      const buffer = this.#gpu.regionBlend(full, weak, input, request, masks.masks, temporal);
+      return { buffer, release: () => releases.forEach((r) => r()) };
+    } catch (e) {
+      releases.forEach((r) => r());
+      throw e;
     }
   }
 
@@ -302,9 +377,13 @@ class GpuFrameStylizer implements FrameStylizer {
 class CpuFrameStylizer implements FrameStylizer {
   readonly geometry: FrameGeometry;
   readonly smoothing: boolean;
+  readonly regions: boolean;
   readonly #model: StyleModel;
   readonly #gpu: GpuOutput | null;
   readonly #upload: GPUBuffer | null;
+  /** The weak pass's output, uploaded (per-region strength); grown to the largest pass seen. */
+  #weakUpload: GPUBuffer | null = null;
+  readonly #cropReader = new CropReader();
   readonly #sink2d: Canvas2DSink | null;
   /** With `frames`: the last output at display size as RGBX bytes, and what scales it there. */
   readonly #rgbx: Uint8ClampedArray<ArrayBuffer> | null;
@@ -319,6 +398,7 @@ class CpuFrameStylizer implements FrameStylizer {
     this.geometry = geometry;
     this.#model = model;
     this.smoothing = gpu !== null;
+    this.regions = gpu !== null;
     this.#gpu = gpu;
     this.#upload = gpu?.device.createBuffer({
       label: 'stylised upload',
@@ -356,11 +436,13 @@ class CpuFrameStylizer implements FrameStylizer {
     const { inferWidth: w, inferHeight: h } = this.geometry;
     const x = await this.#reader.read(frame, w, h);
     let out: tf.Tensor3D;
+    let region: Awaited<ReturnType<CpuFrameStylizer['regionInputs']>> = null;
     try {
       out = tf.tidy(() => {
         const y = this.#model.transform(x, bottleneck);
         return (options.preserveColour ? keepColours(y, x) : y).squeeze([0]) as tf.Tensor3D;
       });
+      region = await this.regionInputs(frame, x, options);
     } finally {
       x.dispose();
     }
@@ -369,7 +451,8 @@ class CpuFrameStylizer implements FrameStylizer {
         const values = (await out.data()) as Float32Array<ArrayBuffer>;
         const networkMs = performance.now() - started;
         this.#gpu.device.queue.writeBuffer(this.#upload, 0, values);
-        return { networkMs, temporalMs: await this.#gpu.finish(frame, this.#upload, temporal, options.temporalMethod, undefined, options.upsample) };
+        const stylised = region ? this.#gpu.regionBlend(this.#upload, region.weak, region.input, options.regions!, region.masks, temporal) : this.#upload;
+        return { networkMs, temporalMs: await this.#gpu.finish(frame, stylised, temporal, options.temporalMethod, undefined, options.upsample) };
       }
       const [oh, ow] = out.shape;
       const values = (await out.data()) as Float32Array;
@@ -393,6 +476,41 @@ class CpuFrameStylizer implements FrameStylizer {
     this.#gpu?.temporal.reset();
   }
 
+  /**
+   * Per-region strength on the CPU path: the masks, the weak pass run here and uploaded, the frame at the network's
+   * size for adaptive detail; null when the settings change nothing or there is no WebGPU device (regions off).
+   */
+  async regionInputs(frame: VideoFrame, x: tf.Tensor4D, options: RenderOptions) {
+    const request = options.regions;
+    if (!request || !this.#gpu || !regionsActive(request.settings)) return null;
+    const gpu = this.#gpu;
+    const { masks } = await frameMasks(request, x, false);
+    const plan = gpu.regionStage().plan(request.settings, masks);
+    let weak: { buffer: GPUBuffer; pass: WeakPass } | null = null;
+    if (plan) {
+      const src = plan.crop ? this.#cropReader.read(frame, plan.rect, plan.width, plan.height) : x;
+      try {
+        const y = tf.tidy(() => {
+          const y = this.#model.transform(src, request.vector(plan.strength));
+          return options.preserveColour ? keepColours(y, src) : y;
+        });
+        const values = (await y.data()) as Float32Array<ArrayBuffer>;
+        y.dispose();
+        if (!this.#weakUpload || this.#weakUpload.size < values.byteLength) {
+          this.#weakUpload?.destroy();
+          this.#weakUpload = gpu.device.createBuffer({ label: 'weak pass upload', size: values.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+        }
+        gpu.device.queue.writeBuffer(this.#weakUpload, 0, values);
+        weak = { buffer: this.#weakUpload, pass: plan };
+      } finally {
+        if (src !== x) src.dispose();
+      }
+    }
+    const { inferWidth: w, inferHeight: h } = this.geometry;
+    const input = request.settings.adaptiveDetail > 0 ? gpu.importer.import(frame, w, h) : null;
+    return { masks, weak, input };
+  }
+
   async warm(): Promise<void> {
     // wasm/webgl: nothing compiled ahead (webgl compiles on first use; wasm has no shaders).
   }
@@ -400,6 +518,7 @@ class CpuFrameStylizer implements FrameStylizer {
   dispose(): void {
     this.#gpu?.dispose();
     this.#upload?.destroy();
+    this.#weakUpload?.destroy();
     this.#sink2d?.dispose();
   }
 }

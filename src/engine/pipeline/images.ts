@@ -50,7 +50,7 @@ export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, typ
       const input = await image.decode(i);
       try {
         if (i === 0) await frames.warm(ctx.bottleneck(input, frames));
-        clip.add(await frames.render(input, ctx.bottleneck(input, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample: settings.upsample }));
+        clip.add(await frames.render(input, ctx.bottleneck(input, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample: settings.upsample, regions: ctx.regions(input, frames) }));
         const timestamp = input.timestamp;
         const duration = input.duration ?? undefined;
         const out = frames.takeFrame(timestamp, duration) ?? frames.canvas;

@@ -141,7 +141,7 @@ export class LiveStream {
             Object.assign(stats, { width: g.width, height: g.height, inferWidth: g.inferWidth, inferHeight: g.inferHeight });
           }
           const alpha = frames.smoothing && level.smoothing ? settings.temporal : 0;
-          const t = await frames.render(frame, ctx.bottleneck(frame, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample: settings.upsample });
+          const t = await frames.render(frame, ctx.bottleneck(frame, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample: settings.upsample, regions: ctx.regions(frame, frames) });
           before?.draw(frame);
           stats.shownTimestamp = frame.timestamp; // on the canvas now (the track may still refuse it below)
           Object.assign(stats, { networkMs: t.networkMs, temporalMs: t.temporalMs, temporal: alpha, temporalMethod: settings.temporalMethod });
