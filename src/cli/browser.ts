@@ -2,7 +2,8 @@
 // the built dist/ from a plain node:http server (the CLI: no Vite at run time), or a Vite dev server (bench pages and
 // tests of the sources).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { close, closeSync, createReadStream, createWriteStream, existsSync, fsync, fsyncSync, mkdirSync, openSync, realpathSync, rmSync, statSync, write } from 'node:fs';
+import { promisify } from 'node:util';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { dirname, extname, join, resolve, sep } from 'node:path';
@@ -99,6 +100,69 @@ export interface UploadOptions {
   secret?: string;
 }
 
+/** The largest piece of a streamed result one request may carry (the page sends one muxer chunk at a time: about half a second of video). */
+export const MAX_PIECE_BYTES = 64 * 1024 * 1024;
+
+/** A result being written in pieces: its open file, how far it reaches, whether a piece failed. */
+interface Pieces {
+  fd: number | null;
+  path: string;
+  end: number;
+  failed: boolean;
+  /** Pieces are written one after another, in the order they came. */
+  queue: Promise<void>;
+}
+
+const writeAt = promisify(write);
+const fsyncFd = promisify(fsync);
+const closeFd = promisify(close);
+
+/** A request's body, refused (RangeError) beyond `limit` bytes. */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of req as AsyncIterable<Buffer>) {
+    size += part.byteLength;
+    if (size > limit) throw new RangeError(`a piece larger than ${limit} bytes`);
+    parts.push(part);
+  }
+  return Buffer.concat(parts, size);
+}
+
+/**
+ * Answers a GET or HEAD of `path` with its bytes, honouring one `Range: bytes=a-b`, `bytes=a-` or `bytes=-n` (206 with
+ * Content-Range; 416 with `bytes *\/size` when it starts past the end or ends before it starts). Other forms (several
+ * ranges, other units) are ignored: the whole file, 200.
+ */
+async function sendRange(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  const size = statSync(path).size;
+  res.setHeader('Accept-Ranges', 'bytes');
+  const range = /^bytes=(\d*)-(\d*)$/.exec((req.headers.range ?? '').trim());
+  let start = 0;
+  let end = size - 1;
+  if (range && (range[1] || range[2])) {
+    start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
+    end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+    if (start > end || start >= size || (range[1] && range[2] && Number(range[2]) < Number(range[1]))) {
+      res.statusCode = 416;
+      res.setHeader('Content-Range', `bytes */${size}`);
+      res.end();
+      return;
+    }
+    res.statusCode = 206;
+    res.setHeader('Content-Range', `bytes ${start}-${end}/${size}`);
+  }
+  res.setHeader('Content-Length', String(Math.max(0, end - start + 1)));
+  if (req.method === 'HEAD' || size === 0) {
+    res.end();
+    return;
+  }
+  // The page stops reading an open-ended range once it has what it needs: a closed connection ends the stream quietly.
+  await pipeline(createReadStream(path, { start, end }), res).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ERR_STREAM_PREMATURE_CLOSE') throw e;
+  });
+}
+
 /**
  * Writes a request's body to a file and flushes it to the disk. `fresh`: the file must not exist yet (a temporary name
  * beside the user's output: never written through a file or link that is already there).
@@ -115,17 +179,36 @@ async function receiveFile(req: IncomingMessage, path: string, fresh: boolean): 
 }
 
 /**
- * The handler of the job's own routes, mounted at IO_PREFIX (`req.url` is the part after it): GET of a served name,
- * PUT of a result (`[a-z]+`) into `uploads` (or the file `targets` names), recorded in `received`; anything else goes to
- * `next`. A malformed name (e.g. `%`) is a 400, never an exception; a result that cannot be written is a 507 (no space)
- * or 500, its partial file removed and the error kept in `failures`.
+ * The handler of the job's own routes, mounted at IO_PREFIX (`req.url` is the part after it): GET (or HEAD) of a served
+ * name, ranges honoured (sendRange); PUT of a result (`[a-z]+`) into `uploads` (or the file `targets` names), recorded
+ * in `received` — whole, or in pieces: `PUT name?at=N` writes its body at byte N (the first creates the file), `PUT
+ * name?done=SIZE` checks the size, flushes the file to the disk and records it. Anything else goes to `next`. A
+ * malformed name (e.g. `%`) is a 400, never an exception; a result that cannot be written is a 507 (no space) or 500,
+ * its partial file removed and the error kept in `failures` (a later piece of it gets 409). `pieces(name)`'s
+ * `release` closes a result's open file (the session does, when the job ends whichever way).
  */
 export function ioHandler(files: Record<string, string>, uploads: string, received: Map<string, string>, options: UploadOptions = {}) {
-  return async (req: IncomingMessage, res: ServerResponse, next: () => void): Promise<void> => {
+  const open = new Map<string, Pieces>();
+  /** Closes the open file of `name`'s pieces (of every result without a name); the file itself is the caller's. */
+  const release = (name?: string) => {
+    for (const n of name === undefined ? [...open.keys()] : [name]) {
+      const p = open.get(n);
+      open.delete(n);
+      if (p && p.fd !== null) {
+        p.failed = true; // a piece still queued must not reopen it
+        try {
+          closeSync(p.fd);
+        } catch {}
+        p.fd = null;
+      }
+    }
+  };
+  const handler = async (req: IncomingMessage, res: ServerResponse, next: () => void): Promise<void> => {
     try {
       let name: string;
+      const [rawName, query = ''] = (req.url ?? '').split('?');
       try {
-        name = decodeURIComponent((req.url ?? '').split('?')[0].slice(1));
+        name = decodeURIComponent(rawName.slice(1));
       } catch {
         res.statusCode = 400;
         res.end('malformed path');
@@ -137,11 +220,14 @@ export function ioHandler(files: Record<string, string>, uploads: string, receiv
         res.end('<!doctype html><meta charset="utf-8"><title>stylecast GPU probe</title>');
         return;
       }
-      const path = req.method === 'GET' ? servedPath(files, name) : null;
+      const path = req.method === 'GET' || req.method === 'HEAD' ? servedPath(files, name) : null;
+      const params = new URLSearchParams(query);
       if (path) {
         res.setHeader('Content-Type', name.endsWith('.json') ? 'application/json' : 'application/octet-stream');
         res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-        await pipeline(createReadStream(path), res);
+        await sendRange(req, res, path);
+      } else if (req.method === 'PUT' && /^[a-z][a-z0-9]*$/.test(name) && (params.has('at') || params.has('done'))) {
+        await receivePiece(name, params, req, res);
       } else if (req.method === 'PUT' && /^[a-z][a-z0-9]*$/.test(name)) {
         const target = options.targets?.[name];
         const path = target ?? join(uploads, name);
@@ -165,6 +251,84 @@ export function ioHandler(files: Record<string, string>, uploads: string, receiv
       res.end(String(e));
     }
   };
+
+  /** One piece of a result written in pieces, or its end (see ioHandler). */
+  const receivePiece = async (name: string, params: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const number = (key: string) => {
+      const v = params.get(key);
+      return v !== null && /^\d{1,15}$/.test(v) ? Number(v) : null;
+    };
+    const at = number('at');
+    const done = number('done');
+    if ((params.has('at') && at === null) || (params.has('done') && done === null) || (at !== null) === (done !== null)) {
+      res.statusCode = 400;
+      res.end('at=<byte> or done=<size> expected');
+      return;
+    }
+    const target = options.targets?.[name];
+    let p = open.get(name);
+    if (!p) {
+      if (at === null) {
+        res.statusCode = 409;
+        res.end('nothing was written');
+        return;
+      }
+      p = { fd: null, path: target ?? join(uploads, name), end: 0, failed: false, queue: Promise.resolve() };
+      open.set(name, p);
+    }
+    const pieces = p;
+    let body: Buffer;
+    try {
+      body = await readBody(req, MAX_PIECE_BYTES);
+    } catch (e) {
+      res.statusCode = e instanceof RangeError ? 413 : 400;
+      res.end(e instanceof Error ? e.message : String(e));
+      return;
+    }
+    // One piece after another, in the order they arrived (the page sends them one at a time anyway).
+    const work = pieces.queue.then(async () => {
+      if (pieces.failed) return 409;
+      try {
+        if (at !== null) {
+          if (pieces.fd === null) {
+            mkdirSync(dirname(pieces.path), { recursive: true });
+            pieces.fd = openSync(pieces.path, target !== undefined ? 'wx' : 'w'); // a fresh temporary name beside the output
+          }
+          for (let off = 0; off < body.byteLength; ) off += (await writeAt(pieces.fd, body, off, body.byteLength - off, at + off)).bytesWritten;
+          pieces.end = Math.max(pieces.end, at + body.byteLength);
+          return 200;
+        }
+        if (pieces.fd === null || done !== pieces.end) {
+          throw Object.assign(new Error(`the result is ${pieces.end} bytes, not the ${done} announced`), { code: 'ESIZE' });
+        }
+        await fsyncFd(pieces.fd); // a full disk can show only here (delayed allocation, network file systems)
+        const fd = pieces.fd;
+        pieces.fd = null;
+        open.delete(name);
+        await closeFd(fd);
+        received.set(name, pieces.path);
+        return 200;
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        pieces.failed = true;
+        options.failures?.set(name, err);
+        if (pieces.fd !== null) {
+          try {
+            closeSync(pieces.fd);
+          } catch {}
+          pieces.fd = null;
+        }
+        if (err.code !== 'EEXIST') rmSync(pieces.path, { force: true });
+        return err.code === 'ENOSPC' || err.code === 'EDQUOT' ? 507 : 500;
+      }
+    });
+    pieces.queue = work.then(() => {});
+    const status = await work;
+    res.statusCode = status;
+    res.end(status === 200 ? 'ok' : (options.failures?.get(name)?.code ?? 'write failed'));
+  };
+
+  return Object.assign(handler, { release });
 }
 
 /** Cross-origin isolation lets tfjs-wasm use threads (SharedArrayBuffer); the same headers as vite.config.ts. */
@@ -194,32 +358,10 @@ export const MIME_TYPES: Record<string, string> = {
   '.md': 'text/markdown; charset=utf-8',
 };
 
-/** Sends a file with its MIME type, honouring a single `Range: bytes=a-b` (media elements seek with it). */
+/** Sends a file with its MIME type, honouring a single range (media elements seek with it; sendRange). */
 async function sendFile(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-  const size = statSync(path).size;
   res.setHeader('Content-Type', MIME_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream');
-  res.setHeader('Accept-Ranges', 'bytes');
-  const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
-  let start = 0;
-  let end = size - 1;
-  if (range && (range[1] || range[2])) {
-    start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
-    end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
-    if (start > end || start >= size) {
-      res.statusCode = 416;
-      res.setHeader('Content-Range', `bytes */${size}`);
-      res.end();
-      return;
-    }
-    res.statusCode = 206;
-    res.setHeader('Content-Range', `bytes ${start}-${end}/${size}`);
-  }
-  res.setHeader('Content-Length', String(end - start + 1));
-  if (req.method === 'HEAD' || size === 0) {
-    res.end();
-    return;
-  }
-  await pipeline(createReadStream(path, { start, end }), res);
+  await sendRange(req, res, path);
 }
 
 /**
@@ -401,7 +543,9 @@ export async function openSession(
   // Every way out removes the job's folder (Playwright's and Chromium's temporary folders are inside it) and the
   // unfinished results, after killing the job's browser: a normal close, an error, a signal, a crash (process 'exit').
   const targets: Record<string, string> = { ...options.uploadTo };
+  let releaseAll = () => {};
   const removeAll = () => {
+    releaseAll();
     killJobProcesses(job);
     rmSync(job.path, { recursive: true, force: true });
     for (const path of Object.values(targets)) rmSync(path, { force: true });
@@ -423,6 +567,7 @@ export async function openSession(
   const secret = newSecret();
   files = { ...files };
   const io = ioHandler(files, uploads, received, { targets, failures, secret });
+  releaseAll = () => io.release();
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   let closeServer: (() => Promise<void>) | null = null;
@@ -567,6 +712,7 @@ export async function openSession(
       },
       removeJobFiles: (names) => {
         for (const n of names) {
+          io.release(n);
           delete files[n];
           delete targets[n];
           received.delete(n);

@@ -1,7 +1,6 @@
 // The page the CLI drives: it runs the same engine the app uses.
 import * as tf from '@tensorflow/tfjs';
-import { ALL_FORMATS, BlobSource, BufferTarget, Conversion, Input, Mp4OutputFormat, Output } from 'mediabunny';
-import { StylecastError, createStylizer, isStylecastError, type StyleSource } from '../engine/index.ts';
+import { StylecastError, createStylizer, isStylecastError, type OutputChunk, type StyleSource } from '../engine/index.ts';
 import { initBackend } from '../engine/stylise/backend.ts';
 import { temporalDevice } from '../engine/gpu/device.ts';
 import { estimateFlow } from '../engine/temporal/estimate.ts';
@@ -53,14 +52,24 @@ window.stylecastFlow = async (job: FlowJob): Promise<FlowResult> => {
   }
 };
 
-/** The MP4 again with `comment` in its metadata: every track's packets copied as they are (no re-encoding). */
-async function withComment(mp4: Blob, comment: string): Promise<Blob> {
-  const input = new Input({ source: new BlobSource(mp4), formats: ALL_FORMATS });
-  const output = new Output({ format: new Mp4OutputFormat(), target: new BufferTarget() });
-  const conversion = await Conversion.init({ input, output, tags: (tags) => ({ ...tags, comment }), showWarnings: false });
-  if (!conversion.isValid) throw new Error('the stylised MP4 could not be copied to record its settings');
-  await conversion.execute();
-  return new Blob([output.target.buffer!], { type: 'video/mp4' });
+/**
+ * The result sent to the CLI as it is made: each chunk (its byte position with it) is one `PUT name?at=N`, one at a
+ * time and in order (a WritableStream calls write() only after the previous one resolved, so the encoder waits for the
+ * disk instead of the page holding the file); `commit()` ends it with `PUT name?done=SIZE` once the job succeeded.
+ */
+function upload(name: string): { stream: WritableStream<OutputChunk>; commit(): Promise<void> } {
+  let size = 0;
+  const put = async (query: string, body?: Uint8Array) => {
+    const r = await fetch(`${IO_PREFIX}${name}?${query}`, { method: 'PUT', body: body as BlobPart | undefined });
+    if (!r.ok) throw new StylecastError('ENCODE_FAILED', `The CLI could not save the output (HTTP ${r.status}: ${await r.text().catch(() => '')}).`);
+  };
+  const stream = new WritableStream<OutputChunk>({
+    async write(chunk) {
+      await put(`at=${chunk.position}`, chunk.data);
+      size = Math.max(size, chunk.position + chunk.data.byteLength);
+    },
+  });
+  return { stream, commit: () => put(`done=${size}`) };
 }
 
 window.stylecastRun = async (job: StylizeJob): Promise<JobResult> => {
@@ -81,14 +90,17 @@ window.stylecastRun = async (job: StylizeJob): Promise<JobResult> => {
       mix: mixStyle ? { style: mixStyle, weight: job.mixWeight } : null,
     });
     try {
-      const input = await fetchBlob(job.inputName ?? 'input');
-      const result = await stylizer.stylizeFile(input, {
+      // The clip is read by ranged requests as the conversion goes, and the MP4 written out as it is made: neither is
+      // held whole in the page, whatever the clip's size.
+      const out = upload(job.outputName ?? 'output');
+      const hash = job.settingsHash;
+      const result = await stylizer.stylizeFile(IO_PREFIX + (job.inputName ?? 'input'), {
         signal: controller.signal,
         onProgress: (p) => window.stylecastProgress?.(p),
+        output: out.stream,
+        comment: hash === undefined ? undefined : (frames) => settingsComment(hash, frames),
       });
-      const body = job.settingsHash === undefined ? result.blob : await withComment(result.blob, settingsComment(job.settingsHash, result.frames));
-      const put = await fetch(IO_PREFIX + (job.outputName ?? 'output'), { method: 'PUT', body });
-      if (!put.ok) throw new Error(`the CLI could not save the output (HTTP ${put.status})`);
+      await out.commit();
       const { blob: _blob, ...facts } = result;
       return { ok: true, ...facts, backendReason: stylizer.backend.reason, smoothing: stylizer.smoothing.detail, upsampling: stylizer.upsampling().detail, numTensors: tf.memory().numTensors };
     } finally {

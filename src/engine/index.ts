@@ -2,7 +2,7 @@
 export { createStylizer } from './stylizer.ts';
 export type { Stylizer, StreamSinks } from './stylizer.ts';
 export { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD, MAX_SIZE, MIN_SIZE, TEMPORAL_METHODS } from './constants.ts';
-export type { LiveStats, StyleSource, StylizerOptions, StylizeFileOptions, StylizeResult } from './stylizer.ts';
+export type { LiveStats, OutputChunk, StreamedFileOptions, StreamedResult, StyleSource, StylizerOptions, StylizeFileOptions, StylizeResult } from './stylizer.ts';
 export { createLiveStylizer } from './live.ts';
 export type { LiveStylizer, ProcessOptions } from './live.ts';
 export { openCamera } from './sources/webcam.ts';

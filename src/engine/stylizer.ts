@@ -5,7 +5,9 @@ import { initBackend, type BackendChoice } from './stylise/backend.ts';
 import { temporalDevice, type TemporalDevice } from './gpu/device.ts';
 import type { FrameStylizer } from './pipeline/frame.ts';
 import type { PipelineContext } from './pipeline/context.ts';
-import { stylizeClip, type StylizeFileOptions, type StylizeResult } from './pipeline/clip.ts';
+import { stylizeClip, type ClipResult, type StylizeFileOptions, type StylizeResult } from './pipeline/clip.ts';
+import type { Mp4Destination, OutputChunk } from './sinks/mp4.ts';
+import { urlBlob, urlHead } from './sources/url.ts';
 import { stylizeAnimatedImage } from './pipeline/images.ts';
 import { animatedImageType } from './sources/animated-image.ts';
 import { LiveStream, type LiveStats, type StreamSinks } from './pipeline/stream.ts';
@@ -16,7 +18,17 @@ import { checkPreview } from './sinks/preview.ts';
 import { DEFAULT_ADAPTIVE_DETAIL, DEFAULT_REGIONS, regionsActive, type MaskSource, type RegionRequest, type RegionSettings, type RegionStrengths } from './regions/index.ts';
 import { DEFAULT_UPSAMPLE, UPSAMPLES, type Upsample } from './constants.ts';
 
-export type { LiveStats, StreamSinks, StylizeFileOptions, StylizeResult };
+export type { LiveStats, OutputChunk, StreamSinks, StylizeFileOptions, StylizeResult };
+
+/**
+ * stylizeFile writing the MP4 as it is made instead of returning it: `output` gets the file in chunks (each with its
+ * byte position; in order, a later one may overwrite bytes already written), so no whole file is held in memory.
+ * Only a stylizeFile that resolved means the file is complete (the stream is closed on failure and cancellation too).
+ * `comment`: the MP4's metadata comment (a function is given the number of frames the file will hold).
+ */
+export type StreamedFileOptions = StylizeFileOptions & Required<Pick<Mp4Destination, 'output'>> & Pick<Mp4Destination, 'comment'>;
+/** stylizeFile's result when the MP4 went to `output`. */
+export type StreamedResult = Omit<StylizeResult, 'blob'> & { blob: null };
 
 /** A preset name, or any image the browser can decode. */
 export type StyleSource = string | Blob | ImageBitmap | ImageData | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas;
@@ -468,17 +480,36 @@ export class Stylizer {
    * Stylises a whole clip into an MP4 (H.264 where supported, else VP9), audio copied through. An animated GIF or WebP
    * is a clip too: every frame with its own duration, no audio.
    */
-  async stylizeFile(file: Blob, options: StylizeFileOptions = {}): Promise<StylizeResult> {
+  async stylizeFile(file: Blob | string | URL, options: StreamedFileOptions): Promise<StreamedResult>;
+  async stylizeFile(file: Blob | string | URL, options?: StylizeFileOptions): Promise<StylizeResult>;
+  /**
+   * `file`: a File or Blob, or the URL of one (read by ranged requests as the conversion goes, a bounded part cached:
+   * for files too large to hold; the server should answer `Range`). With `output` (StreamedFileOptions) the MP4 is
+   * written there as it is made and the result's `blob` is null.
+   */
+  async stylizeFile(file: Blob | string | URL, options: StylizeFileOptions & Mp4Destination = {}): Promise<ClipResult> {
     this.#alive();
-    if (!(file instanceof Blob)) throw invalidArgument('stylizeFile needs a File or Blob.');
+    let url: URL | null = null;
+    if (typeof file === 'string' || file instanceof URL) {
+      try {
+        url = new URL(file, globalThis.location?.href);
+      } catch {
+        throw invalidArgument(`stylizeFile: "${String(file)}" is not a URL.`);
+      }
+    } else if (!(file instanceof Blob)) {
+      throw invalidArgument('stylizeFile needs a File, a Blob or a URL.');
+    }
     if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalidArgument('onProgress must be a function.');
+    if (options.output !== undefined && !(options.output instanceof WritableStream)) throw invalidArgument('output must be a WritableStream.');
+    if (options.comment !== undefined && typeof options.comment !== 'string' && typeof options.comment !== 'function') throw invalidArgument('comment must be a string or a function.');
     checkPreview(options.preview);
     if (this.#busy) throw invalidArgument('This stylizer is already converting a clip: wait for it or cancel it first.');
     this.#busy = true;
     try {
-      // An animated GIF or WebP (by its bytes) is a clip of its frames; anything else goes to the video reader.
-      const image = await animatedImageType(file);
-      return image ? await stylizeAnimatedImage(this.#context, file, image, options) : await stylizeClip(this.#context, file, options);
+      // An animated GIF or WebP (by its bytes) is a clip of its frames (read whole); anything else goes to the video reader.
+      const image = await animatedImageType(url ? await urlHead(url) : (file as Blob));
+      if (image) return await stylizeAnimatedImage(this.#context, url ? await urlBlob(url) : (file as Blob), image, options);
+      return await stylizeClip(this.#context, url ?? (file as Blob), options);
     } finally {
       this.#busy = false;
     }

@@ -1,7 +1,7 @@
 // The offline path: a clip in, an MP4 out, every frame through the frame pipeline with its timestamp.
 import type { VideoCodec } from 'mediabunny';
 import type { BackendName, TemporalMethod } from '../constants.ts';
-import { convertToMp4, type Progress } from '../sinks/mp4.ts';
+import { convertToMp4, type Mp4Destination, type Progress } from '../sinks/mp4.ts';
 import { ClipPreview } from '../sinks/preview.ts';
 import { DEFAULT_MAX_FRAME_SIDE, openVideo } from '../sources/file.ts';
 import type { TemporalDevice } from '../gpu/device.ts';
@@ -39,6 +39,9 @@ export interface StylizeResult {
   /** Mean per-frame cost of each stage, ms. */
   stageMs: { network: number; temporal: number | null };
 }
+
+/** A result whose MP4 may have been streamed to `Mp4Destination.output` instead (then `blob` is null). */
+export type ClipResult = Omit<StylizeResult, 'blob'> & { blob: Blob | null };
 
 /**
  * The frame pipeline for a clip or an animated image at `geometry`. Without smoothing a CPU backend has no GPU work:
@@ -102,7 +105,7 @@ export class ClipFrames {
  * A whole clip to MP4 (H.264 where supported, else VP9), audio copied through: Mediabunny's Conversion is the loop
  * (demux, decode, our frame pipeline per frame, encode, mux). Arguments are checked by the caller.
  */
-export async function stylizeClip(ctx: PipelineContext, file: Blob, options: StylizeFileOptions = {}): Promise<StylizeResult> {
+export async function stylizeClip(ctx: PipelineContext, file: Blob | URL, options: StylizeFileOptions & Mp4Destination = {}): Promise<ClipResult> {
   const started = performance.now();
   const maxSide = ctx.backend.device?.limits.maxTextureDimension2D ?? DEFAULT_MAX_FRAME_SIDE;
   const settings = ctx.settings();
@@ -126,6 +129,8 @@ export async function stylizeClip(ctx: PipelineContext, file: Blob, options: Sty
   try {
     const result = await convertToMp4(video, {
       signal: options.signal,
+      output: options.output,
+      comment: options.comment,
       lagOne: frames.smoothing, // GPU work in flight: encode a frame late so it overlaps the next frame's
       onProgress: onProgress && ((p) => onProgress({ ...p, frame: clip.last })),
       render: async (frame) => {
@@ -141,7 +146,7 @@ export async function stylizeClip(ctx: PipelineContext, file: Blob, options: Sty
       },
     });
     return {
-      blob: new Blob([result.data], { type: 'video/mp4' }),
+      blob: result.data && new Blob([result.data], { type: 'video/mp4' }),
       frames: result.frames,
       width: result.width,
       height: result.height,

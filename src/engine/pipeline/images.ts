@@ -1,15 +1,16 @@
 // An animated GIF or WebP → MP4: the image's frames (ImageDecoder) through the same frame pipeline as a clip's, each
 // kept with its own timestamp and duration, encoded by Mediabunny (no audio: images have none).
-import { BufferTarget, Mp4OutputFormat, Output, QUALITY_HIGH, VideoSample, VideoSampleSource, getFirstEncodableVideoCodec } from 'mediabunny';
+import { Output, QUALITY_HIGH, VideoSample, VideoSampleSource, getFirstEncodableVideoCodec } from 'mediabunny';
 import { StylecastError, isStylecastError } from '../errors.ts';
 import { openAnimatedImage, type AnimatedImageType } from '../sources/animated-image.ts';
 import { DEFAULT_MAX_FRAME_SIDE, brief } from '../sources/file.ts';
-import { ClipFrames, clipFrameStylizer, type StylizeFileOptions, type StylizeResult } from './clip.ts';
+import { ClipFrames, clipFrameStylizer, type ClipResult, type StylizeFileOptions } from './clip.ts';
+import { mp4Data, mp4Output, type Mp4Destination } from '../sinks/mp4.ts';
 import type { PipelineContext } from './context.ts';
 import { inferenceGeometry, type FrameStylizer } from './frame.ts';
 
 /** What `stylizeClip` does for a video, for an image's frames; the caller has sniffed `type` from the bytes. */
-export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, type: AnimatedImageType, options: StylizeFileOptions = {}): Promise<StylizeResult> {
+export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, type: AnimatedImageType, options: StylizeFileOptions & Mp4Destination = {}): Promise<ClipResult> {
   const started = performance.now();
   const maxSide = ctx.backend.device?.limits.maxTextureDimension2D ?? DEFAULT_MAX_FRAME_SIDE;
   const settings = ctx.settings();
@@ -29,9 +30,11 @@ export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, typ
     // encoder takes frame t while t+1 renders.
     frames = clipFrameStylizer(ctx, geometry);
     const alpha = frames.smoothing ? settings.temporal : 0;
-    output = new Output({ format: new Mp4OutputFormat({ fastStart: 'in-memory' }), target: new BufferTarget() });
+    output = mp4Output(options);
     const source = new VideoSampleSource({ codec, quality: QUALITY_HIGH });
     output.addVideoTrack(source);
+    const comment = typeof options.comment === 'function' ? options.comment(framesTotal) : options.comment;
+    if (comment !== undefined) output.setMetadataTags({ comment });
     await output.start();
     const encode = async ({ out, timestamp, duration }: (typeof pending)[number]) => {
       const sample = new VideoSample(out instanceof VideoFrame ? out : new VideoFrame(out, { timestamp, duration }));
@@ -68,10 +71,9 @@ export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, typ
     while (pending.length) await encode(pending.shift()!);
     if (options.signal?.aborted) throw cancelled();
     await output.finalize();
-    const data = (output.target as BufferTarget).buffer;
-    if (!data) throw new StylecastError('ENCODE_FAILED', 'The MP4 could not be finalised.');
+    const data = mp4Data(output);
     return {
-      blob: new Blob([data], { type: 'video/mp4' }),
+      blob: data && new Blob([data], { type: 'video/mp4' }),
       frames: framesTotal,
       width,
       height,

@@ -1,4 +1,4 @@
-import { BufferTarget, Conversion, ConversionCanceledError, Mp4OutputFormat, Output, QUALITY_HIGH, VideoSample, getFirstEncodableVideoCodec, type VideoCodec } from 'mediabunny';
+import { BufferTarget, Conversion, ConversionCanceledError, Mp4OutputFormat, Output, QUALITY_HIGH, StreamTarget, VideoSample, getFirstEncodableVideoCodec, type VideoCodec } from 'mediabunny';
 import { StylecastError, isStylecastError } from '../errors.ts';
 import { brief, type OpenedVideo } from '../sources/file.ts';
 
@@ -12,7 +12,44 @@ export interface Progress {
   frame?: { networkMs: number; temporalMs: number | null };
 }
 
-export interface Mp4JobOptions {
+/** A piece of the MP4 for `Mp4Destination.output`: `data` belongs at byte `position` of the file (writes come in order; a later one may go back and overwrite bytes, e.g. a box's size). */
+export interface OutputChunk {
+  type: 'write';
+  data: Uint8Array;
+  position: number;
+}
+
+/** Where the MP4 goes, and what its metadata says. */
+export interface Mp4Destination {
+  /**
+   * Write the MP4 to this stream in pieces as it is made, instead of holding it in memory: its `moov` index then
+   * comes at the end of the file (every player and ffprobe read that). Mediabunny closes the stream when the conversion ends, whether it finished, failed or was cancelled: only a stylizeFile that
+   * resolved means the file is complete. A write that rejects stops the conversion.
+   */
+  output?: WritableStream<OutputChunk>;
+  /** The MP4's metadata comment; a function is given the number of frames the file will hold. */
+  comment?: string | ((frames: number) => string);
+}
+
+/**
+ * The Output for a destination: streamed (moov at the end; each write one muxer chunk — about half a second of a
+ * track — as it is finished, then the index and the mdat box's size) or in memory (moov first, "fast start").
+ */
+export function mp4Output(dest: Mp4Destination): Output {
+  return dest.output
+    ? new Output({ format: new Mp4OutputFormat({ fastStart: false }), target: new StreamTarget(dest.output as WritableStream<{ type: 'write'; data: Uint8Array<ArrayBuffer>; position: number }>) })
+    : new Output({ format: new Mp4OutputFormat({ fastStart: 'in-memory' }), target: new BufferTarget() });
+}
+
+/** The finished MP4's bytes when it was built in memory, null when it was streamed. */
+export function mp4Data(output: Output): ArrayBuffer | null {
+  if (!(output.target instanceof BufferTarget)) return null;
+  const data = output.target.buffer;
+  if (!data) throw new StylecastError('ENCODE_FAILED', 'The MP4 could not be finalised.');
+  return data;
+}
+
+export interface Mp4JobOptions extends Mp4Destination {
   /**
    * Turns one upright frame into the canvas to encode (the same canvas may be returned every time), or a new
    * `VideoFrame` with the input's timestamp and duration, which the encoder then owns.
@@ -30,7 +67,8 @@ export interface Mp4JobOptions {
 }
 
 export interface Mp4Result {
-  data: ArrayBuffer;
+  /** The MP4, or null when it was written to `output`. */
+  data: ArrayBuffer | null;
   codec: VideoCodec;
   frames: number;
   width: number;
@@ -46,7 +84,8 @@ export async function convertToMp4(video: OpenedVideo, opts: Mp4JobOptions): Pro
   const { width, height, frames: framesTotal } = video;
   const codec = await getFirstEncodableVideoCodec(['avc', 'vp9'], { width, height });
   if (!codec) throw new StylecastError('ENCODE_FAILED', `This browser cannot encode ${width}×${height} video as H.264 or VP9.`);
-  const output = new Output({ format: new Mp4OutputFormat({ fastStart: 'in-memory' }), target: new BufferTarget() });
+  const output = mp4Output(opts);
+  const comment = typeof opts.comment === 'function' ? opts.comment(framesTotal) : opts.comment;
   let framesDone = 0;
   let failure: unknown = null;
   /** With lagOne: the rendered frame not yet handed to the encoder. */
@@ -60,6 +99,7 @@ export async function convertToMp4(video: OpenedVideo, opts: Mp4JobOptions): Pro
     output,
     // An edit list that starts mid-frame: start at the first frame it presents (see OpenedVideo.startSeconds).
     trim: video.startSeconds === undefined ? undefined : { start: video.startSeconds },
+    tags: comment === undefined ? undefined : (tags) => ({ ...tags, comment }),
     video: {
       codec,
       // Brush strokes are fine detail: a low bitrate would smear exactly what the filter adds.
@@ -129,9 +169,7 @@ export async function convertToMp4(video: OpenedVideo, opts: Mp4JobOptions): Pro
   if (framesDone < framesTotal) {
     throw new StylecastError('CORRUPT_INPUT', `The input is truncated or damaged: only ${framesDone} of its ${framesTotal} frames could be decoded.`);
   }
-  const data = (output.target as BufferTarget).buffer;
-  if (!data) throw new StylecastError('ENCODE_FAILED', 'The MP4 could not be finalised.');
-  return { data, codec, frames: framesDone, width, height, hasAudio: video.hasAudio };
+  return { data: mp4Data(output), codec, frames: framesDone, width, height, hasAudio: video.hasAudio };
 }
 
 const cancelled = () => new StylecastError('CANCELLED', 'Stylising was cancelled.');

@@ -1,5 +1,6 @@
 import { ALL_FORMATS, BlobSource, EncodedPacketSink, Input, UnsupportedInputFormatError, type InputVideoTrack } from 'mediabunny';
 import { StylecastError } from '../errors.ts';
+import { urlSource } from './url.ts';
 
 /** A video file opened and checked: everything Mediabunny does not check for us has been checked here. */
 export interface OpenedVideo {
@@ -23,10 +24,11 @@ export interface OpenedVideo {
 /** Largest frame side we accept (the GPU's texture limit, or a conservative default without WebGPU). */
 export const DEFAULT_MAX_FRAME_SIDE = 8192;
 
-export async function openVideo(file: Blob, maxSide = DEFAULT_MAX_FRAME_SIDE): Promise<OpenedVideo> {
-  if (!(file instanceof Blob)) throw new StylecastError('INVALID_ARGUMENT', 'The input must be a File or Blob.');
-  if (file.size === 0) throw new StylecastError('EMPTY_INPUT', 'The input file is empty (0 bytes).');
-  const input = new Input({ formats: ALL_FORMATS, source: new BlobSource(file) });
+/** A Blob is read from memory (or Chromium's blob store); a URL by ranged requests, a bounded part cached (url.ts). */
+export async function openVideo(file: Blob | URL, maxSide = DEFAULT_MAX_FRAME_SIDE): Promise<OpenedVideo> {
+  if (!(file instanceof Blob) && !(file instanceof URL)) throw new StylecastError('INVALID_ARGUMENT', 'The input must be a File, a Blob or a URL.');
+  if (file instanceof Blob && file.size === 0) throw new StylecastError('EMPTY_INPUT', 'The input file is empty (0 bytes).');
+  const input = new Input({ formats: ALL_FORMATS, source: file instanceof Blob ? new BlobSource(file) : urlSource(file) });
   try {
     return await check(input, maxSide);
   } catch (e) {
