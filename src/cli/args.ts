@@ -65,6 +65,10 @@ export interface StyleOptions {
   temporalMethod: TemporalMethod;
   /** How the network's output is enlarged to the input's size (--upsample). */
   upsample: Upsample;
+  /** Per-region strength, each 0..1 of --strength (--face-strength, --person-strength, --background-strength). */
+  regions: { face: number; person: number; background: number };
+  /** --adaptive-detail: less style on fine structure. */
+  adaptiveDetail: boolean;
   backend?: BackendName;
   /** Which GPU Chromium runs on (--gpu, else $STYLECAST_GPU, else auto). */
   gpu: GpuMode;
@@ -90,6 +94,7 @@ Usage:
   stylecast stylize <input> -o <out.mp4> [--style <preset|image>] [--strength 0..1]
                     [--mix <preset|image> [--mix-weight 0..1]] [--size <px>] [--temporal 0..1]
                     [--temporal-method strokes|average] [--upsample guided|cubic] [--flow-size <px>] [--models <dir>] [--backend webgpu|webgl|wasm]
+                    [--face-strength 0..1] [--person-strength 0..1] [--background-strength 0..1] [--adaptive-detail]
                     [--gpu auto|hardware|software] [--quiet]
   stylecast batch <videos | folders | list.txt>... -o <folder> [the style options of stylize]
                     [--jobs N] [--recursive] [--name <pattern>] [--json] [--quiet]
@@ -126,6 +131,13 @@ Options:
                    input, so edges stay sharp at 720p/1080p; runs where the output is on a WebGPU device) or cubic
                    (Mitchell–Netravali, what a 2D canvas does). A clip on wasm/webgl with --temporal 0 goes through
                    the CPU and is cubic whatever this says; the report names the one that ran
+  --face-strength, --person-strength, --background-strength
+                   the style on faces, on the rest of the people and on everything else, each 0..1 of --strength
+                   (default 1): e.g. --face-strength 0.3 keeps faces recognisable and still painted;
+                   --person-strength 0 --face-strength 0 stylises only the background. Needs WebGPU (the report says
+                   where it ran, or that it is off)
+  --adaptive-detail
+                   less style where the input has fine structure (edges, text, hair), all of it on flat areas
   --flow-size      short side of the optical flow in pixels (default: full resolution on a hardware GPU, 96 on a
                    software one such as SwiftShader)
   --models         a model directory of your own (style-predictor/ and style-transformer/, see "stylecast convert")
@@ -297,7 +309,7 @@ export function parseArgs(argv: string[], root: string, env: NodeJS.ProcessEnv =
   if (command === 'worker') return parseWorker(rest, env);
   if (command !== 'stylize' && command !== 'stylise') throw new UsageError(`Unknown command "${command}". Commands: stylize, batch, worker, flow, styles, convert.`);
 
-  const { flags, positional } = splitOptions('stylize', rest, STYLE_FLAGS, ['--quiet', '-q']);
+  const { flags, positional } = splitOptions('stylize', rest, STYLE_FLAGS, ['--quiet', '-q', '--adaptive-detail']);
   const quiet = flags.has('--quiet') || flags.has('-q');
   if (positional.length !== 1) throw new UsageError(positional.length ? `Expected one input file, got ${positional.length}: ${positional.join(', ')}.` : 'Missing the input video. See "stylecast --help".');
   const input = existingFile(positional[0], 'Input file');
@@ -311,7 +323,7 @@ export function parseArgs(argv: string[], root: string, env: NodeJS.ProcessEnv =
 }
 
 /** The options of stylize (and batch) that shape the result, as flags that take a value. */
-const STYLE_FLAGS = ['-o', '--output', '--style', '--strength', '--mix', '--mix-weight', '--size', '--temporal', '--temporal-method', '--upsample', '--flow-size', '--models', '--backend', '--gpu'];
+const STYLE_FLAGS = ['-o', '--output', '--style', '--strength', '--mix', '--mix-weight', '--size', '--temporal', '--temporal-method', '--upsample', '--face-strength', '--person-strength', '--background-strength', '--flow-size', '--models', '--backend', '--gpu'];
 
 /** The style images a job reads (an output must not be one of them). */
 export function styleInputs(o: StyleOptions): { path: string; what: string }[] {
@@ -336,6 +348,12 @@ function styleOptions(flags: Map<string, string>, root: string, env: NodeJS.Proc
     flowSize: pixels(flags, '--flow-size'),
     temporalMethod: temporalMethodOption(flags),
     upsample: upsampleOption(flags),
+    regions: {
+      face: flags.has('--face-strength') ? unit('--face-strength', flags.get('--face-strength')) : 1,
+      person: flags.has('--person-strength') ? unit('--person-strength', flags.get('--person-strength')) : 1,
+      background: flags.has('--background-strength') ? unit('--background-strength', flags.get('--background-strength')) : 1,
+    },
+    adaptiveDetail: flags.has('--adaptive-detail'),
     backend: backendOption(flags),
     gpu: gpuOption(flags, env),
   };
@@ -346,7 +364,7 @@ export const VIDEO_EXTENSIONS = ['.mp4', '.m4v', '.mov', '.webm', '.mkv', '.gif'
 export const DEFAULT_NAME_PATTERN = '{name}-stylised.mp4';
 
 function parseBatch(rest: string[], root: string, env: NodeJS.ProcessEnv): BatchArgs {
-  const { flags, positional } = splitOptions('batch', rest, [...STYLE_FLAGS, '--jobs', '--name', ...QUEUE_FLAGS], ['--quiet', '-q', '--recursive', '-r', '--json']);
+  const { flags, positional } = splitOptions('batch', rest, [...STYLE_FLAGS, '--jobs', '--name', ...QUEUE_FLAGS], ['--quiet', '-q', '--recursive', '-r', '--json', '--adaptive-detail']);
   const queue = flags.has('--queue') ? parseQueueUrl(flags.get('--queue')!) : null;
   if (!queue && (flags.has('--queue-prefix') || flags.has('--shared-dir'))) throw new UsageError(`${flags.has('--queue-prefix') ? '--queue-prefix' : '--shared-dir'} needs --queue.`);
   if (!positional.length) throw new UsageError('batch needs inputs: videos, folders or a list (.txt, one path a line). See "stylecast --help".');

@@ -142,6 +142,7 @@ export function settingsHash(args: BatchArgs, input: string, version = ''): stri
     temporal: args.temporal,
     temporalMethod: args.temporalMethod,
     upsample: args.upsample,
+    ...(args.regions.face === 1 && args.regions.person === 1 && args.regions.background === 1 && !args.adaptiveDetail ? {} : { regions: args.regions, adaptiveDetail: args.adaptiveDetail }),
     flowSize: args.flowSize ?? null,
     models: args.models,
     backend: args.backend ?? null,

@@ -28,6 +28,8 @@ export function stylizeJob(o: StyleOptions, names: { inputName?: string; outputN
     flowSize: o.flowSize,
     temporalMethod: o.temporalMethod,
     upsample: o.upsample,
+    regions: o.regions,
+    adaptiveDetail: o.adaptiveDetail,
     backend: o.backend,
     ...names,
   };

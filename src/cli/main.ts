@@ -124,6 +124,7 @@ async function stylize(args: StylizeArgs): Promise<number> {
           `${wallPerFrame.toFixed(1)} ms.\n` +
           (firstFrameAt === null ? '' : `stylecast: start-up: ${(firstFrameAt / 1000).toFixed(1)} s from the command to the first stylised frame.\n`) +
           `stylecast: upsampling: ${result.upsampling}.\n` +
+          (result.regions ? `stylecast: regions: ${result.regions}.\n` : '') +
           gpuLine(session),
       );
     }

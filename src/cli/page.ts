@@ -87,6 +87,8 @@ window.stylecastRun = async (job: StylizeJob): Promise<JobResult> => {
       flowSize: job.flowSize,
       temporalMethod: job.temporalMethod,
       upsample: job.upsample,
+      regions: job.regions,
+      adaptiveDetail: job.adaptiveDetail,
       mix: mixStyle ? { style: mixStyle, weight: job.mixWeight } : null,
     });
     try {
@@ -102,7 +104,7 @@ window.stylecastRun = async (job: StylizeJob): Promise<JobResult> => {
       });
       await out.commit();
       const { blob: _blob, ...facts } = result;
-      return { ok: true, ...facts, backendReason: stylizer.backend.reason, smoothing: stylizer.smoothing.detail, upsampling: stylizer.upsampling().detail, numTensors: tf.memory().numTensors };
+      return { ok: true, ...facts, backendReason: stylizer.backend.reason, smoothing: stylizer.smoothing.detail, upsampling: stylizer.upsampling().detail, regions: regionsDetail(stylizer, job), numTensors: tf.memory().numTensors };
     } finally {
       stylizer.dispose();
     }
@@ -112,3 +114,11 @@ window.stylecastRun = async (job: StylizeJob): Promise<JobResult> => {
     controller = null;
   }
 };
+
+/** The report's line on per-region strength: the settings and where they ran, or why they were off; absent when unused. */
+function regionsDetail(stylizer: { regions: { face: number; person: number; background: number; adaptiveDetail: number }; regionSupport: { available: boolean; detail: string } }, job: StylizeJob): string | undefined {
+  const r = stylizer.regions;
+  if (r.face === 1 && r.person === 1 && r.background === 1 && r.adaptiveDetail === 0 && !job.adaptiveDetail) return undefined;
+  const what = `face ${r.face}, person ${r.person}, background ${r.background}${r.adaptiveDetail > 0 ? `, adaptive detail ${r.adaptiveDetail}` : ''}`;
+  return stylizer.regionSupport.available ? `${what}, ${stylizer.regionSupport.detail}` : `${what} asked, but ${stylizer.regionSupport.detail}`;
+}

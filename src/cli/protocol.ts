@@ -19,6 +19,9 @@ export interface StylizeJob {
   flowSize?: number;
   temporalMethod: TemporalMethod;
   upsample?: Upsample;
+  /** Per-region strength and adaptive detail (absent: 1, 1, 1 and off). */
+  regions?: { face: number; person: number; background: number };
+  adaptiveDetail?: boolean;
   backend?: BackendName;
   /** The served name of the clip (default "input") and the name to PUT the result to (default "output"): `batch` runs several jobs in one browser. */
   inputName?: string;
@@ -53,6 +56,8 @@ export type JobResult =
       smoothing: string;
       /** How the output was enlarged to the clip's size, and why. */
       upsampling: string;
+      /** Where per-region strength ran, or why it was off (absent when not asked for). */
+      regions?: string;
       temporal: number;
       stageMs: { network: number; temporal: number | null };
       elapsedMs: number;
