@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'OUTPUT_NOT_WRITABLE'
   | 'DISK_FULL'
   | 'BROWSER_CRASHED'
+  // `--segment`: the stylised segments' decoder configurations differ, so their packets cannot be joined as they are.
+  | 'SEGMENTS_DIFFER'
   | 'BROWSER_START_FAILED'
   // `stylecast worker` / `batch --queue`: Redis cannot be reached (at start, or for too long mid-run), or a job's
   // worker vanished more often than the queue allows.

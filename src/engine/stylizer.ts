@@ -5,7 +5,7 @@ import { initBackend, type BackendChoice } from './stylise/backend.ts';
 import { temporalDevice, type TemporalDevice } from './gpu/device.ts';
 import type { FrameStylizer } from './pipeline/frame.ts';
 import type { PipelineContext } from './pipeline/context.ts';
-import { stylizeClip, type ClipResult, type StylizeFileOptions, type StylizeResult } from './pipeline/clip.ts';
+import { clipContentVector, stylizeClip, type ClipResult, type StylizeFileOptions, type StylizeResult } from './pipeline/clip.ts';
 import type { Mp4Destination, OutputChunk } from './sinks/mp4.ts';
 import { urlBlob, urlHead } from './sources/url.ts';
 import { stylizeAnimatedImage } from './pipeline/images.ts';
@@ -15,8 +15,9 @@ import { StyleModel, blendVectors } from './stylise/model.ts';
 import { pixelsToInput } from './stylise/tensors.ts';
 import { DEFAULT_TARGET_FPS } from './pipeline/governor.ts';
 import { checkPreview } from './sinks/preview.ts';
-import { DEFAULT_ADAPTIVE_DETAIL, DEFAULT_REGIONS, regionsActive, type MaskSource, type RegionRequest, type RegionSettings, type RegionStrengths } from './regions/index.ts';
 import { DEFAULT_UPSAMPLE, UPSAMPLES, type Upsample } from './constants.ts';
+import { DEFAULT_ADAPTIVE_DETAIL, DEFAULT_REGIONS, regionsActive, type MaskSource, type RegionRequest, type RegionSettings, type RegionStrengths } from './regions/index.ts';
+import { checkRange } from './pipeline/range.ts';
 
 export type { LiveStats, OutputChunk, StreamSinks, StylizeFileOptions, StylizeResult };
 
@@ -137,8 +138,8 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
   if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
     throw invalidArgument(`threads must be a whole number ≥ 1, got ${String(options.threads)}.`);
   }
-  if (options.upsample !== undefined) checkUpsample(options.upsample);
   const regions = checkRegions(options.regions, options.adaptiveDetail, DEFAULT_REGIONS);
+  if (options.upsample !== undefined) checkUpsample(options.upsample);
   const backend = await initBackend(options.backend, options.wasmUrl, options.threads);
   const [model, gpu] = await Promise.all([StyleModel.load({ modelsUrl: options.modelsUrl, modelDir: options.modelDir }), temporalDevice(backend)]);
   const stylizer = new Stylizer(backend, gpu, model, strength, size, temporal, options.flowSize);
@@ -146,8 +147,8 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
   if (options.temporalMethod !== undefined) stylizer.setTemporalMethod(options.temporalMethod);
   if (options.targetFps !== undefined) stylizer.setTargetFps(options.targetFps);
   if (options.adaptive !== undefined) stylizer.setAdaptive(options.adaptive);
-  stylizer.setRegions({ face: regions.face, person: regions.person, background: regions.background }, regions.adaptiveDetail);
   if (options.upsample !== undefined) stylizer.setUpsample(options.upsample);
+  stylizer.setRegions({ face: regions.face, person: regions.person, background: regions.background }, regions.adaptiveDetail);
   try {
     await stylizer.setStyle(options.style ?? DEFAULT_STYLE);
     if (options.mix) await stylizer.mixStyles(options.mix.style, options.mix.weight);
@@ -177,6 +178,8 @@ export class Stylizer {
   /** The effective style vector for the current settings, rebuilt when they change (or the content moves on). */
   #bottleneck: tf.Tensor4D | null = null;
   #bottleneckAge = 0;
+  /** The content vector given for the clip being converted (one for all its parts), if any. */
+  #fixedContent: tf.Tensor4D | null = null;
   #deviceLost: string | null = null;
 
   readonly #flowSize: number | undefined;
@@ -203,13 +206,17 @@ export class Stylizer {
         flowSize: this.#flowSize,
         targetFps: this.#targetFps,
         adaptive: this.#adaptive,
-        regions: this.#regions,
         upsample: this.#upsample,
+        regions: this.#regions,
       }),
-      bottleneck: (frame, frames) => this.#bottleneckFor(frame, frames),
       regions: (frame, frames) => this.#regionRequest(frame, frames),
+      bottleneck: (frame, frames) => this.#bottleneckFor(frame, frames),
       check: () => this.#alive(),
-      newContent: () => this.#invalidate(),
+      newContent: (content) => {
+        this.#invalidate();
+        this.#fixedContent?.dispose();
+        this.#fixedContent = content ? tf.tensor4d(Array.from(content), [1, 1, 1, content.length]) : null;
+      },
     };
     for (const device of new Set([backend.device, smoothing.device])) {
       device?.lost.then((info) => (this.#deviceLost = info.message || info.reason || 'unknown reason'));
@@ -388,8 +395,12 @@ export class Stylizer {
    * CONTENT_REFRESH frames so a live scene that changes keeps its strength right.
    */
   #bottleneckFor(frame: VideoFrame, frames: FrameStylizer): tf.Tensor4D {
-    if (this.#bottleneck && (this.#strength === 1 || this.#bottleneckAge++ < CONTENT_REFRESH)) return this.#bottleneck;
+    if (this.#bottleneck && (this.#strength === 1 || this.#fixedContent || this.#bottleneckAge++ < CONTENT_REFRESH)) return this.#bottleneck;
     this.#invalidate();
+    if (this.#fixedContent) {
+      this.#bottleneck = this.#effective(this.#strength < 1 ? this.#fixedContent : null);
+      return this.#bottleneck;
+    }
     const content = this.#strength < 1 ? frames.contentVector(frame) : null;
     this.#bottleneck = this.#effective(content);
     this.#bottleneckAge = 0;
@@ -503,13 +514,50 @@ export class Stylizer {
     if (options.output !== undefined && !(options.output instanceof WritableStream)) throw invalidArgument('output must be a WritableStream.');
     if (options.comment !== undefined && typeof options.comment !== 'string' && typeof options.comment !== 'function') throw invalidArgument('comment must be a string or a function.');
     checkPreview(options.preview);
+    checkRange(options.range, options.warmupFrames);
+    if (options.contentVector !== undefined) this.#checkContentVector(options.contentVector);
     if (this.#busy) throw invalidArgument('This stylizer is already converting a clip: wait for it or cancel it first.');
     this.#busy = true;
     try {
       // An animated GIF or WebP (by its bytes) is a clip of its frames (read whole); anything else goes to the video reader.
       const image = await animatedImageType(url ? await urlHead(url) : (file as Blob));
+      if (image && options.range) throw invalidArgument('A range is for video clips; an animated image is stylised whole.');
       if (image) return await stylizeAnimatedImage(this.#context, url ? await urlBlob(url) : (file as Blob), image, options);
       return await stylizeClip(this.#context, url ?? (file as Blob), options);
+    } finally {
+      this.#fixedContent?.dispose();
+      this.#fixedContent = null;
+      this.#invalidate();
+      this.#busy = false;
+    }
+  }
+
+  #checkContentVector(v: unknown): void {
+    const n = this.#style?.shape[3] ?? 0;
+    const ok = typeof v === 'object' && v !== null && (v as ArrayLike<number>).length === n && Array.from(v as ArrayLike<number>).every((x) => typeof x === 'number' && Number.isFinite(x));
+    if (!ok) throw invalidArgument(`contentVector must be ${n} finite numbers (from stylizer.contentVector(file)).`);
+  }
+
+  /**
+   * The content's style vector of a clip (its first frame, upright, centre square), for `stylizeFile`'s
+   * `contentVector`: computed once per clip and given to every part of it, so all parts blend the same style when
+   * strength < 1. `file` as for stylizeFile (a video; not an animated image).
+   */
+  async contentVector(file: Blob | string | URL): Promise<number[]> {
+    this.#alive();
+    let source: Blob | URL;
+    if (file instanceof Blob) source = file;
+    else if (typeof file === 'string' || file instanceof URL) {
+      try {
+        source = new URL(file, globalThis.location?.href);
+      } catch {
+        throw invalidArgument(`contentVector: "${String(file)}" is not a URL.`);
+      }
+    } else throw invalidArgument('contentVector needs a File, a Blob or a URL.');
+    if (this.#busy) throw invalidArgument('This stylizer is busy with a clip or stream.');
+    this.#busy = true;
+    try {
+      return await clipContentVector(this.#context, source);
     } finally {
       this.#busy = false;
     }

@@ -1,5 +1,6 @@
 // The offline path: a clip in, an MP4 out, every frame through the frame pipeline with its timestamp.
-import type { VideoCodec } from 'mediabunny';
+import { VideoSampleSink, type VideoCodec, type VideoSample } from 'mediabunny';
+import { StylecastError } from '../errors.ts';
 import type { BackendName, TemporalMethod } from '../constants.ts';
 import { convertToMp4, type Mp4Destination, type Progress } from '../sinks/mp4.ts';
 import { ClipPreview } from '../sinks/preview.ts';
@@ -7,6 +8,7 @@ import { DEFAULT_MAX_FRAME_SIDE, openVideo } from '../sources/file.ts';
 import type { TemporalDevice } from '../gpu/device.ts';
 import type { PipelineContext } from './context.ts';
 import { regionsActive } from '../regions/index.ts';
+import { presentedTimestamps, resolveRange, type ClipRange, type ResolvedRange } from './range.ts';
 import { createFrameStylizer, inferenceGeometry, type FrameGeometry, type FrameStylizer, type FrameTiming } from './frame.ts';
 
 /** No WebGPU for this clip's frames (the 2d path). */
@@ -20,6 +22,23 @@ export interface StylizeFileOptions {
    * frame about to be encoded is drawn on it, scaled to at most 480 px; sized to the output's aspect.
    */
   preview?: OffscreenCanvas | HTMLCanvasElement;
+  /**
+   * Only these frames of the clip (frame-exact by index, or by time; see ClipRange). The output's timestamps are
+   * re-based so its first frame is at 0 (a part is a normal MP4 on its own; `result.range.offsetSeconds` says where it
+   * sat), and it has no audio (parts are joined with the source's sound, copied once).
+   */
+  range?: ClipRange;
+  /**
+   * With a range: the frames before it decoded, stylised and smoothed, then dropped, so the temporal history is warm at
+   * its first kept frame (a part joined to the one before shows no seam). Default 0.
+   */
+  warmupFrames?: number;
+  /**
+   * The content's style vector (used when strength < 1), from `stylizer.contentVector(file)`: computed once per clip
+   * and given to each of its parts, so they all blend the same style. Without it, a clip (or a part) takes its own
+   * from its first frame.
+   */
+  contentVector?: ArrayLike<number>;
 }
 
 export interface StylizeResult {
@@ -38,6 +57,8 @@ export interface StylizeResult {
   temporalMethod: TemporalMethod;
   /** Mean per-frame cost of each stage, ms. */
   stageMs: { network: number; temporal: number | null };
+  /** With a range: the frames kept (presented frames, end exclusive), the warm-up, and where the first sat in the clip. */
+  range?: { startFrame: number; endFrame: number; warmupFrames: number; offsetSeconds: number };
 }
 
 /** A result whose MP4 may have been streamed to `Mp4Destination.output` instead (then `blob` is null). */
@@ -113,7 +134,9 @@ export async function stylizeClip(ctx: PipelineContext, file: Blob | URL, option
   let geometry: FrameGeometry;
   let frames: FrameStylizer;
   let clip: ClipFrames;
+  let part: ResolvedRange | null = null;
   try {
+    if (options.range) part = await resolveRange(video, options.range, options.warmupFrames ?? 0);
     geometry = inferenceGeometry(video.width, video.height, settings.size);
     clip = new ClipFrames(options);
     frames = clipFrameStylizer(ctx, geometry);
@@ -125,13 +148,15 @@ export async function stylizeClip(ctx: PipelineContext, file: Blob | URL, option
   let warmed = false;
   let rendered = 0;
   const onProgress = options.onProgress;
-  ctx.newContent(); // a new clip: its own content vector
+  ctx.newContent(options.contentVector); // a new clip: its own content vector (or the one given for the whole clip)
+  const framesTotal = part ? part.endFrame - part.warmFrom : video.frames;
   try {
     const result = await convertToMp4(video, {
       signal: options.signal,
       output: options.output,
       comment: options.comment,
       lagOne: frames.smoothing, // GPU work in flight: encode a frame late so it overlaps the next frame's
+      part: part ? { trim: part.trim, framesTotal, warmup: part.startFrame - part.warmFrom, shiftSeconds: part.shiftSeconds } : undefined,
       onProgress: onProgress && ((p) => onProgress({ ...p, frame: clip.last })),
       render: async (frame) => {
         ctx.check();
@@ -141,7 +166,7 @@ export async function stylizeClip(ctx: PipelineContext, file: Blob | URL, option
         }
         clip.add(await frames.render(frame, ctx.bottleneck(frame, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample: settings.upsample, regions: ctx.regions(frame, frames) }));
         const out = frames.takeFrame(frame.timestamp, frame.duration ?? undefined) ?? frames.canvas;
-        clip.show(out, geometry.width, geometry.height, ++rendered === video.frames);
+        clip.show(out, geometry.width, geometry.height, ++rendered === framesTotal);
         return out;
       },
     });
@@ -153,9 +178,44 @@ export async function stylizeClip(ctx: PipelineContext, file: Blob | URL, option
       codec: result.codec,
       hasAudio: result.hasAudio,
       ...clip.summary(ctx, geometry, started, alpha),
+      ...(part ? { range: { startFrame: part.startFrame, endFrame: part.endFrame, warmupFrames: part.startFrame - part.warmFrom, offsetSeconds: part.offsetSeconds } } : {}),
     };
   } finally {
     frames.dispose();
+    video.input.dispose();
+  }
+}
+
+/**
+ * A clip's content vector (strength < 1 blends it in): from its first presented frame, upright (rotation metadata
+ * applied, as the conversion hands frames over), through the same frame stylizer a conversion of it would use.
+ */
+export async function clipContentVector(ctx: PipelineContext, file: Blob | URL): Promise<number[]> {
+  const maxSide = ctx.backend.device?.limits.maxTextureDimension2D ?? DEFAULT_MAX_FRAME_SIDE;
+  const video = await openVideo(file, maxSide);
+  let frames: FrameStylizer | null = null;
+  let sample: VideoSample | null = null;
+  let frame: VideoFrame | null = null;
+  try {
+    const [first] = await presentedTimestamps(video);
+    sample = await new VideoSampleSink(video.track).getSample(video.startSeconds ?? first);
+    if (!sample) throw new StylecastError('CORRUPT_INPUT', 'The first frame of the input could not be decoded.');
+    const canvas = new OffscreenCanvas(video.width, video.height);
+    const c2d = canvas.getContext('2d');
+    if (!c2d) throw new Error('OffscreenCanvas has no 2d context');
+    sample.drawWithFit(c2d, { fit: 'fill' });
+    frame = new VideoFrame(canvas, { timestamp: 0 });
+    frames = clipFrameStylizer(ctx, inferenceGeometry(video.width, video.height, ctx.settings().size));
+    const v = frames.contentVector(frame);
+    try {
+      return Array.from(await v.data());
+    } finally {
+      v.dispose();
+    }
+  } finally {
+    frame?.close();
+    sample?.close();
+    frames?.dispose();
     video.input.dispose();
   }
 }

@@ -20,10 +20,10 @@ export interface FrameSettings {
   /** Live streams: the governor's target and whether it may lower quality. */
   targetFps: number;
   adaptive: boolean;
-  /** Per-region strength and adaptive detail (all 1 and 0: off). */
-  regions: RegionSettings;
   /** How the output is enlarged to the frame's size (the CPU path is cubic whatever this says). */
   upsample: Upsample;
+  /** Per-region strength and adaptive detail (all 1 and 0: off). */
+  regions: RegionSettings;
 }
 
 export interface PipelineContext {
@@ -38,6 +38,9 @@ export interface PipelineContext {
   regions(frame: VideoFrame, frames: FrameStylizer): RegionRequest | undefined;
   /** Throws the reason the pipeline must stop (disposed, device lost). */
   check(): void;
-  /** A new clip or stream: the content's style vector is recomputed from its frames. */
-  newContent(): void;
+  /**
+   * A new clip or stream: the content's style vector is recomputed from its frames, or, when `content` is given (a
+   * vector computed once for the whole clip), that one is used for every frame.
+   */
+  newContent(content?: ArrayLike<number>): void;
 }

@@ -64,6 +64,13 @@ export interface Mp4JobOptions extends Mp4Destination {
   lagOne?: boolean;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
+  /**
+   * A part of the clip (see pipeline/range.ts): the conversion's trim on the source's timeline (instead of the clip's
+   * own start), the frames it hands over (`framesTotal`), how many of the first are a warm-up — rendered, then dropped
+   * (`process` returns no frame) — and the seconds taken off the kept frames' timestamps so the first is at 0. The
+   * audio is left out (a part's sound is the whole clip's, copied once where the parts are joined).
+   */
+  part?: { trim: { start: number; end?: number }; framesTotal: number; warmup: number; shiftSeconds: number };
 }
 
 export interface Mp4Result {
@@ -81,24 +88,34 @@ export interface Mp4Result {
  * through. Every frame is kept with its timestamp; rotation arrives already applied.
  */
 export async function convertToMp4(video: OpenedVideo, opts: Mp4JobOptions): Promise<Mp4Result> {
-  const { width, height, frames: framesTotal } = video;
+  const { width, height } = video;
+  const part = opts.part;
+  const framesTotal = part?.framesTotal ?? video.frames;
+  const warmup = part?.warmup ?? 0;
+  const shift = part?.shiftSeconds ?? 0;
   const codec = await getFirstEncodableVideoCodec(['avc', 'vp9'], { width, height });
   if (!codec) throw new StylecastError('ENCODE_FAILED', `This browser cannot encode ${width}×${height} video as H.264 or VP9.`);
   const output = mp4Output(opts);
-  const comment = typeof opts.comment === 'function' ? opts.comment(framesTotal) : opts.comment;
+  const comment = typeof opts.comment === 'function' ? opts.comment(framesTotal - warmup) : opts.comment;
   let framesDone = 0;
   let failure: unknown = null;
   /** With lagOne: the rendered frame not yet handed to the encoder. */
   let held: { canvas: OffscreenCanvas | VideoFrame; timestamp: number; duration: number } | null = null;
+  /** A rendered frame as the encoder's sample at `timestamp` (seconds, already shifted). */
   const take = (h: NonNullable<typeof held>) =>
-    new VideoSample(h.canvas instanceof VideoFrame ? h.canvas : new VideoFrame(h.canvas, { timestamp: h.timestamp, duration: h.duration || undefined }));
+    h.canvas instanceof VideoFrame
+      ? shift === 0
+        ? new VideoSample(h.canvas)
+        : new VideoSample(h.canvas, { timestamp: h.timestamp, duration: h.duration || undefined })
+      : new VideoSample(h.canvas, { timestamp: h.timestamp, duration: h.duration || undefined });
   const started = performance.now();
 
   const conversion = await Conversion.init({
     input: video.input,
     output,
     // An edit list that starts mid-frame: start at the first frame it presents (see OpenedVideo.startSeconds).
-    trim: video.startSeconds === undefined ? undefined : { start: video.startSeconds },
+    trim: part ? part.trim : video.startSeconds === undefined ? undefined : { start: video.startSeconds },
+    audio: part ? { discard: true } : undefined,
     tags: comment === undefined ? undefined : (tags) => ({ ...tags, comment }),
     video: {
       codec,
@@ -112,6 +129,7 @@ export async function convertToMp4(video: OpenedVideo, opts: Mp4JobOptions): Pro
         let canvas: OffscreenCanvas | VideoFrame | null = null;
         try {
           canvas = await opts.render(frame);
+          const warming = framesDone < warmup;
           framesDone++;
           const elapsedMs = performance.now() - started;
           opts.onProgress?.({
@@ -120,14 +138,21 @@ export async function convertToMp4(video: OpenedVideo, opts: Mp4JobOptions): Pro
             elapsedMs,
             etaMs: framesDone >= 3 ? (elapsedMs / framesDone) * Math.max(0, framesTotal - framesDone) : null,
           });
+          if (warming) {
+            // A warm-up frame: its work is done (the temporal history has it); nothing is encoded.
+            if (canvas instanceof VideoFrame) canvas.close();
+            canvas = null;
+            return null;
+          }
+          const now = { canvas, timestamp: sample.timestamp - shift, duration: sample.duration };
           if (!opts.lagOne) {
-            const result = canvas instanceof VideoFrame ? new VideoSample(canvas) : canvas;
+            const result = shift === 0 && !(canvas instanceof VideoFrame) ? canvas : take(now);
             canvas = null; // the encoder's now
             return result;
           }
           const out: VideoSample[] = [];
           if (held) out.push(take(held));
-          held = { canvas, timestamp: sample.microsecondTimestamp, duration: sample.microsecondDuration };
+          held = now;
           canvas = null;
           if (framesDone >= framesTotal) {
             out.push(take(held)); // the last frame: nothing comes after it to carry it out
@@ -169,7 +194,7 @@ export async function convertToMp4(video: OpenedVideo, opts: Mp4JobOptions): Pro
   if (framesDone < framesTotal) {
     throw new StylecastError('CORRUPT_INPUT', `The input is truncated or damaged: only ${framesDone} of its ${framesTotal} frames could be decoded.`);
   }
-  return { data: mp4Data(output), codec, frames: framesDone, width, height, hasAudio: video.hasAudio };
+  return { data: mp4Data(output), codec, frames: framesDone - warmup, width, height, hasAudio: video.hasAudio && !part };
 }
 
 const cancelled = () => new StylecastError('CANCELLED', 'Stylising was cancelled.');
