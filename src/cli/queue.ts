@@ -2,6 +2,7 @@
 // What is here: the queue's URL, its timings, a job's data, where a job's paths point, and a watch on the connection
 // that turns an unreachable Redis into one sentence with QUEUE_UNAVAILABLE within a bounded time. bullmq and ioredis
 // are imported only when a queue is used (the CLI's other commands start without them).
+import { isIP } from 'node:net';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { StylecastError } from '../engine/errors.ts';
 import type { BackendName, TemporalMethod } from '../engine/constants.ts';
@@ -82,7 +83,8 @@ export function redisOptions(spec: QueueSpec, lostMs: number) {
     username: spec.username,
     password: spec.password,
     db: spec.db,
-    ...(spec.tls ? { tls: { servername: spec.host } } : {}),
+    // TLS checks the certificate against the host (an IP address needs it among the certificate's subjectAltName IPs).
+    ...(spec.tls ? { tls: isIP(spec.host) ? {} : { servername: spec.host } } : {}),
     maxRetriesPerRequest: null,
     connectTimeout: Math.min(lostMs, 10_000),
     retryStrategy: () => 1000,
@@ -179,7 +181,8 @@ const describeRedisError = (e: unknown): string => {
   if (/certificate|SSL|TLS|EPROTO|self[- ]signed/i.test(text)) return `the TLS connection failed (${text.split('\n')[0]}; for a private CA set NODE_EXTRA_CA_CERTS)`;
   return text.split('\n')[0] || 'unknown error';
 };
-const isAuthError = (e: unknown) => /WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test((e as Error | null)?.message ?? '');
+/** Errors that waiting will not mend: a refused password, a certificate not trusted. */
+const isFinalError = (e: unknown) => /WRONGPASS|NOAUTH|invalid password|invalid username-password|certificate|self[- ]signed/i.test((e as Error | null)?.message ?? '');
 
 export interface RedisWatch {
   /** Stops watching and closes the watch's own connection. */
@@ -216,7 +219,7 @@ export async function watchRedis(spec: QueueSpec, lostMs: number, onLost: (e: St
   const start = Date.now();
   for (;;) {
     if (await ping()) break;
-    if (isAuthError(lastError) || Date.now() - start > lostMs) {
+    if (isFinalError(lastError) || Date.now() - start > lostMs) {
       client.disconnect();
       throw unavailable(`could not be reached within ${Math.round(lostMs / 1000)} s`);
     }
