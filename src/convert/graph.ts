@@ -335,6 +335,12 @@ function reshape(b: GraphBuilder, op: Operator, out: string): void {
     return void b.problems.push(`${where(m, op)}: a reshape to a fixed shape needs a model with fixed-size inputs`);
   }
   if (!x) return;
+  // A batch of 1 in and out stays the batch, so any batch size runs: the other dimensions are the output's, all
+  // known when the inputs have a fixed size.
+  const outShape = m.tensors[op.outputs[0]].shape;
+  if (b.fixedSize && shape[0] === 1 && m.tensors[op.inputs[0]].shape[0] === 1 && outShape[0] === 1 && outShape.every((d) => d > 0)) {
+    shape = [-1, ...outShape.slice(1)];
+  }
   b.set(op.outputs[0], { node: b.node(b.unique(out), 'Reshape', [x, b.int32Const(`${out}/shape`, shape)], { T: FLOAT, Tshape: INT32 }) });
 }
 

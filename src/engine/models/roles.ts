@@ -17,8 +17,8 @@ export type Fit =
   | 'centre-crop'
   /** Both sides scaled to the size, aspect ratio not kept (MediaPipe's selfie segmentation). */
   | 'stretch'
-  /** Scaled to fit inside, padded with zeros (value 0 after normalisation is not black: see `range`) around the
-   *  picture so it stays centred (MediaPipe's face detector, `keep_aspect_ratio: true`). */
+  /** Scaled to fit inside, centred, the rest black (pixel value 0, i.e. `range[0]` after normalisation), as
+   *  MediaPipe's face detector does (`keep_aspect_ratio: true`, `BORDER_ZERO` on the image before conversion). */
   | 'letterbox';
 
 export interface ImageInput {
@@ -139,6 +139,6 @@ export const STYLE_SIZE = imageInput('predictor').size![0];
 export function describeInput(role: RoleName): string {
   const i = imageInput(role);
   const size = i.size ? `${i.size[1]}×${i.size[0]}` : 'any size';
-  const fit = { any: 'as it is', 'centre-crop': 'shorter side scaled to it, centre cut out', stretch: 'stretched to it', letterbox: 'scaled to fit, zero-padded around' }[i.fit];
+  const fit = { any: 'as it is', 'centre-crop': 'shorter side scaled to it, centre cut out', stretch: 'stretched to it', letterbox: 'scaled to fit, padded with black' }[i.fit];
   return `"${i.name}": ${i.channels} [1,H,W,3], ${size} (${fit}), pixel values mapped to ${i.range[0]}..${i.range[1]}`;
 }

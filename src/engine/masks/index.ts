@@ -1,0 +1,265 @@
+// The mask stage: MediaPipe's person segmenter and face detector (converted by set-up into
+// public/models/mediapipe-masks/) on the active tfjs backend. The person mask stays a tensor (no readback); face
+// detection reads back only its best candidates, asynchronously, and merges them on the CPU.
+import * as tf from '@tensorflow/tfjs';
+import { missingForRole, type ModelJson } from '../../convert/signature.ts';
+import { StylecastError, invalidArgument } from '../errors.ts';
+import { imageInput, MASK_SET, ROLES, type MaskRole } from '../models/roles.ts';
+import { anchorCentres, candidatesToFaces, FACE_DETECTORS, weightedNms, type Face, type FaceDetectorParams } from './anchors.ts';
+
+export type { Face, Point } from './anchors.ts';
+
+export type FaceModel = 'short' | 'full';
+export type PersonModel = 'general' | 'landscape';
+
+export interface MaskModelOptions {
+  /** Where set-up installed the models (`${modelsUrl}/mediapipe-masks/…`); default '/models'. */
+  modelsUrl?: string;
+  /** The face detector: BlazeFace short-range (128², the default: with tiles it found more faces in a crowd than full-range) or full-range (192²). */
+  faceModel?: FaceModel;
+  /** The person segmenter: MediaPipe's general (256²) or landscape (144×256) selfie model. */
+  personModel?: PersonModel;
+}
+
+export interface DetectOptions {
+  /**
+   * Also run the detector on grids of overlapping square tiles, 2 to n along the longer side (besides the whole
+   * frame), all in one batch, for small faces; default 0 (the whole frame only).
+   */
+  tiles?: number;
+  /** Best candidates read back per tile/frame (each 17 floats); default 64. */
+  candidates?: number;
+}
+
+/** Region of the frame one detector input covers, as tf.image.cropAndResize's box: [y1, x1, y2, x2], where 0..1 spans pixel centres 0..H−1. */
+type CropBox = [number, number, number, number];
+
+async function loadGraph(base: string, role: MaskRole): Promise<tf.GraphModel> {
+  const url = `${base}/${ROLES[role].dir}/model.json`;
+  const failed = (why: string, cause?: unknown) =>
+    new StylecastError('MODEL_LOAD_FAILED', `Could not load the ${ROLES[role].title} from ${url}: ${why}. Run "npm run setup" to install it.`, { cause });
+  let json: ModelJson;
+  try {
+    const r = await fetch(url);
+    if (!r.ok) throw failed(`HTTP ${r.status}`);
+    json = (await r.json()) as ModelJson;
+  } catch (e) {
+    throw e instanceof StylecastError ? e : failed(e instanceof Error ? e.message : String(e), e);
+  }
+  const missing = missingForRole(json, role);
+  if (missing.length) throw failed(`missing ${missing.join(', ')}`);
+  try {
+    return await tf.loadGraphModel(url);
+  } catch (e) {
+    throw failed(e instanceof Error ? e.message : String(e), e);
+  }
+}
+
+/** [1,H,W,3] view of an RGB [H,W,3] or [1,H,W,3] input (validated). */
+function asBatch(input: tf.Tensor, what: string): tf.Tensor4D {
+  const ok = (input.rank === 3 && input.shape[2] === 3) || (input.rank === 4 && input.shape[0] === 1 && input.shape[3] === 3);
+  if (!ok || input.dtype !== 'float32') {
+    throw invalidArgument(`${what} takes a float32 RGB tensor [H,W,3] or [1,H,W,3] with values in 0..1; got ${input.dtype} [${input.shape.join(',')}].`);
+  }
+  return (input.rank === 3 ? input.expandDims(0) : input) as tf.Tensor4D;
+}
+
+/** Crop boxes of the whole frame, letterboxed into a square, and of an n×n grid of overlapping square tiles. */
+function detectorRegions(h: number, w: number, tiles: number): CropBox[] {
+  const box = (cy: number, cx: number, side: number): CropBox => {
+    // Centre (pixels) and side (pixels) → cropAndResize box: pixel p ↔ p / (size − 1).
+    const [dy, dx] = [(side - 1) / 2 / Math.max(h - 1, 1), (side - 1) / 2 / Math.max(w - 1, 1)];
+    const [y, x] = [cy / Math.max(h - 1, 1), cx / Math.max(w - 1, 1)];
+    return [y - dy, x - dx, y + dy, x + dx];
+  };
+  const out: CropBox[] = [box((h - 1) / 2, (w - 1) / 2, Math.max(h, w))];
+  for (let g = 2; g <= tiles; g++) {
+    // g tiles along the longer side, squares that overlap their neighbours by a quarter.
+    const side = Math.max(h, w) / (g * 0.75 + 0.25);
+    const along = (size: number) => {
+      const n = Math.max(1, Math.ceil((size - side) / (side * 0.75)) + 1);
+      return Array.from({ length: n }, (_, i) => (n === 1 ? (size - 1) / 2 : side / 2 - 0.5 + (i * (size - side)) / (n - 1)));
+    };
+    for (const cy of along(h)) for (const cx of along(w)) out.push(box(cy, cx, side));
+  }
+  return out;
+}
+
+/** A face in one detector input's [0,1] → the frame's [0,1] (pixel centres), box clipped to the frame. */
+function toFrame(f: Face, b: CropBox, size: number, h: number, w: number): Face {
+  // input u (centre of sample i at (i + 0.5)/S) → sample i = u·S − 0.5 → frame pixel b0·(N−1) + i·(b1 − b0)·(N−1)/(S − 1).
+  const map = (u: number, b0: number, b1: number, n: number) => ((b0 + ((u * size - 0.5) * (b1 - b0)) / (size - 1)) * (n - 1) + 0.5) / n;
+  const mx = (u: number) => map(u, b[1], b[3], w);
+  const my = (u: number) => map(u, b[0], b[2], h);
+  const x0 = Math.max(0, mx(f.box.x));
+  const y0 = Math.max(0, my(f.box.y));
+  const x1 = Math.min(1, mx(f.box.x + f.box.width));
+  const y1 = Math.min(1, my(f.box.y + f.box.height));
+  return {
+    box: { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) },
+    keypoints: f.keypoints.map((k) => ({ x: mx(k.x), y: my(k.y) })),
+    score: f.score,
+  };
+}
+
+/** MediaPipe's person segmenter and face detector as tfjs graph models, with their pre- and post-processing. */
+export class MaskModels {
+  readonly #person: tf.GraphModel;
+  readonly #face: tf.GraphModel;
+  readonly #personRole: MaskRole;
+  readonly #faceRole: 'face-short' | 'face-full';
+  readonly #params: FaceDetectorParams;
+  readonly #anchors: tf.Tensor2D;
+  /** 1 where a decoded value is a position (anchor offset added), 0 for width and height. */
+  readonly #offsetMask: tf.Tensor1D;
+  #inflight = false;
+  #latest: { faces: Face[]; tag: number } | null = null;
+  #disposed = false;
+
+  private constructor(person: tf.GraphModel, face: tf.GraphModel, personRole: MaskRole, faceRole: 'face-short' | 'face-full') {
+    this.#person = person;
+    this.#face = face;
+    this.#personRole = personRole;
+    this.#faceRole = faceRole;
+    this.#params = FACE_DETECTORS[faceRole];
+    const centres = anchorCentres(this.#params);
+    this.#anchors = tf.tensor2d(centres, [centres.length / 2, 2]);
+    this.#offsetMask = tf.tensor1d([1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+  }
+
+  static async load(options: MaskModelOptions = {}): Promise<MaskModels> {
+    const faceModel = options.faceModel ?? 'short';
+    const personModel = options.personModel ?? 'general';
+    if (faceModel !== 'short' && faceModel !== 'full') throw invalidArgument(`faceModel must be "short" or "full", not ${JSON.stringify(faceModel)}.`);
+    if (personModel !== 'general' && personModel !== 'landscape') throw invalidArgument(`personModel must be "general" or "landscape", not ${JSON.stringify(personModel)}.`);
+    const base = `${(options.modelsUrl ?? '/models').replace(/\/$/, '')}/${MASK_SET}`;
+    const personRole: MaskRole = personModel === 'general' ? 'person' : 'person-landscape';
+    const faceRole = faceModel === 'short' ? 'face-short' : 'face-full';
+    const [person, face] = await Promise.allSettled([loadGraph(base, personRole), loadGraph(base, faceRole)]);
+    if (person.status === 'fulfilled' && face.status === 'fulfilled') return new MaskModels(person.value, face.value, personRole, faceRole);
+    for (const r of [person, face]) if (r.status === 'fulfilled') r.value.dispose();
+    throw [person, face].find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason;
+  }
+
+  get faceModel(): FaceModel {
+    return this.#faceRole === 'face-short' ? 'short' : 'full';
+  }
+
+  #alive(): void {
+    if (this.#disposed) throw new StylecastError('INVALID_ARGUMENT', 'The mask models were disposed.');
+  }
+
+  /**
+   * Person segmentation of `input` (float32 RGB [H,W,3] or [1,H,W,3] in 0..1, any size): the whole frame is
+   * stretched to the model's size (256² or 144×256), and the mask comes back bilinearly resized to `size`
+   * ([h, w], default the input's H×W) as a NEW tensor [h,w,1] in 0..1 (1 = person). No readback.
+   */
+  personMask(input: tf.Tensor3D | tf.Tensor4D, size?: [number, number]): tf.Tensor3D {
+    this.#alive();
+    if (size !== undefined && !(Array.isArray(size) && size.length === 2 && size.every((d) => Number.isInteger(d) && d > 0))) {
+      throw invalidArgument(`personMask's size must be [height, width] in whole pixels, not ${JSON.stringify(size)}.`);
+    }
+    const spec = imageInput(this.#personRole);
+    return tf.tidy(() => {
+      const x = asBatch(input, 'personMask');
+      const [, h, w] = x.shape;
+      const fitted = tf.image.resizeBilinear(x, [spec.size![0], spec.size![1]], false, true);
+      const [lo, hi] = spec.range;
+      const normalised = lo === 0 && hi === 1 ? fitted : tf.add(tf.mul(fitted, hi - lo), lo);
+      const mask = this.#person.execute({ [spec.name]: normalised }, ROLES[this.#personRole].outputs[0].name) as tf.Tensor4D;
+      const out = tf.image.resizeBilinear(mask, size ?? [h, w], false, true);
+      return tf.clipByValue(tf.squeeze(out, [0]), 0, 1) as tf.Tensor3D;
+    });
+  }
+
+  /**
+   * Queues the detector on the GPU (synchronously: `input` may be disposed once this returns) and returns the
+   * tensor of the best candidates [T·K·17] to read back, with the regions it covers.
+   */
+  #queue(input: tf.Tensor3D | tf.Tensor4D, options: DetectOptions): { candidates: tf.Tensor; regions: CropBox[]; h: number; w: number } {
+    this.#alive();
+    const tiles = options.tiles ?? 0;
+    const k = options.candidates ?? 64;
+    if (!Number.isInteger(tiles) || tiles < 0 || tiles > 8) throw invalidArgument(`tiles must be a whole number from 0 to 8, not ${JSON.stringify(tiles)}.`);
+    if (!Number.isInteger(k) || k < 1) throw invalidArgument(`candidates must be a positive whole number, not ${JSON.stringify(k)}.`);
+    const spec = imageInput(this.#faceRole);
+    const s = this.#params.size;
+    const x = asBatch(input, 'detectFaces');
+    const [, h, w] = x.shape;
+    const regions = detectorRegions(h, w, tiles);
+    const candidates = tf.tidy(() => {
+      // Letterbox (and tiles) in one op: outside the frame is black (0), which the range maps to −1.
+      const crops = tf.image.cropAndResize(x, tf.tensor2d(regions.flat(), [regions.length, 4]), tf.zeros([regions.length], 'int32'), [s, s], 'bilinear', 0);
+      const [lo, hi] = spec.range;
+      const normalised = tf.add(tf.mul(crops, hi - lo), lo);
+      const [regressors, logits] = this.#face.execute({ [spec.name]: normalised }, ROLES[this.#faceRole].outputs.map((o) => o.name)) as tf.Tensor3D[];
+      const scores = tf.sigmoid(tf.clipByValue(tf.squeeze(logits, [2]), -100, 100)) as tf.Tensor2D; // [T,N]
+      const top = tf.topk(scores, Math.min(k, scores.shape[1]));
+      // [T,K,16]: flat indices into [T·N,16] (tf.gather's batchDims asserts wrongly on tfjs-wasm 4.22)
+      const [t, n] = scores.shape;
+      const flat = tf.add(top.indices, tf.mul(tf.range(0, t, 1, 'int32'), tf.scalar(n, 'int32')).reshape([t, 1]));
+      const raw = tf.gather(tf.reshape(regressors, [t * n, 16]), flat);
+      const anchors = tf.tile(tf.gather(this.#anchors, top.indices), [1, 1, 8]); // [T,K,16]: x,y repeated
+      const decoded = tf.add(tf.div(raw, s), tf.mul(anchors, this.#offsetMask));
+      return tf.concat([tf.expandDims(top.values, 2), decoded], 2).reshape([-1]);
+    });
+    if (x !== input) x.dispose();
+    return { candidates, regions, h, w };
+  }
+
+  #finish(c: ArrayLike<number>, regions: CropBox[], h: number, w: number): Face[] {
+    const perRegion = c.length / regions.length;
+    const faces = regions.flatMap((r, i) =>
+      candidatesToFaces(Array.prototype.slice.call(c, i * perRegion, (i + 1) * perRegion), this.#params.minScore).map((f) => toFrame(f, r, this.#params.size, h, w)),
+    );
+    return weightedNms(faces, this.#params.minSuppressionIou);
+  }
+
+  /**
+   * Faces in `input` (float32 RGB [H,W,3] or [1,H,W,3] in 0..1), in the input's normalised [0,1] coordinates
+   * (top-left origin), best first. The GPU work is queued before this returns; only the best candidates are read
+   * back (`data()`, asynchronous; never a blocking read) and merged by weighted non-maximum suppression.
+   */
+  async detectFaces(input: tf.Tensor3D | tf.Tensor4D, options: DetectOptions = {}): Promise<Face[]> {
+    const { candidates, regions, h, w } = this.#queue(input, options);
+    try {
+      return this.#finish(await candidates.data(), regions, h, w);
+    } finally {
+      candidates.dispose();
+    }
+  }
+
+  /**
+   * For the hot path: starts a detection on `input` unless one is still running (then returns false and does
+   * nothing). Its result shows in `latestFaces()` when the read-back arrives, typically a frame later.
+   */
+  submitFaces(input: tf.Tensor3D | tf.Tensor4D, tag = 0, options: DetectOptions = {}): boolean {
+    if (this.#inflight) return false;
+    const { candidates, regions, h, w } = this.#queue(input, options);
+    this.#inflight = true;
+    candidates
+      .data()
+      .then((c) => {
+        if (!this.#disposed) this.#latest = { faces: this.#finish(c, regions, h, w), tag };
+      })
+      .catch(() => {})
+      .finally(() => {
+        candidates.dispose();
+        this.#inflight = false;
+      });
+    return true;
+  }
+
+  /** The most recent completed detection (null before the first); never waits. */
+  latestFaces(): { faces: Face[]; tag: number } | null {
+    return this.#latest;
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#person.dispose();
+    this.#face.dispose();
+    tf.dispose([this.#anchors, this.#offsetMask]);
+  }
+}
