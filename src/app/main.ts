@@ -55,6 +55,16 @@ const INITIAL_SOURCE: Source = choiceParam(['source'], { demo: 'demo', webcam: '
 const INITIAL_STYLE = params.get('style') || FALLBACK_STYLE;
 const INITIAL_SIZE = Math.round(numberParam('size', 192, MIN_SIZE, MAX_SIZE) / 4) * 4;
 const INITIAL_STRENGTH = numberParam('strength', 1, 0, 1);
+// Per-region strength (?face=&person=&background=, 0..1 of the strength) and adaptive detail (?detail=1; `adaptive=`
+// is the governor's).
+const INITIAL_REGIONS = { face: numberParam('face', 1, 0, 1), person: numberParam('person', 1, 0, 1), background: numberParam('background', 1, 0, 1) };
+const INITIAL_DETAIL = params.get('detail') === '1';
+const REGION_PRESETS: Record<string, { face: number; person: number; background: number }> = {
+  all: { face: 1, person: 1, background: 1 },
+  faces: { face: 0.3, person: 1, background: 1 },
+  person: { face: 1, person: 1, background: 0 },
+  background: { face: 0, person: 0, background: 1 },
+};
 const INITIAL_TEMPORAL = numberParam('temporal', DEFAULT_TEMPORAL, 0, 1);
 const INITIAL_METHOD: TemporalMethod = choiceParam(['method'], { strokes: 'strokes', average: 'average' }, DEFAULT_TEMPORAL_METHOD);
 const INITIAL_UPSAMPLE: Upsample = choiceParam(['upsample'], { guided: 'guided', cubic: 'cubic' } as const, DEFAULT_UPSAMPLE);
@@ -121,6 +131,14 @@ const ui = {
   temporalOut: $('temporal-out', HTMLOutputElement),
   carryStrokes: $('carry-strokes', HTMLInputElement),
   guidedUpsample: $('guided-upsample', HTMLInputElement),
+  regionPreset: $('region-preset', HTMLSelectElement),
+  faceStrength: $('face-strength', HTMLInputElement),
+  faceStrengthOut: $('face-strength-out', HTMLOutputElement),
+  personStrength: $('person-strength', HTMLInputElement),
+  personStrengthOut: $('person-strength-out', HTMLOutputElement),
+  backgroundStrength: $('background-strength', HTMLInputElement),
+  backgroundStrengthOut: $('background-strength-out', HTMLOutputElement),
+  adaptiveDetail: $('adaptive-detail', HTMLInputElement),
   smoothing: $('smoothing', HTMLParagraphElement),
   size: $('size', HTMLInputElement),
   sizeOut: $('size-out', HTMLOutputElement),
@@ -851,6 +869,8 @@ async function createEngine(): Promise<LiveStylizer> {
     temporal: INITIAL_TEMPORAL,
     temporalMethod: INITIAL_METHOD,
     upsample: INITIAL_UPSAMPLE,
+    regions: INITIAL_REGIONS,
+    adaptiveDetail: INITIAL_DETAIL,
     preserveColour: INITIAL_PRESERVE,
     targetFps: INITIAL_TARGET_FPS,
     adaptive: INITIAL_ADAPTIVE,
@@ -1009,6 +1029,31 @@ ui.temporal.addEventListener('input', () => unit(ui.temporal, ui.temporalOut));
 ui.temporal.addEventListener('change', () => apply((l) => l.setTemporal(Number(ui.temporal.value))));
 ui.carryStrokes.addEventListener('change', () => apply((l) => l.setTemporalMethod(ui.carryStrokes.checked ? 'strokes' : 'average')));
 ui.guidedUpsample.addEventListener('change', () => apply((l) => l.setUpsample(ui.guidedUpsample.checked ? 'guided' : 'cubic')));
+const regionSliders = [ui.faceStrength, ui.personStrength, ui.backgroundStrength];
+const regionOutputs = [ui.faceStrengthOut, ui.personStrengthOut, ui.backgroundStrengthOut];
+const showRegions = (r: { face: number; person: number; background: number }) => {
+  [r.face, r.person, r.background].forEach((v, i) => {
+    regionSliders[i].value = String(v);
+    unit(regionSliders[i], regionOutputs[i]);
+  });
+  const preset = Object.entries(REGION_PRESETS).find(([, p]) => p.face === r.face && p.person === r.person && p.background === r.background);
+  ui.regionPreset.value = preset ? preset[0] : 'custom';
+};
+const applyRegions = () => {
+  const r = { face: Number(ui.faceStrength.value), person: Number(ui.personStrength.value), background: Number(ui.backgroundStrength.value) };
+  showRegions(r);
+  apply((l) => l.setRegions(r, ui.adaptiveDetail.checked));
+};
+regionSliders.forEach((slider, i) => {
+  slider.addEventListener('input', () => unit(slider, regionOutputs[i]));
+  slider.addEventListener('change', applyRegions);
+});
+ui.regionPreset.addEventListener('change', () => {
+  const preset = REGION_PRESETS[ui.regionPreset.value];
+  if (preset) showRegions(preset);
+  applyRegions();
+});
+ui.adaptiveDetail.addEventListener('change', applyRegions);
 ui.size.addEventListener('input', () => (ui.sizeOut.value = `${ui.size.value} px`));
 ui.size.addEventListener('change', () => apply((l) => l.setSize(Number(ui.size.value))));
 ui.targetFps.addEventListener('input', () => (ui.targetFpsOut.value = `${ui.targetFps.value} fps`));
@@ -1040,6 +1085,8 @@ function initControls(): void {
   unit(ui.temporal, ui.temporalOut);
   ui.carryStrokes.checked = INITIAL_METHOD === 'strokes';
   ui.guidedUpsample.checked = INITIAL_UPSAMPLE === 'guided';
+  showRegions(INITIAL_REGIONS);
+  ui.adaptiveDetail.checked = INITIAL_DETAIL;
   ui.size.min = String(Math.min(Number(ui.size.min), INITIAL_SIZE));
   ui.size.max = String(Math.max(Number(ui.size.max), INITIAL_SIZE));
   ui.size.value = String(INITIAL_SIZE);

@@ -4,6 +4,7 @@ import * as Comlink from 'comlink';
 import { fromPlain, toPlain, type PlainError } from '../engine/errors.ts';
 import type { TemporalMethod, Upsample } from '../engine/constants.ts';
 import type { StyleSource } from '../engine/stylizer.ts';
+import type { RegionStrengths } from '../engine/regions/index.ts';
 
 /** The live stylizer's settings: each is the Stylizer method of the same name, run in the worker. */
 export interface LiveSettings {
@@ -22,6 +23,9 @@ export interface LiveSettings {
   setPreserveColour(on: boolean): Promise<void>;
   /** "guided" (default: by the full-resolution input) or "cubic". */
   setUpsample(upsample: Upsample): Promise<void>;
+  /** Per-region strength (face, person, background: 0..1 of the strength) and adaptive detail. */
+  setRegions(regions: Partial<RegionStrengths>, adaptiveDetail?: boolean | number): Promise<void>;
+  setAdaptiveDetail(adaptiveDetail: boolean | number): Promise<void>;
 }
 
 export type SettingName = keyof LiveSettings;
@@ -38,6 +42,8 @@ const NAMES = {
   setAdaptive: 0,
   setPreserveColour: 0,
   setUpsample: 0,
+  setRegions: 0,
+  setAdaptiveDetail: 0,
 } satisfies Record<SettingName, 0>;
 export const SETTINGS = Object.keys(NAMES) as SettingName[];
 
