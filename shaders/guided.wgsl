@@ -14,7 +14,7 @@
 //   0: storage, read   rows: array<vec4<f32>>     dst_size.x × src_size.y (rgb, guide luma)
 //   1: storage, read   weights: array<vec4<f32>>  per output row
 //   2: storage, read   first: array<i32>          per output row
-//   3: storage, read   coeffs: array<vec4<f32>>   2 per source pixel (guided_coeffs.wgsl)
+//   3: storage, read   coeffs: array<vec4<f32>>   the a plane, then the b plane (guided_coeffs.wgsl)
 //   4: texture_external guide                     the input frame
 //   5: sampler          samp                      linear, clamp-to-edge
 //   6: uniform          Params
@@ -49,10 +49,17 @@ fn row(y: i32, x: u32) -> vec4<f32> {
   return rows[clamp_tap(y, params.src_size.y) * params.dst_size.x + x];
 }
 
-/** The model's (a, b) at source pixel `p` (clamped): a in .xyz of the first, b in .xyz of the second. */
-fn model(p: vec2<i32>) -> array<vec3<f32>, 2> {
-  let i = (clamp_tap(p.y, params.src_size.y) * params.src_size.x + clamp_tap(p.x, params.src_size.x)) * 2u;
-  return array<vec3<f32>, 2>(coeffs[i].xyz, coeffs[i + 1u].xyz);
+/** Plane `plane` of the model (0: a, 1: b) bilinearly at `s` (source pixel coordinates, centres at integers). */
+fn model(plane: u32, s: vec2<f32>) -> vec3<f32> {
+  let s0 = floor(s);
+  let t = s - s0;
+  let p = vec2<i32>(s0);
+  let base = plane * params.src_size.x * params.src_size.y;
+  let x0 = clamp_tap(p.x, params.src_size.x);
+  let x1 = clamp_tap(p.x + 1, params.src_size.x);
+  let r0 = base + clamp_tap(p.y, params.src_size.y) * params.src_size.x;
+  let r1 = base + clamp_tap(p.y + 1, params.src_size.y) * params.src_size.x;
+  return mix(mix(coeffs[r0 + x0].xyz, coeffs[r0 + x1].xyz, t.x), mix(coeffs[r1 + x0].xyz, coeffs[r1 + x1].xyz, t.x), t.y);
 }
 
 @fragment
@@ -64,22 +71,14 @@ fn fs(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
   let up = w.x * row(f, x) + w.y * row(f + 1, x) + w.z * row(f + 2, x) + w.w * row(f + 3, x);
   // The model, bilinearly at this pixel's centre in source coordinates.
   let s = (vec2<f32>(f32(x), f32(y)) + 0.5) * vec2<f32>(params.src_size) / vec2<f32>(params.dst_size) - 0.5;
-  let s0 = floor(s);
-  let t = s - s0;
-  let p0 = vec2<i32>(s0);
-  let m00 = model(p0);
-  let m10 = model(p0 + vec2<i32>(1, 0));
-  let m01 = model(p0 + vec2<i32>(0, 1));
-  let m11 = model(p0 + vec2<i32>(1, 1));
-  let a = mix(mix(m00[0], m10[0], t.x), mix(m01[0], m11[0], t.x), t.y);
-  let b = mix(mix(m00[1], m10[1], t.x), mix(m01[1], m11[1], t.x), t.y);
+  let a = model(0u, s);
   let uv = (vec2<f32>(f32(x), f32(y)) + 0.5) / vec2<f32>(params.dst_size);
   let i = luma(textureSampleBaseClampToEdge(guide, samp, uv).rgb);
   var out: vec3<f32>;
   if (params.mode == 0u) {
     out = up.xyz + a * (i - up.w);
   } else {
-    out = a * i + b;
+    out = a * i + model(1u, s);
   }
   return vec4<f32>(clamp(out, vec3<f32>(0.0), vec3<f32>(1.0)), 1.0);
 }

@@ -6,7 +6,8 @@
 // Bindings (group 0):
 //   0: storage, read        src: array<f32>           stylised, src_size.x × src_size.y × 3
 //   1: storage, read        low: array<f32>           the guide at src_size (the network's input), same layout
-//   2: storage, read_write  coeffs: array<vec4<f32>>  2 per pixel: (a.rgb, mean I), (b.rgb, var I)
+//   2: storage, read_write  coeffs: array<vec4<f32>>  two planes of src_size.x × src_size.y: (a.rgb, mean I),
+//                                                     then (b.rgb, var I) (the detail mode reads only the first)
 //   3: uniform              Params
 struct Params {
   src_size: vec2<u32>,
@@ -54,7 +55,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   let cov = sum_ip / n - mean_i * mean_p;
   let a = clamp(cov / (var_i + params.eps), vec3<f32>(-MAX_SLOPE), vec3<f32>(MAX_SLOPE));
   let b = mean_p - a * mean_i;
-  let o = (id.y * params.src_size.x + id.x) * 2u;
+  let o = id.y * params.src_size.x + id.x;
   coeffs[o] = vec4<f32>(a, mean_i);
-  coeffs[o + 1u] = vec4<f32>(b, var_i);
+  coeffs[o + params.src_size.x * params.src_size.y] = vec4<f32>(b, var_i);
 }

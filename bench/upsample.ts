@@ -1,0 +1,140 @@
+// npm run bench:upsample — guided upsampling against the cubic: how well the output's edges agree with the input's at
+// full resolution, how much of the stylised picture is kept, and what each costs, at 720p and 1080p outputs from a
+// 256-px inference (tfjs-wasm network; the present on WebGPU). JSON on stdout and in bench/results/upsample-<host>.json.
+// Options: --reps N (timed runs per figure, default 5), --sizes 1280x720,1920x1080, --pngs <dir> (write the outputs),
+// --gpu hardware|software|auto (default software: this machine has no GPU), --tag NAME (default the host name),
+// --cases 0,2 / --variants 0,1 (indices into CASES / VARIANTS: a subset, e.g. while tuning).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { openSession } from '../src/cli/browser.ts';
+import type { GpuMode } from '../src/cli/gpu.ts';
+import type { CaseResult, Variant } from './upsample-page.ts';
+import { ROOT, SHARED_MEDIA, log, machine, median, round } from './util.ts';
+
+const argv = process.argv.slice(2);
+const option = (name: string) => {
+  const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return undefined;
+  return argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1];
+};
+const REPS = Number(option('reps') ?? 5);
+const SIZES = (option('sizes') ?? '1280x720,1920x1080').split(',').map((s) => s.split('x').map(Number) as [number, number]);
+const PNG_DIR = option('pngs');
+const GPU = (option('gpu') ?? 'software') as GpuMode;
+const TAG = (option('tag') ?? process.env.STYLECAST_BENCH_TAG ?? hostname()).replace(/[^A-Za-z0-9._-]+/g, '-');
+const INFER = 256;
+
+/** Photos with people, a crowd and a street; a style each (strokes of different scales). */
+const CASES: [string, string][] = [
+  ['pexels-elly-fairytale-3822220.jpg', 'udnie'],
+  ['pexels-davide-de-giovanni-3171822.jpg', 'starry_night'],
+  ['tubingen.jpg', 'udnie'],
+  ['chicago.jpg', 'starry_night'],
+];
+
+const VARIANTS: Variant[] = [
+  { name: 'cubic', guided: null },
+  { name: 'guided detail r2 eps1e-3 (default)', guided: { mode: 'detail', radius: 2, eps: 1e-3 } },
+  { name: 'guided detail r1 eps1e-3', guided: { mode: 'detail', radius: 1, eps: 1e-3 } },
+  { name: 'guided detail r2 eps1e-2', guided: { mode: 'detail', radius: 2, eps: 1e-2 } },
+  { name: 'guided filter r2 eps1e-3', guided: { mode: 'filter', radius: 2, eps: 1e-3 } },
+  { name: 'guided filter r2 eps1e-4', guided: { mode: 'filter', radius: 2, eps: 1e-4 } },
+];
+
+const pick = <T>(all: T[], name: string): T[] => (option(name) ? option(name)!.split(',').map((i) => all[Number(i)]) : all);
+const RUN_CASES = pick(CASES, 'cases');
+const RUN_VARIANTS = pick(VARIANTS, 'variants');
+
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+
+async function main() {
+  const atStart = machine();
+  const files = Object.fromEntries(RUN_CASES.map(([photo]) => [photo, join(SHARED_MEDIA, 'photos', photo)]));
+  log(`bench:upsample: starting Chromium (--gpu ${GPU})…`);
+  const session = await openSession(ROOT, files, '/bench/upsample.html', "typeof window.benchUpInit === 'function'", [], { gpu: GPU });
+  const cases: CaseResult[] = [];
+  let where: string;
+  try {
+    where = await session.page.evaluate(() => window.benchUpInit());
+    for (const [W, H] of SIZES) {
+      for (const [photo, style] of RUN_CASES) {
+        log(`bench:upsample: ${photo} (${style}) at ${W}×${H}…`);
+        const c = await session.page.evaluate(([p, s, w, h, size, v, reps, pngs]) => window.benchUpCase(p, s, w, h, size, v, reps, pngs), [photo, style, W, H, INFER, RUN_VARIANTS, REPS, !!PNG_DIR] as const);
+        if (PNG_DIR) {
+          mkdirSync(PNG_DIR, { recursive: true });
+          for (const v of c.variants) {
+            writeFileSync(join(PNG_DIR, `${photo.replace(/\.jpg$/, '')}-${W}x${H}-${v.name.replace(/[^a-z0-9]+/gi, '_')}.png`), Buffer.from(v.png!, 'base64'));
+            delete v.png;
+          }
+        }
+        const cubicMs = median(c.variants[0].ms)!;
+        const cubicMin = Math.min(...c.variants[0].ms);
+        log(
+          c.variants
+            .map((v) => `  ${v.name}: grad corr ${v.edges.gradientCorrelation.toFixed(3)}, edge F ${v.edges.edgeF.toFixed(3)}, keep ${v.keep.toFixed(2)}, median ${median(v.ms)!.toFixed(0)} ms (${(median(v.ms)! / cubicMs).toFixed(2)}× cubic), min ${Math.min(...v.ms).toFixed(0)} ms (${(Math.min(...v.ms) / cubicMin).toFixed(2)}×)`)
+            .join('\n'),
+        );
+        cases.push(c);
+      }
+    }
+  } finally {
+    await session.close();
+  }
+  const bySize = SIZES.map(([W, H]) => {
+    const rows = cases.filter((c) => c.width === W && c.height === H);
+    const cubicMs = rows.map((c) => median(c.variants[0].ms)!);
+    return {
+      output: `${W}x${H}`,
+      inference: `${rows[0].inferWidth}x${rows[0].inferHeight}`,
+      photos: rows.length,
+      network_ms_wasm: round(mean(rows.map((c) => c.networkMs)), 1),
+      cpu_path_cubic_ms: round(mean(rows.map((c) => median(c.cpuCubicMs)!)), 1),
+      upload_ms: round(mean(rows.map((c) => median(c.uploadMs)!)), 1),
+      low_import_ms: round(mean(rows.map((c) => median(c.lowImportMs)!)), 1),
+      variants: RUN_VARIANTS.map((v, i) => ({
+        name: v.name,
+        settings: v.guided,
+        gradient_correlation: round(mean(rows.map((c) => c.variants[i].edges.gradientCorrelation)), 3),
+        edge_f: round(mean(rows.map((c) => c.variants[i].edges.edgeF)), 3),
+        mean_gradient: round(mean(rows.map((c) => c.variants[i].edges.meanGradient)), 4),
+        keep_mean_abs_255: round(mean(rows.map((c) => c.variants[i].keep)), 2),
+        present_ms_median: round(mean(rows.map((c) => median(c.variants[i].ms)!)), 1),
+        present_ms_min: round(mean(rows.map((c) => Math.min(...c.variants[i].ms))), 1),
+        present_ms_ratio_to_cubic_median: round(mean(rows.map((c, k) => median(c.variants[i].ms)! / cubicMs[k])), 2),
+        present_ms_ratio_to_cubic_min: round(mean(rows.map((c) => Math.min(...c.variants[i].ms) / Math.min(...c.variants[0].ms))), 2),
+      })),
+    };
+  });
+  const doc = {
+    benchmark: 'bench:upsample',
+    date: new Date().toISOString(),
+    machine: { tag: TAG, hostname: hostname(), gpu: GPU, atStart, atEnd: machine() },
+    where,
+    setup: {
+      input: `shared photos drawn (cover, canvas "high" smoothing) at the output size and wrapped as a VideoFrame: ${RUN_CASES.map((c) => c.join(' / ')).join(', ')}`,
+      network: `Magenta's transformer on tfjs-wasm at a ${INFER}-px short side; its input is the frame imported on the GPU at that size (what the WebGPU path feeds it)`,
+      present: 'GpuCanvasSink.present on WebGPU: the cubic (Mitchell–Netravali, the product\'s non-guided path) or guided by the frame (settings per variant)',
+      edges: 'Rec.601 luma of the output and of the input at full resolution; gradient_correlation = Pearson correlation of Sobel magnitudes; edge_f = F-score of the strongest 10 % of gradients of each, matched within 1 px',
+      keep: 'mean |output box-shrunk to the network size − the network output| over RGB, 0..255: how much of the stylised picture changed at its own resolution (the cubic\'s value is the floor of a resample round trip)',
+      timing: `${REPS} runs of each variant after a warm-up, interleaved (variant after variant, so a change of load falls on all alike): submit → onSubmittedWorkDone; medians and minima, and per photo the ratio to the cubic's. On SwiftShader (no GPU here) these are CPU-emulation times: quote ratios, not fps`,
+    },
+    by_size: bySize,
+    cases: cases.map((c) => ({
+      ...c,
+      cpuCubicMs: c.cpuCubicMs.map((v) => round(v, 1)),
+      lowImportMs: c.lowImportMs.map((v) => round(v, 1)),
+      uploadMs: c.uploadMs.map((v) => round(v, 1)),
+      variants: c.variants.map((v) => ({ ...v, ms: v.ms.map((x) => round(x, 1)) })),
+    })),
+  };
+  const text = JSON.stringify(doc, null, 2) + '\n';
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/results', `upsample-${TAG}.json`), text);
+  process.stdout.write(text);
+}
+
+main().catch((e) => {
+  log(`bench:upsample failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.exit(1);
+});
