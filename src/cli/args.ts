@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { checkModelDir } from '../convert/model-dir.ts';
 import { refuseSameFile } from './files.ts';
 import { GPU_MODES, parseGpuMode, type GpuMode } from './gpu.ts';
+import { parseSegmentSeconds, parseWarmupFrames } from './segments.ts';
 import { isUrl, parseQueuePrefix, parseQueueUrl, type QueueSpec } from './queue.ts';
 import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD, MAX_SIZE, MIN_SIZE, TEMPORAL_METHODS, type BackendName, type TemporalMethod } from '../engine/constants.ts';
 import { DEFAULT_UPSAMPLE, UPSAMPLES, type Upsample } from '../engine/constants.ts';
@@ -15,6 +16,12 @@ export interface StylizeArgs extends StyleOptions {
   input: string;
   output: string;
   quiet: boolean;
+  /** --segment: cut the clip into segments of this many seconds, stylised in parallel and joined (src/cli/segments.ts). */
+  segment?: number | null;
+  /** --jobs (with --segment): segments at once, or null for batch's default. */
+  jobs?: number | null;
+  /** --warmup (with --segment): frames each segment starts early, or null for DEFAULT_WARMUP_FRAMES. */
+  warmup?: number | null;
 }
 
 /** `batch`: many inputs, one MP4 each in `outDir`. */
@@ -30,6 +37,10 @@ export interface BatchArgs extends StyleOptions {
   name: string;
   json: boolean;
   quiet: boolean;
+  /** --segment: each clip cut into segments of this many seconds, stylised in parallel and joined (src/cli/segments.ts). */
+  segment?: number | null;
+  /** --warmup: frames each segment starts early, or null for DEFAULT_WARMUP_FRAMES. */
+  warmup?: number | null;
   /** --queue: the jobs go to workers through BullMQ on this Redis (src/cli/queue-batch.ts), or null for this machine. */
   queue: QueueSpec | null;
   queuePrefix: string;
@@ -95,7 +106,7 @@ Usage:
                     [--mix <preset|image> [--mix-weight 0..1]] [--size <px>] [--temporal 0..1]
                     [--temporal-method strokes|average] [--upsample guided|cubic] [--flow-size <px>] [--models <dir>] [--backend webgpu|webgl|wasm]
                     [--face-strength 0..1] [--person-strength 0..1] [--background-strength 0..1] [--adaptive-detail]
-                    [--gpu auto|hardware|software] [--quiet]
+                    [--gpu auto|hardware|software] [--segment <seconds> [--warmup N] [--jobs N]] [--quiet]
   stylecast batch <videos | folders | list.txt>... -o <folder> [the style options of stylize]
                     [--jobs N] [--recursive] [--name <pattern>] [--json] [--quiet]
                               one MP4 per video, N at once in one browser; see "Batch" below
@@ -144,6 +155,11 @@ Options:
   --backend        force a tfjs backend (default: the fastest here; software GPUs rank below wasm)
   --gpu            auto (default): the machine's GPU if Chromium finds a hardware adapter, else SwiftShader (CPU
                    emulation); hardware: the GPU or an error (NO_HARDWARE_GPU, exit 1); software: SwiftShader, no probe
+  --segment        cut the clip into segments of about this many seconds (0.1 to 86400), stylise them in parallel
+                   (--jobs of them at once, a page each; default as batch's --jobs) and join them without re-encoding:
+                   every frame at its time, the audio copied once. Each segment starts --warmup frames early
+                   (default 8; stylised and smoothed, then dropped) so the joins do not show. batch takes it too
+                   (one file at a time, its segments --jobs at once)
 Batch:
   inputs           videos (any name: their bytes decide), folders (their files ending in .mp4, .m4v, .mov, .webm,
                    .mkv, .gif or .webp; hidden files skipped) and .txt lists (one path a line, relative to the list;
@@ -309,7 +325,7 @@ export function parseArgs(argv: string[], root: string, env: NodeJS.ProcessEnv =
   if (command === 'worker') return parseWorker(rest, env);
   if (command !== 'stylize' && command !== 'stylise') throw new UsageError(`Unknown command "${command}". Commands: stylize, batch, worker, flow, styles, convert.`);
 
-  const { flags, positional } = splitOptions('stylize', rest, STYLE_FLAGS, ['--quiet', '-q', '--adaptive-detail']);
+  const { flags, positional } = splitOptions('stylize', rest, [...STYLE_FLAGS, '--segment', '--jobs', '--warmup'], ['--quiet', '-q', '--adaptive-detail']);
   const quiet = flags.has('--quiet') || flags.has('-q');
   if (positional.length !== 1) throw new UsageError(positional.length ? `Expected one input file, got ${positional.length}: ${positional.join(', ')}.` : 'Missing the input video. See "stylecast --help".');
   const input = existingFile(positional[0], 'Input file');
@@ -317,7 +333,9 @@ export function parseArgs(argv: string[], root: string, env: NodeJS.ProcessEnv =
   if (!out) throw new UsageError('Missing -o <out.mp4>.');
   if (!/\.mp4$/i.test(out)) throw new UsageError(`The output must be an .mp4 file, got "${out}".`);
   const output = resolve(out);
-  const args: StylizeArgs = { command: 'stylize', input, output, ...styleOptions(flags, root, env), quiet };
+  const segment = flags.has('--segment') ? parseSegmentSeconds(flags.get('--segment')) : null;
+  if (flags.has('--jobs') && segment === null) throw new UsageError('--jobs needs --segment for stylize (segments stylised at once).');
+  const args: StylizeArgs = { command: 'stylize', input, output, ...styleOptions(flags, root, env), quiet, segment, jobs: jobsOption(flags), warmup: warmupOption(flags, segment) };
   refuseSameFile(output, [{ path: input, what: 'input' }, ...styleInputs(args)]);
   return args;
 }
@@ -364,7 +382,7 @@ export const VIDEO_EXTENSIONS = ['.mp4', '.m4v', '.mov', '.webm', '.mkv', '.gif'
 export const DEFAULT_NAME_PATTERN = '{name}-stylised.mp4';
 
 function parseBatch(rest: string[], root: string, env: NodeJS.ProcessEnv): BatchArgs {
-  const { flags, positional } = splitOptions('batch', rest, [...STYLE_FLAGS, '--jobs', '--name', ...QUEUE_FLAGS], ['--quiet', '-q', '--recursive', '-r', '--json', '--adaptive-detail']);
+  const { flags, positional } = splitOptions('batch', rest, [...STYLE_FLAGS, '--jobs', '--name', '--segment', '--warmup', ...QUEUE_FLAGS], ['--quiet', '-q', '--recursive', '-r', '--json', '--adaptive-detail']);
   const queue = flags.has('--queue') ? parseQueueUrl(flags.get('--queue')!) : null;
   if (!queue && (flags.has('--queue-prefix') || flags.has('--shared-dir'))) throw new UsageError(`${flags.has('--queue-prefix') ? '--queue-prefix' : '--shared-dir'} needs --queue.`);
   if (!positional.length) throw new UsageError('batch needs inputs: videos, folders or a list (.txt, one path a line). See "stylecast --help".');
@@ -390,6 +408,8 @@ function parseBatch(rest: string[], root: string, env: NodeJS.ProcessEnv): Batch
     name,
     json: flags.has('--json'),
     quiet: flags.has('--quiet') || flags.has('-q'),
+    segment: flags.has('--segment') ? parseSegmentSeconds(flags.get('--segment')) : null,
+    warmup: warmupOption(flags, flags.has('--segment') ? 1 : null),
     queue,
     queuePrefix: parseQueuePrefix(flags.get('--queue-prefix')),
     sharedDir: sharedDirOption(flags),
@@ -397,6 +417,22 @@ function parseBatch(rest: string[], root: string, env: NodeJS.ProcessEnv): Batch
 }
 
 const QUEUE_FLAGS = ['--queue', '--queue-prefix', '--shared-dir'];
+
+/** --warmup: frames each segment starts early (only with --segment). */
+function warmupOption(flags: Map<string, string>, segment: number | null): number | null {
+  const text = flags.get('--warmup');
+  if (text === undefined) return null;
+  if (segment === null) throw new UsageError('--warmup needs --segment (it is the frames each segment starts early).');
+  return parseWarmupFrames(text);
+}
+
+function jobsOption(flags: Map<string, string>): number | null {
+  const text = flags.get('--jobs');
+  if (text === undefined) return null;
+  const jobs = Number(text);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs must be a whole number from 1 to 64, got "${text}".`);
+  return jobs;
+}
 
 function sharedDirOption(flags: Map<string, string>): string | null {
   const dir = flags.get('--shared-dir');

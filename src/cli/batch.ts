@@ -12,7 +12,8 @@ import { UsageError, VIDEO_EXTENSIONS, styleInputs, type BatchArgs } from './arg
 import { SIGNAL_EXIT_CODES, openSession, type Session } from './browser.ts';
 import { checkFreeSpace, checkOutputPlace, commitOutput, minimumOutputBytes, partialPath, realTarget, refuseSameFile, writeError } from './files.ts';
 import { exposeProgress, runOnPage, styleFiles, stylizeJob } from './job.ts';
-import { parseSettingsComment } from './protocol.ts';
+import { parseSettingsComment, settingsComment } from './protocol.ts';
+import { SegmentPages, planSegments, stylizeSegments } from './segments.ts';
 
 export interface BatchItem {
   input: string;
@@ -301,6 +302,43 @@ async function runItem(session: Session, worker: Worker, args: BatchArgs, item: 
   }
 }
 
+/**
+ * --segment: one file at a time, its segments on `pages` pages at once (src/cli/segments.ts), joined with the settings
+ * comment; a file of one segment (or an animated image) runs whole on one of them.
+ */
+async function runItemSegmented(session: Session, pool: SegmentPages, args: BatchArgs, item: BatchItem, index: number, hash: string, reporter: Reporter, pages: number): Promise<Outcome> {
+  const start = performance.now();
+  const seconds = () => (performance.now() - start) / 1000;
+  try {
+    const output = checkOutputPlace(item.output);
+    checkFreeSpace(dirname(output), 2 * minimumOutputBytes(statSync(item.input).size), item.output);
+    const plan = await planSegments(item.input, args.segment!);
+    if (!plan || plan.segments.length < 2) {
+      const page = await pool.take();
+      let o: Outcome | null = null;
+      try {
+        o = await runItem(session, page, args, item, index, hash, reporter);
+        return o;
+      } finally {
+        pool.give(page, o?.result === 'failed' && o.code === 'BROWSER_CRASHED');
+      }
+    }
+    const out = await stylizeSegments(session, pool, {
+      input: item.input,
+      output,
+      job: stylizeJob(args),
+      plan,
+      pages,
+      warmupFrames: args.warmup ?? undefined,
+      comment: (frames) => settingsComment(hash, frames),
+      onProgress: (p) => reporter.progress(item, p),
+    });
+    return { result: 'done', frames: out.result.frames, seconds: seconds() };
+  } catch (e) {
+    return { result: 'failed', ...failure(e), frames: 0, seconds: seconds() };
+  }
+}
+
 export async function batch(args: BatchArgs, root: string): Promise<number> {
   const items = planBatch(args);
   checkOutputPlace(items[0].output); // an output folder that cannot be written: refused before a browser starts
@@ -325,6 +363,7 @@ export async function batch(args: BatchArgs, root: string): Promise<number> {
     // and exit 128 + the signal's number; a second, or files that do not stop within CANCEL_GRACE_MS, exit at once.
     // Either way the session's exit hook kills the browser and removes the partial outputs.
     const workers = new Set<Worker>();
+    let pool: SegmentPages | null = null;
     const exitNow = (exit: number) => {
       process.stderr.write('stylecast: Cancelled. (CANCELLED)\n');
       process.exit(exit);
@@ -335,6 +374,7 @@ export async function batch(args: BatchArgs, root: string): Promise<number> {
       cancelled = exit;
       process.stderr.write('\nstylecast: cancelling the batch…\n');
       for (const w of workers) void w.page.evaluate(() => window.stylecastCancel?.()).catch(() => {});
+      pool?.cancelAll();
       setTimeout(() => exitNow(exit), CANCEL_GRACE_MS).unref();
     };
     const session = await openSession(root, styleFiles(args), undefined, undefined, [], { gpu: args.gpu, server: 'static', onSignal });
@@ -343,6 +383,7 @@ export async function batch(args: BatchArgs, root: string): Promise<number> {
       const jobs = Math.min(todo.length, args.jobs ?? defaultJobs(session.gpu.software));
       if (!args.quiet) process.stderr.write(`stylecast: batch of ${items.length} files, ${todo.length} to stylise, ${jobs} at once; GPU: ${session.gpu.adapter} (${session.gpu.note}).\n`);
       let next = 0;
+      if (args.segment) pool = new SegmentPages(session);
       const work = async () => {
         let worker: Worker | null = null;
         try {
@@ -351,6 +392,12 @@ export async function batch(args: BatchArgs, root: string): Promise<number> {
             reporter.started(item);
             let o: Outcome;
             try {
+              if (pool) {
+                o = await runItemSegmented(session, pool, args, item, index, hash, reporter, jobs);
+                outcomes.set(item, o);
+                reporter.outcome(item, o);
+                continue;
+              }
               if (!worker) {
                 worker = await openWorker(session);
                 workers.add(worker);
@@ -371,7 +418,9 @@ export async function batch(args: BatchArgs, root: string): Promise<number> {
           await worker?.close();
         }
       };
-      await Promise.all(Array.from({ length: jobs }, work));
+      // --segment: one file at a time, each cut into segments that take the `jobs` pages.
+      await Promise.all(Array.from({ length: pool ? 1 : jobs }, work));
+      await pool?.close();
       for (const { item } of todo.slice(next)) {
         const o: Outcome = { result: 'failed', code: 'CANCELLED', message: 'Not started: the batch was cancelled.', frames: 0, seconds: 0 };
         outcomes.set(item, o);

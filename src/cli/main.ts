@@ -9,6 +9,7 @@ import { checkFreeSpace, checkOutputPlace, commitOutput, minimumOutputBytes, par
 import type { JobResult } from './protocol.ts';
 import { exposeProgress, runOnPage, styleFiles, stylizeJob } from './job.ts';
 import { batch } from './batch.ts';
+import { planSegments, stylizeSegmented } from './segments.ts';
 import { queueBatch } from './queue-batch.ts';
 import { worker } from './worker.ts';
 
@@ -91,6 +92,11 @@ function signalHandler() {
 }
 
 async function stylize(args: StylizeArgs): Promise<number> {
+  if (args.segment) {
+    // --segment: segments stylised in parallel and joined (a clip of one segment, or an animated image, runs whole).
+    const plan = await planSegments(args.input, args.segment);
+    if (plan && plan.segments.length > 1) return stylizeSegmented(args, ROOT, plan, progressPrinter(args.quiet));
+  }
   const files = { ...styleFiles(args), input: args.input };
   const job = stylizeJob(args);
   const output = checkOutputPlace(args.output);

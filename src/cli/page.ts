@@ -5,7 +5,7 @@ import { initBackend } from '../engine/stylise/backend.ts';
 import { temporalDevice } from '../engine/gpu/device.ts';
 import { estimateFlow } from '../engine/temporal/estimate.ts';
 import { encodeFlo } from '../engine/temporal/flo.ts';
-import { IO_PREFIX, settingsComment, type FlowJob, type FlowResult, type JobResult, type StylizeJob } from './protocol.ts';
+import { IO_PREFIX, settingsComment, type ContentVectorResult, type FlowJob, type FlowResult, type JobResult, type StylizeJob } from './protocol.ts';
 
 let controller: AbortController | null = null;
 
@@ -101,6 +101,9 @@ window.stylecastRun = async (job: StylizeJob): Promise<JobResult> => {
         onProgress: (p) => window.stylecastProgress?.(p),
         output: out.stream,
         comment: hash === undefined ? undefined : (frames) => settingsComment(hash, frames),
+        // A segment of a longer clip (src/cli/segments.ts): its frames, the warm-up before them, the clip's content vector.
+        ...(job.range ? { range: job.range, warmupFrames: job.warmupFrames ?? 0 } : {}),
+        ...(job.contentVector ? { contentVector: job.contentVector } : {}),
       });
       await out.commit();
       const { blob: _blob, ...facts } = result;
@@ -112,6 +115,22 @@ window.stylecastRun = async (job: StylizeJob): Promise<JobResult> => {
     return failure(e);
   } finally {
     controller = null;
+  }
+};
+
+/** `segments`: the clip's content vector, computed once per clip for all its segments (null when strength is 1: unused). */
+window.stylecastContentVector = async (job: StylizeJob): Promise<ContentVectorResult> => {
+  try {
+    if (job.strength >= 1) return { ok: true, vector: null };
+    // The content vector does not depend on the style: any preset will do.
+    const stylizer = await createStylizer({ backend: job.backend, size: job.size, strength: job.strength, modelDir: job.models ? `${IO_PREFIX}models` : undefined });
+    try {
+      return { ok: true, vector: await stylizer.contentVector(IO_PREFIX + (job.inputName ?? 'input')) };
+    } finally {
+      stylizer.dispose();
+    }
+  } catch (e) {
+    return failure(e);
   }
 };
 

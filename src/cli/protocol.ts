@@ -31,7 +31,18 @@ export interface StylizeJob {
    * the packets are copied, not re-encoded), so a re-run can tell an up-to-date output.
    */
   settingsHash?: string;
+  /**
+   * `--segment` (src/cli/segments.ts): only these presented frames of the clip (end exclusive), with `warmupFrames`
+   * before them stylised and dropped so the smoothing is warm at the first; the output is re-based to start at 0 and
+   * has no audio (the join copies the source's). `contentVector`: the clip's, computed once (stylecastContentVector).
+   */
+  range?: { startFrame: number; endFrame: number };
+  warmupFrames?: number;
+  contentVector?: number[] | null;
 }
+
+/** `stylecastContentVector`: the clip's content vector, or null when it is not used (strength 1). */
+export type ContentVectorResult = { ok: true; vector: number[] | null } | { ok: false; code: ErrorCode | 'INTERNAL'; message: string };
 
 /** The MP4 metadata comment `batch` writes: its settings' hash and the frames written. */
 export const settingsComment = (hash: string, frames: number) => `stylecast settings=${hash} frames=${frames}`;
@@ -62,6 +73,8 @@ export type JobResult =
       stageMs: { network: number; temporal: number | null };
       elapsedMs: number;
       numTensors: number;
+      /** With a range: the frames kept and where the first sat in the clip (seconds after its first frame). */
+      range?: { startFrame: number; endFrame: number; warmupFrames: number; offsetSeconds: number };
     }
   | { ok: false; code: ErrorCode | 'INTERNAL'; message: string };
 
@@ -79,6 +92,7 @@ declare global {
     stylecastRun(job: StylizeJob): Promise<JobResult>;
     stylecastFlow(job: FlowJob): Promise<FlowResult>;
     stylecastCancel(): void;
+    stylecastContentVector(job: StylizeJob): Promise<ContentVectorResult>;
     /** Exposed by the CLI. */
     stylecastProgress?(p: Progress): void;
   }
