@@ -27,7 +27,11 @@ export interface DetectOptions {
    * frame), all in one batch, for small faces; default 0 (the whole frame only).
    */
   tiles?: number;
-  /** Best candidates read back per tile/frame (each 17 floats); default 64. */
+  /**
+   * How many of the best-scoring anchors (over the whole frame and every tile) are read back, 17 floats each;
+   * default 32 without tiles (2.2 KB), 64 × tiles with them (several anchors fire on each face, at every scale: the
+   * 17-face crowd photo with tiles 4 found 7, 11, 15 and 16 faces with 32, 64, 128 and 256).
+   */
   candidates?: number;
 }
 
@@ -85,21 +89,39 @@ function detectorRegions(h: number, w: number, tiles: number): CropBox[] {
   return out;
 }
 
-/** A face in one detector input's [0,1] → the frame's [0,1] (pixel centres), box clipped to the frame. */
-function toFrame(f: Face, b: CropBox, size: number, h: number, w: number): Face {
-  // input u (centre of sample i at (i + 0.5)/S) → sample i = u·S − 0.5 → frame pixel b0·(N−1) + i·(b1 − b0)·(N−1)/(S − 1).
-  const map = (u: number, b0: number, b1: number, n: number) => ((b0 + ((u * size - 0.5) * (b1 - b0)) / (size - 1)) * (n - 1) + 0.5) / n;
-  const mx = (u: number) => map(u, b[1], b[3], w);
-  const my = (u: number) => map(u, b[0], b[2], h);
-  const x0 = Math.max(0, mx(f.box.x));
-  const y0 = Math.max(0, my(f.box.y));
-  const x1 = Math.min(1, mx(f.box.x + f.box.width));
-  const y1 = Math.min(1, my(f.box.y + f.box.height));
-  return {
-    box: { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) },
-    keypoints: f.keypoints.map((k) => ({ x: mx(k.x), y: my(k.y) })),
-    score: f.score,
-  };
+/**
+ * How a detector input's [0,1] maps onto the frame's [0,1] (pixel centres), per axis: frame = u·scale + offset.
+ * Input sample i sits at u = (i + 0.5)/S and comes from frame pixel b0·(N−1) + i·(b1 − b0)·(N−1)/(S − 1).
+ */
+function axisMap(b0: number, b1: number, size: number, n: number): { scale: number; offset: number } {
+  const step = ((b1 - b0) * (n - 1)) / (size - 1);
+  return { scale: (size * step) / n, offset: (b0 * (n - 1) - 0.5 * step + 0.5) / n };
+}
+
+/** Per crop, the scale and offset of each of the 16 decoded values (centre x, y, width, height, 6 × keypoint x, y). */
+function cropMaps(regions: CropBox[], size: number, h: number, w: number): { scale: number[]; offset: number[] } {
+  const scale: number[] = [];
+  const offset: number[] = [];
+  for (const b of regions) {
+    const x = axisMap(b[1], b[3], size, w);
+    const y = axisMap(b[0], b[2], size, h);
+    for (let v = 0; v < 16; v++) {
+      const isX = v % 2 === 0;
+      const m = isX ? x : y;
+      scale.push(m.scale);
+      offset.push(v === 2 || v === 3 ? 0 : m.offset); // width and height only scale
+    }
+  }
+  return { scale, offset };
+}
+
+/** A face's box clipped to the frame. */
+function clipped(f: Face): Face {
+  const x0 = Math.max(0, f.box.x);
+  const y0 = Math.max(0, f.box.y);
+  const x1 = Math.min(1, f.box.x + f.box.width);
+  const y1 = Math.min(1, f.box.y + f.box.height);
+  return { ...f, box: { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) } };
 }
 
 /** MediaPipe's person segmenter and face detector as tfjs graph models, with their pre- and post-processing. */
@@ -174,12 +196,12 @@ export class MaskModels {
 
   /**
    * Queues the detector on the GPU (synchronously: `input` may be disposed once this returns) and returns the
-   * tensor of the best candidates [T·K·17] to read back, with the regions it covers.
+   * tensor of the best K candidates over all crops, [K·17] (score, then box and keypoints in the frame's [0,1]).
    */
-  #queue(input: tf.Tensor3D | tf.Tensor4D, options: DetectOptions): { candidates: tf.Tensor; regions: CropBox[]; h: number; w: number } {
+  #queue(input: tf.Tensor3D | tf.Tensor4D, options: DetectOptions): tf.Tensor {
     this.#alive();
     const tiles = options.tiles ?? 0;
-    const k = options.candidates ?? 64;
+    const k = options.candidates ?? (tiles ? 64 * tiles : 32);
     if (!Number.isInteger(tiles) || tiles < 0 || tiles > 8) throw invalidArgument(`tiles must be a whole number from 0 to 8, not ${JSON.stringify(tiles)}.`);
     if (!Number.isInteger(k) || k < 1) throw invalidArgument(`candidates must be a positive whole number, not ${JSON.stringify(k)}.`);
     const spec = imageInput(this.#faceRole);
@@ -193,37 +215,35 @@ export class MaskModels {
       const [lo, hi] = spec.range;
       const normalised = tf.add(tf.mul(crops, hi - lo), lo);
       const [regressors, logits] = this.#face.execute({ [spec.name]: normalised }, ROLES[this.#faceRole].outputs.map((o) => o.name)) as tf.Tensor3D[];
-      const scores = tf.sigmoid(tf.clipByValue(tf.squeeze(logits, [2]), -100, 100)) as tf.Tensor2D; // [T,N]
-      const top = tf.topk(scores, Math.min(k, scores.shape[1]));
-      // [T,K,16]: flat indices into [T·N,16] (tf.gather's batchDims asserts wrongly on tfjs-wasm 4.22)
-      const [t, n] = scores.shape;
-      const flat = tf.add(top.indices, tf.mul(tf.range(0, t, 1, 'int32'), tf.scalar(n, 'int32')).reshape([t, 1]));
-      const raw = tf.gather(tf.reshape(regressors, [t * n, 16]), flat);
-      const anchors = tf.tile(tf.gather(this.#anchors, top.indices), [1, 1, 8]); // [T,K,16]: x,y repeated
-      const decoded = tf.add(tf.div(raw, s), tf.mul(anchors, this.#offsetMask));
-      return tf.concat([tf.expandDims(top.values, 2), decoded], 2).reshape([-1]);
+      const [t, n] = [regions.length, logits.shape[1]];
+      const scores = tf.sigmoid(tf.clipByValue(tf.reshape(logits, [t * n]), -100, 100)) as tf.Tensor1D; // [T·N]
+      // Every anchor of every crop decoded into the frame's [0,1] (cheap: T·N·16 values), then the best K overall.
+      const anchors = tf.mul(tf.tile(this.#anchors, [1, 8]), this.#offsetMask); // [N,16]: x,y of the anchor, 0 for w,h
+      const decoded = tf.add(tf.div(regressors, s), anchors); // [T,N,16] in the crop's [0,1]
+      const maps = cropMaps(regions, s, h, w);
+      const framed = tf.add(tf.mul(decoded, tf.tensor3d(maps.scale, [t, 1, 16])), tf.tensor3d(maps.offset, [t, 1, 16]));
+      const top = tf.topk(scores, Math.min(k, t * n));
+      const rows = tf.gather(tf.reshape(framed, [t * n, 16]), top.indices); // [K,16]
+      return tf.concat([tf.expandDims(top.values, 1), rows], 1).reshape([-1]);
     });
     if (x !== input) x.dispose();
-    return { candidates, regions, h, w };
+    return candidates;
   }
 
-  #finish(c: ArrayLike<number>, regions: CropBox[], h: number, w: number): Face[] {
-    const perRegion = c.length / regions.length;
-    const faces = regions.flatMap((r, i) =>
-      candidatesToFaces(Array.prototype.slice.call(c, i * perRegion, (i + 1) * perRegion), this.#params.minScore).map((f) => toFrame(f, r, this.#params.size, h, w)),
-    );
-    return weightedNms(faces, this.#params.minSuppressionIou);
+  #finish(c: ArrayLike<number>): Face[] {
+    return weightedNms(candidatesToFaces(c, this.#params.minScore), this.#params.minSuppressionIou).map(clipped);
   }
 
   /**
    * Faces in `input` (float32 RGB [H,W,3] or [1,H,W,3] in 0..1), in the input's normalised [0,1] coordinates
-   * (top-left origin), best first. The GPU work is queued before this returns; only the best candidates are read
-   * back (`data()`, asynchronous; never a blocking read) and merged by weighted non-maximum suppression.
+   * (top-left origin), best first. The GPU work is queued before this returns: anchors decoded and mapped to the
+   * frame on the GPU, and only the best `candidates` read back (`data()`, asynchronous; never a blocking read) to be
+   * merged by weighted non-maximum suppression on the CPU.
    */
   async detectFaces(input: tf.Tensor3D | tf.Tensor4D, options: DetectOptions = {}): Promise<Face[]> {
-    const { candidates, regions, h, w } = this.#queue(input, options);
+    const candidates = this.#queue(input, options);
     try {
-      return this.#finish(await candidates.data(), regions, h, w);
+      return this.#finish(await candidates.data());
     } finally {
       candidates.dispose();
     }
@@ -235,12 +255,12 @@ export class MaskModels {
    */
   submitFaces(input: tf.Tensor3D | tf.Tensor4D, tag = 0, options: DetectOptions = {}): boolean {
     if (this.#inflight) return false;
-    const { candidates, regions, h, w } = this.#queue(input, options);
+    const candidates = this.#queue(input, options);
     this.#inflight = true;
     candidates
       .data()
       .then((c) => {
-        if (!this.#disposed) this.#latest = { faces: this.#finish(c, regions, h, w), tag };
+        if (!this.#disposed) this.#latest = { faces: this.#finish(c), tag };
       })
       .catch(() => {})
       .finally(() => {
