@@ -47,14 +47,15 @@ it('strengths 1/1/1 are today\'s output exactly; a face at 0.3 keeps its structu
   const geometry = inferenceGeometry(W, H, 96);
   const frames = createFrameStylizer(choice, model, geometry, { gpu: { device: gpu.device, software: true, detail: 'test' } });
   const content = frames.contentVector(frame);
-  const vectors: ReturnType<typeof blendVectors>[] = [];
+  // Cached across frames by strength, as the Stylizer does (a vector made inside the network's tidy would be freed).
+  const vectors = new Map<number, ReturnType<typeof blendVectors>>();
   const request = (settings: RegionSettings): RegionRequest => ({
     settings,
     source: null,
     masks: { faces: [FACE], person: null },
     vector: (s) => {
-      const v = blendVectors(style, content, s);
-      vectors.push(v);
+      let v = vectors.get(s);
+      if (!v) vectors.set(s, (v = blendVectors(style, content, s)));
       return v;
     },
   });
@@ -93,7 +94,7 @@ it('strengths 1/1/1 are today\'s output exactly; a face at 0.3 keeps its structu
   } finally {
     frame.close();
     frames.dispose();
-    for (const v of vectors) v.dispose();
+    for (const v of vectors.values()) v.dispose();
     content.dispose();
     style.dispose();
     model.dispose();

@@ -333,9 +333,10 @@ class GpuFrameStylizer implements FrameStylizer {
         // The crop gets an import of its own size (never the network input's: that buffer is still read after this).
         if (plan.crop && plan.width === w && plan.height === h) plan.width += 4;
         const src = plan.crop ? this.#gpu.importer.import(frame, plan.width, plan.height, plan.rect) : input;
+        const vector = request.vector(plan.strength); // cached by its owner: made outside the tidy below
         const y = tf.tidy(() => {
           const xin = bufferToInput(src, plan.width, plan.height);
-          const y = this.#model.transform(xin, request.vector(plan.strength));
+          const y = this.#model.transform(xin, vector);
           return options.preserveColour ? keepColours(y, xin) : y;
         });
         const { buffer, tensorRef } = y.dataToGPU();
@@ -490,8 +491,9 @@ class CpuFrameStylizer implements FrameStylizer {
     if (plan) {
       const src = plan.crop ? this.#cropReader.read(frame, plan.rect, plan.width, plan.height) : x;
       try {
+        const vector = request.vector(plan.strength); // cached by its owner: made outside the tidy below
         const y = tf.tidy(() => {
-          const y = this.#model.transform(src, request.vector(plan.strength));
+          const y = this.#model.transform(src, vector);
           return options.preserveColour ? keepColours(y, src) : y;
         });
         const values = (await y.data()) as Float32Array<ArrayBuffer>;

@@ -44,6 +44,8 @@ const FACE_LINGER = 8;
 const CROP_UPSCALE = 2;
 /** … and at most this share of the frame's pixels (its cost next to the network's). */
 const CROP_BUDGET = 0.3;
+/** For bench:regions: `crop: false` makes faces alone take the whole-frame weak pass too (to compare the two). */
+export const regionTuning = { crop: true };
 
 /** A face as the detector gives it (src/engine/masks): normalised frame coordinates, top-left origin. */
 export interface RegionFace {
@@ -139,7 +141,7 @@ export function planWeakPass(s: RegionSettings, faces: boolean, person: boolean,
   if (strength >= 1) return null;
   const frame: WeakPass = { rect: FULL_FRAME, width: inferWidth, height: inferHeight, strength, crop: false };
   const onlyFaces = s.background >= 1 && (s.person >= 1 || !person) && s.adaptiveDetail === 0;
-  if (!onlyFaces || ellipses.length === 0) return frame;
+  if (!onlyFaces || ellipses.length === 0 || !regionTuning.crop) return frame;
   let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
   for (const e of ellipses) {
     const b = ellipseBounds(e);

@@ -1,0 +1,282 @@
+// The page bench/regions.ts drives: a pan clip (made by ffmpeg from a shared photo) decoded frame by frame →
+// the engine's frame pipeline (tfjs-wasm network, our WGSL on the WebGPU device, smoothing and guided present as
+// configured) with per-region strength off, with the faces' crop pass, and with a whole-frame weak pass; and a plain
+// cross-fade with the camera picture under the same feathered face mask, for comparison. Faces are the hand-labelled
+// boxes the script carries along the pan. Scored in the page: SSIM of luma inside the face boxes, the style
+// predictor's vector of the face crops against the style's, the change outside the dilated masks, ms per frame.
+import * as tf from '@tensorflow/tfjs';
+import { ALL_FORMATS, BlobSource, Input, VideoSampleSink } from 'mediabunny';
+import { temporalDevice } from '../src/engine/gpu/device.ts';
+import { createFrameStylizer, inferenceGeometry } from '../src/engine/pipeline/frame.ts';
+import { FACE_FEATHER, ellipseBounds, faceEllipse, regionTuning, type RegionFace, type RegionRequest } from '../src/engine/regions/index.ts';
+import type { BackendChoice } from '../src/engine/stylise/backend.ts';
+import { initBackend } from '../src/engine/stylise/backend.ts';
+import { StyleModel, blendVectors } from '../src/engine/stylise/model.ts';
+import { inBox, luma, meanAbsWhere, ssim, type PixelBox } from './region-metrics.ts';
+
+const IO = '/__stylecast/';
+
+export interface RegionsCase {
+  clip: string;
+  style: string;
+  size: number;
+  temporal: number;
+  faceStrength: number;
+  /** Per frame, the labelled faces (normalised). */
+  faces: RegionFace[][];
+}
+
+export interface VariantScores {
+  name: string;
+  /** Mean SSIM of luma, input vs output, over the face boxes (fully in the picture) of every frame. */
+  faceSsim: number;
+  /** Mean cosine between the predictor's vector of each face crop and the style's. */
+  faceStyleCosine: number;
+  /** Mean |output − unprotected| over RGB (0..255) outside the dilated face masks, and inside the face boxes. */
+  outsideMeanAbs: number;
+  insideMeanAbs: number;
+  /** Wall ms per frame (render → GPU queue done), frames 2.. (the first compiles). */
+  msPerFrame: number[];
+}
+
+export interface RegionsResult {
+  clip: string;
+  width: number;
+  height: number;
+  inferWidth: number;
+  inferHeight: number;
+  frames: number;
+  facesScored: number;
+  /** The network alone on the frame at the inference size (+ data()), ms, 5 runs. */
+  networkMs: number[];
+  /** The photo's (input's) own face crops: their style cosine and SSIM 1 by definition. */
+  inputFaceStyleCosine: number;
+  variants: VariantScores[];
+}
+
+declare global {
+  interface Window {
+    benchRegionsInit(): Promise<string>;
+    benchRegionsCase(c: RegionsCase): Promise<RegionsResult>;
+  }
+}
+
+let choice: BackendChoice;
+let device: GPUDevice;
+let model: StyleModel;
+
+window.benchRegionsInit = async () => {
+  choice = await initBackend('wasm');
+  const gpu = await temporalDevice(choice);
+  if (!gpu.device) throw new Error(`no WebGPU device: ${gpu.detail}`);
+  device = gpu.device;
+  model = await StyleModel.load();
+  return `network: tfjs ${choice.name}; regions, smoothing and present ${gpu.detail}`;
+};
+
+async function decode(name: string): Promise<VideoFrame[]> {
+  const r = await fetch(IO + name);
+  if (!r.ok) throw new Error(`cannot load ${name}: HTTP ${r.status}`);
+  const input = new Input({ formats: ALL_FORMATS, source: new BlobSource(await r.blob()) });
+  const track = await input.getPrimaryVideoTrack();
+  if (!track) throw new Error(`${name} has no video track`);
+  const frames: VideoFrame[] = [];
+  for await (const sample of new VideoSampleSink(track).samples()) {
+    frames.push(sample.toVideoFrame());
+    sample.close();
+  }
+  input.dispose();
+  return frames;
+}
+
+async function rgbaOf(source: VideoFrame | OffscreenCanvas, w: number, h: number): Promise<Uint8ClampedArray> {
+  const ctx = new OffscreenCanvas(w, h).getContext('2d', { willReadFrequently: true })!;
+  if (source instanceof VideoFrame) ctx.drawImage(source, 0, 0, w, h);
+  else {
+    const bitmap = await createImageBitmap(source);
+    ctx.drawImage(bitmap, 0, 0);
+    bitmap.close();
+  }
+  return ctx.getImageData(0, 0, w, h).data;
+}
+
+const boxOf = (f: RegionFace, w: number, h: number): PixelBox => ({
+  x0: Math.round(f.box.x * w), y0: Math.round(f.box.y * h), x1: Math.round((f.box.x + f.box.width) * w), y1: Math.round((f.box.y + f.box.height) * h),
+});
+const inside = (b: PixelBox, w: number, h: number) => b.x0 >= 0 && b.y0 >= 0 && b.x1 <= w && b.y1 <= h;
+
+/** The feathered ellipse mask of `faces` at w×h (the face mask regions_map.wgsl draws), max over faces. */
+function faceMask(faces: RegionFace[], w: number, h: number): Float32Array {
+  const m = new Float32Array(w * h);
+  const smooth = (a: number, b: number, x: number) => {
+    const t = Math.min(1, Math.max(0, (x - a) / (b - a)));
+    return t * t * (3 - 2 * t);
+  };
+  for (const f of faces) {
+    const e = faceEllipse(f, w, h);
+    const c = Math.cos(e.angle);
+    const s = Math.sin(e.angle);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const dx = x - e.cx;
+        const dy = y - e.cy;
+        const r = Math.hypot((c * dx + s * dy) / e.ax, (-s * dx + c * dy) / e.ay);
+        m[y * w + x] = Math.max(m[y * w + x], 1 - smooth(1 - FACE_FEATHER, 1 + FACE_FEATHER, r));
+      }
+    }
+  }
+  return m;
+}
+
+/** The predictor's vector of a square crop around `b` (1.3× its larger side), cosine with `style`. */
+async function styleCosine(rgba: Uint8ClampedArray, w: number, h: number, b: PixelBox, style: Float32Array): Promise<number> {
+  const side = Math.round(1.3 * Math.max(b.x1 - b.x0, b.y1 - b.y0));
+  const cx = (b.x0 + b.x1) / 2;
+  const cy = (b.y0 + b.y1) / 2;
+  const x0 = Math.max(0, Math.min(w - side, Math.round(cx - side / 2)));
+  const y0 = Math.max(0, Math.min(h - side, Math.round(cy - side / 2)));
+  const s = Math.min(side, w, h);
+  const v = tf.tidy(() => {
+    const img = tf.tensor3d(Int32Array.from(rgba), [h, w, 4], 'int32').slice([y0, x0, 0], [s, s, 3]).toFloat().div(255).expandDims(0) as tf.Tensor4D;
+    return model.predict(img);
+  });
+  const data = (await v.data()) as Float32Array;
+  v.dispose();
+  let dot = 0, na = 0, nb = 0;
+  for (let i = 0; i < data.length; i++) {
+    dot += data[i] * style[i];
+    na += data[i] * data[i];
+    nb += style[i] * style[i];
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
+window.benchRegionsCase = async (c: RegionsCase) => {
+  const frames = await decode(c.clip);
+  const W = frames[0].displayWidth;
+  const H = frames[0].displayHeight;
+  const geometry = inferenceGeometry(W, H, c.size);
+  const styleVec = await model.presetVector(c.style);
+  const styleData = (await styleVec.data()) as Float32Array;
+  const gpu = { device, software: true, detail: 'bench' };
+  const inputs = await Promise.all(frames.map((f) => rgbaOf(f, W, H)));
+  try {
+    // The network alone at this size (its input from the first frame).
+    const x = tf.tidy(() => tf.image.resizeBilinear(tf.tensor3d(Int32Array.from(inputs[0]), [H, W, 4], 'int32').slice([0, 0, 0], [H, W, 3]).toFloat().div(255).expandDims(0) as tf.Tensor4D, [geometry.inferHeight, geometry.inferWidth]));
+    const networkMs: number[] = [];
+    for (let k = 0; k < 6; k++) {
+      const t0 = performance.now();
+      const y = model.transform(x, styleVec);
+      await y.data();
+      y.dispose();
+      if (k > 0) networkMs.push(performance.now() - t0);
+    }
+    x.dispose();
+
+    const engineVariants = [
+      { name: 'unprotected', regions: false, crop: true },
+      { name: `faces' crop pass at ${c.faceStrength} (default)`, regions: true, crop: true },
+      { name: `whole-frame weak pass at ${c.faceStrength}`, regions: true, crop: false },
+    ];
+    const outputs: Uint8ClampedArray[][] = [];
+    const ms: number[][] = [];
+    for (const v of engineVariants) {
+      regionTuning.crop = v.crop;
+      const fs = createFrameStylizer(choice, model, geometry, { gpu });
+      const content = fs.contentVector(frames[0]);
+      const vectors = new Map<number, tf.Tensor4D>();
+      const outs: Uint8ClampedArray[] = [];
+      const times: number[] = [];
+      try {
+        for (let k = 0; k < frames.length; k++) {
+          const request: RegionRequest | undefined = v.regions
+            ? {
+                settings: { face: c.faceStrength, person: 1, background: 1, adaptiveDetail: 0 },
+                source: null,
+                masks: { faces: c.faces[k], person: null },
+                vector: (s) => {
+                  let vec = vectors.get(s);
+                  if (!vec) vectors.set(s, (vec = blendVectors(styleVec, content, s)));
+                  return vec;
+                },
+              }
+            : undefined;
+          const t0 = performance.now();
+          await fs.render(frames[k], styleVec, c.temporal, { regions: request });
+          await device.queue.onSubmittedWorkDone();
+          if (k > 0) times.push(performance.now() - t0);
+          outs.push(await rgbaOf(fs.canvas, W, H));
+        }
+      } finally {
+        fs.dispose();
+        content.dispose();
+        for (const vec of vectors.values()) vec.dispose();
+        regionTuning.crop = true;
+      }
+      outputs.push(outs);
+      ms.push(times);
+    }
+    // The plain cross-fade with the camera picture under the same face mask: out = s·stylised + (1 − s)·input.
+    const crossfade = outputs[0].map((off, k) => {
+      const m = faceMask(c.faces[k], W, H);
+      const out = new Uint8ClampedArray(off.length);
+      for (let i = 0; i < W * H; i++) {
+        const t = 1 - (1 - c.faceStrength) * m[i];
+        for (let ch = 0; ch < 4; ch++) out[i * 4 + ch] = Math.round(t * off[i * 4 + ch] + (1 - t) * inputs[k][i * 4 + ch]);
+      }
+      return out;
+    });
+    const all = [...outputs, crossfade];
+    const names = [...engineVariants.map((v) => v.name), `cross-fade with the input at ${c.faceStrength} (not the engine)`];
+    const scores = names.map((name) => ({ name, ssim: [] as number[], cos: [] as number[], outside: [] as number[], insideAbs: [] as number[] }));
+    const inputCos: number[] = [];
+    let facesScored = 0;
+    for (let k = 0; k < frames.length; k++) {
+      const lin = luma(inputs[k], W, H);
+      const boxes = c.faces[k].map((f) => boxOf(f, W, H)).filter((b) => inside(b, W, H));
+      // Dilated masks: each face's feathered ellipse bounds at the network's size, 4 network px more, in output px.
+      const sx = W / geometry.inferWidth;
+      const sy = H / geometry.inferHeight;
+      const dilated = c.faces[k].map((f) => {
+        const e = ellipseBounds(faceEllipse(f, geometry.inferWidth, geometry.inferHeight));
+        return { x0: (e.x0 - 4) * sx, y0: (e.y0 - 4) * sy, x1: (e.x1 + 4) * sx, y1: (e.y1 + 4) * sy };
+      });
+      const outsideAll = (x: number, y: number) => !dilated.some((d) => inBox(d)(x + 0.5, y + 0.5));
+      for (const b of boxes) inputCos.push(await styleCosine(inputs[k], W, H, b, styleData));
+      facesScored += boxes.length;
+      for (let v = 0; v < all.length; v++) {
+        const out = all[v][k];
+        const lo = luma(out, W, H);
+        for (const b of boxes) {
+          scores[v].ssim.push(ssim(lin, lo, W, b));
+          scores[v].cos.push(await styleCosine(out, W, H, b, styleData));
+          scores[v].insideAbs.push(meanAbsWhere(out, outputs[0][k], W, H, inBox(b)).mean);
+        }
+        scores[v].outside.push(meanAbsWhere(out, outputs[0][k], W, H, outsideAll).mean);
+      }
+    }
+    const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+    return {
+      clip: c.clip,
+      width: W,
+      height: H,
+      inferWidth: geometry.inferWidth,
+      inferHeight: geometry.inferHeight,
+      frames: frames.length,
+      facesScored,
+      networkMs,
+      inputFaceStyleCosine: mean(inputCos),
+      variants: scores.map((s, v) => ({
+        name: s.name,
+        faceSsim: mean(s.ssim),
+        faceStyleCosine: mean(s.cos),
+        outsideMeanAbs: mean(s.outside),
+        insideMeanAbs: mean(s.insideAbs),
+        msPerFrame: ms[v] ?? [],
+      })),
+    };
+  } finally {
+    for (const f of frames) f.close();
+    styleVec.dispose();
+  }
+};
