@@ -11,9 +11,11 @@ import { ROLES, type MaskRole } from '../../src/engine/models/roles.ts';
 import labels from '../fixtures/mask-labels.json';
 
 const MASKS = '/models/mediapipe-masks';
-const TFLITE: Record<'person' | 'face-short', string> = {
+const TFLITE: Record<MaskRole, string> = {
   person: '/node_modules/@mediapipe/selfie_segmentation/selfie_segmentation.tflite',
+  'person-landscape': '/node_modules/@mediapipe/selfie_segmentation/selfie_segmentation_landscape.tflite',
   'face-short': '/node_modules/@mediapipe/face_detection/face_detection_short_range.tflite',
+  'face-full': '/node_modules/@mediapipe/face_detection/face_detection_full_range.tflite',
 };
 
 type Box = [number, number, number, number];
@@ -50,15 +52,12 @@ describe('converted mask models against the original .tflite files on LiteRT.js'
   let lite: Record<string, CompiledModel> = {};
   beforeAll(async () => {
     await loadLiteRt('/node_modules/@litertjs/core/wasm/');
-    lite = {
-      person: await loadAndCompile(TFLITE.person, { accelerator: 'wasm' }),
-      'face-short': await loadAndCompile(TFLITE['face-short'], { accelerator: 'wasm' }),
-    };
+    for (const [role, url] of Object.entries(TFLITE)) lite[role] = await loadAndCompile(url, { accelerator: 'wasm' });
   });
 
   /** Both runtimes on the same input (the role's size and value range, from a real photo); outputs by our names. */
-  async function both(role: 'person' | 'face-short', file: string) {
-    const spec = ROLES[role as MaskRole];
+  async function both(role: MaskRole, file: string) {
+    const spec = ROLES[role];
     const input = spec.inputs[0];
     if (input.kind !== 'image') throw new Error('image input expected');
     const image = await photo(file);
@@ -103,6 +102,18 @@ describe('converted mask models against the original .tflite files on LiteRT.js'
     expect(dBoxes).toBeLessThanOrEqual(2e-2);
     expect(dScores).toBeLessThanOrEqual(2e-2);
     expect(Math.max(...theirs[1])).toBeGreaterThan(0); // some anchor sees a face (logit > 0)
+  });
+
+  it('the landscape person segmenter and the full-range face detector match too', async () => {
+    const person = await both('person-landscape', labels.person.photo);
+    expect(person.shapes).toEqual([[1, 144, 256, 1]]);
+    const faces = await both('face-full', labels.faces.photo);
+    expect(faces.shapes).toEqual([[1, 2304, 16], [1, 2304, 1]]);
+    const d = [maxAbs(person.mine[0], person.theirs[0]), maxAbs(faces.mine[0], faces.theirs[0]), maxAbs(faces.mine[1], faces.theirs[1])];
+    console.log(`landscape mask ${d[0].toExponential(2)}; full-range regressors ${d[1].toExponential(2)}, logits ${d[2].toExponential(2)}`);
+    expect(d[0]).toBeLessThanOrEqual(2e-3);
+    expect(d[1]).toBeLessThanOrEqual(2e-2);
+    expect(d[2]).toBeLessThanOrEqual(2e-2);
   });
 });
 
