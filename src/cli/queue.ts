@@ -117,6 +117,12 @@ export interface QueueJobData {
   settingsHash: string | null;
   /** A segment job: the frames [start, end) of the input, with `warmup` frames before start stylised and dropped. */
   segment: { index: number; count: number; startFrame: number; endFrame: number; warmup: number } | null;
+  /**
+   * 'vector': no output; the worker returns the clip's content vector (strength < 1), computed once per clip and
+   * given to each of its segment jobs (`contentVector`). Absent: a stylising job.
+   */
+  kind?: 'vector';
+  contentVector?: number[] | null;
 }
 
 /** What a worker returns for a finished job. */
@@ -125,6 +131,8 @@ export interface QueueJobResult {
   seconds: number;
   /** host:pid of the worker that did it. */
   worker: string;
+  /** A 'vector' job's result. */
+  vector?: number[] | null;
 }
 
 export const isUrl = (s: string) => /^https?:\/\//i.test(s);

@@ -18,6 +18,7 @@ import { defaultJobs } from './batch.ts';
 import { checkFreeSpace, checkOutputPlace, commitOutput, minimumOutputBytes, partialPath, writeError } from './files.ts';
 import { exposeProgress, runOnPage } from './job.ts';
 import { IO_PREFIX, type StylizeJob } from './protocol.ts';
+import { segmentJob } from './segments.ts';
 import { QUEUE_NAME, failureText, isUrl, localPath, queueTimings, redisOptions, watchRedis, type QueueJobData, type QueueJobResult } from './queue.ts';
 
 /** Failures that another try cannot mend (the input or the style itself is at fault): the job fails at once. */
@@ -115,7 +116,8 @@ export async function worker(args: WorkerArgs, root: string): Promise<number> {
     let scratch: string | null = null;
     let slot: Slot | null = null;
     try {
-      const output = checkOutputPlace(localPath(data.output, args.sharedDir));
+      const vectorOnly = data.kind === 'vector';
+      const output = vectorOnly ? null : checkOutputPlace(localPath(data.output, args.sharedDir));
       let input: string;
       if (isUrl(data.input)) {
         scratch = mkdtempSync(join(tmpdir(), 'stylecast-download-'));
@@ -129,8 +131,10 @@ export async function worker(args: WorkerArgs, root: string): Promise<number> {
           throw Object.assign(new StylecastError('UNREADABLE_INPUT', `The input ${input} is not readable on this worker (${me}): is the shared folder mounted at ${args.sharedDir ?? 'the same path'}?`), { retry: true });
         }
       }
-      checkFreeSpace(dirname(output), minimumOutputBytes(statSync(input).size), output);
-      partial = partialPath(output);
+      if (output) {
+        checkFreeSpace(dirname(output), minimumOutputBytes(statSync(input).size), output);
+        partial = partialPath(output);
+      }
       slot = free.pop() ?? (await openSlot(session));
       slots.add(slot);
       const page = slot.page;
@@ -149,7 +153,7 @@ export async function worker(args: WorkerArgs, root: string): Promise<number> {
           return r.fulfill({ path: join(dir, rel), headers: { 'Content-Type': rel.endsWith('.json') ? 'application/json' : 'application/octet-stream' } });
         });
       }
-      session.addJobFiles({ [inName]: input }, { [outName]: partial });
+      session.addJobFiles({ [inName]: input }, partial ? { [outName]: partial } : {});
       let lastSent = 0;
       slot.onProgress = (p) => {
         const now = performance.now();
@@ -175,14 +179,26 @@ export async function worker(args: WorkerArgs, root: string): Promise<number> {
       };
       let result;
       try {
-        result = await runOnPage(page, slot.guard, pageJob);
+        if (vectorOnly) {
+          const r = await slot.guard(page.evaluate((j) => window.stylecastContentVector(j), pageJob));
+          if (!r.ok) throw Object.assign(new StylecastError(r.code === 'INTERNAL' ? 'WORKER_FAILED' : r.code, r.message), { pageCode: r.code });
+          const seconds = (performance.now() - started) / 1000;
+          say(`job ${job.id}: the clip's content vector (${seconds.toFixed(1)} s)`);
+          return { frames: 0, seconds, worker: me, vector: r.vector };
+        }
+        const seg = data.segment;
+        const run = seg ? segmentJob(pageJob, { index: seg.index, startFrame: seg.startFrame, endFrame: seg.endFrame, offsetSeconds: 0 }, data.contentVector ?? null, seg.warmup) : pageJob;
+        result = await runOnPage(page, slot.guard, run);
+        if (seg && result.ok && result.frames !== seg.endFrame - seg.startFrame) {
+          throw new StylecastError('CORRUPT_INPUT', `Segment ${seg.index + 1} gave ${result.frames} frames where ${seg.endFrame - seg.startFrame} were planned.`);
+        }
       } finally {
         await page.unrouteAll({ behavior: 'ignoreErrors' }).catch(() => {});
       }
       const writing = session.uploadError(outName);
-      if (writing) throw writeError(writing, output);
+      if (writing) throw writeError(writing, output ?? data.output);
       if (!result.ok) throw Object.assign(new StylecastError(result.code === 'INTERNAL' ? 'WORKER_FAILED' : result.code, result.message), { pageCode: result.code });
-      if (!session.received(outName)) throw new Error('the browser finished but sent no output.');
+      if (!session.received(outName) || !partial || !output) throw new Error('the browser finished but sent no output.');
       commitOutput(partial, output);
       const seconds = (performance.now() - started) / 1000;
       say(`job ${job.id}: wrote ${output} (${result.frames} frames, ${seconds.toFixed(1)} s)`);

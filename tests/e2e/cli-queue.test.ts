@@ -161,7 +161,7 @@ describe('stylecast worker + batch --queue', { timeout: TEST_MS }, () => {
     expect(existsSync(at('shared', 'out0'))).toBe(false);
   });
 
-  it('two workers; the one doing the job is killed mid-job (with its browser): the other redoes it and the output has every frame, its timestamp and the audio', async () => {
+  it('a clip in 4 segments over two workers; the one doing a segment is killed mid-job (with its browser): the other redoes that segment, and the joined output has every frame, its timestamp and the audio', async () => {
     const redis = await startRedis('main');
     servers.push(redis);
     const url = `redis://127.0.0.1:${redis.port}`;
@@ -172,22 +172,27 @@ describe('stylecast worker + batch --queue', { timeout: TEST_MS }, () => {
     await until('both workers ready', () => /taking jobs from/.test(a.err) && /taking jobs from/.test(b.err));
     expect(a.err).toMatch(/a killed worker's job is taken again within 10 s/);
 
-    const batch = start(['batch', at('shared', 'in', 'long.mp4'), '-o', at('shared', 'out1'), '--queue', url, '--shared-dir', shared, '--json', ...FAST]);
-    // Whoever takes the job: kill it (and its Chromium) once the batch has seen progress from it.
-    let victim: Running | null = null;
-    await until('a worker to take the job', () => /job \S+ \(.*attempt 1\)/.test(a.err + b.err));
-    victim = /job \S+ \(/.test(a.err) ? a : b;
+    // 1-s segments of the 3.6-s clip: 25 + 25 + 25 + 15 frames; strength < 1, so a worker computes the clip's content
+    // vector first, once, for all four.
+    const batch = start(['batch', at('shared', 'in', 'long.mp4'), '-o', at('shared', 'out1'), '--queue', url, '--shared-dir', shared, '--segment', '1', '--strength', '0.8', '--json', ...FAST]);
+    const taken = (w: Running) => [...w.err.matchAll(/job (\S+) \(\w+#0 segment (\d)\/4, attempt 1\)/g)];
+    // Whoever takes a segment first: kill it (and its Chromium) a second later, while its page works on it.
+    await until('a worker to take a segment', () => taken(a).length + taken(b).length > 0);
+    const victim = taken(a).length ? a : b;
     const survivor = victim === a ? b : a;
-    await until('progress from the job', () => /"event":"progress"/.test(batch.out) || /"event":"done"/.test(batch.out));
-    expect(batch.out).not.toMatch(/"event":"done"/); // still running when killed
+    const [, victimJob, victimSegment] = taken(victim)[0];
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(victim.err).not.toMatch(new RegExp(`job ${victimJob}: wrote`)); // still running when killed
     killTree(victim.proc.pid!);
     await victim.exited;
     const status = await batch.exited;
     expect(status, batch.err).toBe(0);
-    // The survivor took the job after the lock ran out; the batch said so.
-    expect(survivor.err).toMatch(/job \S+ \(.*\): .*long\.mp4/);
-    expect(survivor.err).toMatch(/wrote .*long-stylised\.mp4 \(90 frames/);
-    expect(batch.err).toMatch(/its worker stopped answering; the job goes back to the queue/);
+    expect(batch.err).toMatch(/long\.mp4: 4 segments/);
+    expect(a.err + b.err).toMatch(/the clip's content vector/);
+    // The survivor redid the killed worker's segment after its lock ran out; the batch said so.
+    expect(survivor.err).toMatch(new RegExp(`job ${victimJob} \\(\\w+#0 segment ${victimSegment}/4, attempt 1\\)`));
+    expect(survivor.err).toMatch(new RegExp(`job ${victimJob}: wrote .*segment-000${victimSegment}\\.mp4`));
+    expect(batch.err).toMatch(new RegExp(`long\\.mp4 segment ${victimSegment}: its worker stopped answering; the job goes back to the queue`));
     const done = batch.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.event === 'done');
     expect(done).toMatchObject({ frames: 90 });
     // Only the finished output (no partial file of the killed worker left behind).
