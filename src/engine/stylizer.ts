@@ -16,7 +16,8 @@ import { pixelsToInput } from './stylise/tensors.ts';
 import { DEFAULT_TARGET_FPS } from './pipeline/governor.ts';
 import { checkPreview } from './sinks/preview.ts';
 import { DEFAULT_UPSAMPLE, UPSAMPLES, type Upsample } from './constants.ts';
-import { DEFAULT_ADAPTIVE_DETAIL, DEFAULT_REGIONS, regionsActive, type MaskSource, type RegionRequest, type RegionSettings, type RegionStrengths } from './regions/index.ts';
+import { MaskModels } from './masks/index.ts';
+import { DEFAULT_ADAPTIVE_DETAIL, DEFAULT_REGIONS, masksNeeded, regionsActive, type MaskSource, type RegionRequest, type RegionSettings, type RegionStrengths } from './regions/index.ts';
 import { checkRange } from './pipeline/range.ts';
 
 export type { LiveStats, OutputChunk, StreamSinks, StylizeFileOptions, StylizeResult };
@@ -149,6 +150,7 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
   if (options.adaptive !== undefined) stylizer.setAdaptive(options.adaptive);
   if (options.upsample !== undefined) stylizer.setUpsample(options.upsample);
   stylizer.setRegions({ face: regions.face, person: regions.person, background: regions.background }, regions.adaptiveDetail);
+  await stylizer.useMaskModels(options.modelsUrl); // loads them now when regions are on, so a clip's first frame has masks
   try {
     await stylizer.setStyle(options.style ?? DEFAULT_STYLE);
     if (options.mix) await stylizer.mixStyles(options.mix.style, options.mix.weight);
@@ -330,8 +332,15 @@ export class Stylizer {
    * the output is the whole-frame strength.
    */
   get regionSupport(): { available: boolean; detail: string } {
+    const masks = this.#maskSource
+      ? 'with the person and face masks'
+      : this.#masksError
+        ? `without masks (they could not be loaded: ${this.#masksError})`
+        : this.#masksLoading
+          ? 'with the person and face masks (loading)'
+          : 'masks loaded when a region needs them';
     return this.smoothing.device
-      ? { available: true, detail: `on the same WebGPU device as smoothing` }
+      ? { available: true, detail: `on the same WebGPU device as smoothing, ${masks}` }
       : { available: false, detail: 'off: this browser has no WebGPU, so per-region strength and adaptive detail are unavailable' };
   }
 
@@ -347,6 +356,7 @@ export class Stylizer {
   setRegions(regions: Partial<RegionStrengths>, adaptiveDetail?: boolean | number): void {
     this.#alive();
     this.#regions = checkRegions(regions, adaptiveDetail, this.#regions);
+    void this.#loadMasks();
   }
 
   /** Adaptive detail alone: true, false or 0..1. */
@@ -359,6 +369,33 @@ export class Stylizer {
   /** The engine's mask networks (src/engine/masks), or null to run without masks. */
   setMaskSource(source: MaskSource | null): void {
     this.#maskSource = source;
+  }
+
+  #masksUrl: string | undefined;
+  #masksLoading: Promise<void> | null = null;
+  #masksError: string | null = null;
+
+  /**
+   * The mask networks (MediaPipe's person segmenter and face detector, installed by set-up) from `modelsUrl`: loaded
+   * once regions need a mask (now, or when setRegions asks for one; until then frames go without masks). One that
+   * cannot load leaves regions on the background strength and adaptive detail alone, said in regionSupport.
+   */
+  useMaskModels(modelsUrl?: string): Promise<void> {
+    this.#masksUrl = modelsUrl;
+    return this.#loadMasks();
+  }
+
+  #loadMasks(): Promise<void> {
+    const need = masksNeeded(this.#regions);
+    if (this.#maskSource || this.#masksError || !regionsActive(this.#regions) || !(need.faces || need.person)) return this.#masksLoading ?? Promise.resolve();
+    this.#masksLoading ??= MaskModels.load({ modelsUrl: this.#masksUrl }).then(
+      (models) => {
+        if (this.#disposed) models.dispose();
+        else this.#maskSource = models;
+      },
+      (e: unknown) => void (this.#masksError = e instanceof Error ? e.message : String(e)),
+    );
+    return this.#masksLoading;
   }
 
   #regionRequest(frame: VideoFrame, frames: FrameStylizer): RegionRequest | undefined {
@@ -604,5 +641,7 @@ export class Stylizer {
     this.#style?.dispose();
     this.#mix?.dispose();
     this.#model.dispose();
+    (this.#maskSource as { dispose?: () => void } | null)?.dispose?.();
+    this.#maskSource = null;
   }
 }
