@@ -10,6 +10,8 @@ import { initBackend } from '../src/engine/stylise/backend.ts';
 import { StyleModel } from '../src/engine/stylise/model.ts';
 import { RgbxScaler } from '../src/engine/stylise/tensors.ts';
 import { readBuffer } from '../src/engine/temporal/estimate.ts';
+import { createStylizer, type Stylizer } from '../src/engine/index.ts';
+import type { Upsample } from '../src/engine/constants.ts';
 import { edgeAgreement, type EdgeAgreement } from './edges.ts';
 
 const IO = '/__stylecast/';
@@ -54,11 +56,24 @@ export interface CaseResult {
 declare global {
   interface Window {
     benchUpInit(): Promise<string>;
+    benchUpPipeline(clip: string, upsample: Upsample, size: number, temporal: number): Promise<PipelineRun>;
     benchUpCase(photo: string, style: string, width: number, height: number, size: number, variants: Variant[], reps: number, pngs: boolean): Promise<CaseResult>;
   }
 }
 
+/** One clip through the product (createStylizer + stylizeFile: decode, network, smoothing, present, encode). */
+export interface PipelineRun {
+  upsample: Upsample;
+  /** What the stylizer says ran. */
+  upsampling: string;
+  frames: number;
+  msPerFrame: number;
+  width: number;
+  height: number;
+}
+
 let device: GPUDevice;
+let stylizer: Stylizer | null = null;
 let model: StyleModel;
 
 window.benchUpInit = async () => {
@@ -195,4 +210,15 @@ window.benchUpCase = async (photo, styleName, W, H, size, variants, reps, pngs) 
     importer.dispose();
     style.dispose();
   }
+};
+
+window.benchUpPipeline = async (clip, upsample, size, temporal) => {
+  stylizer ??= await createStylizer({ backend: 'wasm', size, temporal, style: 'udnie' });
+  stylizer.setSize(size);
+  stylizer.setTemporal(temporal);
+  stylizer.setUpsample(upsample);
+  const r = await fetch(IO + encodeURIComponent(clip));
+  if (!r.ok) throw new Error(`cannot load ${clip}: HTTP ${r.status}`);
+  const out = await stylizer.stylizeFile(await r.blob());
+  return { upsample, upsampling: stylizer.upsampling().detail, frames: out.frames, msPerFrame: out.elapsedMs / out.frames, width: out.width, height: out.height };
 };

@@ -3,14 +3,17 @@
 // 256-px inference (tfjs-wasm network; the present on WebGPU). JSON on stdout and in bench/results/upsample-<host>.json.
 // Options: --reps N (timed runs per figure, default 15), --sizes 1280x720,1920x1080, --pngs <dir> (write the outputs),
 // --gpu hardware|software|auto (default software: this machine has no GPU), --tag NAME (default the host name),
-// --cases 0,2 / --variants 0,1 (indices into CASES / VARIANTS: a subset, e.g. while tuning).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+// --cases 0,2 / --variants 0,1 (indices into CASES / VARIANTS: a subset, e.g. while tuning), --pipeline-only,
+// --pipeline-runs N (clips per setting, default 2); --pipeline-only writes upsample-<tag>-pipeline.json.
+// Then the product end to end: a 1280×720 H.264 clip (frames of a shared video) through createStylizer + stylizeFile
+// on wasm with smoothing (the output presented on the WebGPU device), guided and cubic in turn: ms per frame.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSession } from '../src/cli/browser.ts';
 import type { GpuMode } from '../src/cli/gpu.ts';
-import type { CaseResult, Variant } from './upsample-page.ts';
-import { ROOT, SHARED_MEDIA, log, machine, median, round } from './util.ts';
+import type { CaseResult, PipelineRun, Variant } from './upsample-page.ts';
+import { ROOT, SHARED_MEDIA, log, machine, median, round, run } from './util.ts';
 
 const argv = process.argv.slice(2);
 const option = (name: string) => {
@@ -24,6 +27,12 @@ const PNG_DIR = option('pngs');
 const GPU = (option('gpu') ?? 'software') as GpuMode;
 const TAG = (option('tag') ?? process.env.STYLECAST_BENCH_TAG ?? hostname()).replace(/[^A-Za-z0-9._-]+/g, '-');
 const INFER = 256;
+const PIPELINE_ONLY = argv.includes('--pipeline-only');
+const PIPELINE_RUNS = Number(option('pipeline-runs') ?? 2);
+/** The end-to-end clip: frames of a shared video at 1280×720 (an upscale of the 960×540 source: its detail is the source's). */
+const PIPELINE_SOURCE = 'pexels-854100-people-walking-sidewalk-960x540.mp4';
+const PIPELINE_FRAMES = 8;
+const PIPELINE_TEMPORAL = 0.7;
 
 /** Photos with people, a crowd and a street; a style each (strokes of different scales). */
 const CASES: [string, string][] = [
@@ -50,14 +59,19 @@ const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 
 async function main() {
   const atStart = machine();
-  const files = Object.fromEntries(RUN_CASES.map(([photo]) => [photo, join(SHARED_MEDIA, 'photos', photo)]));
+  const files: Record<string, string> = Object.fromEntries(RUN_CASES.map(([photo]) => [photo, join(SHARED_MEDIA, 'photos', photo)]));
+  const dir = mkdtempSync(join(tmpdir(), 'stylecast-bench-upsample-'));
+  const clip = join(dir, 'clip-1280x720.mp4');
+  await run('ffmpeg', ['-v', 'error', '-y', '-i', join(SHARED_MEDIA, 'video', PIPELINE_SOURCE), '-frames:v', String(PIPELINE_FRAMES), '-vf', 'scale=1280:720:flags=lanczos', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-an', clip]);
+  files['clip-1280x720.mp4'] = clip;
+  const pipeline: PipelineRun[] = [];
   log(`bench:upsample: starting Chromium (--gpu ${GPU})…`);
   const session = await openSession(ROOT, files, '/bench/upsample.html', "typeof window.benchUpInit === 'function'", [], { gpu: GPU });
   const cases: CaseResult[] = [];
   let where: string;
   try {
     where = await session.page.evaluate(() => window.benchUpInit());
-    for (const [W, H] of SIZES) {
+    for (const [W, H] of PIPELINE_ONLY ? [] : SIZES) {
       for (const [photo, style] of RUN_CASES) {
         log(`bench:upsample: ${photo} (${style}) at ${W}×${H}…`);
         const c = await session.page.evaluate(([p, s, w, h, size, v, reps, pngs]) => window.benchUpCase(p, s, w, h, size, v, reps, pngs), [photo, style, W, H, INFER, RUN_VARIANTS, REPS, !!PNG_DIR] as const);
@@ -82,10 +96,21 @@ async function main() {
         cases.push(c);
       }
     }
+    // The product end to end, guided and cubic alternating (one warm-up clip first).
+    await session.page.evaluate(([c, t]) => window.benchUpPipeline(c, 'guided', 256, t), ['clip-1280x720.mp4', PIPELINE_TEMPORAL] as const);
+    for (let i = 0; i < PIPELINE_RUNS; i++) {
+      for (const u of ['guided', 'cubic'] as const) {
+        const r = await session.page.evaluate(([c, up, t]) => window.benchUpPipeline(c, up, 256, t), ['clip-1280x720.mp4', u, PIPELINE_TEMPORAL] as const);
+        log(`bench:upsample: pipeline ${r.width}×${r.height}, ${u}: ${r.msPerFrame.toFixed(0)} ms/frame (${r.upsampling})`);
+        pipeline.push(r);
+      }
+    }
   } finally {
     await session.close();
+    rmSync(dir, { recursive: true, force: true });
   }
-  const bySize = SIZES.map(([W, H]) => {
+  const pipelineMs = (u: string) => pipeline.filter((r) => r.upsample === u).map((r) => r.msPerFrame);
+  const bySize = (PIPELINE_ONLY ? [] : SIZES).map(([W, H]) => {
     const rows = cases.filter((c) => c.width === W && c.height === H);
     const cubicMs = rows.map((c) => median(c.variants[0].ms)!);
     return {
@@ -128,6 +153,14 @@ async function main() {
       timing: `${REPS} runs of each variant after a warm-up, interleaved (variant after variant, so a change of load falls on all alike): submit → onSubmittedWorkDone; medians and minima, and per photo the ratio to the cubic's. On SwiftShader (no GPU here) these are CPU-emulation times: quote ratios, not fps`,
     },
     by_size: bySize,
+    pipeline: {
+      setup: `createStylizer({ backend: 'wasm', size: 256, temporal: ${PIPELINE_TEMPORAL}, style: 'udnie' }) + stylizeFile on ${PIPELINE_FRAMES} frames of ${PIPELINE_SOURCE} scaled to 1280×720 (H.264), guided and cubic alternating, ${PIPELINE_RUNS} clips each after a warm-up clip; ms per frame = elapsedMs / frames (decode, network, smoothing, present, encode)`,
+      guided_ms_per_frame_median: round(median(pipelineMs('guided')), 1),
+      cubic_ms_per_frame_median: round(median(pipelineMs('cubic')), 1),
+      ratio_guided_to_cubic: round(median(pipelineMs('guided'))! / median(pipelineMs('cubic'))!, 2),
+      upsampling: pipeline.find((r) => r.upsample === 'guided')?.upsampling ?? null,
+      runs: pipeline.map((r) => ({ ...r, msPerFrame: round(r.msPerFrame, 1) })),
+    },
     cases: cases.map((c) => ({
       ...c,
       cpuCubicMs: c.cpuCubicMs.map((v) => round(v, 1)),
@@ -138,7 +171,7 @@ async function main() {
   };
   const text = JSON.stringify(doc, null, 2) + '\n';
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench/results', `upsample-${TAG}.json`), text);
+  writeFileSync(join(ROOT, 'bench/results', `upsample-${TAG}${PIPELINE_ONLY ? '-pipeline' : ''}.json`), text);
   process.stdout.write(text);
 }
 
