@@ -188,7 +188,8 @@ Queue (BullMQ on Redis; batch --queue and worker):
   within about a minute (lock 30 s, stalled-job check every 30 s). Results appear under their final name only when
   complete. Redis unreachable at the start, or for 20 s later on: one line (QUEUE_UNAVAILABLE) and exit 1. The
   batch waits for every job, reports the workers' progress, removes its finished jobs from Redis, and exits 1
-  naming any job that failed.
+  naming any job that failed. With --queue, clips are cut into segments (--segment, default 10 s; --warmup), one job
+  each, joined by the batch without re-encoding when all are done.
 Environment:
   STYLECAST_CHROMIUM   the Chromium to drive (default /usr/bin/chromium)
   STYLECAST_GPU        the default of --gpu (the flag wins)`;
