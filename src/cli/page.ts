@@ -5,7 +5,8 @@ import { initBackend } from '../engine/stylise/backend.ts';
 import { temporalDevice } from '../engine/gpu/device.ts';
 import { estimateFlow } from '../engine/temporal/estimate.ts';
 import { encodeFlo } from '../engine/temporal/flo.ts';
-import { IO_PREFIX, settingsComment, type ContentVectorResult, type FlowJob, type FlowResult, type JobResult, type StylizeJob } from './protocol.ts';
+import { reencodeParts } from '../engine/sinks/concat.ts';
+import { IO_PREFIX, settingsComment, type ContentVectorResult, type FlowJob, type ReencodeJob, type ReencodeResult, type FlowResult, type JobResult, type StylizeJob } from './protocol.ts';
 
 let controller: AbortController | null = null;
 
@@ -141,3 +142,19 @@ function regionsDetail(stylizer: { regions: { face: number; person: number; back
   const what = `face ${r.face}, person ${r.person}, background ${r.background}${r.adaptiveDetail > 0 ? `, adaptive detail ${r.adaptiveDetail}` : ''}`;
   return stylizer.regionSupport.available ? `${what}, ${stylizer.regionSupport.detail}` : `${what} asked, but ${stylizer.regionSupport.detail}`;
 }
+
+/** `segments`: the parts decoded and encoded again into one track, when their packets cannot be copied as they are. */
+window.stylecastReencode = async (job: ReencodeJob): Promise<ReencodeResult> => {
+  controller = new AbortController();
+  try {
+    const out = upload(job.outputName);
+    const parts = job.parts.map((name, i) => ({ source: new URL(IO_PREFIX + name, location.href), offsetSeconds: job.offsets[i] }));
+    const r = await reencodeParts(parts, { output: out.stream }, controller.signal);
+    await out.commit();
+    return { ok: true, frames: r.frames, codec: r.codec };
+  } catch (e) {
+    return failure(e);
+  } finally {
+    controller = null;
+  }
+};

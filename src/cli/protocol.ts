@@ -41,6 +41,17 @@ export interface StylizeJob {
   contentVector?: number[] | null;
 }
 
+/**
+ * `stylecastReencode` (the --segment join's fallback): the parts served as `parts[i]`, each at `offsets[i]` seconds,
+ * decoded and encoded again into one video-only MP4 PUT to `outputName` (the CLI then copies the audio in).
+ */
+export interface ReencodeJob {
+  parts: string[];
+  offsets: number[];
+  outputName: string;
+}
+export type ReencodeResult = { ok: true; frames: number; codec: string } | { ok: false; code: ErrorCode | 'INTERNAL'; message: string };
+
 /** `stylecastContentVector`: the clip's content vector, or null when it is not used (strength 1). */
 export type ContentVectorResult = { ok: true; vector: number[] | null } | { ok: false; code: ErrorCode | 'INTERNAL'; message: string };
 
@@ -93,6 +104,7 @@ declare global {
     stylecastFlow(job: FlowJob): Promise<FlowResult>;
     stylecastCancel(): void;
     stylecastContentVector(job: StylizeJob): Promise<ContentVectorResult>;
+    stylecastReencode(job: ReencodeJob): Promise<ReencodeResult>;
     /** Exposed by the CLI. */
     stylecastProgress?(p: Progress): void;
   }

@@ -276,9 +276,39 @@ export interface SegmentedOutcome {
   join: JoinResult;
   segments: number;
   warmupFrames: number;
+  /** True when the segments' packets could not be copied (SEGMENTS_DIFFER) and were decoded and encoded again. */
+  reencoded: boolean;
 }
 
 let runCount = 0;
+
+/**
+ * The join's fallback: the parts decoded and encoded again into one video track on a page (stylecastReencode), then
+ * that file joined with the source's audio as one part (packets copied).
+ */
+async function reencodeJoin(session: Session, pool: SegmentPages, parts: { path: string; offsetSeconds: number }[], source: string, output: string, meta: { comment?: string }, run: number): Promise<JoinResult> {
+  const names = parts.map((_, i) => `segpart${run}x${i}`);
+  const outName = `segre${run}`;
+  const video = partialPath(output).replace(/\.partial$/, '.video.partial');
+  session.addJobFiles(Object.fromEntries(parts.map((p, i) => [names[i], p.path])), { [outName]: video });
+  const page = await pool.take();
+  let broken = false;
+  try {
+    const r = await page.guard(page.page.evaluate((j) => window.stylecastReencode(j), { parts: names, offsets: parts.map((p) => p.offsetSeconds), outputName: outName }));
+    const writing = session.uploadError(outName);
+    if (writing) throw writeError(writing, output);
+    if (!r.ok) throw new StylecastError(r.code === 'INTERNAL' ? 'ENCODE_FAILED' : r.code, `Re-encoding the segments failed: ${r.message}`);
+    if (!session.received(outName)) throw new StylecastError('ENCODE_FAILED', 'Re-encoding the segments: the browser finished but sent no output.');
+    return await joinSegments([{ path: video, offsetSeconds: 0 }], source, output, meta);
+  } catch (e) {
+    broken = isStylecastError(e) && e.code === 'BROWSER_CRASHED';
+    throw e;
+  } finally {
+    pool.give(page, broken);
+    session.removeJobFiles([...names, outName]);
+    rmSync(video, { force: true });
+  }
+}
 
 /**
  * Stylises `input` into `output` by segments: `pages` at once (a page each, one browser), then joined. Progress counts
@@ -297,6 +327,8 @@ export async function stylizeSegments(
     warmupFrames?: number;
     comment?: (frames: number) => string;
     onProgress?: (p: Progress) => void;
+    /** A sentence worth telling the user (the join had to re-encode). */
+    onNote?: (text: string) => void;
   },
 ): Promise<SegmentedOutcome> {
   const { input, output, plan } = opts;
@@ -371,7 +403,19 @@ export async function stylizeSegments(
     await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.pages, plan.segments.length)) }, worker));
     if (failed !== null) throw failed;
     const frames = plan.frames;
-    const join = await joinSegments(parts, input, output, opts.comment ? { comment: opts.comment(frames) } : {});
+    const meta = opts.comment ? { comment: opts.comment(frames) } : {};
+    let join: JoinResult;
+    let reencoded = false;
+    try {
+      // Tests only: take the fallback as if the segments' encoders had differed.
+      if (process.env.STYLECAST_TEST_REENCODE_JOIN === '1') throw new StylecastError('SEGMENTS_DIFFER', 'The segments are joined by re-encoding (STYLECAST_TEST_REENCODE_JOIN, for tests).');
+      join = await joinSegments(parts, input, output, meta);
+    } catch (e) {
+      if (!isStylecastError(e) || e.code !== 'SEGMENTS_DIFFER') throw e;
+      opts.onNote?.(`${e.message} Re-encoding them into one track instead (slower; the audio is still copied).`);
+      join = await reencodeJoin(session, pool, parts, input, output, meta, run);
+      reencoded = true;
+    }
     if (join.frames !== frames) throw new StylecastError('CORRUPT_INPUT', `The joined output holds ${join.frames} frames where the clip has ${frames}.`);
     const first = results[0];
     const elapsedMs = performance.now() - started;
@@ -382,6 +426,7 @@ export async function stylizeSegments(
       join,
       segments: plan.segments.length,
       warmupFrames,
+      reencoded,
     };
   } finally {
     session.removeJobFiles(names);
@@ -418,12 +463,15 @@ export async function stylizeSegmented(args: StylizeArgs, root: string, plan: Se
     pool = new SegmentPages(session);
     const pages = Math.min(plan.segments.length, args.jobs ?? defaultJobs(session.gpu.software));
     const warmupFrames = args.warmup ?? DEFAULT_WARMUP_FRAMES;
+    const onNote = (text: string) => {
+      if (!args.quiet) process.stderr.write(`stylecast: ${text}\n`);
+    };
     if (!args.quiet) {
       process.stderr.write(`stylecast: ${plan.frames} frames in ${plan.segments.length} segments of about ${args.segment} s, ${pages} at once, each starting ${warmupFrames} frames early.\n`);
     }
     let out: SegmentedOutcome;
     try {
-      out = await stylizeSegments(session, pool, { input: args.input, output, job: stylizeJob(args), plan, pages, warmupFrames, onProgress });
+      out = await stylizeSegments(session, pool, { input: args.input, output, job: stylizeJob(args), plan, pages, warmupFrames, onProgress, onNote });
     } catch (e) {
       if (isStylecastError(e)) {
         process.stderr.write(`stylecast: ${e.message} (${e.code})\n`);
@@ -435,7 +483,7 @@ export async function stylizeSegmented(args: StylizeArgs, root: string, plan: Se
     if (!args.quiet) {
       process.stderr.write(
         `stylecast: wrote ${args.output}: ${r.frames} frames, ${r.width}×${r.height} ${r.codec}${r.hasAudio ? ', audio copied' : ''}; ` +
-          `${out.segments} segments joined without re-encoding; network at ${r.inferWidth}×${r.inferHeight} on ${r.backend} (${r.backendReason}) in ${(r.elapsedMs / 1000).toFixed(1)} s.\n` +
+          `${out.segments} segments joined ${out.reencoded ? 'by re-encoding them' : 'without re-encoding'}; network at ${r.inferWidth}×${r.inferHeight} on ${r.backend} (${r.backendReason}) in ${(r.elapsedMs / 1000).toFixed(1)} s.\n` +
           `stylecast: temporal smoothing ${r.temporal > 0 ? `α ${r.temporal}, ${args.temporalMethod}, ` : ''}${r.smoothing}; per frame: network ${r.stageMs.network.toFixed(1)} ms` +
           `${r.stageMs.temporal === null ? '' : `, flow + blend ${r.stageMs.temporal.toFixed(1)} ms`}; wall time per frame ${(r.elapsedMs / r.frames).toFixed(1)} ms.\n` +
           `stylecast: GPU: ${session.gpu.adapter} (${session.gpu.note}).\n`,

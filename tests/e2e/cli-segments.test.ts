@@ -61,6 +61,19 @@ describe('stylecast stylize --segment', { timeout: TEST_MS }, () => {
     expect(leftovers(at('out'), ['seg.mp4'])).toEqual([]);
   });
 
+  it('re-encodes the join when the segments cannot share one track, and says so (forced here by a test switch)', () => {
+    const r = cli(['stylize', at('clip.mp4'), '-o', at('out/re.mp4'), '--size', '64', '--temporal', '0', '--segment', '0.4', '--jobs', '2'], RUN_MS, { STYLECAST_TEST_REENCODE_JOIN: '1' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/Re-encoding them into one track instead/);
+    expect(r.stderr).toMatch(/26 frames, 160×90 avc, audio copied; 3 segments joined by re-encoding them/);
+    const want = frameTimes(at('clip.mp4'));
+    const got = frameTimes(at('out/re.mp4'));
+    expect(got.map((f) => f.pts.toFixed(3))).toEqual(want.map((f) => f.pts.toFixed(3)));
+    expect(ffprobe(at('out/re.mp4')).streams.some((s) => s.codec_type === 'audio')).toBe(true);
+    expect(decodeErrors(at('out/re.mp4'))).toBe('');
+    expect(leftovers(at('out'), ['seg.mp4', 're.mp4'])).toEqual([]);
+  });
+
   it('refuses a bad --segment or --warmup with INVALID_ARGUMENT (exit 2) before a browser starts', () => {
     for (const [flags, text] of [
       [['--segment', '0'], /--segment must be a number of seconds from 0\.1 to 86400 \(each segment's length\), got "0"\. \(INVALID_ARGUMENT\)/],
