@@ -182,7 +182,7 @@ export async function queueBatch(args: BatchArgs & { queue: QueueSpec }, root: s
     process.exit(1);
   };
   const watch = await watchRedis(args.queue, lostMs, (e) =>
-    fail(new StylecastError(e.code, `${e.message} The batch stops; ${unfinished()} of its files are unfinished (no output of theirs was written)`)),
+    fail(new StylecastError(e.code, `${e.message} The batch stops with ${unfinished()} file${unfinished() === 1 ? '' : 's'} unfinished; none of their outputs was written.`)),
   );
   const { Job, Queue, QueueEvents } = await import('bullmq');
   const connection = redisOptions(args.queue, lostMs);

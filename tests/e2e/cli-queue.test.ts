@@ -3,7 +3,8 @@
 // clips checked with ffprobe. The queue's lock and stalled check are shortened for the test ($STYLECAST_QUEUE_LOCK_MS,
 // $STYLECAST_QUEUE_LOST_MS); tiny clips (64×36, --size 64 --temporal 0) keep each job to seconds.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -240,6 +241,26 @@ describe('stylecast worker + batch --queue', { timeout: TEST_MS }, () => {
     expect(ok.err).not.toMatch(/s3cret/); // the password is never shown
     expect(Number(ffprobe(at('shared', 'out2', 'short-stylised.mp4')).streams[0].nb_read_frames)).toBe(4);
 
+    // An http(s) input: the worker downloads it (a server on 127.0.0.1 here); a 404 fails at once with its code.
+    const http = createHttpServer((req, res) => {
+      if (req.url === '/clips/web.mp4') res.end(readFileSync(at('shared', 'in', 'short.mp4')));
+      else ((res.statusCode = 404), res.end());
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
+    const web = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
+    const viaUrl = start(['batch', `${web}/clips/web.mp4`, `${web}/clips/gone.mp4`, '-o', at('shared', 'out2u'), '--queue', url, '--queue-prefix', 'studio-a', '--shared-dir', shared, '--json', ...FAST], env);
+    const urlStatus = await viaUrl.exited;
+    http.close();
+    expect(urlStatus, viaUrl.err).toBe(1);
+    expect(Number(ffprobe(at('shared', 'out2u', 'web-stylised.mp4')).streams[0].nb_read_frames)).toBe(4);
+    const summary = JSON.parse(viaUrl.out.trim().split('\n').at(-1)!) as { files: { input: string; result: string; code?: string }[] };
+    expect(summary.files).toEqual([
+      expect.objectContaining({ input: `${web}/clips/web.mp4`, result: 'done' }),
+      expect.objectContaining({ input: `${web}/clips/gone.mp4`, result: 'failed', code: 'UNREADABLE_INPUT' }),
+    ]);
+    expect(viaUrl.err).toMatch(/stylecast: failed: gone\.mp4 \(UNREADABLE_INPUT\)\.\n$/);
+    expect(readdirSync(at('shared', 'out2u'))).toEqual(['web-stylised.mp4']);
+
     // Mid-batch, Redis dies: the batch and the worker each end with one line within a bounded time.
     const batch = start(['batch', at('shared', 'in', 'long.mp4'), '-o', at('shared', 'out3'), '--queue', url, '--queue-prefix', 'studio-a', '--shared-dir', shared, ...FAST], env);
     await until('the job to start', () => /long\.mp4: started|long\.mp4: \d+\/90 frames/.test(batch.err));
@@ -250,7 +271,7 @@ describe('stylecast worker + batch --queue', { timeout: TEST_MS }, () => {
     expect(Date.now() - killedAt).toBeLessThan(60_000);
     const lines = batch.err.trim().split('\n').filter((l) => /QUEUE_UNAVAILABLE/.test(l));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^stylecast: Redis at rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+ stopped answering \d+ s ago: .*The batch stops; 1 of its jobs are unfinished.*\(QUEUE_UNAVAILABLE\)$/);
+    expect(lines[0]).toMatch(/^stylecast: Redis at rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+ stopped answering \d+ s ago: .*The batch stops with 1 file unfinished; none of their outputs was written\. \(QUEUE_UNAVAILABLE\)$/);
     expect(batch.err.trim().split('\n').at(-1)).toBe(lines[0]);
     expect(await w.exited).toBe(1);
     expect(w.err.trim().split('\n').at(-1)).toMatch(/^stylecast: Redis at .* stopped answering .*\(QUEUE_UNAVAILABLE\)$/);
