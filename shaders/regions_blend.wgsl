@@ -1,20 +1,24 @@
 // regions_blend.wgsl — the full-strength frame mixed with the weak pass (the network with the vector at strength
 // `weak`, over the frame rectangle `rect`, looked up bilinearly) by the strength map of regions_map.wgsl:
-//   out = mix(weak, full, (s − weak) / (1 − weak)).
+//   out = mix(weak, full, (s − weak) / (1 − weak)),
+// and where s < 1 the input's luma structure is taken back in part: out += structure·(1 − s)·(Y_in − Y_out) on every
+// channel (tones and shading of the face from the camera, colours and strokes from the network — not a cross-fade).
 // Where s = 1 (outside every mask, adaptive detail off) or outside `rect`, the output is the full-strength frame
 // itself, bit for bit.
 // Bindings (group 0):
 //   0: storage, read        full: array<f32>            float32 NHWC RGB at size (the network's output)
 //   1: storage, read        weak: array<f32>            float32 NHWC RGB at weak_size, covering rect
 //   2: storage, read        strength: array<f32>        s per pixel at size
-//   3: storage, read_write  result: array<f32>          float32 NHWC RGB at size
-//   4: uniform              Params (regions_common.wgsl)
+//   3: storage, read        input: array<f32>           the frame, float32 NHWC RGB at size
+//   4: storage, read_write  result: array<f32>          float32 NHWC RGB at size
+//   5: uniform              Params (regions_common.wgsl)
 
 @group(0) @binding(0) var<storage, read> full: array<f32>;
 @group(0) @binding(1) var<storage, read> weak: array<f32>;
 @group(0) @binding(2) var<storage, read> strength: array<f32>;
-@group(0) @binding(3) var<storage, read_write> result: array<f32>;
-@group(0) @binding(4) var<uniform> params: Params;
+@group(0) @binding(3) var<storage, read> input: array<f32>;
+@group(0) @binding(4) var<storage, read_write> result: array<f32>;
+@group(0) @binding(5) var<uniform> params: Params;
 
 fn weak_at(p: vec2<f32>) -> vec3<f32> {
   let u = ((p + 0.5) / vec2<f32>(params.size) - params.rect_origin) / params.rect_extent;
@@ -44,6 +48,11 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   if (s < 1.0 && params.weak < 1.0 && in_rect(p)) {
     let t = clamp((s - params.weak) / (1.0 - params.weak), 0.0, 1.0);
     o = mix(weak_at(p), f, t);
+    if (params.structure > 0.0) {
+      let luma = vec3<f32>(0.299, 0.587, 0.114);
+      let y_in = dot(vec3<f32>(input[i * 3u], input[i * 3u + 1u], input[i * 3u + 2u]), luma);
+      o = clamp(o + params.structure * (1.0 - s) * (y_in - dot(o, luma)), vec3<f32>(0.0), vec3<f32>(1.0));
+    }
   }
   result[i * 3u] = o.x;
   result[i * 3u + 1u] = o.y;

@@ -15,4 +15,6 @@ struct Params {
   carry: f32,
   face_count: u32,
   has_person: u32,
+  // How much of the input's luma the weakened pixels take back, times (1 − s) (0: none; needs the input bound).
+  structure: f32,
 }

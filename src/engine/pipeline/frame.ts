@@ -217,7 +217,7 @@ class GpuOutput {
    * Blends `stylised` (when `temporal` > 0) with the history along the flow of `frame`, and presents. `imported`:
    * the frame already imported for the network; reused when the flow runs at that size (every frame imported once).
    */
-  async finish(frame: VideoFrame, stylised: GPUBuffer, temporal: number, method: TemporalMethod | undefined, imported?: Imported, upsample: Upsample = 'guided'): Promise<number | null> {
+  async finish(frame: VideoFrame, stylised: GPUBuffer, temporal: number, method: TemporalMethod | undefined, imported?: Imported, upsample: Upsample = 'guided', low?: Imported): Promise<number | null> {
     const g = this.temporal.size;
     if (temporal > 0) {
       if (method) this.temporal.method = method;
@@ -225,12 +225,12 @@ class GpuOutput {
       const input = imported && imported.width === width && imported.height === height ? imported.buffer : this.importer.import(frame, width, height);
       const flowInput: Imported = { buffer: input, width, height };
       const blended = this.temporal.process(input, stylised, temporal);
-      this.#present(blended, g.width, g.height, upsample === 'guided' ? this.#guide(frame, imported ?? flowInput) : undefined);
+      this.#present(blended, g.width, g.height, upsample === 'guided' ? this.#guide(frame, low ?? imported ?? flowInput) : undefined);
       await this.#keepUp();
       return this.temporal.cost?.ms ?? null;
     }
     this.temporal.reset();
-    this.#present(stylised, g.width, g.height, upsample === 'guided' ? this.#guide(frame, imported) : undefined);
+    this.#present(stylised, g.width, g.height, upsample === 'guided' ? this.#guide(frame, low ?? imported) : undefined);
     await this.#keepUp();
     return null;
   }
@@ -382,6 +382,12 @@ class CpuFrameStylizer implements FrameStylizer {
   readonly #model: StyleModel;
   readonly #gpu: GpuOutput | null;
   readonly #upload: GPUBuffer | null;
+  /**
+   * The network's input uploaded as the guided enlargement's low-resolution guide (its pixels are on the CPU already:
+   * a 1.4 MB copy instead of importing the frame again on the device, which costs as much as the present on a
+   * software adapter); made on first use.
+   */
+  #lowUpload: GPUBuffer | null = null;
   /** The weak pass's output, uploaded (per-region strength); grown to the largest pass seen. */
   #weakUpload: GPUBuffer | null = null;
   readonly #cropReader = new CropReader();
@@ -437,8 +443,10 @@ class CpuFrameStylizer implements FrameStylizer {
     const { inferWidth: w, inferHeight: h } = this.geometry;
     const x = await this.#reader.read(frame, w, h);
     let out: tf.Tensor3D;
+    let low: Float32Array<ArrayBuffer> | null = null;
     let region: Awaited<ReturnType<CpuFrameStylizer['regionInputs']>> = null;
     try {
+      if (this.#gpu && options.upsample !== 'cubic') low = x.dataSync() as Float32Array<ArrayBuffer>;
       out = tf.tidy(() => {
         const y = this.#model.transform(x, bottleneck);
         return (options.preserveColour ? keepColours(y, x) : y).squeeze([0]) as tf.Tensor3D;
@@ -452,8 +460,12 @@ class CpuFrameStylizer implements FrameStylizer {
         const values = (await out.data()) as Float32Array<ArrayBuffer>;
         const networkMs = performance.now() - started;
         this.#gpu.device.queue.writeBuffer(this.#upload, 0, values);
+        if (low) {
+          this.#lowUpload ??= this.#gpu.device.createBuffer({ label: 'guide upload', size: this.#upload.size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+          this.#gpu.device.queue.writeBuffer(this.#lowUpload, 0, low);
+        }
         const stylised = region ? this.#gpu.regionBlend(this.#upload, region.weak, region.input, options.regions!, region.masks, temporal) : this.#upload;
-        return { networkMs, temporalMs: await this.#gpu.finish(frame, stylised, temporal, options.temporalMethod, undefined, options.upsample) };
+        return { networkMs, temporalMs: await this.#gpu.finish(frame, stylised, temporal, options.temporalMethod, undefined, options.upsample, low ? { buffer: this.#lowUpload!, width: w, height: h } : undefined) };
       }
       const [oh, ow] = out.shape;
       const values = (await out.data()) as Float32Array;
@@ -509,7 +521,7 @@ class CpuFrameStylizer implements FrameStylizer {
       }
     }
     const { inferWidth: w, inferHeight: h } = this.geometry;
-    const input = request.settings.adaptiveDetail > 0 ? gpu.importer.import(frame, w, h) : null;
+    const input = gpu.importer.import(frame, w, h); // adaptive detail and the structure taken back read it
     return { masks, weak, input };
   }
 
@@ -520,6 +532,7 @@ class CpuFrameStylizer implements FrameStylizer {
   dispose(): void {
     this.#gpu?.dispose();
     this.#upload?.destroy();
+    this.#lowUpload?.destroy();
     this.#weakUpload?.destroy();
     this.#sink2d?.dispose();
   }

@@ -44,8 +44,16 @@ const FACE_LINGER = 8;
 const CROP_UPSCALE = 2;
 /** … and at most this share of the frame's pixels (its cost next to the network's). */
 const CROP_BUDGET = 0.3;
-/** For bench:regions: `crop: false` makes faces alone take the whole-frame weak pass too (to compare the two). */
-export const regionTuning = { crop: true };
+/**
+ * How much of the input's luma structure weakened pixels take back, times (1 − s) (regions_blend.wgsl); chosen by
+ * bench:regions (see README).
+ */
+export const STRUCTURE = 0.3;
+/**
+ * For bench:regions: `crop: false` makes faces alone take the whole-frame weak pass too; `structure` overrides
+ * STRUCTURE (to compare them).
+ */
+export const regionTuning: { crop: boolean; structure: number | null } = { crop: true, structure: null };
 
 /** A face as the detector gives it (src/engine/masks): normalised frame coordinates, top-left origin. */
 export interface RegionFace {
@@ -186,6 +194,7 @@ const regionUniforms = {
   carry: 'f32',
   face_count: 'u32',
   has_person: 'u32',
+  structure: 'f32',
 } as const;
 
 /** Masks (carried along the flow) and the strength map. */
@@ -200,7 +209,7 @@ export const regionMapProgram = defineProgram({
 export const regionBlendProgram = defineProgram({
   name: 'regions_blend',
   code: `${common}\n${regionsCommon}\n${blendShader}`,
-  bindings: { full: R, weak: R, strength: R, result: W, params: 'uniform' },
+  bindings: { full: R, weak: R, strength: R, input: R, result: W, params: 'uniform' },
   uniforms: regionUniforms,
 });
 
@@ -210,7 +219,7 @@ export interface RegionFrame {
   full: GPUBuffer;
   /** The weak pass's output and what it covers, or null (none this frame). */
   weak: { buffer: GPUBuffer; pass: WeakPass } | null;
-  /** The frame at the stage's size, float32 NHWC RGB (needed with adaptive detail). */
+  /** The frame at the stage's size, float32 NHWC RGB (adaptive detail, and the structure taken back; null: neither). */
   input: GPUBuffer | null;
   settings: RegionSettings;
   masks: RegionMasks;
@@ -343,6 +352,7 @@ export class RegionStage {
         carry,
         face_count: ellipses.length,
         has_person: person ? 1 : 0,
+        structure: frame.input ? (regionTuning.structure ?? STRUCTURE) : 0,
       }),
     );
     const out = this.#masks[this.#parity];
@@ -357,7 +367,14 @@ export class RegionStage {
       strength: this.#strength,
       params: this.#params,
     });
-    const blend = regionBlendProgram.bind(device, { full: frame.full, weak: weak?.buffer ?? this.#dummy, strength: this.#strength, result: this.#result, params: this.#params });
+    const blend = regionBlendProgram.bind(device, {
+      full: frame.full,
+      weak: weak?.buffer ?? this.#dummy,
+      strength: this.#strength,
+      input: frame.input ?? this.#dummy,
+      result: this.#result,
+      params: this.#params,
+    });
     dispatch(pass, regionMapProgram, map, width, height);
     dispatch(pass, regionBlendProgram, blend, width, height);
     this.#parity = 1 - this.#parity;
