@@ -521,7 +521,7 @@ class CpuFrameStylizer implements FrameStylizer {
       }
     }
     const { inferWidth: w, inferHeight: h } = this.geometry;
-    const input = request.settings.adaptiveDetail > 0 ? gpu.importer.import(frame, w, h) : null;
+    const input = gpu.importer.import(frame, w, h); // adaptive detail and the structure taken back read it
     return { masks, weak, input };
   }
 
