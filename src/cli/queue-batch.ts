@@ -11,6 +11,7 @@ import type { BatchArgs } from './args.ts';
 import { SIGNAL_EXIT_CODES } from './browser.ts';
 import { Reporter, outputName, planBatch, settingsHash, upToDate, type BatchItem, type Outcome } from './batch.ts';
 import { checkOutputPlace, realTarget } from './files.ts';
+import { stylizeJob } from './job.ts';
 import { settingsComment } from './protocol.ts';
 import { DEFAULT_WARMUP_FRAMES, joinSegments, planSegments, type SegmentPlan } from './segments.ts';
 import {
@@ -52,8 +53,7 @@ function urlItems(args: BatchArgs, urls: string[], taken: Map<string, string>): 
 /** settingsHash for an input given by URL: the same settings, with the URL standing for the file's size and time. */
 function urlSettingsHash(args: BatchArgs, url: string, version: string): string {
   const bytes = (s: BatchArgs['style'] | null) => (s === null ? null : 'preset' in s ? { preset: s.preset } : { image: createHash('sha256').update(readFileSync(s.image)).digest('hex') });
-  const { style, mix, mixWeight, strength, size, temporal, temporalMethod, flowSize, models, backend } = args;
-  const settings = { v: 1, stylecast: version, style: bytes(style), mix: bytes(mix), mixWeight: mix ? mixWeight : null, strength, size, temporal, temporalMethod, flowSize: flowSize ?? null, models, backend: backend ?? null, url };
+  const settings = { v: 1, stylecast: version, style: bytes(args.style), mix: bytes(args.mix), job: stylizeJob(args), models: args.models, url };
   return createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 32);
 }
 
@@ -153,6 +153,7 @@ export async function queueBatch(args: BatchArgs & { queue: QueueSpec }, root: s
         models,
         settingsHash: hash,
         segment: null,
+        page: stylizeJob(args),
       },
       plan: segmented,
       partsDir,

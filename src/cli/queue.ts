@@ -7,6 +7,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { StylecastError } from '../engine/errors.ts';
 import type { BackendName, TemporalMethod } from '../engine/constants.ts';
 import { UsageError } from './args.ts';
+import type { StylizeJob } from './protocol.ts';
 
 /** The BullMQ queue's name (its keys are `<prefix>:stylecast:*`). */
 export const QUEUE_NAME = 'stylecast';
@@ -113,6 +114,11 @@ export interface QueueJobData {
   flowSize: number | null;
   backend: BackendName | null;
   models: string | null;
+  /**
+   * The page's job as `stylizeJob` makes it from the batch's options (every option that shapes the result, including
+   * ones added later); the worker adds the served names. The fields above are what the worker itself needs.
+   */
+  page?: StylizeJob;
   /** Recorded in the MP4's metadata with the frames (as `batch` does) so a re-run can skip an up-to-date output. */
   settingsHash: string | null;
   /** A segment job: the frames [start, end) of the input, with `warmup` frames before start stylised and dropped. */

@@ -109,7 +109,7 @@ export async function worker(args: WorkerArgs, root: string): Promise<number> {
     const started = performance.now();
     const n = ++counter;
     const label = `${data.batch}#${data.index}${data.segment ? ` segment ${data.segment.index + 1}/${data.segment.count}` : ''}`;
-    say(`job ${job.id} (${label}, attempt ${job.attemptsMade + 1}): ${data.input} → ${data.output}`);
+    say(`job ${job.id} (${label}, attempt ${job.attemptsMade + 1}): ${data.input} → ${data.kind === 'vector' ? 'its content vector' : data.output}`);
     const inName = `in${n}`;
     const outName = `out${n}`;
     let partial: string | null = null;
@@ -173,6 +173,7 @@ export async function worker(args: WorkerArgs, root: string): Promise<number> {
         flowSize: data.flowSize ?? undefined,
         temporalMethod: data.temporalMethod,
         backend: data.backend ?? undefined,
+        ...data.page,
         inputName: inName,
         outputName: outName,
         ...(data.settingsHash ? { settingsHash: data.settingsHash } : {}),
