@@ -36,6 +36,11 @@ const iou = (a: Box, b: Box) => {
 
 const pixels = (f: Face, [w, h]: number[]): Box => [f.box.x * w, f.box.y * h, (f.box.x + f.box.width) * w, (f.box.y + f.box.height) * h];
 
+/** Waits until `done()` holds (checked every 50 ms), at most `ms`. */
+async function until(done: () => boolean, ms: number): Promise<void> {
+  for (const end = performance.now() + ms; !done() && performance.now() < end; ) await new Promise((r) => setTimeout(r, 50));
+}
+
 const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   expect(a.length).toBe(b.length);
   let m = 0;
@@ -203,7 +208,7 @@ describe('masks on real photos (tfjs-wasm)', () => {
   });
 });
 
-describe('WebGPU (SwiftShader here) against wasm, small inputs; no tensor left behind', () => {
+describe('WebGPU and WebGL (SwiftShader here) against wasm, small inputs; no tensor left behind', () => {
   /** A 160×120 cut of the crowd around five faces (whole frame only, no tiles), and the person photo at 96². */
   async function inputs() {
     const crowd = await photo(labels.faces.photo);
@@ -214,7 +219,7 @@ describe('WebGPU (SwiftShader here) against wasm, small inputs; no tensor left b
     return { cut, small };
   }
 
-  async function run(backend: 'wasm' | 'webgpu') {
+  async function run(backend: 'wasm' | 'webgpu' | 'webgl') {
     expect(await tf.setBackend(backend)).toBe(true);
     await tf.ready();
     const masks = await MaskModels.load();
@@ -228,26 +233,35 @@ describe('WebGPU (SwiftShader here) against wasm, small inputs; no tensor left b
     masks.personMask(small).dispose();
     masks.submitFaces(cut, 1);
     await masks.detectFaces(cut);
-    await expect.poll(() => masks.latestFaces() !== null, { timeout: 120_000 }).toBe(true);
-    await expect.poll(() => tf.memory().numTensors, { timeout: 120_000 }).toBe(before);
+    await until(() => masks.latestFaces() !== null && tf.memory().numTensors === before, 120_000);
     const after = tf.memory().numTensors;
     tf.dispose([cut, small]);
     masks.dispose();
     return { maskValues, faces, before, after };
   }
 
-  it('the same masks and faces on both backends; tensors flat', async () => {
-    const wasm = await run('wasm');
-    const gpu = await run('webgpu');
-    await tf.setBackend('wasm');
-    console.log(`wasm: ${wasm.faces.length} faces, tensors ${wasm.before} → ${wasm.after}; webgpu: ${gpu.faces.length} faces, tensors ${gpu.before} → ${gpu.after}`);
-    expect(maxAbs(gpu.maskValues, wasm.maskValues)).toBeLessThanOrEqual(1e-2);
-    expect(wasm.faces.length).toBeGreaterThan(0);
-    expect(gpu.faces.length).toBe(wasm.faces.length);
-    for (const [i, f] of wasm.faces.entries()) {
-      const g = gpu.faces[i];
-      expect(Math.abs(g.box.x - f.box.x) + Math.abs(g.box.y - f.box.y) + Math.abs(g.box.width - f.box.width)).toBeLessThan(0.01);
-      expect(Math.abs(g.score - f.score)).toBeLessThan(0.01);
-    }
+  let wasm: Awaited<ReturnType<typeof run>>;
+  beforeAll(async () => {
+    wasm = await run('wasm');
+    console.log(`wasm: ${wasm.faces.length} faces, tensors ${wasm.before} → ${wasm.after}`);
   });
+
+  // One test per backend, each within its own time limit (SwiftShader: about a minute each at load 30).
+  for (const backend of ['webgpu', 'webgl'] as const) {
+    it(`${backend}: the same mask and faces as wasm; tensors flat`, async () => {
+      const r = await run(backend);
+      await tf.setBackend('wasm');
+      console.log(`${backend}: ${r.faces.length} faces, tensors ${r.before} → ${r.after}`);
+      expect(wasm.faces.length).toBeGreaterThan(0);
+      expect(wasm.after).toBe(wasm.before);
+      expect(r.after).toBe(r.before); // every read-back arrived and nothing else was left
+      expect(maxAbs(r.maskValues, wasm.maskValues)).toBeLessThanOrEqual(1e-2);
+      expect(r.faces.length).toBe(wasm.faces.length);
+      for (const [i, f] of wasm.faces.entries()) {
+        const g = r.faces[i];
+        expect(Math.abs(g.box.x - f.box.x) + Math.abs(g.box.y - f.box.y) + Math.abs(g.box.width - f.box.width)).toBeLessThan(0.01);
+        expect(Math.abs(g.score - f.score)).toBeLessThan(0.01);
+      }
+    });
+  }
 });
