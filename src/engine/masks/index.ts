@@ -68,7 +68,10 @@ function asBatch(input: tf.Tensor, what: string): tf.Tensor4D {
   return (input.rank === 3 ? input.expandDims(0) : input) as tf.Tensor4D;
 }
 
-/** Crop boxes of the whole frame, letterboxed into a square, and of an n×n grid of overlapping square tiles. */
+/**
+ * Crop boxes: the whole frame letterboxed into a square, then for g = 2..tiles a grid of squares, g along the longer
+ * side (as many as fit along the shorter), each overlapping its neighbours by about a quarter.
+ */
 function detectorRegions(h: number, w: number, tiles: number): CropBox[] {
   const box = (cy: number, cx: number, side: number): CropBox => {
     // Centre (pixels) and side (pixels) → cropAndResize box: pixel p ↔ p / (size − 1).
