@@ -241,14 +241,17 @@ describe('stylecast worker + batch --queue', { timeout: TEST_MS }, () => {
     expect(ok.err).not.toMatch(/s3cret/); // the password is never shown
     expect(Number(ffprobe(at('shared', 'out2', 'short-stylised.mp4')).streams[0].nb_read_frames)).toBe(4);
 
-    // An http(s) input: the worker downloads it (a server on 127.0.0.1 here); a 404 fails at once with its code.
+    // An http(s) input: the worker downloads it (a server on 127.0.0.1 here); a 404 fails at once with its code, a
+    // server that keeps answering 503 is tried 3 times, then fails with its code.
+    let busyHits = 0;
     const http = createHttpServer((req, res) => {
       if (req.url === '/clips/web.mp4') res.end(readFileSync(at('shared', 'in', 'short.mp4')));
+      else if (req.url === '/clips/busy.mp4') ((busyHits++, (res.statusCode = 503)), res.end());
       else ((res.statusCode = 404), res.end());
     });
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
     const web = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
-    const viaUrl = start(['batch', `${web}/clips/web.mp4`, `${web}/clips/gone.mp4`, '-o', at('shared', 'out2u'), '--queue', url, '--queue-prefix', 'studio-a', '--shared-dir', shared, '--json', ...FAST], env);
+    const viaUrl = start(['batch', `${web}/clips/web.mp4`, `${web}/clips/gone.mp4`, `${web}/clips/busy.mp4`, '-o', at('shared', 'out2u'), '--queue', url, '--queue-prefix', 'studio-a', '--shared-dir', shared, '--json', ...FAST], env);
     const urlStatus = await viaUrl.exited;
     http.close();
     expect(urlStatus, viaUrl.err).toBe(1);
@@ -257,8 +260,12 @@ describe('stylecast worker + batch --queue', { timeout: TEST_MS }, () => {
     expect(summary.files).toEqual([
       expect.objectContaining({ input: `${web}/clips/web.mp4`, result: 'done' }),
       expect.objectContaining({ input: `${web}/clips/gone.mp4`, result: 'failed', code: 'UNREADABLE_INPUT' }),
+      expect.objectContaining({ input: `${web}/clips/busy.mp4`, result: 'failed', code: 'UNREADABLE_INPUT' }),
     ]);
-    expect(viaUrl.err).toMatch(/stylecast: failed: gone\.mp4 \(UNREADABLE_INPUT\)\.\n$/);
+    expect(busyHits).toBe(3);
+    expect(viaUrl.err).toMatch(/busy\.mp4: try 1 of 3 failed \(.*HTTP 503\. \(UNREADABLE_INPUT\)\); it goes back to the queue/);
+    expect(viaUrl.err).toMatch(/busy\.mp4: try 2 of 3 failed/);
+    expect(viaUrl.err).toMatch(/stylecast: failed: gone\.mp4 \(UNREADABLE_INPUT\), busy\.mp4 \(UNREADABLE_INPUT\)\.\n$/);
     expect(readdirSync(at('shared', 'out2u'))).toEqual(['web-stylised.mp4']);
 
     // Mid-batch, Redis dies: the batch and the worker each end with one line within a bounded time.
