@@ -50,6 +50,7 @@ it('on a real photo stylised by the network, guided output agrees better with th
   const { frame, rgba } = await photoFrame('pexels-elly-fairytale-3822220.jpg', W, H);
   const geometry = inferenceGeometry(W, H, 64);
   const device = { device: gpu.device, software: true, detail: 'test' };
+  const made = countBuffers(gpu.device);
   const onGpu = createFrameStylizer(choice, model, geometry, { gpu: device });
   const onCpu = createFrameStylizer(choice, model, geometry, { gpu: { device: null, software: false, detail: 'test' }, frames: true });
   try {
@@ -86,14 +87,16 @@ it('on a real photo stylised by the network, guided output agrees better with th
     onCpu.dispose();
     style.dispose();
     model.dispose();
+    made.stop();
   }
+  // Every buffer the frame stylizer made (import, smoothing, present, guide upload) is destroyed with it.
+  expect(made.live()).toEqual([]);
 });
 
-it('the guided sink frees every buffer it made, through source-size changes and dispose', async () => {
-  const device = gpu.device;
+/** Counts the buffers `device` makes from now on that are not destroyed (their labels); `stop` ends the count. */
+function countBuffers(device: GPUDevice): { live(): string[]; stop(): void } {
   const live = new Set<GPUBuffer>();
   const create = device.createBuffer.bind(device);
-  // Count the buffers made from here on, and those destroyed.
   device.createBuffer = (d: GPUBufferDescriptor) => {
     const b = create(d);
     const destroy = b.destroy.bind(b);
@@ -101,12 +104,17 @@ it('the guided sink frees every buffer it made, through source-size changes and 
     b.destroy = () => (live.delete(b), destroy());
     return b;
   };
+  return { live: () => [...live].map((b) => b.label), stop: () => void (device.createBuffer = create) };
+}
+
+it('the guided sink frees every buffer it made, through source-size changes and dispose', async () => {
+  const device = gpu.device;
+  const made = countBuffers(device);
   const importer = new FrameImporter(device);
   const { frame } = await photoFrame('tubingen.jpg', 96, 64);
   const sink = new GpuCanvasSink(device, 96, 64);
   try {
-    const made = live.size;
-    expect(made).toBeGreaterThan(0);
+    expect(made.live().length).toBeGreaterThan(0);
     for (const [w, h] of [[24, 16], [48, 32], [24, 16], [96, 64]]) {
       const low = importer.import(frame, w, h);
       sink.present(low, w, h, { frame: importer.texture(frame), low });
@@ -115,9 +123,9 @@ it('the guided sink frees every buffer it made, through source-size changes and 
     // The importer keeps one buffer per size (4 sizes: 3 distinct + its params); the sink its own, grown in place.
     sink.dispose();
     importer.dispose();
-    expect([...live].map((b) => b.label)).toEqual([]);
+    expect(made.live()).toEqual([]);
   } finally {
-    device.createBuffer = create;
+    made.stop();
     frame.close();
   }
 });
