@@ -5,6 +5,7 @@ import { expect, inject, it } from 'vitest';
 import { edgeAgreement } from '../../bench/edges.ts';
 import { GpuCanvasSink } from '../../src/engine/gpu/present.ts';
 import { FrameImporter } from '../../src/engine/gpu/frame-import.ts';
+import { readBuffer } from '../../src/engine/temporal/estimate.ts';
 import { createFrameStylizer, inferenceGeometry } from '../../src/engine/pipeline/frame.ts';
 import { initBackend } from '../../src/engine/stylise/backend.ts';
 import { StyleModel } from '../../src/engine/stylise/model.ts';
@@ -120,7 +121,14 @@ it('the guided sink frees every buffer it made, through source-size changes and 
       sink.present(low, w, h, { frame: importer.texture(frame), low });
       await device.queue.onSubmittedWorkDone();
     }
-    // The importer keeps one buffer per size (4 sizes: 3 distinct + its params); the sink its own, grown in place.
+    // The last source was the canvas's size: drawn as it is (nothing to enlarge, nothing for a guide to add).
+    const low = new Float32Array(await readBuffer(device, importer.import(frame, 96, 64)));
+    const ctx = new OffscreenCanvas(96, 64).getContext('2d', { willReadFrequently: true })!;
+    ctx.drawImage(sink.canvas, 0, 0);
+    const shown = ctx.getImageData(0, 0, 96, 64).data;
+    let worst = 0;
+    for (let i = 0; i < 96 * 64; i++) for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(shown[i * 4 + c] - low[i * 3 + c] * 255));
+    expect(worst).toBeLessThanOrEqual(1);
     sink.dispose();
     importer.dispose();
     expect(made.live()).toEqual([]);

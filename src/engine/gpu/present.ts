@@ -153,7 +153,8 @@ export class GpuCanvasSink {
       this.#sizeFor = [srcWidth, srcHeight];
     }
     const rows = this.#rowsFor(width * srcHeight * 16);
-    if (guide) return this.#presentGuided(src, srcWidth, srcHeight, guide, rows);
+    // At 1:1 there is nothing to enlarge: the cubic's taps are the pixels themselves, and the guide would add nothing.
+    if (guide && (srcWidth !== width || srcHeight !== height)) return this.#presentGuided(src, srcWidth, srcHeight, guide, rows);
     let group = rows.sources.get(src);
     if (!group) rows.sources.set(src, (group = presentRows.bind(this.#device, { src, rows: rows.buffer, ...this.#taps[0], params: this.#params })));
     const encoder = this.#device.createCommandEncoder({ label: 'present' });
