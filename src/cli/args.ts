@@ -104,7 +104,8 @@ export const USAGE = `stylecast — painting-style filters for video
 Usage:
   stylecast stylize <input> -o <out.mp4> [--style <preset|image>] [--strength 0..1]
                     [--mix <preset|image> [--mix-weight 0..1]] [--size <px>] [--temporal 0..1]
-                    [--temporal-method strokes|average] [--upsample guided|cubic] [--flow-size <px>] [--models <dir>] [--backend webgpu|webgl|wasm]
+                    [--temporal-method strokes|average] [--flow-size <px>] [--models <dir>] [--backend webgpu|webgl|wasm]
+                    [--upsample guided|cubic]
                     [--face-strength 0..1] [--person-strength 0..1] [--background-strength 0..1] [--adaptive-detail]
                     [--gpu auto|hardware|software] [--segment <seconds> [--warmup N] [--jobs N]] [--quiet]
   stylecast batch <videos | folders | list.txt>... -o <folder> [the style options of stylize]
