@@ -60,6 +60,19 @@ const WALKING = join(SHARED_MEDIA, 'video', 'pexels-854100-people-walking-sidewa
 const CLIP_W = 128;
 const CLIP_H = 72;
 
+/**
+ * Ctrl-C (or SIGTERM) ends the running part early: its samples so far are analysed and written (`stopped` says so),
+ * the CLI is cancelled (it cleans up after itself) and the browser closed. A second signal exits at once.
+ */
+let stopRequested = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    log(`bench:soak: ${signal}: stopping; the samples so far will be written (again to exit at once)`);
+  });
+}
+
 // ---------- processes ----------
 
 export interface Proc {
@@ -107,9 +120,14 @@ export function kind(cmd: string): string | null {
 }
 
 /** Resident and proportional set sizes in bytes (PSS shares the pages a process shares with others). */
-function memoryOf(pid: number): { rss: number; pss: number | null; cpu: number } | null {
+function memoryOf(pid: number): { rss: number; anon: number; pss: number | null; cpu: number } | null {
   try {
-    const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) * 1024;
+    const rss = field('VmRSS');
+    // RssAnon is the process's own memory (heaps, JS, buffers): where a leak shows. The rest of RSS is file pages
+    // (the chromium binary's code as more of it runs, shared by every Chromium) and shared memory.
+    const anon = field('RssAnon');
     let pss: number | null = null;
     try {
       pss = Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? NaN) * 1024;
@@ -118,7 +136,7 @@ function memoryOf(pid: number): { rss: number; pss: number | null; cpu: number }
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const cpu = (Number(fields[11]) + Number(fields[12])) / 100;
-    return Number.isFinite(rss) ? { rss, pss, cpu } : null;
+    return Number.isFinite(rss) ? { rss, anon, pss, cpu } : null;
   } catch {
     return null;
   }
@@ -129,7 +147,7 @@ interface Sample {
   t: number;
   frames: number;
   /** Per process: kind, rss, pss. */
-  procs: { pid: number; kind: string; rss: number; pss: number | null; cpu: number }[];
+  procs: { pid: number; kind: string; rss: number; anon: number; pss: number | null; cpu: number }[];
   /** In-page figures, when the part can read them (live, --inspect). */
   page?: Record<string, number | null>;
   load1: number;
@@ -217,21 +235,23 @@ export function summarise(points: { frames: number; value: number }[], counts = 
 /** Per kind (all its processes summed at each sample), RSS and PSS; the page's figures per name. */
 function analyse(samples: Sample[]) {
   const kinds = [...new Set(samples.flatMap((s) => s.procs.map((p) => p.kind)))].sort();
-  const byKind: Record<string, { processes: number; rss: SeriesSummary | null; pss: SeriesSummary | null }> = {};
+  const byKind: Record<string, { processes: number; rss: SeriesSummary | null; anon: SeriesSummary | null; pss: SeriesSummary | null }> = {};
   for (const k of kinds) {
     const pids = new Set(samples.flatMap((s) => s.procs.filter((p) => p.kind === k).map((p) => p.pid)));
-    const at = (field: 'rss' | 'pss') =>
+    const at = (field: 'rss' | 'anon' | 'pss') =>
       samples
         .filter((s) => s.procs.some((p) => p.kind === k))
         .map((s) => ({ frames: s.frames, value: s.procs.filter((p) => p.kind === k).reduce((n, p) => n + (p[field] ?? 0), 0) }));
-    byKind[k] = { processes: pids.size, rss: summarise(at('rss')), pss: summarise(at('pss')) };
+    byKind[k] = { processes: pids.size, rss: summarise(at('rss')), anon: summarise(at('anon')), pss: summarise(at('pss')) };
   }
   // Each process on its own too (a type can hold several: the job's page, a spare renderer…).
   const byProcess: Record<string, SeriesSummary | null> = {};
+  const anonByProcess: Record<string, SeriesSummary | null> = {};
   for (const key of new Set(samples.flatMap((s) => s.procs.map((p) => `${p.kind}:${p.pid}`)))) {
     const pts = samples.flatMap((s) => s.procs.filter((p) => `${p.kind}:${p.pid}` === key).map((p) => ({ frames: s.frames, value: p.rss })));
     const cpu = Math.max(0, ...samples.flatMap((s) => s.procs.filter((p) => `${p.kind}:${p.pid}` === key).map((p) => p.cpu)));
     byProcess[key] = summarise(pts);
+    anonByProcess[key] = summarise(samples.flatMap((s) => s.procs.filter((p) => `${p.kind}:${p.pid}` === key).map((p) => ({ frames: s.frames, value: p.anon }))));
     if (byProcess[key]) Object.assign(byProcess[key]!, { cpu_seconds: round(cpu, 1) });
   }
   const total = summarise(samples.map((s) => ({ frames: s.frames, value: s.procs.reduce((n, p) => n + (p.pss ?? p.rss), 0) })));
@@ -241,7 +261,7 @@ function analyse(samples: Sample[]) {
     const pts = samples.filter((s) => typeof s.page?.[name] === 'number').map((s) => ({ frames: s.frames, value: s.page![name]! }));
     page[name] = summarise(pts, !/Heap|Bytes|Size/.test(name));
   }
-  return { byKind, byProcess, totalPss: total, page };
+  return { byKind, byProcess, anonByProcess, totalPss: total, page };
 }
 
 function printSummary(title: string, a: ReturnType<typeof analyse>) {
@@ -254,7 +274,11 @@ function printSummary(title: string, a: ReturnType<typeof analyse>) {
     );
   };
   for (const [k, v] of Object.entries(a.byKind)) row(k, v.processes, v.rss);
-  for (const [k, v] of Object.entries(a.byProcess)) if (/^(renderer|gpu|cli|node)/.test(k)) row(`  ${k} ${(v as { cpu_seconds?: number } | null)?.cpu_seconds ?? '?'} s`, 1, v);
+  for (const [k, v] of Object.entries(a.byProcess)) {
+    if (!/^(renderer|gpu|cli|node|browser)/.test(k)) continue;
+    row(`  ${k} ${(v as { cpu_seconds?: number } | null)?.cpu_seconds ?? '?'} s`, 1, v);
+    row(`    anon`, '', a.anonByProcess[k]);
+  }
   row('all (PSS)', '', a.totalPss);
   for (const [k, v] of Object.entries(a.page)) row(`page ${k}`, '', v);
 }
@@ -311,7 +335,13 @@ async function binaryCli(args: string[], output: string) {
   const samples: Sample[] = [];
   const t0 = performance.now();
   let lastReport = 0;
+  let stopped = false;
   while (done === undefined) {
+    if (stopRequested && !stopped) {
+      stopped = true;
+      // The CLI under script(1): its node process gets the Ctrl-C (it cancels, cleans up and exits; script follows).
+      for (const p of descendants(child.pid!)) if (kind(p.cmd) === 'cli') process.kill(p.pid, 'SIGINT');
+    }
     const procs = sampleProcesses(child.pid!, null);
     samples.push({ t: round((performance.now() - t0) / 1000, 1)!, frames, procs, load1: machine().loadavg_1_5_15[0] ?? 0 });
     if (frames - lastReport >= 500) {
@@ -322,7 +352,7 @@ async function binaryCli(args: string[], output: string) {
     await Promise.race([sleep(EVERY_S * 1000), exited]);
   }
   const report = log_.replace(/\r[^\n]*(?=\r)/g, '').split(/\r?\n/).filter((l) => /stylecast: (wrote|temporal|GPU|start-up)|\([A-Z_]+\)$/.test(l.trim())).map((l) => l.replace(/^.*\r/, '').trim());
-  return { exitCode: done, frames, total, report, outputBytes: statOrNull(output), samples };
+  return { exitCode: done, frames, total, report, outputBytes: statOrNull(output), samples, stopped };
 }
 
 const statOrNull = (p: string) => {
@@ -355,7 +385,7 @@ async function inspectCli(argvCli: string[], output: string) {
     // Heap snapshots at a third and at nine tenths of the frames (--inspect only): what grew in between.
     const snapshotsAt = [Math.round(FRAMES / 3), Math.round((FRAMES * 9) / 10)];
     const censuses: { frames: number; census: Map<string, { count: number; size: number }> }[] = [];
-    while (result === undefined) {
+    while (result === undefined && !stopRequested) {
       if (censuses.length < snapshotsAt.length && frames >= snapshotsAt[censuses.length]) {
         const at = frames;
         censuses.push({ frames: at, census: await heapCensus(cdp) });
@@ -373,7 +403,7 @@ async function inspectCli(argvCli: string[], output: string) {
     }
     const heapGrowth = censuses.length === 2 ? { fromFrame: censuses[0].frames, toFrame: censuses[1].frames, top: censusGrowth(censuses[0].census, censuses[1].census) } : null;
     if (heapGrowth) log(`bench:soak: JS heap growth from frame ${heapGrowth.fromFrame} to ${heapGrowth.toFrame}:\n${heapGrowth.top.map((g) => `  ${g.kb} KB, ${g.count} × ${g.key}`).join('\n')}`);
-    return { exitCode: (result as { ok: boolean }).ok ? 0 : 1, frames, total, report: [JSON.stringify(result).slice(0, 2000)], outputBytes: statOrNull(output), samples, heapGrowth };
+    return { exitCode: result === undefined ? null : (result as { ok: boolean }).ok ? 0 : 1, stopped: result === undefined, frames, total, report: [JSON.stringify(result).slice(0, 2000)], outputBytes: statOrNull(output), samples, heapGrowth };
   } finally {
     await session.close();
   }
@@ -453,7 +483,7 @@ async function soakLive(dir: string) {
     const end = t0 + MINUTES * 60_000;
     let last: SoakLiveSample | null = null;
     let lastReport = 0;
-    while (performance.now() < end) {
+    while (performance.now() < end && !stopRequested) {
       last = await session.page.evaluate(() => window.soakLiveSample());
       if (last.error) throw new Error(`the live stream failed: ${last.error}`);
       const procs = sampleProcesses(process.pid, 'node (bench + Vite)');
@@ -467,7 +497,7 @@ async function soakLive(dir: string) {
       await sleep(EVERY_S * 1000);
     }
     const stopped = await session.page.evaluate(() => window.soakLiveStop());
-    return { started, stats: last?.stats ?? null, tensorsLeft: stopped.tensorsLeft, samples };
+    return { started, stats: last?.stats ?? null, tensorsLeft: stopped.tensorsLeft, samples, stopped: stopRequested, minutes: round((performance.now() - t0) / 60_000, 2) };
   } finally {
     await session.close();
   }
@@ -485,6 +515,7 @@ async function main() {
     machine: { tag: TAG, hostname: hostname(), atStart },
     settings: { frames: FRAMES, clip: `${CLIP_W}×${CLIP_H} H.264, the walking clip looped`, size: SIZE, temporal: Number(TEMPORAL), backend: BACKEND ?? 'auto', minutes: MINUTES, everySeconds: EVERY_S, inspect: INSPECT },
     notes: [
+      'anon = RssAnon, the process\'s own memory (where a leak shows); the rest of RSS is file pages (mostly the chromium binary\'s code, paged in as more of it runs, shared and reclaimable) and shared memory.',
       'RSS counts shared pages in every process that maps them; PSS divides them among every process on the machine that maps them ("all (PSS)" is the sum), so it moves when other Chromiums start or stop on a shared machine: RSS is the figure to read.',
       'Slopes are least squares over the samples taken while frames were being made (start-up and finalising left out), per 1000 frames, in KB; halves split by frames.',
       'The machine is shared: load averages are in each sample; memory, not speed, is what this measures.',
@@ -495,19 +526,19 @@ async function main() {
       const r = await soakCli(dir);
       const a = analyse(r.samples);
       printSummary(`cli: ${r.frames}/${r.total} frames, exit ${r.exitCode}`, a);
-      doc.cli = { exitCode: r.exitCode, frames: r.frames, total: r.total, outputBytes: r.outputBytes, report: r.report, ...a, ...('heapGrowth' in r ? { heapGrowth: r.heapGrowth } : {}), samples: compact(r.samples) };
+      doc.cli = { exitCode: r.exitCode, stoppedEarly: r.stopped, frames: r.frames, total: r.total, outputBytes: r.outputBytes, report: r.report, ...a, ...('heapGrowth' in r ? { heapGrowth: r.heapGrowth } : {}), samples: compact(r.samples) };
     }
-    if (ONLY !== 'cli') {
+    if (ONLY !== 'cli' && !stopRequested) {
       const r = await soakLive(dir);
       const a = analyse(r.samples);
-      printSummary(`live: ${r.stats?.framesOut ?? 0} frames in ${MINUTES} min`, a);
-      doc.live = { started: r.started, lastStats: r.stats, tensorsLeft: r.tensorsLeft, ...a, samples: compact(r.samples) };
+      printSummary(`live: ${r.stats?.framesOut ?? 0} frames in ${r.minutes} min`, a);
+      doc.live = { minutes: r.minutes, stoppedEarly: r.stopped, started: r.started, lastStats: r.stats, tensorsLeft: r.tensorsLeft, ...a, samples: compact(r.samples) };
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   (doc.machine as Record<string, unknown>).atEnd = machine();
-  const json = JSON.stringify(doc, null, 1);
+  const json = JSON.stringify(doc);
   process.stdout.write(json + '\n');
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const path = join(ROOT, 'bench/results', `soak-${TAG}.json`);
@@ -515,13 +546,15 @@ async function main() {
   log(`bench:soak: wrote ${path}`);
 }
 
-/** Samples as compact rows: t, frames, load, then per process kind:pid → [rss MB, pss MB]. */
+/** Samples as compact rows: t, frames, load, then per process kind:pid → [RSS, RssAnon, PSS] in MB. */
 function compact(samples: Sample[]) {
-  return samples.map((s) => ({
+  // At most ~400 rows in the file (evenly thinned; the summaries above use every sample).
+  const step = Math.max(1, Math.ceil(samples.length / 400));
+  return samples.filter((_, i) => i % step === 0 || i === samples.length - 1).map((s) => ({
     t: s.t,
     frames: s.frames,
     load1: s.load1,
-    mb: Object.fromEntries(s.procs.map((p) => [`${p.kind}:${p.pid}`, [round(p.rss / MB, 1), p.pss === null ? null : round(p.pss / MB, 1)]])),
+    mb: Object.fromEntries(s.procs.map((p) => [`${p.kind}:${p.pid}`, [round(p.rss / MB, 1), round(p.anon / MB, 1), p.pss === null ? null : round(p.pss / MB, 1)]])),
     ...(s.page ? { page: s.page } : {}),
   }));
 }
