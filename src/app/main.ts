@@ -702,6 +702,7 @@ function describeStats(s: LiveStats): string {
     `network ${ms(s.networkMs)} · flow+blend ${ms(s.temporalMs)}`,
     `${s.width}×${s.height} → ${s.inferWidth}×${s.inferHeight} on ${s.backend}`,
     smoothing,
+    `enlarged ${s.upsample === 'guided' ? 'guided by the full-resolution picture' : `by the cubic${ui.guidedUpsample.checked ? ' (guided needs WebGPU)' : ''}`}`,
   ].join('\n');
 }
 

@@ -60,6 +60,10 @@ describe('live stylising in a worker', () => {
     expect(stats.governor!.summary).toMatch(/fixed quality/);
     await live.setTemporalMethod('average');
     await expect.poll(async () => (await live.stats())!.temporalMethod, { timeout: 20_000 }).toBe('average');
+    // The output is presented on the WebGPU device: enlarged guided by the camera picture, cubic when asked.
+    expect(stats.upsample).toBe('guided');
+    await live.setUpsample('cubic');
+    await expect.poll(async () => (await live.stats())!.upsample, { timeout: 20_000 }).toBe('cubic');
     expect([stats.width, stats.height]).toEqual([320, 180]);
 
     await stylised.cancel();
@@ -144,6 +148,7 @@ describe('live stylising in a worker', () => {
     await expect(live.process(new MediaStream())).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'The stream has no video track.' });
     await expect(live.setStrength(3)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(live.setTemporalMethod('blur' as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/temporalMethod must be one of strokes, average/) });
+    await expect(live.setUpsample('bilinear' as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/upsample must be one of guided, cubic/) });
     await expect(live.setStyle('no_such_style')).rejects.toMatchObject({ code: 'UNKNOWN_STYLE' });
     expect((await fetch(live.presetImageUrl('udnie'))).headers.get('content-type')).toMatch(/image\/jpeg/);
     expect(() => live.presetImageUrl('nope')).toThrow(/Unknown style preset/);

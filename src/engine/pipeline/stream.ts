@@ -1,7 +1,7 @@
 // The live path: frames from a camera (or any stream) through the frame pipeline as fast as they can go, quality
 // traded for time by the governor, frames dropped rather than queued, every figure an overlay needs.
 import * as tf from '@tensorflow/tfjs';
-import type { BackendName, TemporalMethod } from '../constants.ts';
+import type { BackendName, TemporalMethod, Upsample } from '../constants.ts';
 import { InputCanvasSink } from '../sinks/canvas.ts';
 import { flowPlan } from '../temporal/index.ts';
 import type { PipelineContext } from './context.ts';
@@ -39,6 +39,8 @@ export interface LiveStats {
   smoothing: string;
   temporal: number;
   temporalMethod: TemporalMethod;
+  /** How the last frame was enlarged: "guided" needs the output on a WebGPU device; without one it is "cubic". */
+  upsample: Upsample;
   /** tfjs tensors alive in this engine (flat while running; 0 after dispose). */
   numTensors: number;
 }
@@ -71,7 +73,7 @@ export class LiveStream {
     this.#stats = {
       running: true, framesIn: 0, framesOut: 0, dropped: 0, fps: 0, latencyMs: null, governor: null, shownTimestamp: null, firstFrameMs: null,
       networkMs: 0, temporalMs: null, width: 0, height: 0, inferWidth: 0, inferHeight: 0, backend: ctx.backend.name,
-      smoothing: ctx.gpu.detail, temporal: 0, temporalMethod: s.temporalMethod, numTensors: 0,
+      smoothing: ctx.gpu.detail, temporal: 0, temporalMethod: s.temporalMethod, upsample: s.upsample, numTensors: 0,
     };
   }
 
@@ -144,7 +146,7 @@ export class LiveStream {
           const t = await frames.render(frame, ctx.bottleneck(frame, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample: settings.upsample, regions: ctx.regions(frame, frames) });
           before?.draw(frame);
           stats.shownTimestamp = frame.timestamp; // on the canvas now (the track may still refuse it below)
-          Object.assign(stats, { networkMs: t.networkMs, temporalMs: t.temporalMs, temporal: alpha, temporalMethod: settings.temporalMethod });
+          Object.assign(stats, { networkMs: t.networkMs, temporalMs: t.temporalMs, temporal: alpha, temporalMethod: settings.temporalMethod, upsample: frames.smoothing ? settings.upsample : 'cubic' });
           if (writer) {
             const out = new VideoFrame(frames.canvas, { timestamp: frame.timestamp });
             try {
