@@ -10,7 +10,7 @@ import type { Progress } from '../engine/index.ts';
 import { StylecastError, isStylecastError } from '../engine/errors.ts';
 import { UsageError, VIDEO_EXTENSIONS, styleInputs, type BatchArgs } from './args.ts';
 import { SIGNAL_EXIT_CODES, openSession, type Session } from './browser.ts';
-import { checkFreeSpace, checkOutputPlace, commitOutput, minimumOutputBytes, partialPath, realTarget, refuseSameFile, writeError } from './files.ts';
+import { checkFreeSpace, checkOutputPlace, commitOutput, minimumOutputBytes, partialPath, realTarget, refuseSameFile, sweepStalePartials, writeError } from './files.ts';
 import { exposeProgress, runOnPage, styleFiles, stylizeJob } from './job.ts';
 import { parseSettingsComment, settingsComment } from './protocol.ts';
 import { SegmentPages, planSegments, stylizeSegments } from './segments.ts';
@@ -283,6 +283,7 @@ async function runItem(session: Session, worker: Worker, args: BatchArgs, item: 
   try {
     const output = checkOutputPlace(item.output);
     checkFreeSpace(dirname(output), minimumOutputBytes(statSync(item.input).size), item.output);
+    sweepStalePartials(output);
     partial = partialPath(output);
     session.addJobFiles({ [inName]: item.input }, { [outName]: partial });
     worker.onProgress = (p) => reporter.progress(item, p);

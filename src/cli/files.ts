@@ -1,5 +1,5 @@
 // The CLI's own files: what it refuses to write over before any work starts (tests/node/cli-files.test.ts).
-import { closeSync, existsSync, openSync, realpathSync, renameSync, statfsSync, statSync, unlinkSync, type Stats } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statfsSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { StylecastError } from '../engine/errors.ts';
@@ -122,6 +122,45 @@ export function checkFreeSpace(path: string, needed: number, output: string): vo
 /** A fresh temporary name beside the output (hidden, unique): the result is written there, then renamed into place. */
 export const partialPath = (output: string) =>
   join(dirname(output), `.${basename(output)}.stylecast-${process.pid}-${randomBytes(4).toString('hex')}.partial`);
+
+/** The process that owns a partial file named by `partialPath` (pid of the CLI that made it), or null for another name. */
+function partialOwner(name: string, output: string): number | null {
+  const prefix = `.${basename(output)}.stylecast-`;
+  if (!name.startsWith(prefix) || !name.endsWith('.partial')) return null;
+  const m = /^(\d+)-[0-9a-f]+[.]/.exec(name.slice(prefix.length));
+  return m ? Number(m[1]) : null;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+};
+
+/**
+ * Removes the partial files of `output` left by a CLI that was killed outright (SIGKILL, power loss: nothing could
+ * clean up), i.e. those whose owning process is gone. Those of a job still running are kept. Returns the names removed.
+ */
+export function sweepStalePartials(output: string): string[] {
+  const dir = dirname(output);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = partialOwner(name, output);
+    if (pid === null || pid === process.pid || alive(pid)) continue;
+    rmSync(join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
 
 /** Moves a complete result into place in one step (an existing output is replaced only now); errors as writeError. */
 export function commitOutput(partial: string, output: string): void {

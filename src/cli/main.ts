@@ -5,7 +5,7 @@ import type { Progress } from '../engine/index.ts';
 import { isStylecastError } from '../engine/errors.ts';
 import { USAGE, UsageError, parseArgs, presetNames, type ConvertArgs, type FlowArgs, type StylizeArgs } from './args.ts';
 import { SIGNAL_EXIT_CODES, openSession, type Session } from './browser.ts';
-import { checkFreeSpace, checkOutputPlace, commitOutput, minimumOutputBytes, partialPath, writeError } from './files.ts';
+import { checkFreeSpace, checkOutputPlace, commitOutput, minimumOutputBytes, partialPath, sweepStalePartials, writeError } from './files.ts';
 import type { JobResult } from './protocol.ts';
 import { exposeProgress, runOnPage, styleFiles, stylizeJob } from './job.ts';
 import { batch } from './batch.ts';
@@ -101,6 +101,7 @@ async function stylize(args: StylizeArgs): Promise<number> {
   const job = stylizeJob(args);
   const output = checkOutputPlace(args.output);
   checkFreeSpace(dirname(output), minimumOutputBytes(statSync(args.input).size), args.output);
+  sweepStalePartials(output);
   const partial = partialPath(output);
   const signals = signalHandler();
   const session = await openSession(ROOT, files, undefined, undefined, [], { gpu: args.gpu, server: 'static', uploadTo: { output: partial }, onSignal: signals.handle });

@@ -9,7 +9,7 @@ import { clipContentVector, stylizeClip, type ClipResult, type StylizeFileOption
 import type { Mp4Destination, OutputChunk } from './sinks/mp4.ts';
 import { urlBlob, urlHead } from './sources/url.ts';
 import { stylizeAnimatedImage } from './pipeline/images.ts';
-import { animatedImageType } from './sources/animated-image.ts';
+import { SNIFF_BYTES, animatedImageType } from './sources/animated-image.ts';
 import { LiveStream, type LiveStats, type StreamSinks } from './pipeline/stream.ts';
 import { StyleModel, blendVectors } from './stylise/model.ts';
 import { pixelsToInput } from './stylise/tensors.ts';
@@ -557,7 +557,7 @@ export class Stylizer {
     this.#busy = true;
     try {
       // An animated GIF or WebP (by its bytes) is a clip of its frames (read whole); anything else goes to the video reader.
-      const image = await animatedImageType(url ? await urlHead(url) : (file as Blob));
+      const image = await animatedImageType(url ? await urlHead(url, SNIFF_BYTES) : (file as Blob));
       if (image && options.range) throw invalidArgument('A range is for video clips; an animated image is stylised whole.');
       if (image) return await stylizeAnimatedImage(this.#context, url ? await urlBlob(url) : (file as Blob), image, options);
       return await stylizeClip(this.#context, url ?? (file as Blob), options);

@@ -4,7 +4,7 @@
 // folder the next run removes (never a running job's). Tiny clips: each case takes a few seconds.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processStart } from '../../src/cli/jobdir.ts';
 import { cli, ensureBuilt, ffmpeg, ROOT, WALKING } from './helpers.ts';
@@ -115,10 +115,18 @@ describe('no temporary folder is left behind', () => {
     // A reused pid: this process's pid with another start time is not this process.
     mkdirSync(join(tmp, 'stylecast-job-reused'));
     writeFileSync(join(tmp, 'stylecast-job-reused', 'owner.json'), JSON.stringify({ pid: process.pid, start: '1' }));
+    // The killed CLI was writing its output as it went: that partial file stays until the next run to the same output.
+    const partials = () => readdirSync(dir).filter((n) => n.startsWith('.killed.mp4.') && n.endsWith('.partial'));
+    expect(partials()).toHaveLength(1);
+    // A partial of the same output owned by a running process (this test) is not stale.
+    const running = join(dir, `.killed.mp4.stylecast-${process.pid}-0a0a0a0a.partial`);
+    writeFileSync(running, 'still being written');
     writeFileSync(at('empty.mp4'), '');
-    const next = cli(['stylize', at('empty.mp4'), '-o', at('next.mp4'), '--size', '32'], 240_000, { TMPDIR: tmp });
+    const next = cli(['stylize', at('empty.mp4'), '-o', at('killed.mp4'), '--size', '32'], 240_000, { TMPDIR: tmp });
     expect(next.stderr.trim().split('\n').at(-1)).toMatch(/\(EMPTY_INPUT\)$/);
     expect(readdirSync(tmp).sort()).toEqual(['stylecast-job-fresh', 'stylecast-job-live']);
+    expect(partials()).toEqual([basename(running)]);
+    rmSync(running);
     expect(readFileSync(join(tmp, 'stylecast-job-live', 'owner.json'), 'utf8')).toContain(String(process.pid));
   });
 });
@@ -159,7 +167,7 @@ describe('BROWSER_CRASHED: a browser that dies mid-job is one sentence, exit 1, 
     expect(last).toMatch(why);
     expect(run.stderr()).not.toMatch(/Target crashed|page\.evaluate|Browser logs/);
     expect(readFileSync(out, 'utf8')).toBe('the previous result');
-    expect(readdirSync(dir).filter((n) => n.includes('.partial'))).toEqual([]);
+    expect(readdirSync(dir).filter((n) => n.startsWith(`.${basename(out)}.`))).toEqual([]);
     expect(await leftovers(tmp)).toEqual([]);
   });
 });

@@ -26,6 +26,12 @@ async function isAnimatedPng(file: Blob): Promise<boolean> {
   return false;
 }
 
+/**
+ * How much of the start of a file `animatedImageType` needs: an APNG's acTL chunk comes before its first image data,
+ * after the header chunks (IHDR, and a colour profile or text that can run to a few KB).
+ */
+export const SNIFF_BYTES = 64 * 1024;
+
 /** GIF, WebP or animated PNG by their bytes (not the file name: the CLI and the app hand over bytes), else null. */
 export async function animatedImageType(file: Blob): Promise<AnimatedImageType | null> {
   const head = new Uint8Array(await file.slice(0, 12).arrayBuffer());
