@@ -8,10 +8,11 @@ import * as tf from '@tensorflow/tfjs';
 import { ALL_FORMATS, BlobSource, Input, VideoSampleSink } from 'mediabunny';
 import { temporalDevice } from '../src/engine/gpu/device.ts';
 import { createFrameStylizer, inferenceGeometry } from '../src/engine/pipeline/frame.ts';
-import { FACE_FEATHER, ellipseBounds, faceEllipse, regionTuning, type RegionFace, type RegionRequest } from '../src/engine/regions/index.ts';
+import { FACE_EVERY, FACE_FEATHER, FACE_TILES, RegionStage, masksNeeded, ellipseBounds, faceEllipse, planWeakPass, regionTuning, type RegionFace, type RegionRequest } from '../src/engine/regions/index.ts';
 import type { BackendChoice } from '../src/engine/stylise/backend.ts';
 import { initBackend } from '../src/engine/stylise/backend.ts';
 import { StyleModel, blendVectors } from '../src/engine/stylise/model.ts';
+import { MaskModels } from '../src/engine/masks/index.ts';
 import { inBox, luma, meanAbsWhere, ssim, type PixelBox } from './region-metrics.ts';
 
 const IO = '/__stylecast/';
@@ -37,6 +38,9 @@ export interface VariantScores {
   insideMeanAbs: number;
   /** Wall ms per frame (render → GPU queue done), frames 2.. (the first compiles). */
   msPerFrame: number[];
+  /** Labelled faces the face detector (tiles 3) finds in the output (IoU ≥ 0.3), and their mean IoU. */
+  detected: number;
+  detectedIoU: number;
 }
 
 export interface RegionsResult {
@@ -51,7 +55,27 @@ export interface RegionsResult {
   networkMs: number[];
   /** The photo's (input's) own face crops: their style cosine and SSIM 1 by definition. */
   inputFaceStyleCosine: number;
+  /** Labelled faces the detector finds in the input frames, and their mean IoU. */
+  inputDetected: number;
+  inputDetectedIoU: number;
   variants: VariantScores[];
+  /** Each part of the region work timed on its own, interleaved with the network alone (ms per run). */
+  cost: RegionCost;
+}
+
+export interface RegionCost {
+  /** The weak pass's size per frame (the default plan: the faces' crop), as a share of the frame's network pixels. */
+  weakPixelShare: number[];
+  network: number[];
+  /** The network on the median frame's crop (the weak pass). */
+  weakPass: number[];
+  /**
+   * The masks these settings need, per frame as the engine runs them: the person mask only when it changes something
+   * (not for faces alone), face detection (tiles as the engine) once every FACE_EVERY frames.
+   */
+  masks: number[];
+  /** The region stage's two WGSL passes at the network's size (submit → queue done). */
+  wgsl: number[];
 }
 
 declare global {
@@ -64,13 +88,14 @@ declare global {
 let choice: BackendChoice;
 let device: GPUDevice;
 let model: StyleModel;
+let masks: MaskModels;
 
 window.benchRegionsInit = async () => {
   choice = await initBackend('wasm');
   const gpu = await temporalDevice(choice);
   if (!gpu.device) throw new Error(`no WebGPU device: ${gpu.detail}`);
   device = gpu.device;
-  model = await StyleModel.load();
+  [model, masks] = await Promise.all([StyleModel.load(), MaskModels.load()]);
   return `network: tfjs ${choice.name}; regions, smoothing and present ${gpu.detail}`;
 };
 
@@ -151,6 +176,22 @@ async function styleCosine(rgba: Uint8ClampedArray, w: number, h: number, b: Pix
   return dot / Math.sqrt(na * nb);
 }
 
+const iou = (a: PixelBox, b: PixelBox) => {
+  const w = Math.max(0, Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0));
+  const h = Math.max(0, Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0));
+  const i = w * h;
+  return i / ((a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0) - i);
+};
+
+/** The labelled boxes the face detector finds in `rgba` (best IoU ≥ 0.3 each): how many, and the IoUs. */
+async function detect(rgba: Uint8ClampedArray, w: number, h: number, labels: PixelBox[]): Promise<number[]> {
+  const x = tf.tidy(() => tf.tensor3d(Int32Array.from(rgba), [h, w, 4], 'int32').slice([0, 0, 0], [h, w, 3]).toFloat().div(255) as tf.Tensor3D);
+  const faces = await masks.detectFaces(x, { tiles: 3 });
+  x.dispose();
+  const boxes = faces.map((f) => boxOf(f, w, h));
+  return labels.map((l) => Math.max(0, ...boxes.map((b) => iou(l, b)))).filter((v) => v >= 0.3);
+}
+
 window.benchRegionsCase = async (c: RegionsCase) => {
   const frames = await decode(c.clip);
   const W = frames[0].displayWidth;
@@ -174,14 +215,17 @@ window.benchRegionsCase = async (c: RegionsCase) => {
     x.dispose();
 
     const engineVariants = [
-      { name: 'unprotected', regions: false, crop: true },
-      { name: `faces' crop pass at ${c.faceStrength} (default)`, regions: true, crop: true },
-      { name: `whole-frame weak pass at ${c.faceStrength}`, regions: true, crop: false },
+      { name: 'unprotected', regions: false, crop: true, structure: null },
+      { name: `faces' crop pass at ${c.faceStrength} + structure (default)`, regions: true, crop: true, structure: null },
+      { name: `faces' crop pass at ${c.faceStrength}, no structure`, regions: true, crop: true, structure: 0 },
+      { name: `faces' crop pass at ${c.faceStrength} + structure 0.6`, regions: true, crop: true, structure: 0.6 },
+      { name: `whole-frame weak pass at ${c.faceStrength}, no structure`, regions: true, crop: false, structure: 0 },
     ];
     const outputs: Uint8ClampedArray[][] = [];
     const ms: number[][] = [];
     for (const v of engineVariants) {
       regionTuning.crop = v.crop;
+      regionTuning.structure = v.structure;
       const fs = createFrameStylizer(choice, model, geometry, { gpu });
       const content = fs.contentVector(frames[0]);
       const vectors = new Map<number, tf.Tensor4D>();
@@ -212,6 +256,7 @@ window.benchRegionsCase = async (c: RegionsCase) => {
         content.dispose();
         for (const vec of vectors.values()) vec.dispose();
         regionTuning.crop = true;
+        regionTuning.structure = null;
       }
       outputs.push(outs);
       ms.push(times);
@@ -228,8 +273,9 @@ window.benchRegionsCase = async (c: RegionsCase) => {
     });
     const all = [...outputs, crossfade];
     const names = [...engineVariants.map((v) => v.name), `cross-fade with the input at ${c.faceStrength} (not the engine)`];
-    const scores = names.map((name) => ({ name, ssim: [] as number[], cos: [] as number[], outside: [] as number[], insideAbs: [] as number[] }));
+    const scores = names.map((name) => ({ name, ssim: [] as number[], cos: [] as number[], outside: [] as number[], insideAbs: [] as number[], det: [] as number[] }));
     const inputCos: number[] = [];
+    const inputDet: number[] = [];
     let facesScored = 0;
     for (let k = 0; k < frames.length; k++) {
       const lin = luma(inputs[k], W, H);
@@ -243,6 +289,7 @@ window.benchRegionsCase = async (c: RegionsCase) => {
       });
       const outsideAll = (x: number, y: number) => !dilated.some((d) => inBox(d)(x + 0.5, y + 0.5));
       for (const b of boxes) inputCos.push(await styleCosine(inputs[k], W, H, b, styleData));
+      inputDet.push(...(await detect(inputs[k], W, H, boxes)));
       facesScored += boxes.length;
       for (let v = 0; v < all.length; v++) {
         const out = all[v][k];
@@ -253,10 +300,66 @@ window.benchRegionsCase = async (c: RegionsCase) => {
           scores[v].insideAbs.push(meanAbsWhere(out, outputs[0][k], W, H, inBox(b)).mean);
         }
         scores[v].outside.push(meanAbsWhere(out, outputs[0][k], W, H, outsideAll).mean);
+        scores[v].det.push(...(await detect(out, W, H, boxes)));
       }
     }
     const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+    // The region work's parts, each timed on its own, interleaved with the network (5 rounds after a warm-up).
+    const iw = geometry.inferWidth;
+    const ih = geometry.inferHeight;
+    const plans = c.faces.map((f) => planWeakPass({ face: c.faceStrength, person: 1, background: 1, adaptiveDetail: 0 }, true, false, f.map((x) => faceEllipse(x, iw, ih)), iw, ih));
+    const weakPixelShare = plans.map((p) => (p ? (p.width * p.height) / (iw * ih) : 0));
+    const median = [...plans].filter((p) => p).sort((a, b) => a!.width * a!.height - b!.width * b!.height)[Math.floor(plans.length / 2)]!;
+    const cost: RegionCost = { weakPixelShare, network: [], weakPass: [], masks: [], wgsl: [] };
+    const full = tf.tidy(() => tf.randomUniform([1, ih, iw, 3]) as tf.Tensor4D);
+    const crop = tf.tidy(() => tf.randomUniform([1, median.height, median.width, 3]) as tf.Tensor4D);
+    const stage = new RegionStage(device, iw, ih);
+    const fullBuf = device.createBuffer({ size: iw * ih * 12, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    const weakBuf = device.createBuffer({ size: median.width * median.height * 12, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    const timed = async (f: () => Promise<unknown>) => {
+      const t0 = performance.now();
+      await f();
+      return performance.now() - t0;
+    };
+    try {
+      for (let round = 0; round < 6; round++) {
+        const net = await timed(async () => {
+          const y = model.transform(full, styleVec);
+          await y.data();
+          y.dispose();
+        });
+        const weak = await timed(async () => {
+          const y = model.transform(crop, styleVec);
+          await y.data();
+          y.dispose();
+        });
+        const need = masksNeeded({ face: c.faceStrength, person: 1, background: 1, adaptiveDetail: 0 });
+        const person = !need.person ? 0 : await timed(async () => {
+          const p = masks.personMask(full);
+          await p.data();
+          p.dispose();
+        });
+        const faces = !need.faces ? 0 : await timed(() => masks.detectFaces(full, { tiles: FACE_TILES }));
+        const m = person + faces / FACE_EVERY;
+        const g = await timed(async () => {
+          stage.run({ full: fullBuf, weak: { buffer: weakBuf, pass: median }, input: fullBuf, settings: { face: c.faceStrength, person: 1, background: 1, adaptiveDetail: 0 }, masks: { faces: c.faces[0], person: null } });
+          await device.queue.onSubmittedWorkDone();
+        });
+        if (round === 0) continue;
+        cost.network.push(net);
+        cost.weakPass.push(weak);
+        cost.masks.push(m);
+        cost.wgsl.push(g);
+      }
+    } finally {
+      full.dispose();
+      crop.dispose();
+      stage.dispose();
+      fullBuf.destroy();
+      weakBuf.destroy();
+    }
     return {
+      cost,
       clip: c.clip,
       width: W,
       height: H,
@@ -266,6 +369,8 @@ window.benchRegionsCase = async (c: RegionsCase) => {
       facesScored,
       networkMs,
       inputFaceStyleCosine: mean(inputCos),
+      inputDetected: inputDet.length,
+      inputDetectedIoU: mean(inputDet),
       variants: scores.map((s, v) => ({
         name: s.name,
         faceSsim: mean(s.ssim),
@@ -273,6 +378,8 @@ window.benchRegionsCase = async (c: RegionsCase) => {
         outsideMeanAbs: mean(s.outside),
         insideMeanAbs: mean(s.insideAbs),
         msPerFrame: ms[v] ?? [],
+        detected: s.det.length,
+        detectedIoU: mean(s.det),
       })),
     };
   } finally {

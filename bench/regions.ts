@@ -89,11 +89,15 @@ async function main() {
         const r = await session.page.evaluate((args) => window.benchRegionsCase(args), { clip: `${c.name}.mp4`, style: c.style, size: SIZE, temporal: TEMPORAL, faceStrength: FACE, faces });
         const net = median(r.networkMs)!;
         const off = median(r.variants[0].msPerFrame)!;
-        log(`  network alone ${net.toFixed(0)} ms; ${r.facesScored} face boxes scored; the photo's faces: style cosine ${r.inputFaceStyleCosine.toFixed(3)}`);
+        log(`  network alone ${net.toFixed(0)} ms; ${r.facesScored} face boxes scored; the photo's faces: style cosine ${r.inputFaceStyleCosine.toFixed(3)}, detector finds ${r.inputDetected} (IoU ${r.inputDetectedIoU.toFixed(2)})`);
         for (const v of r.variants) {
           const m = v.msPerFrame.length ? median(v.msPerFrame)! : null;
-          log(`  ${v.name}: face SSIM ${v.faceSsim.toFixed(3)}, face style cosine ${v.faceStyleCosine.toFixed(3)}, |Δ| outside ${v.outsideMeanAbs.toFixed(3)}, inside ${v.insideMeanAbs.toFixed(1)}${m === null ? '' : `, ${m.toFixed(0)} ms/frame (region work ${(m - off).toFixed(0)} ms = ${((100 * (m - off)) / net).toFixed(0)} % of the network)`}`);
+          log(`  ${v.name}: face SSIM ${v.faceSsim.toFixed(3)}, face style cosine ${v.faceStyleCosine.toFixed(3)}, faces found ${v.detected}/${r.inputDetected}, |Δ| outside ${v.outsideMeanAbs.toFixed(3)}, inside ${v.insideMeanAbs.toFixed(1)}${m === null ? '' : `, ${m.toFixed(0)} ms/frame (region work ${(m - off).toFixed(0)} ms = ${((100 * (m - off)) / net).toFixed(0)} % of the network)`}`);
         }
+        const k = r.cost;
+        const parts = { weak: median(k.weakPass)!, masks: median(k.masks)!, wgsl: median(k.wgsl)! };
+        const n = median(k.network)!;
+        log(`  cost, each part alone (medians of 5, interleaved): network ${n.toFixed(0)} ms; weak pass ${parts.weak.toFixed(0)} ms (crop ${(100 * median(k.weakPixelShare)!).toFixed(0)} % of the frame's pixels), masks ${parts.masks.toFixed(0)} ms, WGSL ${parts.wgsl.toFixed(0)} ms: region work ${((100 * (parts.weak + parts.masks + parts.wgsl)) / n).toFixed(0)} % of the network (${((100 * (parts.weak + parts.wgsl)) / n).toFixed(0)} % without masks)`);
         results.push({ ...r, style: c.style, photo: c.photo });
       }
     } finally {
@@ -108,9 +112,10 @@ async function main() {
         clips: `ffmpeg pans over the shared photos (window moving ${CLIPS.map((c) => `${c.step[0]} px/frame over ${c.win.join('×')}`).join(', ')} photo px), ${FRAMES} frames at ${OUT.join('×')}, H.264 crf 10; made at run time, not kept`,
         faces: 'boxes labelled by hand in each photo (brows to chin, like BlazeFace), carried exactly along the pan; no detector and no person mask in these figures (masks cost not included)',
         pipeline: `createFrameStylizer on tfjs-wasm at a ${SIZE}-px short side, temporal ${TEMPORAL} (strokes), guided present; face strength ${FACE}, person and background 1`,
-        variants: 'unprotected; the faces\' crop pass (default: the network with the weak vector on the faces\' rectangle at up to 2× the frame\'s resolution, ≤ 30 % of its pixels); the whole-frame weak pass; a plain cross-fade with the input under the same feathered mask (computed in the page, not an engine mode)',
+        variants: 'unprotected; the faces\' crop pass (the network with the weak vector on the faces\' rectangle at up to 2× the frame\'s resolution, ≤ 30 % of its pixels) with the input\'s luma structure taken back by 0.3·(1 − s) (default), by 0 and by 0.6; the whole-frame weak pass without it; a plain cross-fade with the input under the same feathered mask (computed in the page, not an engine mode)',
+        detector: 'MaskModels.detectFaces (BlazeFace short-range, tiles 3) on each input and output frame at 640×360; a labelled face counts as found when a detection overlaps it with IoU ≥ 0.3',
         scores: 'face SSIM: mean SSIM (7×7, luma) input vs output inside each face box fully in the picture; face style cosine: cosine between the style predictor\'s vector of a square crop 1.3× the box and the style image\'s vector (the photo\'s own crops give the floor); outside: mean |output − unprotected| over RGB (0..255) outside each face\'s feathered ellipse dilated by 4 network px; inside: the same inside the boxes',
-        timing: 'wall ms per frame, render → GPU queue done, frames 2..N; region work = variant − unprotected (medians); the network alone = transform + data() at the inference size, median of 5. SwiftShader emulates the GPU here: quote ratios',
+        timing: 'cost_each_part_alone: the network (transform + data() at the inference size), the weak pass (the same on the median frame\'s faces\' crop), the masks as the engine runs them for these settings (face detection with the engine\'s tiles, once every 2 frames; no person mask for faces alone) and the region stage\'s WGSL (submit → queue done), interleaved, 5 rounds after a warm-up, medians; region work = weak pass + masks + WGSL. Also the wall ms per frame of each variant (render → queue done, frames 2..N), which the machine\'s load swamps. SwiftShader emulates the GPU here (the WGSL figure is CPU emulation; the networks run on tfjs-wasm)',
       },
       goals: { faceSsimAtFace03: 0.79, regionWorkShareOfNetwork: 0.4 },
       clips: results.map((r) => {
@@ -125,7 +130,19 @@ async function main() {
           frames: r.frames,
           faces_scored: r.facesScored,
           network_ms_median: round(net, 1),
+          cost_each_part_alone: {
+            network_ms: round(median(r.cost.network)!, 1),
+            weak_pass_ms: round(median(r.cost.weakPass)!, 1),
+            weak_pass_pixel_share_median: round(median(r.cost.weakPixelShare)!, 3),
+            masks_ms: round(median(r.cost.masks)!, 1),
+            region_wgsl_ms: round(median(r.cost.wgsl)!, 1),
+            region_work_share_of_network: round((median(r.cost.weakPass)! + median(r.cost.masks)! + median(r.cost.wgsl)!) / median(r.cost.network)!, 3),
+            region_work_share_without_masks: round((median(r.cost.weakPass)! + median(r.cost.wgsl)!) / median(r.cost.network)!, 3),
+            raw_ms: { network: r.cost.network.map((x) => round(x, 1)), weak_pass: r.cost.weakPass.map((x) => round(x, 1)), masks: r.cost.masks.map((x) => round(x, 1)), wgsl: r.cost.wgsl.map((x) => round(x, 1)) },
+          },
           input_face_style_cosine: round(r.inputFaceStyleCosine, 4),
+          input_faces_detected: r.inputDetected,
+          input_detected_iou: round(r.inputDetectedIoU, 3),
           variants: r.variants.map((v) => {
             const m = v.msPerFrame.length ? median(v.msPerFrame)! : null;
             return {
@@ -134,6 +151,9 @@ async function main() {
               face_style_cosine: round(v.faceStyleCosine, 4),
               outside_mean_abs_255: round(v.outsideMeanAbs, 4),
               inside_mean_abs_255: round(v.insideMeanAbs, 2),
+              faces_detected: v.detected,
+              faces_detected_share_of_input: r.inputDetected ? round(v.detected / r.inputDetected, 3) : null,
+              detected_iou: round(v.detectedIoU, 3),
               ms_per_frame_median: m === null ? null : round(m, 1),
               region_work_ms: m === null ? null : round(m - off, 1),
               region_work_share_of_network: m === null ? null : round((m - off) / net, 3),

@@ -446,6 +446,12 @@ export interface RegionRequest {
  * with 4 — src/engine/masks' evidence); 3 is 9 crops of 128², small next to the style network.
  */
 export const FACE_TILES = 3;
+/**
+ * The detector runs on every FACE_EVERY-th frame (its boxes arrive a frame late anyway, and the face masks are carried
+ * along the flow in between): it is the largest part of the region work on a CPU backend.
+ */
+export const FACE_EVERY = 2;
+const faceFrames = new WeakMap<MaskSource, number>();
 
 /** Which masks change the strength map under these settings (a mask that changes nothing is not computed). */
 export function masksNeeded(s: RegionSettings): { person: boolean; faces: boolean } {
@@ -464,7 +470,9 @@ export async function frameMasks(request: RegionRequest, x: tf.Tensor4D, gpu: bo
   const need = masksNeeded(request.settings);
   let faces: readonly RegionFace[] = [];
   if (need.faces) {
-    source.submitFaces(x, 0, { tiles: FACE_TILES });
+    const n = faceFrames.get(source) ?? 0;
+    faceFrames.set(source, n + 1);
+    if (n % FACE_EVERY === 0) source.submitFaces(x, n, { tiles: FACE_TILES });
     faces = source.latestFaces()?.faces ?? [];
   }
   if (!need.person) return { masks: { faces, person: null }, release: () => {} };
