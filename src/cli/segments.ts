@@ -22,7 +22,7 @@ import type { JobResult, StylizeJob } from './protocol.ts';
  * Frames each segment starts early (stylised and smoothed, then dropped). Chosen with `npm run bench:seams`: see
  * bench/results/seams-*.json (the warping error across a join against inside the segments, with and without it).
  */
-export const DEFAULT_WARMUP_FRAMES = 8;
+export const DEFAULT_WARMUP_FRAMES = 18;
 /** --segment's bounds, seconds. */
 export const MIN_SEGMENT_SECONDS = 0.1;
 export const MAX_SEGMENT_SECONDS = 86_400;
@@ -312,7 +312,7 @@ async function reencodeJoin(session: Session, pool: SegmentPages, parts: { path:
 
 /**
  * Stylises `input` into `output` by segments: `pages` at once (a page each, one browser), then joined. Progress counts
- * every frame the pages work on (warm-up ones too). The first failing segment fails the clip with its code (the others
+ * the clip's frames done (a segment's warm-up frames are not output, so not counted). The first failing segment fails the clip with its code (the others
  * are cancelled); parts live under hidden names beside the output and are removed whatever happens.
  */
 export async function stylizeSegments(
@@ -338,8 +338,8 @@ export async function stylizeSegments(
   const inName = `segin${run}`;
   const names: string[] = [inName];
   const parts = plan.segments.map((s) => ({ path: partialPath(output).replace(/\.partial$/, `.part${s.index + 1}.partial`), offsetSeconds: s.offsetSeconds }));
-  const work = plan.segments.map((s) => s.endFrame - Math.max(0, s.startFrame - warmupFrames));
-  const total = work.reduce((a, b) => a + b, 0);
+  // Progress in the clip's frames (a segment's warm-up frames are work, not output: not counted).
+  const total = plan.frames;
   const done = plan.segments.map(() => 0);
   const report = () => {
     const framesDone = done.reduce((a, b) => a + b, 0);
@@ -375,7 +375,9 @@ export async function stylizeSegments(
         let broken = false;
         try {
           p.onProgress = (x) => {
-            done[seg.index] = x.framesDone;
+            // The page's total is the segment's frames and its warm-up (which the engine may lengthen: see resolveRange).
+            const kept = seg.endFrame - seg.startFrame;
+            done[seg.index] = Math.min(kept, Math.max(0, x.framesDone - (x.framesTotal - kept)));
             report();
           };
           const r = await runOnPage(p.page, p.guard, { ...segmentJob(opts.job, seg, contentVector, warmupFrames), inputName: inName, outputName: outName });
@@ -387,7 +389,7 @@ export async function stylizeSegments(
             throw new StylecastError('CORRUPT_INPUT', `Segment ${seg.index + 1} holds ${r.frames} frames where the clip has ${seg.endFrame - seg.startFrame} (frames ${seg.startFrame}–${seg.endFrame - 1}).`);
           }
           results[seg.index] = r;
-          done[seg.index] = work[seg.index];
+          done[seg.index] = seg.endFrame - seg.startFrame;
           report();
         } catch (e) {
           broken = isStylecastError(e) && e.code === 'BROWSER_CRASHED';

@@ -8,6 +8,7 @@ import { DEFAULT_MAX_FRAME_SIDE, openVideo } from '../sources/file.ts';
 import type { TemporalDevice } from '../gpu/device.ts';
 import type { PipelineContext } from './context.ts';
 import { regionsActive } from '../regions/index.ts';
+import { maxStrokeAge } from '../temporal/index.ts';
 import { presentedTimestamps, resolveRange, type ClipRange, type ResolvedRange } from './range.ts';
 import { createFrameStylizer, inferenceGeometry, type FrameGeometry, type FrameStylizer, type FrameTiming } from './frame.ts';
 
@@ -136,7 +137,10 @@ export async function stylizeClip(ctx: PipelineContext, file: Blob | URL, option
   let clip: ClipFrames;
   let part: ResolvedRange | null = null;
   try {
-    if (options.range) part = await resolveRange(video, options.range, options.warmupFrames ?? 0);
+    // Carried strokes live maxStrokeAge frames (as the shader holds it, a 32-bit float): a warm-up starts on that grid
+    // (see resolveRange).
+    const strokes = settings.temporal > 0 && settings.temporalMethod === 'strokes' && (!!ctx.backend.device || !!ctx.gpu.device);
+    if (options.range) part = await resolveRange(video, options.range, options.warmupFrames ?? 0, strokes ? Math.ceil(Math.fround(maxStrokeAge(settings.temporal))) : 1);
     geometry = inferenceGeometry(video.width, video.height, settings.size);
     clip = new ClipFrames(options);
     frames = clipFrameStylizer(ctx, geometry);

@@ -60,8 +60,13 @@ export async function presentedTimestamps(video: OpenedVideo): Promise<number[]>
   return ts.sort((a, b) => a - b);
 }
 
-/** Which frames a range keeps and warms with, and the conversion's trim for them. */
-export async function resolveRange(video: OpenedVideo, range: ClipRange, warmupFrames: number): Promise<ResolvedRange> {
+/**
+ * Which frames a range keeps and warms with, and the conversion's trim for them. `period` (> 1 with carried strokes:
+ * their life in frames, see maxStrokeAge): a warm-up of K > 0 frames is lengthened until it starts on a multiple of
+ * it, so the strokes refresh on the same frames as in a run over the whole clip (their ages start from the same
+ * staggered phases at frame 0 and at the warm-up's start) and the two histories agree at the first kept frame.
+ */
+export async function resolveRange(video: OpenedVideo, range: ClipRange, warmupFrames: number, period = 1): Promise<ResolvedRange> {
   const ts = await presentedTimestamps(video);
   const n = ts.length;
   const firstAtOrAfter = (t: number) => {
@@ -80,7 +85,8 @@ export async function resolveRange(video: OpenedVideo, range: ClipRange, warmupF
     b = range.end === undefined ? n : firstAtOrAfter(range.end);
     if (a >= b) throw invalidArgument(`The range ${range.start}–${range.end ?? 'end'} s holds no frame of the clip (its frames run from ${ts[0].toFixed(3)} to ${ts[n - 1].toFixed(3)} s).`);
   }
-  const w = Math.max(0, a - warmupFrames);
+  let w = Math.max(0, a - warmupFrames);
+  if (warmupFrames > 0 && period > 1) w -= w % period;
   // From the clip's own start when the warm-up reaches it (the conversion's default, or the edit list's start).
   const trimStart = w === 0 ? (video.startSeconds ?? ts[0]) : ts[w];
   return {
