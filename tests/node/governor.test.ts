@@ -6,7 +6,7 @@ import { Governor, LIVE_FLOOR_SIZE, RateMeter, qualityLevels } from '../../src/e
 /** A pipeline whose frame cost scales with pixels (and 35 % more with smoothing), `msAt256` at 256 px with smoothing. */
 const costOf = (msAt256: number) => (l: { size: number; smoothing: boolean }) => msAt256 * ((l.size * l.size) / (256 * 256)) * (l.smoothing ? 1 : 1 / 1.35);
 
-function drive(g: Governor, cost: (l: { size: number; smoothing: boolean }) => number, frames: number, start = 0, stepMs = 50): number {
+function drive(g: Governor, cost: (l: { size: number; smoothing: boolean; guided: boolean }) => number, frames: number, start = 0, stepMs = 50): number {
   let now = start;
   for (let i = 0; i < frames; i++) {
     g.observe(cost(g.current), now);
@@ -18,16 +18,26 @@ function drive(g: Governor, cost: (l: { size: number; smoothing: boolean }) => n
 describe('quality ladder', () => {
   it('steps the size down to the floor, then halves the flow, then turns smoothing off', () => {
     const levels = qualityLevels({ targetFps: 24, size: 256, smoothing: true, defaultFlowSide: () => 96 });
-    expect(levels[0]).toEqual({ size: 256, flowSize: undefined, smoothing: true });
+    expect(levels[0]).toEqual({ size: 256, flowSize: undefined, smoothing: true, guided: false });
     const sizes = levels.map((l) => l.size);
     expect(sizes.every((s, i) => i === 0 || s <= sizes[i - 1])).toBe(true);
     expect(sizes.every((s) => s % 4 === 0)).toBe(true);
-    expect(levels.at(-2)).toEqual({ size: LIVE_FLOOR_SIZE, flowSize: 48, smoothing: true });
-    expect(levels.at(-1)).toEqual({ size: LIVE_FLOOR_SIZE, flowSize: undefined, smoothing: false });
+    expect(levels.at(-2)).toEqual({ size: LIVE_FLOOR_SIZE, flowSize: 48, smoothing: true, guided: false });
+    expect(levels.at(-1)).toEqual({ size: LIVE_FLOOR_SIZE, flowSize: undefined, smoothing: false, guided: false });
+  });
+
+  it('gives up guided upsampling first, at the same size, before any size step', () => {
+    const levels = qualityLevels({ targetFps: 24, size: 256, smoothing: true, guided: true, defaultFlowSide: () => 96 });
+    expect(levels.slice(0, 2)).toEqual([
+      { size: 256, flowSize: undefined, smoothing: true, guided: true },
+      { size: 256, flowSize: undefined, smoothing: true, guided: false },
+    ]);
+    expect(levels.slice(1).every((l) => !l.guided)).toBe(true);
+    expect(levels.length).toBe(qualityLevels({ targetFps: 24, size: 256, smoothing: true, defaultFlowSide: () => 96 }).length + 1);
   });
 
   it('never raises a size the user set below the floor, and has no smoothing steps when smoothing is off', () => {
-    expect(qualityLevels({ targetFps: 24, size: 64, smoothing: false })).toEqual([{ size: 64, flowSize: undefined, smoothing: false }]);
+    expect(qualityLevels({ targetFps: 24, size: 64, smoothing: false })).toEqual([{ size: 64, flowSize: undefined, smoothing: false, guided: false }]);
   });
 });
 
@@ -36,6 +46,18 @@ describe('governor', () => {
     const g = new Governor({ targetFps: 24, size: 256, smoothing: true });
     drive(g, costOf(20), 50);
     expect(g.state()).toMatchObject({ level: 0, size: 256, smoothing: true, belowTarget: false });
+  });
+
+  it('drops guided upsampling, and only that, when it is all that stands between it and the target', () => {
+    const g = new Governor({ targetFps: 24, size: 256, smoothing: true, guided: true, defaultFlowSide: () => 96 });
+    // 48 ms a frame at full quality against a 41.7 ms budget (+15 % before it acts): without guided's fifth it fits.
+    drive(g, (l) => (l.guided ? 48 : 48 / 1.2) * (l.size / 256) ** 2, 60);
+    expect(g.state()).toMatchObject({ level: 1, size: 256, smoothing: true, upsample: 'cubic', belowTarget: false });
+    expect(g.state().summary).toMatch(/lowered to 256 px, smoothing on/);
+    const full = new Governor({ targetFps: 24, size: 256, smoothing: true, guided: true });
+    drive(full, () => 20, 40);
+    expect(full.state()).toMatchObject({ level: 0, upsample: 'guided' });
+    expect(full.state().summary).toMatch(/full quality .*guided upsampling/);
   });
 
   it('drops straight to a level that fits, then holds it', () => {

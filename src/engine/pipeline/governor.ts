@@ -1,8 +1,9 @@
 // The live governor: holds a target frame rate by trading quality for time. Pure (no browser API), so its
 // decisions are unit-tested in Node with made-up costs.
 //
-// Quality levels, best first: the inference size steps down from the user's size to a floor; at the floor the
-// optical flow's size halves; last, smoothing turns off. Each frame reports how long it kept the pipeline busy;
+// Quality levels, best first: guided upsampling gives way to the plain cubic (it costs about a fifth of a frame on a
+// software adapter); then the inference size steps down from the user's size to a floor; at the floor the optical
+// flow's size halves; last, smoothing turns off. Each frame reports how long it kept the pipeline busy;
 // the governor jumps straight to the level whose estimated cost fits the budget (cost scales with pixels), and
 // climbs back one level at a time when the next level up is estimated, or was measured, to fit with room.
 
@@ -16,6 +17,11 @@ export const DEFAULT_TARGET_FPS = 24;
 const SETTLE_FRAMES = 2;
 /** Each size step multiplies the short side by this (≈ 0.64× the pixels). */
 const SIZE_STEP = 0.8;
+/**
+ * A frame's cost with guided upsampling against the cubic, as measured end to end on a software adapter
+ * (bench/results/upsample-vm-pipeline.json: 1.20×); a hardware GPU pays less, and the measured cost corrects it.
+ */
+const GUIDED_COST = 1.2;
 
 export interface QualityLevel {
   /** Short side of the network's input, px (multiple of 4). */
@@ -24,6 +30,8 @@ export interface QualityLevel {
   flowSize: number | undefined;
   /** Temporal smoothing on at this level (when the user asked for it). */
   smoothing: boolean;
+  /** Guided upsampling at this level (when the user asked for it and it runs: output on a WebGPU device). */
+  guided: boolean;
 }
 
 export interface GovernorState {
@@ -35,6 +43,8 @@ export interface GovernorState {
   size: number;
   flowSize: number | null;
   smoothing: boolean;
+  /** How the output is enlarged at this level. */
+  upsample: 'guided' | 'cubic';
   /** Smoothed time one frame keeps the pipeline busy, ms (null until measured). */
   frameMs: number | null;
   /** Frames per second the current level can give (1000 / frameMs). */
@@ -55,6 +65,8 @@ export interface GovernorOptions {
   smoothing: boolean;
   /** The user's flow size, if set; else the engine's default. */
   flowSize?: number;
+  /** Guided upsampling asked for and possible (the output is presented on a WebGPU device). */
+  guided?: boolean;
   /** The flow's default short side at a given inference size (e.g. 96 on a software adapter), for halving. */
   defaultFlowSide?: (size: number) => number;
   /** false: keep the user's settings whatever the speed (the governor only measures). */
@@ -68,23 +80,27 @@ export function qualityLevels(o: GovernorOptions): QualityLevel[] {
   const levels: QualityLevel[] = [];
   const floor = Math.min(o.size, LIVE_FLOOR_SIZE);
   let s = o.size;
+  if (o.guided) levels.push({ size: s, flowSize: o.flowSize, smoothing: o.smoothing, guided: true });
   for (;;) {
-    levels.push({ size: s, flowSize: o.flowSize, smoothing: o.smoothing });
+    levels.push({ size: s, flowSize: o.flowSize, smoothing: o.smoothing, guided: false });
     if (s <= floor) break;
     s = Math.max(floor, round4(s * SIZE_STEP));
   }
   if (o.smoothing) {
     const side = Math.min(o.flowSize ?? o.defaultFlowSide?.(floor) ?? floor, floor);
     const half = Math.max(LIVE_FLOOR_FLOW, Math.round(side / 2));
-    if (half < side) levels.push({ size: floor, flowSize: half, smoothing: true });
-    levels.push({ size: floor, flowSize: undefined, smoothing: false });
+    if (half < side) levels.push({ size: floor, flowSize: half, smoothing: true, guided: false });
+    levels.push({ size: floor, flowSize: undefined, smoothing: false, guided: false });
   }
   return levels;
 }
 
-/** Relative cost of a level against another: the network dominates and scales with pixels; smoothing adds a share. */
+/**
+ * Relative cost of a level against another: the network dominates and scales with pixels; smoothing and guided
+ * upsampling add a share.
+ */
 function relativeCost(a: QualityLevel, b: QualityLevel): number {
-  const px = (l: QualityLevel) => l.size * l.size * (l.smoothing ? 1.35 : 1);
+  const px = (l: QualityLevel) => l.size * l.size * (l.smoothing ? 1.35 : 1) * (l.guided ? GUIDED_COST : 1);
   return px(a) / px(b);
 }
 
@@ -167,7 +183,7 @@ export class Governor {
     const capacityFps = frameMs ? 1000 / frameMs : null;
     const atFloor = this.#level === this.levels.length - 1;
     const belowTarget = atFloor && capacityFps !== null && capacityFps < this.#targetFps * 0.87;
-    const what = `${l.size} px${l.smoothing ? (l.flowSize ? `, flow ${l.flowSize} px` : ', smoothing on') : ', smoothing off'}`;
+    const what = `${l.size} px${l.smoothing ? (l.flowSize ? `, flow ${l.flowSize} px` : ', smoothing on') : ', smoothing off'}${l.guided ? ', guided upsampling' : ''}`;
     const summary = !this.#enabled
       ? `fixed quality (${what})`
       : belowTarget
@@ -175,7 +191,7 @@ export class Governor {
         : this.#level === 0
           ? `full quality (${what}) for ${fmt(this.#targetFps)} fps`
           : `lowered to ${what} to hold ${fmt(this.#targetFps)} fps`;
-    return { targetFps: this.#targetFps, level: this.#level, levels: this.levels.length, size: l.size, flowSize: l.flowSize ?? null, smoothing: l.smoothing, frameMs, capacityFps, belowTarget, fixed: !this.#enabled, summary };
+    return { targetFps: this.#targetFps, level: this.#level, levels: this.levels.length, size: l.size, flowSize: l.flowSize ?? null, smoothing: l.smoothing, upsample: l.guided ? 'guided' : 'cubic', frameMs, capacityFps, belowTarget, fixed: !this.#enabled, summary };
   }
 }
 

@@ -121,11 +121,12 @@ export class LiveStream {
           // The governor's ladder follows the user's settings; its level picks this frame's quality.
           const settings = ctx.settings();
           const canSmooth = ctx.gpu.device !== null;
-          const gKey = `${settings.size}|${canSmooth && settings.temporal > 0}|${settings.flowSize}|${settings.adaptive}`;
+          const guided = canSmooth && settings.upsample === 'guided';
+          const gKey = `${settings.size}|${canSmooth && settings.temporal > 0}|${settings.flowSize}|${settings.adaptive}|${guided}`;
           if (!this.#governor || gKey !== governorKey) {
             const software = ctx.gpu.software;
             this.#governor = new Governor({
-              targetFps: settings.targetFps, size: settings.size, smoothing: canSmooth && settings.temporal > 0, flowSize: settings.flowSize, enabled: settings.adaptive,
+              targetFps: settings.targetFps, size: settings.size, smoothing: canSmooth && settings.temporal > 0, flowSize: settings.flowSize, guided, enabled: settings.adaptive,
               defaultFlowSide: (side) => flowPlan(side, side, software).size.width,
             });
             governorKey = gKey;
@@ -143,10 +144,11 @@ export class LiveStream {
             Object.assign(stats, { width: g.width, height: g.height, inferWidth: g.inferWidth, inferHeight: g.inferHeight });
           }
           const alpha = frames.smoothing && level.smoothing ? settings.temporal : 0;
-          const t = await frames.render(frame, ctx.bottleneck(frame, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample: settings.upsample, regions: ctx.regions(frame, frames) });
+          const upsample = level.guided ? 'guided' : 'cubic'; // the governor may drop guided before lowering the size
+          const t = await frames.render(frame, ctx.bottleneck(frame, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample, regions: ctx.regions(frame, frames) });
           before?.draw(frame);
           stats.shownTimestamp = frame.timestamp; // on the canvas now (the track may still refuse it below)
-          Object.assign(stats, { networkMs: t.networkMs, temporalMs: t.temporalMs, temporal: alpha, temporalMethod: settings.temporalMethod, upsample: frames.smoothing ? settings.upsample : 'cubic' });
+          Object.assign(stats, { networkMs: t.networkMs, temporalMs: t.temporalMs, temporal: alpha, temporalMethod: settings.temporalMethod, upsample: frames.smoothing ? upsample : 'cubic' });
           if (writer) {
             const out = new VideoFrame(frames.canvas, { timestamp: frame.timestamp });
             try {
