@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ALL_FORMATS, BlobSource, Input, VideoSampleSink } from 'mediabunny';
 import { temporalDevice } from '../src/engine/gpu/device.ts';
 import { createFrameStylizer, inferenceGeometry } from '../src/engine/pipeline/frame.ts';
-import { FACE_EVERY, FACE_FEATHER, FACE_TILES, RegionStage, masksNeeded, ellipseBounds, faceEllipse, planWeakPass, regionTuning, type RegionFace, type RegionRequest } from '../src/engine/regions/index.ts';
+import { FACE_EVERY, PERSON_EVERY, FACE_FEATHER, FACE_TILES, RegionStage, masksNeeded, ellipseBounds, faceEllipse, planWeakPass, regionTuning, type RegionFace, type RegionRequest } from '../src/engine/regions/index.ts';
 import type { BackendChoice } from '../src/engine/stylise/backend.ts';
 import { initBackend } from '../src/engine/stylise/backend.ts';
 import { StyleModel, blendVectors } from '../src/engine/stylise/model.ts';
@@ -340,7 +340,7 @@ window.benchRegionsCase = async (c: RegionsCase) => {
           p.dispose();
         });
         const faces = !need.faces ? 0 : await timed(() => masks.detectFaces(full, { tiles: FACE_TILES }));
-        const m = person + faces / FACE_EVERY;
+        const m = person / PERSON_EVERY + faces / FACE_EVERY; // the pipeline runs smoothed here: both every other frame
         const g = await timed(async () => {
           stage.run({ full: fullBuf, weak: { buffer: weakBuf, pass: median }, input: fullBuf, settings: { face: c.faceStrength, person: 1, background: 1, adaptiveDetail: 0 }, masks: { faces: c.faces[0], person: null } });
           await device.queue.onSubmittedWorkDone();

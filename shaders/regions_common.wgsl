@@ -14,6 +14,7 @@ struct Params {
   adaptive: f32,
   carry: f32,
   face_count: u32,
+  // 0: no person mask; 1: a new one in `person`; 2: none new, the last one carried along the flow.
   has_person: u32,
   // How much of the input's luma the weakened pixels take back, times (1 − s) (0: none; needs the input bound).
   structure: f32,

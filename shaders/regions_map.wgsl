@@ -3,6 +3,8 @@
 //   person = the person mask, bilinear, with its soft fringe cut (≤ PERSON_LO → 0, ≥ PERSON_HI → 1),
 //   both carried along the temporal stage's backward flow: m = mix(m_new, m_{t−1}(x + back(x)), carry·confidence),
 //   values under 1/255 snapped to 0 so a carried mask dies out in a few frames instead of lingering;
+//   on a frame without a new person mask (has_person 2, PERSON_EVERY in src/engine/regions) the person is the last
+//   one carried: mix(m_{t−1}(x), m_{t−1}(x + back(x)), confidence) — warped where the flow is trusted;
 //   s = mix(mix(background, person_strength, person), face_strength, face) × (1 − adaptive·detail(x)),
 //   detail = local luma variation of the input (a 4×4 block's mean |difference| between neighbours), 0 on flat areas.
 // regions_blend.wgsl then mixes the full-strength frame with the weak pass by s.
@@ -48,7 +50,7 @@ fn face_at(p: vec2<f32>) -> f32 {
 }
 
 fn person_at(p: vec2<f32>) -> f32 {
-  if (params.has_person == 0u) {
+  if (params.has_person != 1u) {
     return 0.0;
   }
   let scale = vec2<f32>(params.person_size) / vec2<f32>(params.size);
@@ -87,6 +89,11 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   let i = id.y * params.size.x + id.x;
   let p = vec2<f32>(id.xy);
   var m = vec2<f32>(face_at(p), person_at(p));
+  // No new person mask this frame: the last one, where it was (the flow moves it below, where it is trusted).
+  let carried_person = params.has_person == 2u;
+  if (carried_person) {
+    m.y = previous[i].y;
+  }
 
   if (params.carry > 0.0) {
     let scale = vec2<f32>(params.flow_size) / vec2<f32>(params.size);
@@ -97,7 +104,8 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     if (c > 0.0 && in_image(src, params.size)) {
       let q = bilinear_at(src, params.size);
       let w = mix(mix(previous[q.i00], previous[q.i10], q.f.x), mix(previous[q.i01], previous[q.i11], q.f.x), q.f.y);
-      m = mix(m, w, params.carry * c);
+      let carried = mix(m, w, params.carry * c);
+      m = vec2<f32>(carried.x, select(carried.y, mix(m.y, w.y, c), carried_person));
     }
     m = select(m, vec2<f32>(0.0), m < vec2<f32>(1.0 / 255.0));
   }

@@ -4,7 +4,7 @@
 import { expect, inject, it } from 'vitest';
 import { inBox, luma, meanAbsWhere, ssim, type PixelBox } from '../../bench/region-metrics.ts';
 import { createFrameStylizer, inferenceGeometry, type RenderOptions } from '../../src/engine/pipeline/frame.ts';
-import { ellipseBounds, faceEllipse, type RegionFace, type RegionRequest, type RegionSettings } from '../../src/engine/regions/index.ts';
+import { PERSON_EVERY, ellipseBounds, faceEllipse, masksNeeded, regionTuning, type MaskSource, type RegionFace, type RegionRequest, type RegionSettings } from '../../src/engine/regions/index.ts';
 import { initBackend } from '../../src/engine/stylise/backend.ts';
 import { StyleModel, blendVectors } from '../../src/engine/stylise/model.ts';
 import { createStylizer, isStylecastError } from '../../src/engine/index.ts';
@@ -189,6 +189,97 @@ it('with the real mask networks (MediaPipe person and face, set-up installed): t
     frames.dispose();
     for (const v of weak.values()) v.dispose();
     content.dispose();
+    style.dispose();
+    masks.dispose();
+    model.dispose();
+  }
+});
+
+it('the person segmenter runs on every other frame under smoothing (a real count of its runs), every frame without; strengths 1/1/1 run none and are today\'s output', async () => {
+  const { MaskModels } = await import('../../src/engine/masks/index.ts');
+  const choice = await initBackend('wasm');
+  const [model, masks] = await Promise.all([StyleModel.load(), MaskModels.load()]);
+  const style = await model.presetVector('udnie');
+  // A pan over the portrait (the person labelled by hand in tests/fixtures/mask-labels.json: photo px 129..731 ×
+  // 151..812 of 853²): an 800×450 window moving 12 photo px a frame, drawn at 160×90.
+  const [W, H] = [160, 90];
+  const r = await fetch(`${inject('sharedMedia')}/photos/pexels-elly-fairytale-3822220.jpg`);
+  const img = await createImageBitmap(await r.blob());
+  const pan = Array.from({ length: 5 }, (_, k) => {
+    const c = new OffscreenCanvas(W, H);
+    const ctx = c.getContext('2d')!;
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(img, 20 + 12 * k, 200, 800, 450, 0, 0, W, H);
+    return new VideoFrame(c, { timestamp: k * 40_000 });
+  });
+  img.close();
+  // The person's box in the window of frame 2, shrunk by a sixth on each side (well inside the silhouette).
+  const [px0, py0, px1, py1] = [(129 - 44) / 5, 0, (731 - 44) / 5, H];
+  const inner: PixelBox = { x0: px0 + (px1 - px0) / 6, y0: py0 + (py1 - py0) / 6, x1: px1 - (px1 - px0) / 6, y1: py1 - (py1 - py0) / 6 };
+  let personRuns = 0;
+  // The real networks; only the segmenter's calls are counted.
+  const counted: MaskSource = {
+    personMask: (x) => (personRuns++, masks.personMask(x)),
+    submitFaces: (x, tag, o) => masks.submitFaces(x, tag, o),
+    latestFaces: () => masks.latestFaces(),
+  };
+  const geometry = inferenceGeometry(W, H, 64);
+  const vectors = new Map<number, ReturnType<typeof blendVectors>>();
+  let content = null as ReturnType<typeof blendVectors> | null;
+  const request = (settings: RegionSettings): RegionRequest => ({
+    settings,
+    source: counted,
+    vector: (s) => {
+      let v = vectors.get(s);
+      if (!v) vectors.set(s, (v = blendVectors(style, content!, s)));
+      return v;
+    },
+  });
+  /** The pan through a new frame stylizer; returns frame 2's and 3's output and the segmenter's runs. */
+  const run = async (temporal: number, settings: RegionSettings | null, personEvery: number | null = null) => {
+    regionTuning.personEvery = personEvery;
+    personRuns = 0;
+    const frames = createFrameStylizer(choice, model, geometry, { gpu: { device: gpu.device, software: true, detail: 'test' } });
+    content ??= frames.contentVector(pan[0]);
+    const out: Uint8ClampedArray[] = [];
+    try {
+      for (const [k, frame] of pan.entries()) {
+        await frames.render(frame, style, temporal, { upsample: 'cubic', ...(settings ? { regions: request(settings) } : {}) });
+        await gpu.device.queue.onSubmittedWorkDone();
+        if (k === 2 || k === 3) out.push(await pixels(frames.canvas));
+      }
+    } finally {
+      frames.dispose();
+      regionTuning.personEvery = null;
+    }
+    return { out, runs: personRuns };
+  };
+  const person = { face: 0.3, person: 0.3, background: 1, adaptiveDetail: 0 }; // the person mask alone (faces = person)
+  try {
+    expect(masksNeeded(person)).toEqual({ person: true, faces: false });
+    const today = await run(0.5, null);
+    const same = await run(0.5, { face: 1, person: 1, background: 1, adaptiveDetail: 0 });
+    expect(same.runs).toBe(0);
+    for (const k of [0, 1]) expect(meanAbsWhere(same.out[k], today.out[k], W, H, () => true).mean).toBe(0);
+
+    const every = await run(0.5, person, 1);
+    const half = await run(0.5, person);
+    const unsmoothed = await run(0, person);
+    console.log(`segmenter runs over 5 frames: smoothing, PERSON_EVERY ${PERSON_EVERY}: ${half.runs}; every frame: ${every.runs}; smoothing off: ${unsmoothed.runs}`);
+    expect(half.runs).toBe(3); // frames 0, 2, 4
+    expect(every.runs).toBe(5);
+    expect(unsmoothed.runs).toBe(5);
+    // Frame 3 took the mask of frame 2 carried along the flow: inside the person it is rendered like the frame that
+    // ran the segmenter (far closer to it than to the unprotected output).
+    const protection = meanAbsWhere(every.out[1], today.out[1], W, H, inBox(inner)).mean;
+    const carried = meanAbsWhere(half.out[1], every.out[1], W, H, inBox(inner)).mean;
+    console.log(`frame 3 inside the person: |every frame − unprotected| ${protection.toFixed(2)}/255, |every other frame − every frame| ${carried.toFixed(2)}/255`);
+    expect(protection).toBeGreaterThan(3);
+    expect(carried).toBeLessThan(protection * 0.25);
+  } finally {
+    for (const f of pan) f.close();
+    for (const v of vectors.values()) v.dispose();
+    content?.dispose();
     style.dispose();
     masks.dispose();
     model.dispose();

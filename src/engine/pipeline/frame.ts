@@ -198,6 +198,12 @@ class GpuOutput {
     return temporal > 0 ? stage.defer(frame) : stage.run(frame);
   }
 
+  /** Forget the history of the temporal stage and the region stage's carried masks (a seek, a new shot). */
+  reset(): void {
+    this.temporal.reset();
+    this.#regions?.reset();
+  }
+
   #present(src: GPUBuffer, width: number, height: number, guide: Guide | undefined): void {
     this.#shown = (this.#shown + 1) % this.#sinks.length;
     this.#sinks[this.#shown].present(src, width, height, guide);
@@ -321,7 +327,7 @@ class GpuFrameStylizer implements FrameStylizer {
     const x = bufferToInput(input, w, h);
     let masks: Awaited<ReturnType<typeof frameMasks>>;
     try {
-      masks = await frameMasks(request, x, true);
+      masks = await frameMasks(request, x, true, stage.personDue(temporal > 0));
     } finally {
       x.dispose();
     }
@@ -358,7 +364,7 @@ class GpuFrameStylizer implements FrameStylizer {
   }
 
   reset(): void {
-    this.#gpu.temporal.reset();
+    this.#gpu.reset();
   }
 
   warm(bottleneck: tf.Tensor4D): Promise<void> {
@@ -451,7 +457,7 @@ class CpuFrameStylizer implements FrameStylizer {
         const y = this.#model.transform(x, bottleneck);
         return (options.preserveColour ? keepColours(y, x) : y).squeeze([0]) as tf.Tensor3D;
       });
-      region = await this.regionInputs(frame, x, options);
+      region = await this.regionInputs(frame, x, temporal, options);
     } finally {
       x.dispose();
     }
@@ -486,19 +492,20 @@ class CpuFrameStylizer implements FrameStylizer {
   }
 
   reset(): void {
-    this.#gpu?.temporal.reset();
+    this.#gpu?.reset();
   }
 
   /**
    * Per-region strength on the CPU path: the masks, the weak pass run here and uploaded, the frame at the network's
    * size for adaptive detail; null when the settings change nothing or there is no WebGPU device (regions off).
    */
-  async regionInputs(frame: VideoFrame, x: tf.Tensor4D, options: RenderOptions) {
+  async regionInputs(frame: VideoFrame, x: tf.Tensor4D, temporal: number, options: RenderOptions) {
     const request = options.regions;
     if (!request || !this.#gpu || !regionsActive(request.settings)) return null;
     const gpu = this.#gpu;
-    const { masks } = await frameMasks(request, x, false);
-    const plan = gpu.regionStage().plan(request.settings, masks);
+    const stage = gpu.regionStage();
+    const { masks } = await frameMasks(request, x, false, stage.personDue(temporal > 0));
+    const plan = stage.plan(request.settings, masks);
     let weak: { buffer: GPUBuffer; pass: WeakPass } | null = null;
     if (plan) {
       const src = plan.crop ? this.#cropReader.read(frame, plan.rect, plan.width, plan.height) : x;

@@ -50,10 +50,10 @@ const CROP_BUDGET = 0.3;
  */
 export const STRUCTURE = 0.3;
 /**
- * For bench:regions: `crop: false` makes faces alone take the whole-frame weak pass too; `structure` overrides
- * STRUCTURE (to compare them).
+ * For bench:regions and tests: `crop: false` makes faces alone take the whole-frame weak pass too; `structure`
+ * overrides STRUCTURE, `personEvery` PERSON_EVERY (to compare them).
  */
-export const regionTuning: { crop: boolean; structure: number | null } = { crop: true, structure: null };
+export const regionTuning: { crop: boolean; structure: number | null; personEvery: number | null } = { crop: true, structure: null, personEvery: null };
 
 /** A face as the detector gives it (src/engine/masks): normalised frame coordinates, top-left origin. */
 export interface RegionFace {
@@ -68,7 +68,11 @@ export type PersonMask = { width: number; height: number } & ({ buffer: GPUBuffe
 
 export interface RegionMasks {
   faces: readonly RegionFace[];
-  person: PersonMask | null;
+  /**
+   * The person mask; "carried": none new this frame, the stage carries the last one along the temporal stage's flow
+   * (see PERSON_EVERY and `RegionStage.personDue`); null: no person mask.
+   */
+  person: PersonMask | 'carried' | null;
 }
 
 /** The second network pass a frame needs: over `rect` of the frame, at width×height, with the vector at `strength`. */
@@ -253,6 +257,12 @@ export class RegionStage {
   #first = true;
   /** Frames since a face was last seen (Infinity: none yet). */
   #sinceFace = Infinity;
+  /**
+   * Frames since the last new person mask, while the masks' history runs through the temporal stage's pass (so the
+   * next frame has a flow to carry it along); Infinity: nothing to carry (first frame, a reset, no person mask, or a
+   * frame outside that pass).
+   */
+  #sincePerson = Infinity;
 
   constructor(device: GPUDevice, width: number, height: number) {
     this.#device = device;
@@ -302,6 +312,15 @@ export class RegionStage {
   /** Forget the carried masks (a new clip, a seek, a scene cut). */
   reset(): void {
     this.#first = true;
+    this.#sincePerson = Infinity;
+  }
+
+  /**
+   * Whether this frame needs a new person mask, or may take "carried" (see PERSON_EVERY): `flow` says the frame will
+   * be recorded into the temporal stage's pass (`defer`), whose flow carries the last mask. Without it, always.
+   */
+  personDue(flow: boolean): boolean {
+    return !flow || this.#sincePerson + 1 >= (regionTuning.personEvery ?? PERSON_EVERY);
   }
 
   /**
@@ -317,7 +336,9 @@ export class RegionStage {
     const faceData = new Float32Array(Math.max(8, ellipses.length * 8));
     ellipses.forEach((e, k) => faceData.set([e.cx, e.cy, Math.max(e.ax, 0.5), Math.max(e.ay, 0.5), Math.cos(e.angle), Math.sin(e.angle), e.feather, 0], k * 8));
     if (ellipses.length) device.queue.writeBuffer(this.#faces, 0, faceData);
-    const person = frame.masks.person;
+    // A carried person mask needs the history: never without one (personDue asks for a new mask then).
+    const carried = frame.masks.person === 'carried' && !this.#first;
+    const person = frame.masks.person === 'carried' ? null : frame.masks.person;
     let personBuffer = this.#dummy;
     if (person) {
       if ('buffer' in person) personBuffer = person.buffer;
@@ -351,7 +372,7 @@ export class RegionStage {
         adaptive,
         carry,
         face_count: ellipses.length,
-        has_person: person ? 1 : 0,
+        has_person: person ? 1 : carried ? 2 : 0,
         structure: frame.input ? (regionTuning.structure ?? STRUCTURE) : 0,
       }),
     );
@@ -379,6 +400,7 @@ export class RegionStage {
     dispatch(pass, regionBlendProgram, blend, width, height);
     this.#parity = 1 - this.#parity;
     this.#first = false;
+    this.#sincePerson = person ? 0 : carried ? this.#sincePerson + 1 : Infinity;
     return this.#result;
   }
 
@@ -407,6 +429,7 @@ export class RegionStage {
     const out = this.encode(pass, frame, null);
     pass.end();
     this.#device.queue.submit([encoder.finish()]);
+    this.#sincePerson = Infinity; // outside the temporal pass: the next frame has no flow to carry the mask along
     return out;
   }
 
@@ -451,6 +474,14 @@ export const FACE_TILES = 3;
  * along the flow in between): it is the largest part of the region work on a CPU backend.
  */
 export const FACE_EVERY = 2;
+/**
+ * While smoothing runs, the person segmenter runs on every PERSON_EVERY-th frame, and in between the stage carries its
+ * last mask along the temporal stage's flow (where the flow is trusted the warped mask, elsewhere the mask where it
+ * was): a silhouette moves a few pixels a frame, which the flow follows, and the segmenter is a network pass of its
+ * own (the whole frame at 256²), the part of the masks' cost that grows with every frame. Without smoothing there is no
+ * flow to carry it along, so it runs on every frame (a held mask would trail a moving person by a frame).
+ */
+export const PERSON_EVERY = 2;
 const faceFrames = new WeakMap<MaskSource, number>();
 
 /** Which masks change the strength map under these settings (a mask that changes nothing is not computed). */
@@ -462,9 +493,10 @@ export function masksNeeded(s: RegionSettings): { person: boolean; faces: boolea
 /**
  * This frame's masks from `request` for the network input `x`: the person mask on the GPU (`gpu`: tfjs runs on the
  * stage's device, the mask is handed over as a buffer) or read to the CPU (to be uploaded), faces as last detected.
+ * `personDue`: whether a new person mask is due this frame (`RegionStage.personDue`); else it is "carried".
  * `release` frees what was made (call after the stage's work is submitted).
  */
-export async function frameMasks(request: RegionRequest, x: tf.Tensor4D, gpu: boolean): Promise<{ masks: RegionMasks; release(): void }> {
+export async function frameMasks(request: RegionRequest, x: tf.Tensor4D, gpu: boolean, personDue = true): Promise<{ masks: RegionMasks; release(): void }> {
   const source = request.source;
   if (!source) return { masks: request.masks ?? { faces: [], person: null }, release: () => {} };
   const need = masksNeeded(request.settings);
@@ -476,6 +508,7 @@ export async function frameMasks(request: RegionRequest, x: tf.Tensor4D, gpu: bo
     faces = source.latestFaces()?.faces ?? [];
   }
   if (!need.person) return { masks: { faces, person: null }, release: () => {} };
+  if (!personDue) return { masks: { faces, person: 'carried' }, release: () => {} };
   const mask = source.personMask(x);
   const [height, width] = mask.shape;
   try {
