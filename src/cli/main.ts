@@ -127,6 +127,7 @@ async function stylize(args: StylizeArgs): Promise<number> {
           `(${result.backendReason}) in ${(result.elapsedMs / 1000).toFixed(1)} s.\n` +
           `stylecast: temporal smoothing ${result.temporal > 0 ? `α ${result.temporal}, ${args.temporalMethod}, ` : ''}${result.smoothing}; per frame: network ` +
           `${result.stageMs.network.toFixed(1)} ms${result.stageMs.temporal === null ? '' : `, flow + blend ${result.stageMs.temporal.toFixed(1)} ms`}` +
+          `${result.stageMs.regions == null ? '' : `, regions ${result.stageMs.regions.toFixed(1)} ms`}` +
           `; stage costs overlap (they run concurrently, so they can add up to more than this); wall time per frame ` +
           `${wallPerFrame.toFixed(1)} ms.\n` +
           (firstFrameAt === null ? '' : `stylecast: start-up: ${(firstFrameAt / 1000).toFixed(1)} s from the command to the first stylised frame.\n`) +

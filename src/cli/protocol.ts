@@ -81,7 +81,7 @@ export type JobResult =
       /** Where per-region strength ran, or why it was off (absent when not asked for). */
       regions?: string;
       temporal: number;
-      stageMs: { network: number; temporal: number | null };
+      stageMs: { network: number; temporal: number | null; regions?: number | null };
       elapsedMs: number;
       numTensors: number;
       /** With a range: the frames kept and where the first sat in the clip (seconds after its first frame). */

@@ -56,8 +56,11 @@ export interface StylizeResult {
   /** The α used, or 0 when smoothing was unavailable. */
   temporal: number;
   temporalMethod: TemporalMethod;
-  /** Mean per-frame cost of each stage, ms. */
-  stageMs: { network: number; temporal: number | null };
+  /**
+   * Mean per-frame cost of each stage, ms. `regions`: the per-region work (masks, weak pass; see
+   * FrameTiming.regionsMs), over the frames it ran; null when regions were off.
+   */
+  stageMs: { network: number; temporal: number | null; regions: number | null };
   /** With a range: the frames kept (presented frames, end exclusive), the warm-up, and where the first sat in the clip. */
   range?: { startFrame: number; endFrame: number; warmupFrames: number; offsetSeconds: number };
 }
@@ -81,7 +84,7 @@ export function clipFrameStylizer(ctx: PipelineContext, geometry: FrameGeometry)
 
 /** A clip's per-frame bookkeeping: stage costs, the last frame's, the preview. */
 export class ClipFrames {
-  readonly #totals = { network: 0, networkFrames: 0, temporal: 0, temporalFrames: 0 };
+  readonly #totals = { network: 0, networkFrames: 0, temporal: 0, temporalFrames: 0, regions: 0, regionsFrames: 0 };
   readonly #preview: ClipPreview | null;
   last: FrameTiming | undefined;
 
@@ -101,6 +104,10 @@ export class ClipFrames {
       this.#totals.temporal += t.temporalMs;
       this.#totals.temporalFrames++;
     }
+    if (t.regionsMs !== null) {
+      this.#totals.regions += t.regionsMs;
+      this.#totals.regionsFrames++;
+    }
   }
 
   /** The frame about to be encoded (the output at width×height): shown now and then; `last` always. */
@@ -118,7 +125,11 @@ export class ClipFrames {
       elapsedMs: performance.now() - started,
       temporal: alpha,
       temporalMethod: ctx.settings().temporalMethod,
-      stageMs: { network: t.networkFrames ? t.network / t.networkFrames : 0, temporal: t.temporalFrames ? t.temporal / t.temporalFrames : null },
+      stageMs: {
+        network: t.networkFrames ? t.network / t.networkFrames : 0,
+        temporal: t.temporalFrames ? t.temporal / t.temporalFrames : null,
+        regions: t.regionsFrames ? t.regions / t.regionsFrames : null,
+      },
     };
   }
 }

@@ -32,6 +32,19 @@ export interface FrameTiming {
   networkMs: number;
   /** Flow + confidence + blend, ms; null when temporal smoothing did not run for this frame. */
   temporalMs: number | null;
+  /**
+   * The frame's per-region work, ms: the masks (person segmenter, face detector) and the weak network pass, and on
+   * WebGPU without smoothing the region stage's WGSL (map and blend); null when per-region strength did not run for
+   * this frame. With smoothing that WGSL is recorded into the temporal stage's pass and counted in `temporalMs`; on a
+   * CPU backend without smoothing it is in neither (two small passes: 5 % of the network's time in bench:regions).
+   * On WebGPU nothing waits for it: it is the queue's time from the network's work being done to the region work
+   * being done, read when the GPU gets there (the latest finished frame's, like `networkMs`) — on a hardware GPU.
+   * A software adapter (SwiftShader) reports consecutive submissions done together: there it reads about 0 and
+   * `networkMs` holds the region work too (measured: 0–2 ms beside a 1.3–7.9 s network on 64×36 frames, for a weak
+   * pass as large as the network). On a CPU backend it is the time the frame spent on that work (it runs there,
+   * after the network's pixels are read), not in `networkMs`.
+   */
+  regionsMs: number | null;
 }
 
 /**
@@ -270,6 +283,8 @@ class GpuFrameStylizer implements FrameStylizer {
   readonly #gpu: GpuOutput;
   /** Submit → done of the last frame whose network work finished, ms (read when ready, never waited for). */
   #networkMs = 0;
+  /** The region work of the last frame whose measurement finished (see FrameTiming.regionsMs), or null. */
+  #regionsMs: number | null = null;
 
   constructor(gpu: GpuOutput, model: StyleModel, geometry: FrameGeometry) {
     this.geometry = geometry;
@@ -297,17 +312,28 @@ class GpuFrameStylizer implements FrameStylizer {
     });
     const { buffer: full, tensorRef } = out.dataToGPU(); // copies on the GPU and submits tfjs's queue
     out.dispose();
+    // No CPU wait: the network's cost is read when the GPU gets there; consecutive frames overlap on the queue.
+    const queue = this.#gpu.device.queue;
+    const networkDone = queue.onSubmittedWorkDone().then(() => {
+      const now = performance.now();
+      this.#networkMs = now - started;
+      return now;
+    });
+    networkDone.catch(() => {});
     const region = await this.#regionPass(frame, input, full, temporal, options);
+    if (region) {
+      // The region work submitted so far (masks, weak pass, the stage's own pass without smoothing): the queue's time
+      // from the network's end to its end (or its CPU time, when the GPU was idle in between: a cost all the same).
+      Promise.all([networkDone, queue.onSubmittedWorkDone()]).then(
+        ([net]) => void (this.#regionsMs = performance.now() - net),
+        () => {},
+      );
+    }
     const buffer = region?.buffer ?? full;
     try {
       if (!buffer) throw new Error('tfjs returned no GPU buffer for the stylised frame');
-      // No CPU wait: the network's cost is read when the GPU gets there; consecutive frames overlap on the queue.
-      this.#gpu.device.queue.onSubmittedWorkDone().then(
-        () => void (this.#networkMs = performance.now() - started),
-        () => {},
-      );
       const temporalMs = await this.#gpu.finish(frame, buffer, temporal, options.temporalMethod, { buffer: input, width: w, height: h }, options.upsample);
-      return { networkMs: this.#networkMs, temporalMs };
+      return { networkMs: this.#networkMs, temporalMs, regionsMs: region ? this.#regionsMs : null };
     } finally {
       // tfjs's pooled copy: released to tfjs now; the queue orders its reuse after the work that reads it.
       tensorRef.dispose();
@@ -448,30 +474,42 @@ class CpuFrameStylizer implements FrameStylizer {
     const started = performance.now();
     const { inferWidth: w, inferHeight: h } = this.geometry;
     const x = await this.#reader.read(frame, w, h);
-    let out: tf.Tensor3D;
+    let out: tf.Tensor3D | null = null;
     let low: Float32Array<ArrayBuffer> | null = null;
     let region: Awaited<ReturnType<CpuFrameStylizer['regionInputs']>> = null;
+    let netValues: Float32Array<ArrayBuffer> | null = null;
+    let networkMs = 0;
+    let regionsMs: number | null = null;
     try {
       if (this.#gpu && options.upsample !== 'cubic') low = x.dataSync() as Float32Array<ArrayBuffer>;
       out = tf.tidy(() => {
         const y = this.#model.transform(x, bottleneck);
         return (options.preserveColour ? keepColours(y, x) : y).squeeze([0]) as tf.Tensor3D;
       });
-      region = await this.regionInputs(frame, x, temporal, options);
+      if (this.#gpu && this.#upload) {
+        // The network's pixels first, then the region work: each its own time (on webgl, reading a mask would wait
+        // for the network's queued work too).
+        netValues = (await out.data()) as Float32Array<ArrayBuffer>;
+        networkMs = performance.now() - started;
+        region = await this.regionInputs(frame, x, temporal, options);
+        if (region) regionsMs = performance.now() - started - networkMs;
+      }
+    } catch (e) {
+      out?.dispose();
+      throw e;
     } finally {
       x.dispose();
     }
     try {
-      if (this.#gpu && this.#upload) {
-        const values = (await out.data()) as Float32Array<ArrayBuffer>;
-        const networkMs = performance.now() - started;
-        this.#gpu.device.queue.writeBuffer(this.#upload, 0, values);
+      if (this.#gpu && this.#upload && netValues) {
+        this.#gpu.device.queue.writeBuffer(this.#upload, 0, netValues);
         if (low) {
           this.#lowUpload ??= this.#gpu.device.createBuffer({ label: 'guide upload', size: this.#upload.size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
           this.#gpu.device.queue.writeBuffer(this.#lowUpload, 0, low);
         }
         const stylised = region ? this.#gpu.regionBlend(this.#upload, region.weak, region.input, options.regions!, region.masks, temporal) : this.#upload;
-        return { networkMs, temporalMs: await this.#gpu.finish(frame, stylised, temporal, options.temporalMethod, undefined, options.upsample, low ? { buffer: this.#lowUpload!, width: w, height: h } : undefined) };
+        const temporalMs = await this.#gpu.finish(frame, stylised, temporal, options.temporalMethod, undefined, options.upsample, low ? { buffer: this.#lowUpload!, width: w, height: h } : undefined);
+        return { networkMs, temporalMs, regionsMs };
       }
       const [oh, ow] = out.shape;
       const values = (await out.data()) as Float32Array;
@@ -485,7 +523,7 @@ class CpuFrameStylizer implements FrameStylizer {
         rgbToImage(values, this.#image);
         this.#sink2d!.present(this.#image);
       }
-      return { networkMs: performance.now() - started, temporalMs: null };
+      return { networkMs: performance.now() - started, temporalMs: null, regionsMs: null };
     } finally {
       out.dispose();
     }

@@ -31,6 +31,8 @@ export interface LiveStats {
   /** Last frame's stage costs, ms. */
   networkMs: number;
   temporalMs: number | null;
+  /** The last frame's per-region work (masks, weak pass; see FrameTiming.regionsMs); null when regions are off. */
+  regionsMs: number | null;
   width: number;
   height: number;
   inferWidth: number;
@@ -72,7 +74,7 @@ export class LiveStream {
     const s = ctx.settings();
     this.#stats = {
       running: true, framesIn: 0, framesOut: 0, dropped: 0, fps: 0, latencyMs: null, governor: null, shownTimestamp: null, firstFrameMs: null,
-      networkMs: 0, temporalMs: null, width: 0, height: 0, inferWidth: 0, inferHeight: 0, backend: ctx.backend.name,
+      networkMs: 0, temporalMs: null, regionsMs: null, width: 0, height: 0, inferWidth: 0, inferHeight: 0, backend: ctx.backend.name,
       smoothing: ctx.gpu.detail, temporal: 0, temporalMethod: s.temporalMethod, upsample: s.upsample, numTensors: 0,
     };
   }
@@ -148,7 +150,7 @@ export class LiveStream {
           const t = await frames.render(frame, ctx.bottleneck(frame, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample, regions: ctx.regions(frame, frames) });
           before?.draw(frame);
           stats.shownTimestamp = frame.timestamp; // on the canvas now (the track may still refuse it below)
-          Object.assign(stats, { networkMs: t.networkMs, temporalMs: t.temporalMs, temporal: alpha, temporalMethod: settings.temporalMethod, upsample: frames.smoothing ? upsample : 'cubic' });
+          Object.assign(stats, { networkMs: t.networkMs, temporalMs: t.temporalMs, regionsMs: t.regionsMs, temporal: alpha, temporalMethod: settings.temporalMethod, upsample: frames.smoothing ? upsample : 'cubic' });
           if (writer) {
             const out = new VideoFrame(frames.canvas, { timestamp: frame.timestamp });
             try {
