@@ -6,7 +6,8 @@
 // the input. Faces are labelled by hand in each photo (below) and carried along the pan exactly (the crop offset is
 // known per frame). JSON on stdout and in bench/results/regions-<host>.json.
 // Options: --frames N (default 12), --face-strength S (0.3), --size PX (256), --temporal A (0.7), --gpu (software),
-// --tag NAME (default the host name).
+// --tag NAME (default the host name), --clips portrait,crowd (default both; a subset writes regions-<tag>-<clips>.json,
+// leaving the full run's file as it is).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,7 @@ const TEMPORAL = Number(option('temporal') ?? 0.7);
 const GPU = (option('gpu') ?? 'software') as GpuMode;
 const TAG = (option('tag') ?? process.env.STYLECAST_BENCH_TAG ?? hostname()).replace(/[^A-Za-z0-9._-]+/g, '-');
 const OUT: [number, number] = [640, 360];
+const ONLY = option('clips')?.split(',').filter(Boolean) ?? null;
 
 /**
  * A pan over a photo: a window of `win` photo pixels moving by `step` per frame from `start`, scaled to 640×360.
@@ -57,6 +59,7 @@ const CLIPS = [
     ],
   },
 ] as const;
+const RUN = ONLY ? CLIPS.filter((c) => ONLY.includes(c.name)) : CLIPS;
 
 function facesAt(clip: (typeof CLIPS)[number], n: number): RegionFace[] {
   const [ww, wh] = clip.win;
@@ -70,7 +73,7 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'stylecast-bench-regions-'));
   const files: Record<string, string> = {};
   try {
-    for (const c of CLIPS) {
+    for (const c of RUN) {
       const out = join(dir, `${c.name}.mp4`);
       const [ww, wh] = c.win;
       const crop = `crop=${ww}:${wh}:'${c.start[0]}+${c.step[0]}*n':'${c.start[1]}+${c.step[1]}*n'`;
@@ -83,7 +86,7 @@ async function main() {
     let where: string;
     try {
       where = await session.page.evaluate(() => window.benchRegionsInit());
-      for (const c of CLIPS) {
+      for (const c of RUN) {
         log(`bench:regions: ${c.name} (${c.photo}, ${c.style})…`);
         const faces = Array.from({ length: FRAMES }, (_, n) => facesAt(c, n));
         const r = await session.page.evaluate((args) => window.benchRegionsCase(args), { clip: `${c.name}.mp4`, style: c.style, size: SIZE, temporal: TEMPORAL, faceStrength: FACE, faces });
@@ -109,7 +112,7 @@ async function main() {
       machine: { tag: TAG, hostname: hostname(), gpu: GPU, atStart, atEnd: machine() },
       where,
       setup: {
-        clips: `ffmpeg pans over the shared photos (window moving ${CLIPS.map((c) => `${c.step[0]} px/frame over ${c.win.join('×')}`).join(', ')} photo px), ${FRAMES} frames at ${OUT.join('×')}, H.264 crf 10; made at run time, not kept`,
+        clips: `ffmpeg pans over the shared photos (window moving ${RUN.map((c) => `${c.step[0]} px/frame over ${c.win.join('×')}`).join(', ')} photo px), ${FRAMES} frames at ${OUT.join('×')}, H.264 crf 10; made at run time, not kept`,
         faces: 'boxes labelled by hand in each photo (brows to chin, like BlazeFace), carried exactly along the pan; no detector and no person mask in these figures (masks cost not included)',
         pipeline: `createFrameStylizer on tfjs-wasm at a ${SIZE}-px short side, temporal ${TEMPORAL} (strokes), guided present; face strength ${FACE}, person and background 1`,
         variants: 'unprotected; the faces\' crop pass (the network with the weak vector on the faces\' rectangle at up to 2× the frame\'s resolution, ≤ 30 % of its pixels) with the input\'s luma structure taken back by 0.3·(1 − s) (default), by 0 and by 0.6; the whole-frame weak pass without it; a plain cross-fade with the input under the same feathered mask (computed in the page, not an engine mode)',
@@ -165,7 +168,7 @@ async function main() {
     };
     const text = JSON.stringify(doc, null, 2) + '\n';
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench/results', `regions-${TAG}.json`), text);
+    writeFileSync(join(ROOT, 'bench/results', `regions-${TAG}${ONLY ? `-${RUN.map((c) => c.name).join('-')}` : ''}.json`), text);
     process.stdout.write(text);
   } finally {
     rmSync(dir, { recursive: true, force: true });
