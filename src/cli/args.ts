@@ -159,7 +159,7 @@ Options:
   --segment        cut the clip into segments of about this many seconds (0.1 to 86400), stylise them in parallel
                    (--jobs of them at once, a page each; default as batch's --jobs) and join them without re-encoding:
                    every frame at its time, the audio copied once. Each segment starts --warmup frames early
-                   (default 8; stylised and smoothed, then dropped) so the joins do not show. batch takes it too
+                   (default 18; stylised and smoothed, then dropped) so the joins do not show. batch takes it too
                    (one file at a time, its segments --jobs at once)
 Batch:
   inputs           videos (any name: their bytes decide), folders (their files ending in .mp4, .m4v, .mov, .webm,

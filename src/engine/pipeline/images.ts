@@ -1,11 +1,11 @@
 // An animated GIF or WebP → MP4: the image's frames (ImageDecoder) through the same frame pipeline as a clip's, each
 // kept with its own timestamp and duration, encoded by Mediabunny (no audio: images have none).
-import { Output, QUALITY_HIGH, VideoSample, VideoSampleSource, getFirstEncodableVideoCodec } from 'mediabunny';
+import { Output, VideoSample, VideoSampleSource, getFirstEncodableVideoCodec } from 'mediabunny';
 import { StylecastError, isStylecastError } from '../errors.ts';
 import { openAnimatedImage, type AnimatedImageType } from '../sources/animated-image.ts';
 import { DEFAULT_MAX_FRAME_SIDE, brief } from '../sources/file.ts';
 import { ClipFrames, clipFrameStylizer, type ClipResult, type StylizeFileOptions } from './clip.ts';
-import { mp4Data, mp4Output, type Mp4Destination } from '../sinks/mp4.ts';
+import { OUTPUT_QUALITY, mp4Data, mp4Output, type Mp4Destination } from '../sinks/mp4.ts';
 import type { PipelineContext } from './context.ts';
 import { inferenceGeometry, type FrameStylizer } from './frame.ts';
 
@@ -31,7 +31,7 @@ export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, typ
     frames = clipFrameStylizer(ctx, geometry);
     const alpha = frames.smoothing ? settings.temporal : 0;
     output = mp4Output(options);
-    const source = new VideoSampleSource({ codec, quality: QUALITY_HIGH });
+    const source = new VideoSampleSource({ codec, quality: OUTPUT_QUALITY });
     output.addVideoTrack(source);
     const comment = typeof options.comment === 'function' ? options.comment(framesTotal) : options.comment;
     if (comment !== undefined) output.setMetadataTags({ comment });

@@ -1,10 +1,10 @@
 // Parts of one clip (MP4s from `stylizeFile` with a range) into one video track by decoding and encoding them again:
 // the fallback when their packets cannot be copied into one track as they are (the encoders' configurations differ,
 // e.g. parts stylised on machines with different hardware encoders). Video only: the caller copies the audio.
-import { ALL_FORMATS, BlobSource, Input, QUALITY_HIGH, VideoSampleSink, VideoSampleSource, getFirstEncodableVideoCodec, type VideoCodec } from 'mediabunny';
+import { ALL_FORMATS, BlobSource, Input, VideoSampleSink, VideoSampleSource, getFirstEncodableVideoCodec, type VideoCodec } from 'mediabunny';
 import { StylecastError } from '../errors.ts';
 import { urlSource } from '../sources/url.ts';
-import { mp4Data, mp4Output, type Mp4Destination } from './mp4.ts';
+import { OUTPUT_QUALITY, mp4Data, mp4Output, type Mp4Destination } from './mp4.ts';
 
 export interface ConcatPart {
   source: Blob | URL;
@@ -30,7 +30,7 @@ export async function reencodeParts(parts: ConcatPart[], dest: Mp4Destination, s
   if (!codec) throw new StylecastError('ENCODE_FAILED', `This browser cannot encode ${width}×${height} video as H.264 or VP9.`);
   const output = mp4Output(dest);
   // Parts of another size are scaled into the first's frame (contain): one track has one size.
-  const video = new VideoSampleSource({ codec, bitrate: QUALITY_HIGH, sizeChangeBehavior: 'contain' });
+  const video = new VideoSampleSource({ codec, bitrate: OUTPUT_QUALITY, sizeChangeBehavior: 'contain' });
   output.addVideoTrack(video);
   if (dest.comment !== undefined && typeof dest.comment === 'string') output.setMetadataTags({ comment: dest.comment });
   let frames = 0;

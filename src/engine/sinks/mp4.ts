@@ -93,7 +93,7 @@ export interface Mp4Result {
  * and bench:seams meets its goal. As a bitrate even where the encoder takes a fixed quantizer: this quality would be
  * QP 10 there (near-lossless, huge files), and the bitrate is what was measured.
  */
-const OUTPUT_QUALITY = new Quality({ quality: 1.25, preferBitrate: true });
+export const OUTPUT_QUALITY = new Quality({ quality: 1.25, preferBitrate: true });
 
 /**
  * Mediabunny's Conversion is the loop: demux, decode, our `render` per frame, encode, mux, audio copied
