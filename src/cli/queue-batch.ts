@@ -3,7 +3,7 @@
 // workers' progress from the queue's events, waits, removes its finished jobs from Redis, and exits 1 naming every
 // job that failed (after its tries). Redis unreachable at the start or for lostMs later: one line, QUEUE_UNAVAILABLE.
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Progress } from '../engine/index.ts';
 import { StylecastError, isStylecastError } from '../engine/errors.ts';
@@ -182,8 +182,26 @@ export async function queueBatch(args: BatchArgs & { queue: QueueSpec }, root: s
     removeParts();
     process.exit(1);
   };
+  const batchStarted = Date.now();
+  /**
+   * What became of the unfinished files' outputs when the queue went down: a worker may have finished one (written
+   * whole, under its final name) just before, without the batch hearing of it.
+   */
+  const unfinishedOutputs = (): string => {
+    const left = files.filter((f) => !f.settled);
+    const written = left.filter((f) => {
+      try {
+        return statSync(f.item.output).mtimeMs >= batchStarted - 1000;
+      } catch {
+        return false;
+      }
+    }).length;
+    const n = `${left.length} file${left.length === 1 ? '' : 's'} unfinished`;
+    if (written === 0) return `${n}; none of their outputs was written.`;
+    return `${n}; a worker finished ${written === left.length ? (written === 1 ? 'it' : 'all of them') : `${written} of them`} (complete, under the final name) but could not report it; ${written === left.length ? 'nothing else was' : 'the others were not'} written.`;
+  };
   const watch = await watchRedis(args.queue, lostMs, (e) =>
-    fail(new StylecastError(e.code, `${e.message} The batch stops with ${unfinished()} file${unfinished() === 1 ? '' : 's'} unfinished; none of their outputs was written.`)),
+    fail(new StylecastError(e.code, `${e.message} The batch stops with ${unfinishedOutputs()}`)),
   );
   const { Job, Queue, QueueEvents } = await import('bullmq');
   const connection = redisOptions(args.queue, lostMs);
