@@ -141,8 +141,10 @@ describe('stylecast batch', { timeout: TEST_MS }, () => {
     let seen: { args: string }[] = [];
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
-      // Both files in flight (each has reported frames): then the CLI runs one browser with a page for each.
-      if (/x\.mp4: \d+\/400 frames/.test(stderr) && /y\.mp4: \d+\/400 frames/.test(stderr) && !child.killed) {
+      // Both files in flight (both started, frames coming): then the CLI runs one browser with a page for each. Not
+      // "each has reported frames": progress comes every 100 frames, and on a quiet machine one page finished all
+      // 400 before the other's first report (a fresh-clone .ci/run at b8e9f03).
+      if (/x\.mp4: started/.test(stderr) && /y\.mp4: started/.test(stderr) && /[xy]\.mp4: \d+\/400 frames/.test(stderr) && !child.killed) {
         seen = descendants(child.pid!);
         child.kill('SIGINT');
       }
@@ -154,6 +156,7 @@ describe('stylecast batch', { timeout: TEST_MS }, () => {
     expect(stderr).toMatch(/cancelling the batch/);
     expect(stderr).toMatch(/z\.mp4: failed: Not started: the batch was cancelled\. \(CANCELLED\)/);
     expect(stderr).toMatch(/x\.mp4\s+failed CANCELLED/);
+    expect(stderr).toMatch(/y\.mp4\s+failed CANCELLED/);
     expect(existsSync(at('out4')) ? readdirSync(at('out4')) : []).toEqual([]);
   });
 
