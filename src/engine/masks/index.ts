@@ -2,7 +2,7 @@
 // public/models/mediapipe-masks/) on the active tfjs backend. The person mask stays a tensor (no readback); face
 // detection reads back only its best candidates, asynchronously, and merges them on the CPU.
 import * as tf from '@tensorflow/tfjs';
-import { missingForRole, type ModelJson } from '../../convert/signature.ts';
+import { loadRoleGraph } from '../models/load.ts';
 import { StylecastError, invalidArgument } from '../errors.ts';
 import { imageInput, MASK_SET, ROLES, type MaskRole } from '../models/roles.ts';
 import { anchorCentres, candidatesToFaces, FACE_DETECTORS, weightedNms, type Face, type FaceDetectorParams } from './anchors.ts';
@@ -38,26 +38,8 @@ export interface DetectOptions {
 /** Region of the frame one detector input covers, as tf.image.cropAndResize's box: [y1, x1, y2, x2], where 0..1 spans pixel centres 0..H−1. */
 type CropBox = [number, number, number, number];
 
-async function loadGraph(base: string, role: MaskRole): Promise<tf.GraphModel> {
-  const url = `${base}/${ROLES[role].dir}/model.json`;
-  const failed = (why: string, cause?: unknown) =>
-    new StylecastError('MODEL_LOAD_FAILED', `Could not load the ${ROLES[role].title} from ${url}: ${why}. Run "npm run setup" to install it.`, { cause });
-  let json: ModelJson;
-  try {
-    const r = await fetch(url);
-    if (!r.ok) throw failed(`HTTP ${r.status}`);
-    json = (await r.json()) as ModelJson;
-  } catch (e) {
-    throw e instanceof StylecastError ? e : failed(e instanceof Error ? e.message : String(e), e);
-  }
-  const missing = missingForRole(json, role);
-  if (missing.length) throw failed(`missing ${missing.join(', ')}`);
-  try {
-    return await tf.loadGraphModel(url);
-  } catch (e) {
-    throw failed(e instanceof Error ? e.message : String(e), e);
-  }
-}
+const loadGraph = (base: string, role: MaskRole): Promise<tf.GraphModel> =>
+  loadRoleGraph(`${base}/${ROLES[role].dir}/model.json`, role, ROLES[role].title, 'Run "npm run setup" to install it.');
 
 /** [1,H,W,3] view of an RGB [H,W,3] or [1,H,W,3] input (validated). */
 function asBatch(input: tf.Tensor, what: string): tf.Tensor4D {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { ROLE_DIRS, missingForRole, type ModelJson } from '../../convert/signature.ts';
+import { ROLE_DIRS } from '../../convert/signature.ts';
+import { loadRoleGraph } from '../models/load.ts';
 import { BOTTLENECK_SIZE, ROLES, STYLE_SIZE, type StyleRole } from '../models/roles.ts';
 import { StylecastError, invalidArgument } from '../errors.ts';
 import { pixelsToInput } from './tensors.ts';
@@ -23,26 +24,8 @@ export interface ModelLocation {
 }
 
 /** Loads one graph after checking its model.json has the inputs and outputs of `role`. */
-async function loadGraph(dir: string, role: StyleRole, hint: string): Promise<tf.GraphModel> {
-  const url = `${dir}/${ROLE_DIRS[role]}/model.json`;
-  const failed = (why: string, cause?: unknown) =>
-    new StylecastError('MODEL_LOAD_FAILED', `Could not load the style ${role} from ${url}: ${why}. ${hint}`, { cause });
-  let json: ModelJson;
-  try {
-    const r = await fetch(url);
-    if (!r.ok) throw failed(`HTTP ${r.status}`);
-    json = (await r.json()) as ModelJson;
-  } catch (e) {
-    throw e instanceof StylecastError ? e : failed(e instanceof Error ? e.message : String(e), e);
-  }
-  const missing = missingForRole(json, role);
-  if (missing.length) throw failed(`missing ${missing.join(', ')}`);
-  try {
-    return await tf.loadGraphModel(url);
-  } catch (e) {
-    throw failed(e instanceof Error ? e.message : String(e), e);
-  }
-}
+const loadGraph = (dir: string, role: StyleRole, hint: string): Promise<tf.GraphModel> =>
+  loadRoleGraph(`${dir}/${ROLE_DIRS[role]}/model.json`, role, `style ${role}`, hint);
 
 /**
  * Magenta's arbitrary-style network: a predictor (style image → 100-d vector) and a transformer
