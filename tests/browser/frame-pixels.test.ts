@@ -3,7 +3,8 @@
 // only sooner; shrinking must not alias.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, expect, it } from 'vitest';
-import { createFrameStylizer, inferenceGeometry } from '../../src/engine/pipeline/frame.ts';
+import { temporalDevice } from '../../src/engine/gpu/device.ts';
+import { createFrameStylizer, inferenceGeometry, readsBack } from '../../src/engine/pipeline/frame.ts';
 import { Canvas2DSink } from '../../src/engine/sinks/canvas.ts';
 import { initBackend } from '../../src/engine/stylise/backend.ts';
 import { StyleModel } from '../../src/engine/stylise/model.ts';
@@ -187,6 +188,55 @@ it('a CPU frame stylizer made with frames: true hands out VideoFrames at the out
   } finally {
     input.close();
     frames.dispose();
+    shown.dispose();
+    style.dispose();
+    model.dispose();
+  }
+});
+
+it('with smoothing on a software adapter, a clip frame stylizer reads the blended frame back: the same pixels as presenting it (cubic) on the device', async () => {
+  const choice = await initBackend('wasm');
+  const model = await StyleModel.load();
+  const style = await model.presetVector('udnie');
+  const geometry = inferenceGeometry(160, 90, 64);
+  const found = await temporalDevice(choice);
+  expect(found.device, found.detail).not.toBeNull();
+  // Whatever this machine's adapter, take the software adapter's way (a real device all the same).
+  const gpu = { ...found, software: true };
+  expect(readsBack(choice, gpu)).toBe(true);
+  expect(readsBack(choice, { ...found, software: false })).toBe(false);
+  const back = createFrameStylizer(choice, model, geometry, { gpu, frames: true });
+  const shown = createFrameStylizer(choice, model, geometry, { gpu });
+  const inputs = [0, 1, 2].map((i) => picture(160 + i * 4, 90 + i * 2)).map((f, i) => {
+    // Three frames of a slow pan: the flow and the blend have something to do.
+    const c = new OffscreenCanvas(160, 90);
+    c.getContext('2d')!.drawImage(f, -i * 2, -i, f.displayWidth, f.displayHeight);
+    f.close();
+    return new VideoFrame(c, { timestamp: i * 40_000 });
+  });
+  try {
+    expect(() => back.canvas).toThrow(/takeFrame/);
+    let worst = 0;
+    for (const [i, input] of inputs.entries()) {
+      const t = await back.render(input, style, 0.7, { upsample: 'cubic' });
+      await shown.render(input, style, 0.7, { upsample: 'cubic' });
+      if (i > 0) expect(t.temporalMs).toBeGreaterThan(0);
+      const out = back.takeFrame(input.timestamp)!;
+      expect([out.format, out.displayWidth, out.displayHeight]).toEqual(['RGBX', 160, 90]);
+      const a = new Uint8Array(160 * 90 * 4);
+      await out.copyTo(a, { format: 'RGBA' });
+      out.close();
+      const ctx = new OffscreenCanvas(160, 90).getContext('2d', { willReadFrequently: true })!;
+      ctx.drawImage(shown.canvas, 0, 0);
+      const b = ctx.getImageData(0, 0, 160, 90).data;
+      let sum = 0;
+      for (let k = 0; k < a.length; k++) if (k % 4 !== 3) sum += Math.abs(a[k] - b[k]);
+      worst = Math.max(worst, sum / (160 * 90 * 3));
+    }
+    expect(worst).toBeLessThan(1);
+  } finally {
+    inputs.forEach((f) => f.close());
+    back.dispose();
     shown.dispose();
     style.dispose();
     model.dispose();

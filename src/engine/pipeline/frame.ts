@@ -5,6 +5,7 @@ import type { TemporalMethod, Upsample } from '../constants.ts';
 import type { TemporalDevice } from '../gpu/device.ts';
 import { FrameImporter, type NormRect } from '../gpu/frame-import.ts';
 import { GpuCanvasSink, type Guide } from '../gpu/present.ts';
+import { BufferReadback } from '../gpu/readback.ts';
 import { Canvas2DSink } from '../sinks/canvas.ts';
 import type { BackendChoice } from '../stylise/backend.ts';
 import { STYLE_SIZE, type StyleModel } from '../stylise/model.ts';
@@ -127,24 +128,38 @@ export interface FrameStylizerOptions {
    */
   surfaces?: 1 | 2;
   /**
-   * The output goes to an encoder, not a screen: where the frame's pixels end on the CPU (a CPU backend without
-   * smoothing), build `VideoFrame`s straight from them (`takeFrame`) and draw no canvas. Ignored with a caller's canvas.
+   * The output goes to an encoder, not a screen: where the frame's pixels end on the CPU, build `VideoFrame`s
+   * straight from them (`takeFrame`) and draw no canvas. Ignored with a caller's canvas. On a CPU backend that is
+   * always so without smoothing, and with smoothing on a software adapter too (see `readsBack`).
    */
   frames?: boolean;
 }
 
 export function createFrameStylizer(backend: BackendChoice, model: StyleModel, geometry: FrameGeometry, options: FrameStylizerOptions): FrameStylizer {
   const { gpu, canvas, flowSide } = options;
-  const surfaces = canvas ? 1 : (options.surfaces ?? 1);
+  const frames = !canvas && !!options.frames;
+  const readback = frames && readsBack(backend, gpu);
+  const surfaces = readback ? 0 : canvas ? 1 : (options.surfaces ?? 1);
   const output = (device: GPUDevice) => new GpuOutput(device, flowPlan(geometry.inferWidth, geometry.inferHeight, gpu.software, flowSide), geometry, canvas, gpu.software, surfaces);
   const device = backend.device ?? gpu.device;
   const out = device ? output(device) : null;
   try {
-    return backend.device ? new GpuFrameStylizer(out!, model, geometry) : new CpuFrameStylizer(model, geometry, out, canvas, !canvas && !!options.frames);
+    return backend.device ? new GpuFrameStylizer(out!, model, geometry) : new CpuFrameStylizer(model, geometry, out, canvas, frames, readback);
   } catch (e) {
     out?.dispose(); // one owner: what this function made, it frees when it cannot hand it on
     throw e;
   }
+}
+
+/**
+ * Whether a clip's frames on a CPU backend come back from the WGSL device to the CPU (one copy out) and are enlarged
+ * there by the cubic, instead of being presented on the device (enlarged, guided by default) and read back from its
+ * canvas by the encoder: so on a software adapter, where the present and its readback cost more than the network
+ * (bench:stages: guided present 107–195 ms and canvas → VideoFrame 26–33 ms at 640×360, against a 6 ms readback of
+ * the blended frame and 5 ms of CPU cubic, next to a 136–352 ms network on wasm).
+ */
+export function readsBack(backend: BackendChoice, gpu: TemporalDevice): boolean {
+  return !backend.device && (!gpu.device || gpu.software);
 }
 
 /** A frame already on the GPU as float32 NHWC RGB (the importer's buffer). */
@@ -186,7 +201,9 @@ class GpuOutput {
 
   /** The canvas showing the last presented frame. */
   get canvas(): OffscreenCanvas {
-    return this.#sinks[this.#shown].canvas;
+    const sink = this.#sinks[this.#shown];
+    if (!sink) throw new Error('This output presents nothing (its frames are read back): there is no canvas.');
+    return sink.canvas;
   }
 
   #regions: RegionStage | null = null;
@@ -238,20 +255,25 @@ class GpuOutput {
    */
   async finish(frame: VideoFrame, stylised: GPUBuffer, temporal: number, method: TemporalMethod | undefined, imported?: Imported, upsample: Upsample = 'guided', low?: Imported): Promise<number | null> {
     const g = this.temporal.size;
-    if (temporal > 0) {
-      if (method) this.temporal.method = method;
-      const { width, height } = this.temporal.flowSize;
-      const input = imported && imported.width === width && imported.height === height ? imported.buffer : this.importer.import(frame, width, height);
-      const flowInput: Imported = { buffer: input, width, height };
-      const blended = this.temporal.process(input, stylised, temporal);
-      this.#present(blended, g.width, g.height, upsample === 'guided' ? this.#guide(frame, low ?? imported ?? flowInput) : undefined);
-      await this.#keepUp();
-      return this.temporal.cost?.ms ?? null;
-    }
-    this.temporal.reset();
-    this.#present(stylised, g.width, g.height, upsample === 'guided' ? this.#guide(frame, low ?? imported) : undefined);
+    const { buffer, flowInput } = this.blend(frame, stylised, temporal, method, imported);
+    this.#present(buffer, g.width, g.height, upsample === 'guided' ? this.#guide(frame, low ?? imported ?? flowInput) : undefined);
     await this.#keepUp();
-    return null;
+    return temporal > 0 ? (this.temporal.cost?.ms ?? null) : null;
+  }
+
+  /**
+   * Blends `stylised` with the history along the flow of `frame` when `temporal` > 0 (else forgets the history and
+   * hands `stylised` back): the frame to present or read back, and the flow's input when one was imported.
+   */
+  blend(frame: VideoFrame, stylised: GPUBuffer, temporal: number, method: TemporalMethod | undefined, imported?: Imported): { buffer: GPUBuffer; flowInput?: Imported } {
+    if (temporal <= 0) {
+      this.temporal.reset();
+      return { buffer: stylised };
+    }
+    if (method) this.temporal.method = method;
+    const { width, height } = this.temporal.flowSize;
+    const input = imported && imported.width === width && imported.height === height ? imported.buffer : this.importer.import(frame, width, height);
+    return { buffer: this.temporal.process(input, stylised, temporal), flowInput: { buffer: input, width, height } };
   }
 
   /**
@@ -423,6 +445,8 @@ class CpuFrameStylizer implements FrameStylizer {
   /** The weak pass's output, uploaded (per-region strength); grown to the largest pass seen. */
   #weakUpload: GPUBuffer | null = null;
   readonly #cropReader = new CropReader();
+  /** With `readback`: brings the device's output back for the CPU's cubic (the one copy out). */
+  readonly #readback: BufferReadback | null;
   readonly #sink2d: Canvas2DSink | null;
   /** With `frames`: the last output at display size as RGBX bytes, and what scales it there. */
   readonly #rgbx: Uint8ClampedArray<ArrayBuffer> | null;
@@ -433,7 +457,7 @@ class CpuFrameStylizer implements FrameStylizer {
   #image: ImageData | null = null;
   readonly #crop: OffscreenCanvasRenderingContext2D;
 
-  constructor(model: StyleModel, geometry: FrameGeometry, gpu: GpuOutput | null, canvas: OffscreenCanvas | undefined, frames: boolean) {
+  constructor(model: StyleModel, geometry: FrameGeometry, gpu: GpuOutput | null, canvas: OffscreenCanvas | undefined, frames: boolean, readback: boolean) {
     this.geometry = geometry;
     this.#model = model;
     this.smoothing = gpu !== null;
@@ -444,13 +468,14 @@ class CpuFrameStylizer implements FrameStylizer {
       size: geometry.inferWidth * geometry.inferHeight * 12,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
     }) ?? null;
-    this.#rgbx = !gpu && frames ? new Uint8ClampedArray(geometry.width * geometry.height * 4) : null;
+    this.#rgbx = frames && (!gpu || readback) ? new Uint8ClampedArray(geometry.width * geometry.height * 4) : null;
+    this.#readback = gpu && this.#rgbx ? new BufferReadback(gpu.device) : null;
     this.#sink2d = gpu || this.#rgbx ? null : new Canvas2DSink(geometry.width, geometry.height, canvas);
     this.#crop = context2d(STYLE_SIZE, STYLE_SIZE);
   }
 
   get canvas(): OffscreenCanvas {
-    const canvas = this.#gpu?.canvas ?? this.#sink2d?.canvas;
+    const canvas = this.#rgbx ? null : (this.#gpu?.canvas ?? this.#sink2d?.canvas);
     if (!canvas) throw new Error('This frame stylizer was made with frames: true and draws no canvas: use takeFrame().');
     return canvas;
   }
@@ -481,7 +506,7 @@ class CpuFrameStylizer implements FrameStylizer {
     let networkMs = 0;
     let regionsMs: number | null = null;
     try {
-      if (this.#gpu && options.upsample !== 'cubic') low = x.dataSync() as Float32Array<ArrayBuffer>;
+      if (this.#gpu && !this.#readback && options.upsample !== 'cubic') low = x.dataSync() as Float32Array<ArrayBuffer>;
       out = tf.tidy(() => {
         const y = this.#model.transform(x, bottleneck);
         return (options.preserveColour ? keepColours(y, x) : y).squeeze([0]) as tf.Tensor3D;
@@ -508,16 +533,19 @@ class CpuFrameStylizer implements FrameStylizer {
           this.#gpu.device.queue.writeBuffer(this.#lowUpload, 0, low);
         }
         const stylised = region ? this.#gpu.regionBlend(this.#upload, region.weak, region.input, options.regions!, region.masks, temporal) : this.#upload;
+        if (this.#readback) {
+          const blendStarted = performance.now();
+          const { buffer } = this.#gpu.blend(frame, stylised, temporal, options.temporalMethod);
+          await this.#readback.read(buffer, w * h * 12, (values) => this.#enlarge(values, w, h));
+          return { networkMs, temporalMs: temporal > 0 ? performance.now() - blendStarted : null, regionsMs };
+        }
         const temporalMs = await this.#gpu.finish(frame, stylised, temporal, options.temporalMethod, undefined, options.upsample, low ? { buffer: this.#lowUpload!, width: w, height: h } : undefined);
         return { networkMs, temporalMs, regionsMs };
       }
       const [oh, ow] = out.shape;
       const values = (await out.data()) as Float32Array;
       if (this.#rgbx) {
-        const { width, height } = this.geometry;
-        this.#scaler ??= new RgbxScaler(ow, oh, width, height);
-        this.#scaler.write(values, this.#rgbx);
-        this.#rendered = true;
+        this.#enlarge(values, ow, oh);
       } else {
         if (this.#image?.width !== ow || this.#image.height !== oh) this.#image = new ImageData(ow, oh);
         rgbToImage(values, this.#image);
@@ -527,6 +555,14 @@ class CpuFrameStylizer implements FrameStylizer {
     } finally {
       out.dispose();
     }
+  }
+
+  /** The output at the network's size (float32 RGB) → RGBX bytes at the output size, for `takeFrame`. */
+  #enlarge(values: Float32Array, w: number, h: number): void {
+    const { width, height } = this.geometry;
+    this.#scaler ??= new RgbxScaler(w, h, width, height);
+    this.#scaler.write(values, this.#rgbx!);
+    this.#rendered = true;
   }
 
   reset(): void {
@@ -576,6 +612,7 @@ class CpuFrameStylizer implements FrameStylizer {
 
   dispose(): void {
     this.#gpu?.dispose();
+    this.#readback?.dispose();
     this.#upload?.destroy();
     this.#lowUpload?.destroy();
     this.#weakUpload?.destroy();

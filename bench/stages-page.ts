@@ -1,0 +1,121 @@
+// The page bench/stages.ts drives: every step a frame takes on a CPU backend (tfjs-wasm) with smoothing on the
+// WebGPU device of our own, timed one at a time (each step's GPU work waited for before the next starts), next to
+// the steps of the same frame with smoothing off. Frames: a shared photo panned across a 640×360 canvas. Two ends
+// after smoothing: presented on the device (cubic or guided) and taken from its canvas as the encoder would, or read
+// back and enlarged on the CPU (what a clip on a CPU backend does with a software adapter: pipeline/frame.ts readsBack).
+import * as tf from '@tensorflow/tfjs';
+import { temporalDevice } from '../src/engine/gpu/device.ts';
+import { FrameImporter } from '../src/engine/gpu/frame-import.ts';
+import { GpuCanvasSink } from '../src/engine/gpu/present.ts';
+import { BufferReadback } from '../src/engine/gpu/readback.ts';
+import { inferenceGeometry } from '../src/engine/pipeline/frame.ts';
+import { initBackend } from '../src/engine/stylise/backend.ts';
+import { StyleModel } from '../src/engine/stylise/model.ts';
+import { FrameReader, RgbxScaler } from '../src/engine/stylise/tensors.ts';
+import { TemporalStage, flowPlan } from '../src/engine/temporal/index.ts';
+
+const IO = '/__stylecast/';
+
+export interface StageRun {
+  info: string;
+  width: number;
+  height: number;
+  inferWidth: number;
+  inferHeight: number;
+  flowWidth: number;
+  flowHeight: number;
+  /** ms per step, one entry per timed frame. */
+  steps: Record<string, number[]>;
+}
+
+declare global {
+  interface Window {
+    benchStages(photo: string, width: number, height: number, size: number, frames: number): Promise<StageRun>;
+  }
+}
+
+async function photo(name: string): Promise<ImageBitmap> {
+  const r = await fetch(IO + encodeURIComponent(name));
+  if (!r.ok) throw new Error(`cannot load ${name}: HTTP ${r.status}`);
+  return createImageBitmap(await r.blob());
+}
+
+window.benchStages = async (name, width, height, size, frames) => {
+  const choice = await initBackend('wasm');
+  const gpu = await temporalDevice(choice);
+  if (!gpu.device) throw new Error(`no WebGPU device: ${gpu.detail}`);
+  const device = gpu.device;
+  const model = await StyleModel.load();
+  const img = await photo(name);
+  const g = inferenceGeometry(width, height, size);
+  const { inferWidth: w, inferHeight: h } = g;
+  const plan = flowPlan(w, h, gpu.software);
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d')!;
+  const frameAt = (i: number) => {
+    // A slow pan with a little zoom: real motion for the flow.
+    const s = (1.15 * Math.max(width / img.width, height / img.height)) * (1 + i * 0.004);
+    ctx.drawImage(img, -i * 3, -i * 1.5, img.width * s, img.height * s);
+    return new VideoFrame(canvas, { timestamp: i * 40_000 });
+  };
+  const bottleneck = tf.tidy(() => model.predict(tf.randomUniform([1, 256, 256, 3], 0, 1) as tf.Tensor4D));
+  const reader = new FrameReader();
+  const importer = new FrameImporter(device);
+  const temporal = new TemporalStage(device, w, h, plan.size, plan.settings, { software: gpu.software });
+  const sink = new GpuCanvasSink(device, width, height);
+  const upload = device.createBuffer({ size: w * h * 12, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+  const lowUpload = device.createBuffer({ size: w * h * 12, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+  const readback = new BufferReadback(device);
+  const scaler = new RgbxScaler(w, h, width, height);
+  const rgbx = new Uint8ClampedArray(width * height * 4);
+  const steps: Record<string, number[]> = {};
+  const done = () => device.queue.onSubmittedWorkDone();
+  const time = async <T>(step: string, i: number, f: () => T | Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const r = await f();
+    await done();
+    if (i >= 2) (steps[step] ??= []).push(performance.now() - t0);
+    return r;
+  };
+  for (let i = 0; i < frames + 2; i++) {
+    const frame = frameAt(i);
+    try {
+      const x = await time('read frame → tensor (CPU)', i, () => reader.read(frame, w, h));
+      const low = x.dataSync() as Float32Array<ArrayBuffer>;
+      const values = await time('network (wasm) + data()', i, async () => {
+        const y = tf.tidy(() => model.transform(x, bottleneck).squeeze([0]));
+        const v = (await y.data()) as Float32Array<ArrayBuffer>;
+        y.dispose();
+        return v;
+      });
+      x.dispose();
+      // smoothing off (the CPU path): cubic to RGBX bytes, a VideoFrame for the encoder
+      await time('off: cubic to RGBX (CPU)', i, () => scaler.write(values, rgbx));
+      await time('off: VideoFrame from RGBX', i, () => new VideoFrame(rgbx, { format: 'RGBX', codedWidth: width, codedHeight: height, timestamp: 0 }).close());
+      // smoothing on (the device of our own)
+      await time('on: upload stylised (writeBuffer)', i, () => device.queue.writeBuffer(upload, 0, values));
+      await time('on: upload guide (writeBuffer)', i, () => device.queue.writeBuffer(lowUpload, 0, low));
+      const input = await time('on: import frame at flow size', i, () => importer.import(frame, plan.size.width, plan.size.height));
+      const blended = await time('on: temporal stage', i, () => temporal.process(input, upload, 0.7));
+      await time('on: present cubic', i, () => sink.present(blended, w, h, undefined));
+      await time('on: present guided', i, () => sink.present(blended, w, h, { frame: importer.texture(frame), low: lowUpload }));
+      await time('on: VideoFrame from WebGPU canvas + copyTo', i, async () => {
+        const vf = new VideoFrame(sink.canvas, { timestamp: 0 });
+        const buf = new Uint8Array(vf.allocationSize());
+        await vf.copyTo(buf);
+        vf.close();
+      });
+      await time('on: read back blended + cubic to RGBX (CPU)', i, () => readback.read(blended, w * h * 12, (v) => scaler.write(v, rgbx)));
+    } finally {
+      frame.close();
+    }
+  }
+  bottleneck.dispose();
+  temporal.dispose();
+  importer.dispose();
+  sink.dispose();
+  readback.dispose();
+  [upload, lowUpload].forEach((b) => b.destroy());
+  img.close();
+  return { info: `tfjs ${choice.name}; smoothing ${gpu.detail}`, width, height, inferWidth: w, inferHeight: h, flowWidth: plan.size.width, flowHeight: plan.size.height, steps };
+};

@@ -1,0 +1,62 @@
+// npm run bench:stages — where a frame's time goes on a CPU backend (tfjs-wasm) with smoothing on a WebGPU device of
+// our own: every step timed alone (its GPU work waited for before the next starts, so nothing overlaps and each
+// figure is that step's own cost), beside the steps of the smoothing-off path on the same frames. JSON on stdout and
+// in bench/results/stages-<tag>.json. Options: --frames N (timed frames, default 8), --size PX (default 256),
+// --gpu hardware|software|auto (default auto), --tag NAME (default the host name).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { openSession } from '../src/cli/browser.ts';
+import type { GpuMode } from '../src/cli/gpu.ts';
+import type { StageRun } from './stages-page.ts';
+import { ROOT, SHARED_MEDIA, log, machine, median, round } from './util.ts';
+
+const argv = process.argv.slice(2);
+const option = (name: string) => {
+  const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return undefined;
+  return argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1];
+};
+const FRAMES = Number(option('frames') ?? 8);
+const SIZE = Number(option('size') ?? 256);
+const GPU = (option('gpu') ?? 'auto') as GpuMode;
+const TAG = (option('tag') ?? process.env.STYLECAST_BENCH_TAG ?? hostname()).replace(/[^A-Za-z0-9._-]+/g, '-');
+const PHOTO = 'pexels-davide-de-giovanni-3171822.jpg';
+
+async function main() {
+  const atStart = machine();
+  const session = await openSession(ROOT, { [PHOTO]: join(SHARED_MEDIA, 'photos', PHOTO) }, '/bench/stages.html', "typeof window.benchStages === 'function'", [], { gpu: GPU });
+  let r: StageRun;
+  try {
+    log(`bench:stages: ${FRAMES} frames at 640×360, network ${SIZE} px…`);
+    r = await session.page.evaluate(([p, n, s]) => window.benchStages(p, 640, 360, s, n), [PHOTO, FRAMES, SIZE] as const);
+  } finally {
+    await session.close();
+  }
+  const steps = Object.fromEntries(Object.entries(r.steps).map(([k, v]) => [k, { median_ms: round(median(v), 1), runs_ms: v.map((x) => round(x, 1)) }]));
+  const sum = (prefix: string[]) => round(Object.entries(r.steps).filter(([k]) => prefix.some((p) => k.startsWith(p))).reduce((a, [, v]) => a + median(v)!, 0), 1);
+  const doc = {
+    benchmark: 'bench:stages',
+    date: new Date().toISOString(),
+    machine: { tag: TAG, hostname: hostname(), gpu: GPU, atStart, atEnd: machine() },
+    where: r.info,
+    setup: `${FRAMES} frames (after 2 untimed) of ${PHOTO} panned over 640×360; network at ${r.inferWidth}×${r.inferHeight}; flow at ${r.flowWidth}×${r.flowHeight}; each step then onSubmittedWorkDone, one at a time: figures are each step's own cost, not the pipeline's overlapped wall time`,
+    steps,
+    sums_ms: {
+      shared: sum(['read', 'network']),
+      smoothing_off: sum(['off:']),
+      smoothing_on_presented_guided: sum(['on: upload', 'on: import', 'on: temporal', 'on: present guided', 'on: VideoFrame']),
+      smoothing_on_presented_cubic: sum(['on: upload stylised', 'on: import', 'on: temporal', 'on: present cubic', 'on: VideoFrame']),
+      smoothing_on_read_back: sum(['on: upload stylised', 'on: import', 'on: temporal', 'on: read back']),
+    },
+  };
+  const text = JSON.stringify(doc, null, 2) + '\n';
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/results', `stages-${TAG}.json`), text);
+  process.stdout.write(text);
+}
+
+main().catch((e) => {
+  log(`bench:stages failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.exit(1);
+});
