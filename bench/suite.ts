@@ -82,10 +82,19 @@ const PLANS: BackendPlan[] = QUICK
       { backend: 'webgl', sizes: [64, 128], frames: 3, reps: 3, note: 'capped: 64/128 px, 3 frames (software GPU here)' },
       { backend: 'webgpu', sizes: [64, 128], frames: 3, reps: 3, note: 'capped: 64/128 px, 3 frames (software GPU here)' },
     ];
-/** Development aids: `--backends wasm,webgpu` and `--sizes 64,128` narrow the plan; `--no-extras` skips (e), (f), (g). */
+/**
+ * Development aids: `--backends wasm,webgpu` and `--sizes 64,128` narrow the plan (`--backends none`: no per-backend
+ * part); `--no-extras` skips (e), (f), (g); `--extras f` (or `e,g`, …) runs only those of them; `--first-reps N`
+ * repeats (f) N times. The first frame alone: `npm run bench -- --backends none --extras f`.
+ */
 const ONLY_BACKENDS = option('backends')?.split(',');
 const ONLY_SIZES = option('sizes')?.split(',').map(Number);
-const EXTRAS = !flag('no-extras');
+const EXTRA_PARTS = ['e', 'f', 'g'] as const;
+const EXTRAS = new Set<string>(flag('no-extras') ? [] : (option('extras')?.split(',') ?? EXTRA_PARTS));
+if ([...EXTRAS].some((p) => !(EXTRA_PARTS as readonly string[]).includes(p))) {
+  log(`bench: --extras takes a list of ${EXTRA_PARTS.join(', ')}, got "${option('extras')}"`);
+  process.exit(2);
+}
 const PLAN = PLANS.filter((p) => !ONLY_BACKENDS || ONLY_BACKENDS.includes(p.backend)).map((p) => ({
   ...p,
   sizes: ONLY_SIZES ? p.sizes.filter((s) => ONLY_SIZES.includes(s)) : p.sizes,
@@ -99,7 +108,13 @@ const MEM_FRAMES_SMOOTH = intOption('mem-frames-smooth', 'STYLECAST_BENCH_MEM_FR
 const MEM_SAMPLES = QUICK ? 20 : 40;
 const LIVE_SECONDS = intOption('live-seconds', 'STYLECAST_BENCH_LIVE_SECONDS', QUICK ? 6 : 15);
 const LIVE_RUNS = QUICK ? [DEFAULT_TEMPORAL] : [DEFAULT_TEMPORAL, 0];
-const FIRST_REPS = QUICK ? 1 : 3;
+const FIRST_REPS = intOption('first-reps', 'STYLECAST_BENCH_FIRST_REPS', QUICK ? 1 : 3);
+/**
+ * `--first-compare DIR`: a checkout of another commit (a git worktree of the baseline, its node_modules and public/
+ * files in place) whose (f) runs in the same run, alternately with this tree's (baseline, this, baseline, this, …),
+ * each served by its own dev server and browser: before/after under the same load.
+ */
+const FIRST_COMPARE = option('first-compare');
 const CLI_RUNS = QUICK ? 2 : 5;
 const TAG = (option('tag') ?? process.env.STYLECAST_BENCH_TAG ?? hostname()).replace(/[^A-Za-z0-9._-]+/g, '-') + (QUICK ? '-quick' : '');
 
@@ -364,7 +379,7 @@ async function benchLive(session: Session, temporal: number) {
 }
 
 /** Navigation → first stylised frame, in a fresh browser context (cold HTTP cache), then reloaded in it (warm). */
-async function benchFirstFrame(session: Session) {
+async function benchFirstFrame(session: Session, reps = FIRST_REPS) {
   const browser = session.page.context().browser();
   if (!browser) throw new Error('no browser handle');
   const base = session.page.url();
@@ -403,7 +418,7 @@ async function benchFirstFrame(session: Session) {
     ['engine', enginePage],
     ['app', appPage],
   ] as const) {
-    for (let i = 0; i < FIRST_REPS; i++) {
+    for (let i = 0; i < reps; i++) {
       const ctx = await browser.newContext();
       try {
         const settle = () => new Promise((r) => setTimeout(r, 1500));
@@ -427,6 +442,13 @@ async function benchFirstFrame(session: Session) {
       }
     }
   }
+  return summariseFirst(runs);
+}
+
+type FirstRun = { page: string; cold: unknown; warm: unknown };
+
+/** Medians of the (f) runs, by page and cache. */
+function summariseFirst(runs: FirstRun[]) {
   const pick = (page: string, which: 'cold' | 'warm') =>
     runs
       .filter((r) => r.page === page)
@@ -451,6 +473,27 @@ async function benchFirstFrame(session: Session) {
       ...summary('app'),
     },
     runs,
+  };
+}
+
+/** (f) of the --first-compare tree and of this one, one repetition each in turn; both summarised as (f) is. */
+async function compareFirstFrame(session: Session, baseline: Session, dir: string) {
+  const runs: { baseline: FirstRun[]; this: FirstRun[] } = { baseline: [], this: [] };
+  for (let i = 0; i < FIRST_REPS; i++) {
+    for (const [name, s] of [
+      ['baseline', baseline],
+      ['this', session],
+    ] as const) {
+      log(`bench: (f) compare, repetition ${i + 1}/${FIRST_REPS}: ${name}`);
+      runs[name].push(...(await benchFirstFrame(s, 1)).runs);
+    }
+  }
+  const git = (cwd: string, ...args: string[]) => spawnSync('git', args, { cwd, encoding: 'utf8' }).stdout.trim();
+  const tree = (cwd: string) => ({ dir: cwd, commit: git(cwd, 'rev-parse', 'HEAD'), uncommitted_changes: git(cwd, 'status', '--porcelain', '--untracked-files=no').split('\n').filter(Boolean).length });
+  return {
+    what: `(f) for two trees in one run, alternately (baseline first in each repetition), each on its own dev server and browser; ${FIRST_REPS} repetitions each`,
+    baseline: { ...tree(dir), ...summariseFirst(runs.baseline) },
+    this: { ...tree(ROOT), ...summariseFirst(runs.this) },
   };
 }
 
@@ -620,14 +663,31 @@ async function main() {
       backends[plan.backend] = r;
       if (ok(r)) tables.push({ backend: plan.backend, rows: r.rows });
     }
-    const skipped = { error: 'skipped (--no-extras)' };
-    const memory = EXTRAS ? await step(`(g) memory, ${MEM_FRAMES} frames at ${MEM_SIZE} px, smoothing off`, () => benchMemory(session, MEM_FRAMES, 0)) : skipped;
-    const memorySmooth = EXTRAS
+    const skipped = { error: 'skipped (--no-extras / --extras)' };
+    const memory = EXTRAS.has('g') ? await step(`(g) memory, ${MEM_FRAMES} frames at ${MEM_SIZE} px, smoothing off`, () => benchMemory(session, MEM_FRAMES, 0)) : skipped;
+    const memorySmooth = EXTRAS.has('g')
       ? await step(`(g) memory, ${MEM_FRAMES_SMOOTH} frames at ${MEM_SIZE} px, smoothing ${DEFAULT_TEMPORAL}`, () => benchMemory(session, MEM_FRAMES_SMOOTH, DEFAULT_TEMPORAL))
       : skipped;
     const live: unknown[] = [];
-    for (const t of EXTRAS ? LIVE_RUNS : []) live.push(await step(`(e) live, temporal ${t}, ${LIVE_SECONDS} s`, () => benchLive(session, t)));
-    const firstFrame = EXTRAS ? await step('(f) first frame after navigation', () => benchFirstFrame(session)) : skipped;
+    for (const t of EXTRAS.has('e') ? LIVE_RUNS : []) live.push(await step(`(e) live, temporal ${t}, ${LIVE_SECONDS} s`, () => benchLive(session, t)));
+    let firstCompare: Awaited<ReturnType<typeof compareFirstFrame>> | { error: string } | null = null;
+    if (EXTRAS.has('f') && FIRST_COMPARE) {
+      firstCompare = await step(`(f) first frame after navigation, this tree and ${FIRST_COMPARE} alternately`, async () => {
+        const baseline = await openSession(FIRST_COMPARE, files, '/bench/suite.html', READY, extraArgs, { gpu: GPU as GpuMode | undefined });
+        try {
+          return await compareFirstFrame(session, baseline, FIRST_COMPARE);
+        } finally {
+          await baseline.close();
+        }
+      });
+    }
+    const firstFrame = !EXTRAS.has('f')
+      ? skipped
+      : firstCompare
+        ? ok(firstCompare)
+          ? firstCompare.this
+          : firstCompare
+        : await step('(f) first frame after navigation', () => benchFirstFrame(session));
     await session.close();
     const cli = benchCli();
     log(`bench: (f) CLI --help: median ${cli.median_ms} ms (first ${cli.first_ms} ms)`);
@@ -669,6 +729,7 @@ async function main() {
       memory_smoothing_on: memorySmooth,
       live,
       first_frame: firstFrame,
+      ...(firstCompare ? { first_frame_compare: firstCompare } : {}),
       cli_startup: cli,
     };
 
@@ -687,6 +748,12 @@ async function main() {
       if (!ok(l as object)) continue;
       const v = l as Awaited<ReturnType<typeof benchLive>>;
       log(`(e) live α ${v.temporal}: ${v.fps_mean} fps, ${v.dropped} dropped of ${v.frames_in! + v.dropped!} in ${v.window_s} s, network ${v.network_ms_median} ms, temporal ${v.temporal_ms_median} ms, latency ${v.latency_ms_median ?? 'null'}, governor ${JSON.stringify(v.governor)}`);
+    }
+    if (firstCompare && ok(firstCompare)) {
+      for (const which of ['baseline', 'this'] as const) {
+        const c = firstCompare[which];
+        log(`(f) ${which} (${c.commit.slice(0, 7)}${c.uncommitted_changes ? ` + ${c.uncommitted_changes} changed files` : ''}): engine page cold ${c.engine_page.cold_ms_median} / warm ${c.engine_page.warm_ms_median} ms; app cold ${c.app.cold_ms_median} / warm ${c.app.warm_ms_median} ms`);
+      }
     }
     if (ff) log(`(f) first frame: engine page cold ${ff.engine_page.cold_ms_median} / warm ${ff.engine_page.warm_ms_median} ms; app cold ${ff.app.cold_ms_median} / warm ${ff.app.warm_ms_median} ms; CLI --help ${cli.median_ms} ms`);
 

@@ -3,6 +3,7 @@ import { StylecastError, invalidArgument } from './errors.ts';
 import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD, MAX_SIZE, MIN_SIZE, TEMPORAL_METHODS, type BackendName, type TemporalMethod } from './constants.ts';
 import { initBackend, type BackendChoice } from './stylise/backend.ts';
 import { temporalDevice, type TemporalDevice } from './gpu/device.ts';
+import { warmFramePrograms } from './pipeline/warm.ts';
 import type { FrameStylizer } from './pipeline/frame.ts';
 import type { PipelineContext } from './pipeline/context.ts';
 import { clipContentVector, stylizeClip, type ClipResult, type StylizeFileOptions, type StylizeResult } from './pipeline/clip.ts';
@@ -142,7 +143,14 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
   const regions = checkRegions(options.regions, options.adaptiveDetail, DEFAULT_REGIONS);
   if (options.upsample !== undefined) checkUpsample(options.upsample);
   const backend = await initBackend(options.backend, options.wasmUrl, options.threads);
-  const [model, gpu] = await Promise.all([StyleModel.load({ modelsUrl: options.modelsUrl, modelDir: options.modelDir }), temporalDevice(backend)]);
+  const [model, gpu] = await Promise.all([
+    StyleModel.load({ modelsUrl: options.modelsUrl, modelDir: options.modelDir }),
+    temporalDevice(backend).then((gpu) => {
+      // Our WGSL pipelines start compiling as soon as there is a device, while the model loads (see warmFramePrograms).
+      if (gpu.device) void warmFramePrograms(gpu.device);
+      return gpu;
+    }),
+  ]);
   const stylizer = new Stylizer(backend, gpu, model, strength, size, temporal, options.flowSize);
   if (options.preserveColour !== undefined) stylizer.setPreserveColour(options.preserveColour);
   if (options.temporalMethod !== undefined) stylizer.setTemporalMethod(options.temporalMethod);

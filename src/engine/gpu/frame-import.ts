@@ -31,7 +31,6 @@ export class FrameImporter {
 
   constructor(device: GPUDevice) {
     this.#device = device;
-    importFrame.pipeline(device);
     this.#sampler = device.createSampler({ magFilter: 'linear', minFilter: 'linear' });
     this.#params = device.createBuffer({ label: 'import_frame params', size: importFrame.uniformSize, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   }

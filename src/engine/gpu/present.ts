@@ -126,8 +126,6 @@ export class GpuCanvasSink {
     const format = navigator.gpu.getPreferredCanvasFormat();
     context.configure({ device, format, alphaMode: 'opaque' });
     this.#format = format;
-    present.pipeline(device, format);
-    presentRows.pipeline(device);
     this.#params = device.createBuffer({ label: 'present params', size: present.uniformSize, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
     this.#taps = [width, height].map((n, axis) => ({

@@ -106,6 +106,8 @@ export function hashCode(text: string): string {
 
 const pipelineCache = new WeakMap<GPUDevice, Map<string, GPUComputePipeline | GPURenderPipeline>>();
 const layoutCache = new WeakMap<GPUDevice, Map<string, GPUBindGroupLayout>>();
+/** Pipelines being compiled ahead (`warm`), by device and key: settled once the pipeline is in the cache (or failed). */
+const warming = new WeakMap<GPUDevice, Map<string, Promise<void>>>();
 
 function cached<T>(cache: WeakMap<GPUDevice, Map<string, unknown>>, device: GPUDevice, key: string, make: () => T): T {
   let map = cache.get(device);
@@ -182,6 +184,39 @@ export abstract class Program<B extends Record<string, BindingKind> = Record<str
     return cached(pipelineCache, device, key, make);
   }
 
+  /**
+   * Compiles the pipeline under `key` with the device's async call (the browser may compile it off the device's
+   * thread, and nothing waits for it until a frame needs it) and caches it; one compile per device and key, however
+   * often this is called. Never rejects: a pipeline that fails to compile is left out of the cache, so its first use
+   * compiles it again and reports the error where it always did.
+   */
+  protected warmPipeline<T extends GPUComputePipeline | GPURenderPipeline>(device: GPUDevice, key: string, make: () => Promise<T>): Promise<void> {
+    if (pipelineCache.get(device)?.has(key)) return Promise.resolve();
+    let map = warming.get(device);
+    if (!map) warming.set(device, (map = new Map()));
+    let job = map.get(key);
+    if (!job) {
+      const jobs = map;
+      job = Promise.resolve()
+        .then(() => {
+          // This compile's own errors (a shader the device rejects) are the first use's to report, not the warm-up's.
+          device.pushErrorScope('validation');
+          try {
+            return make();
+          } finally {
+            void device.popErrorScope().catch(() => {});
+          }
+        })
+        .then(
+          (pipeline) => void cached(pipelineCache, device, key, () => pipeline),
+          () => {},
+        )
+        .finally(() => jobs.delete(key));
+      map.set(key, job);
+    }
+    return job;
+  }
+
   /** A bind group from resources named like the bindings; throws on a missing or unknown name. */
   bind(device: GPUDevice, resources: Resources<B>, label = this.name): Bound {
     const given = resources as Record<string, unknown>;
@@ -249,11 +284,21 @@ export class ComputeProgram<B extends Record<string, BindingKind> = Record<strin
     }
   }
 
-  /** The compute pipeline, compiled once per device (shared by every program with the same key). */
+  /**
+   * The compute pipeline, compiled once per device (shared by every program with the same key): taken from the cache
+   * (see `warm`), else compiled now.
+   */
   pipeline(device: GPUDevice): GPUComputePipeline {
-    return this.cachedPipeline(device, this.key, () =>
-      device.createComputePipeline({ label: this.name, layout: this.pipelineLayout(device), compute: { module: this.module(device), entryPoint: this.entryPoint } }),
-    );
+    return this.cachedPipeline(device, this.key, () => device.createComputePipeline(this.#descriptor(device)));
+  }
+
+  /** Compiles the pipeline ahead, asynchronously, into the cache `pipeline` reads (see `warmPrograms`). */
+  warm(device: GPUDevice): Promise<void> {
+    return this.warmPipeline(device, this.key, () => device.createComputePipelineAsync(this.#descriptor(device)));
+  }
+
+  #descriptor(device: GPUDevice): GPUComputePipelineDescriptor {
+    return { label: this.name, layout: this.pipelineLayout(device), compute: { module: this.module(device), entryPoint: this.entryPoint } };
   }
 }
 
@@ -269,18 +314,28 @@ export class RenderProgram<B extends Record<string, BindingKind> = Record<string
     this.fragment = fragment;
   }
 
-  /** A full-target render pipeline (triangle list, one colour target of `format`), compiled once per device and format. */
+  /**
+   * A full-target render pipeline (triangle list, one colour target of `format`), compiled once per device and format:
+   * taken from the cache (see `warm`), else compiled now.
+   */
   pipeline(device: GPUDevice, format: GPUTextureFormat): GPURenderPipeline {
-    return this.cachedPipeline(device, `${this.key}@${format}`, () => {
-      const module = this.module(device);
-      return device.createRenderPipeline({
-        label: this.name,
-        layout: this.pipelineLayout(device),
-        vertex: { module, entryPoint: this.vertex },
-        fragment: { module, entryPoint: this.fragment, targets: [{ format }] },
-        primitive: { topology: 'triangle-list' },
-      });
-    });
+    return this.cachedPipeline(device, `${this.key}@${format}`, () => device.createRenderPipeline(this.#descriptor(device, format)));
+  }
+
+  /** Compiles the pipeline for `format` ahead, asynchronously, into the cache `pipeline` reads (see `warmPrograms`). */
+  warm(device: GPUDevice, format: GPUTextureFormat): Promise<void> {
+    return this.warmPipeline(device, `${this.key}@${format}`, () => device.createRenderPipelineAsync(this.#descriptor(device, format)));
+  }
+
+  #descriptor(device: GPUDevice, format: GPUTextureFormat): GPURenderPipelineDescriptor {
+    const module = this.module(device);
+    return {
+      label: this.name,
+      layout: this.pipelineLayout(device),
+      vertex: { module, entryPoint: this.vertex },
+      fragment: { module, entryPoint: this.fragment, targets: [{ format }] },
+      primitive: { topology: 'triangle-list' },
+    };
   }
 }
 
@@ -294,6 +349,15 @@ export function defineRenderProgram<const B extends Record<string, BindingKind>,
   decl: RenderDeclaration<B, U>,
 ): RenderProgram<B, U> {
   return new RenderProgram(decl);
+}
+
+/**
+ * Compiles every program's pipeline ahead, asynchronously and all at once (render programs for `format`), into the
+ * cache that `pipeline`, `dispatch` and `draw` read: awaited before the first frame, it finds them ready instead of
+ * compiling each on first use. Resolves when all are done; never rejects (see `warmPipeline`).
+ */
+export async function warmPrograms(device: GPUDevice, programs: readonly (ComputeProgram | RenderProgram)[], format: GPUTextureFormat): Promise<void> {
+  await Promise.all(programs.map((p) => (p instanceof RenderProgram ? p.warm(device, format) : p.warm(device))));
 }
 
 /** Records `program` over width×height×depth invocations (rounded up to whole workgroups). */

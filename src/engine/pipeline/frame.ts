@@ -12,6 +12,7 @@ import { STYLE_SIZE, type StyleModel } from '../stylise/model.ts';
 import { FrameReader, RgbxScaler, bufferToInput, keepColours, pixelsToInput, rgbToImage } from '../stylise/tensors.ts';
 import { TemporalStage, flowPlan } from '../temporal/index.ts';
 import { CropReader, RegionStage, frameMasks, regionsActive, type RegionRequest, type WeakPass } from '../regions/index.ts';
+import { warmFramePrograms } from './warm.ts';
 
 /** Frames the GPU may still be working on when the next one starts: enough to overlap CPU and GPU, no backlog. */
 const FRAMES_IN_FLIGHT = 2;
@@ -415,8 +416,9 @@ class GpuFrameStylizer implements FrameStylizer {
     this.#gpu.reset();
   }
 
-  warm(bottleneck: tf.Tensor4D): Promise<void> {
-    return this.#model.compile(this.geometry.inferWidth, this.geometry.inferHeight, bottleneck);
+  async warm(bottleneck: tf.Tensor4D): Promise<void> {
+    // tfjs's shaders and our WGSL pipelines compile at the same time, each with the device's async calls.
+    await Promise.all([this.#model.compile(this.geometry.inferWidth, this.geometry.inferHeight, bottleneck), warmFramePrograms(this.#gpu.device)]);
   }
 
   dispose(): void {
@@ -607,7 +609,9 @@ class CpuFrameStylizer implements FrameStylizer {
   }
 
   async warm(): Promise<void> {
-    // wasm/webgl: nothing compiled ahead (webgl compiles on first use; wasm has no shaders).
+    // wasm/webgl: nothing of tfjs compiled ahead (webgl compiles on first use; wasm has no shaders); our WGSL
+    // pipelines (import, present, smoothing) on the WebGPU device, when there is one, are.
+    if (this.#gpu) await warmFramePrograms(this.#gpu.device);
   }
 
   dispose(): void {

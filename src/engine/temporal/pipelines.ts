@@ -81,9 +81,11 @@ export const temporalPrograms = {
 
 export type TemporalPrograms = typeof temporalPrograms;
 
-/** Compiles every program of the stage on `device` (once: the pipelines are cached per device) and returns them. */
-export function temporalPipelines(device: GPUDevice): TemporalPrograms {
-  for (const program of Object.values(temporalPrograms)) program.pipeline(device);
+/**
+ * The stage's programs. Their pipelines are compiled ahead by the frame pipeline's warm-up (pipeline/warm.ts, with the
+ * device's async calls) or else on first use, and cached per device.
+ */
+export function temporalPipelines(_device: GPUDevice): TemporalPrograms {
   return temporalPrograms;
 }
 
