@@ -162,6 +162,18 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     }
   }
   let prior = u;
+  // Zero-motion test (below), its first half here: where zero already matches the window within the noise floor, the
+  // test keeps the pixel still whatever the iterations find (its bound is at least the floor), so they are skipped —
+  // the same result, without the iterations on most of a still background.
+  let still_test = params.zero_test == 1u && dot(prior, prior) < ZERO_PRIOR * ZERO_PRIOR;
+  var zero_cost = 0.0;
+  if (still_test) {
+    zero_cost = match_window(p, vec2<f32>(0.0), &taps).z;
+    if (zero_cost <= ZERO_NOISE * wsum) {
+      flow[index] = vec2<f32>(0.0);
+      return;
+    }
+  }
   for (var it = 0u; it < params.iterations; it++) {
     let b = match_window(p, u, &taps).xy;
     // du = -(G + λI)⁻¹ b, at most one pixel per step so a bad linearisation cannot throw the estimate away.
@@ -178,8 +190,8 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   // Zero-motion test: where the coarser levels saw less than ZERO_PRIOR px of motion and zero explains the window
   // as well as the estimate does (within 10 % and a noise floor), keep the pixel still. A still background then
   // stays still instead of wandering with the noise (see flow.ts).
-  if (params.zero_test == 1u && dot(u, u) > 0.0 && dot(prior, prior) < ZERO_PRIOR * ZERO_PRIOR) {
-    if (match_window(p, vec2<f32>(0.0), &taps).z <= 1.1 * match_window(p, u, &taps).z + ZERO_NOISE * wsum) {
+  if (still_test && dot(u, u) > 0.0) {
+    if (zero_cost <= 1.1 * match_window(p, u, &taps).z + ZERO_NOISE * wsum) {
       u = vec2<f32>(0.0);
     }
   }
