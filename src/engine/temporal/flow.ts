@@ -30,6 +30,8 @@ import { BufferSet, temporalPipelines, type TemporalPrograms } from './pipelines
 export interface FlowSettings {
   /** Lucas–Kanade iterations per level. */
   iterations: number;
+  /** The LK window's radius on the finest level (3: 7×7, as on the coarser levels; 2: 5×5, about half the work). */
+  fineRadius: 2 | 3;
   /** Tikhonov regulariser on the structure tensor (luma in [0,1], Scharr gradients). */
   lambda: number;
   /** Bilateral window: luma difference at which a pixel's weight falls to e^(−1/2). */
@@ -49,6 +51,7 @@ export interface FlowSettings {
 
 export const DEFAULT_FLOW: FlowSettings = {
   iterations: 6,
+  fineRadius: 3,
   lambda: 1e-3,
   sigmaLuma: 0.15,
   minLevelSize: 12,
@@ -163,6 +166,7 @@ export class FlowSolver {
   readonly #smoothParams: GPUBuffer;
   readonly #smoothPasses: number;
   readonly #medianPasses: number;
+  readonly #fineLk: ComputeProgram;
   readonly #groups = new Map<string, { lk: Bound; median: [Bound, Bound]; smooth: [Bound, Bound] | null }[]>();
   /** Bound as the "coarser flow" of the coarsest level, which has none (the shader ignores it there). */
   readonly #noCoarse: GPUBuffer;
@@ -198,6 +202,7 @@ export class FlowSolver {
     this.#smoothParams = buffers.uniform('smooth params L0', smooth);
     this.#smoothPasses = settings.smoothPasses;
     this.#medianPasses = settings.medianPasses;
+    this.#fineLk = settings.fineRadius === 2 ? programs.lk5 : programs.lk;
     this.#noCoarse = buffers.storage('no coarser flow', 16);
   }
 
@@ -214,7 +219,7 @@ export class FlowSolver {
         const o = out.levels[l];
         const coarse = out.levels[l + 1]?.flow ?? this.#noCoarse;
         return {
-          lk: lk.bind(device, { i0: a.luma, grad0: a.grad, i1: b.luma, coarse, flow: o.raw, params: this.#lkParams[l] }),
+          lk: (l === 0 ? this.#fineLk : lk).bind(device, { i0: a.luma, grad0: a.grad, i1: b.luma, coarse, flow: o.raw, params: this.#lkParams[l] }),
           median: [
             median.bind(device, { src: o.raw, dst: o.flow, params: this.#medianParams[l] }),
             median.bind(device, { src: o.flow, dst: o.raw, params: this.#medianParams[l] }),
@@ -234,7 +239,7 @@ export class FlowSolver {
     for (let l = this.sizes.length - 1; l >= 0; l--) {
       const { width, height } = this.sizes[l];
       const { lk, median, smooth } = this.#programs;
-      dispatch(pass, lk, groups[l].lk, width, height);
+      dispatch(pass, l === 0 ? this.#fineLk : lk, groups[l].lk, width, height);
       for (let k = 0; k < this.#medianPasses; k++) dispatch(pass, median, groups[l].median[k % 2], width, height);
       const smoothGroups = groups[l].smooth;
       if (smoothGroups) for (let k = 0; k < this.#smoothPasses; k++) dispatch(pass, smooth, smoothGroups[k % 2], width, height);

@@ -22,6 +22,10 @@ export const CUT_INCONSISTENT = 0.6;
  * test on that level too. Also tried (bench/results/temporal-software-trials.json): a 72 px short side takes walking
  * to 0.497 of off (static regions 0.51 → 0.62), above the 0.48 reference; 3 iterations instead of 4 is nearly
  * neutral (walking 0.447 → 0.456, interior 0.274 → 0.275, same detail) but saves only a small share of the stage.
+ * A 5×5 LK window on the finest level (`fineRadius` 2; 7×7 on the coarser ones) is neutral too — walking 0.552 →
+ * 0.541 of off, interior 0.375 → 0.386, detail 1.017 → 1.018 and 0.995 → 0.996 (quick runs with the clip read back
+ * and enlarged by the cubic) — and makes the whole stage 0.83× as long (A/B per frame on the walking clip,
+ * bench/results/stages-vm-fine-radius.json): the software plan uses it.
  */
 export const SOFTWARE_FLOW_SIDE = 96;
 
@@ -30,7 +34,7 @@ export function flowPlan(width: number, height: number, software: boolean, side?
   const scale = Math.min(1, cap / Math.min(width, height));
   return {
     size: { width: Math.max(8, Math.round(width * scale)), height: Math.max(8, Math.round(height * scale)) },
-    settings: software && side === undefined ? { ...DEFAULT_FLOW, iterations: 4 } : DEFAULT_FLOW,
+    settings: software && side === undefined ? { ...DEFAULT_FLOW, iterations: 4, fineRadius: 2 } : DEFAULT_FLOW,
   };
 }
 

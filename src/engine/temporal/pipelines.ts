@@ -18,6 +18,18 @@ const U = 'uniform';
 const size = 'vec2<u32>';
 const shader = (code: string) => `${common}\n${code}`;
 
+/** lk.wgsl with its window radius set to `radius` (3: 7×7, the shader's own; 2: 5×5). */
+function lkProgram(radius: 2 | 3) {
+  const line = 'const RADIUS: i32 = 3;';
+  if (!lk.includes(line)) throw new Error(`lk.wgsl no longer declares "${line}"`);
+  return defineProgram({
+    name: radius === 3 ? 'lk' : `lk_r${radius}`,
+    code: shader(lk.replace(line, `const RADIUS: i32 = ${radius};`)),
+    bindings: { i0: R, grad0: R, i1: R, coarse: R, flow: W, params: U },
+    uniforms: { size, coarse_size: size, has_coarse: 'u32', iterations: 'u32', lambda: 'f32', sigma_luma: 'f32', zero_test: 'u32' },
+  });
+}
+
 /** Every compute program of the temporal stage, declared once (bindings and uniforms as in its WGSL). */
 export const temporalPrograms = {
   luma: defineProgram({ name: 'luma', code: shader(luma), bindings: { rgb: R, luma: W, params: U }, uniforms: { size } }),
@@ -28,12 +40,9 @@ export const temporalPrograms = {
     uniforms: { src_size: size, dst_size: size },
   }),
   gradient: defineProgram({ name: 'gradient', code: shader(gradient), bindings: { luma: R, grad: W, params: U }, uniforms: { size } }),
-  lk: defineProgram({
-    name: 'lk',
-    code: shader(lk),
-    bindings: { i0: R, grad0: R, i1: R, coarse: R, flow: W, params: U },
-    uniforms: { size, coarse_size: size, has_coarse: 'u32', iterations: 'u32', lambda: 'f32', sigma_luma: 'f32', zero_test: 'u32' },
-  }),
+  lk: lkProgram(3),
+  /** The same solve on a 5×5 window (the software plan's finest level: see flowPlan). */
+  lk5: lkProgram(2),
   median: defineProgram({ name: 'flow_median', code: shader(flowMedian), bindings: { src: R, dst: W, params: U }, uniforms: { size } }),
   smooth: defineProgram({
     name: 'flow_smooth',
