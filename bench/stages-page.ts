@@ -1,13 +1,13 @@
 // The page bench/stages.ts drives: every step a frame takes on a CPU backend (tfjs-wasm) with smoothing on the
 // WebGPU device of our own, timed one at a time (each step's GPU work waited for before the next starts), next to
-// the steps of the same frame with smoothing off. Frames: a shared photo panned across a 640×360 canvas. Two ends
+// the steps of the same frame with smoothing off. Frames: consecutive frames of a shared clip (640×360). Two ends
 // after smoothing: presented on the device (cubic or guided) and taken from its canvas as the encoder would, or read
 // back and enlarged on the CPU (what a clip on a CPU backend does with a software adapter: pipeline/frame.ts readsBack).
 import * as tf from '@tensorflow/tfjs';
 import { temporalDevice } from '../src/engine/gpu/device.ts';
 import { FrameImporter } from '../src/engine/gpu/frame-import.ts';
 import { GpuCanvasSink } from '../src/engine/gpu/present.ts';
-import { BufferReadback } from '../src/engine/gpu/readback.ts';
+import { ReadbackRing } from '../src/engine/gpu/readback.ts';
 import { inferenceGeometry } from '../src/engine/pipeline/frame.ts';
 import { initBackend } from '../src/engine/stylise/backend.ts';
 import { StyleModel } from '../src/engine/stylise/model.ts';
@@ -30,7 +30,7 @@ export interface StageRun {
 
 declare global {
   interface Window {
-    benchStages(photo: string, width: number, height: number, size: number, frames: number): Promise<StageRun>;
+    benchStages(frames: string[], width: number, height: number, size: number): Promise<StageRun>;
   }
 }
 
@@ -40,22 +40,21 @@ async function photo(name: string): Promise<ImageBitmap> {
   return createImageBitmap(await r.blob());
 }
 
-window.benchStages = async (name, width, height, size, frames) => {
+window.benchStages = async (names, width, height, size) => {
   const choice = await initBackend('wasm');
   const gpu = await temporalDevice(choice);
   if (!gpu.device) throw new Error(`no WebGPU device: ${gpu.detail}`);
   const device = gpu.device;
   const model = await StyleModel.load();
-  const img = await photo(name);
+  const images = await Promise.all(names.map(photo));
+  const frames = images.length - 2;
   const g = inferenceGeometry(width, height, size);
   const { inferWidth: w, inferHeight: h } = g;
   const plan = flowPlan(w, h, gpu.software);
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d')!;
   const frameAt = (i: number) => {
-    // A slow pan with a little zoom: real motion for the flow.
-    const s = (1.15 * Math.max(width / img.width, height / img.height)) * (1 + i * 0.004);
-    ctx.drawImage(img, -i * 3, -i * 1.5, img.width * s, img.height * s);
+    ctx.drawImage(images[i], 0, 0, width, height);
     return new VideoFrame(canvas, { timestamp: i * 40_000 });
   };
   const bottleneck = tf.tidy(() => model.predict(tf.randomUniform([1, 256, 256, 3], 0, 1) as tf.Tensor4D));
@@ -63,9 +62,11 @@ window.benchStages = async (name, width, height, size, frames) => {
   const importer = new FrameImporter(device);
   const temporal = new TemporalStage(device, w, h, plan.size, plan.settings, { software: gpu.software });
   const sink = new GpuCanvasSink(device, width, height);
+  // One stage per pair variant, each fed every frame once (real motion between its calls, as in the pipeline).
+  const pairStages = [0, 1].map(() => new TemporalStage(device, w, h, plan.size, plan.settings, { software: gpu.software }));
   const upload = device.createBuffer({ size: w * h * 12, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
   const lowUpload = device.createBuffer({ size: w * h * 12, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-  const readback = new BufferReadback(device);
+  const readback = new ReadbackRing(device);
   const scaler = new RgbxScaler(w, h, width, height);
   const rgbx = new Uint8ClampedArray(width * height * 4);
   const steps: Record<string, number[]> = {};
@@ -105,17 +106,36 @@ window.benchStages = async (name, width, height, size, frames) => {
         await vf.copyTo(buf);
         vf.close();
       });
-      await time('on: read back blended + cubic to RGBX (CPU)', i, () => readback.read(blended, w * h * 12, (v) => scaler.write(v, rgbx)));
+      await time('on: read back blended + cubic to RGBX (CPU)', i, async () => (await readback.start(blended, w * h * 12)).take((v) => scaler.write(v, rgbx)));
+      // Would overlapping pay? The next frame's network with this frame's smoothing in flight on the device, against
+      // the two one after the other (same work; the device and wasm share the cores).
+      const x2 = await reader.read(frame, w, h);
+      const network = async () => {
+        const y = tf.tidy(() => model.transform(x2, bottleneck).squeeze([0]));
+        await y.data();
+        y.dispose();
+      };
+      await time('pair: smoothing then network', i, async () => {
+        pairStages[0].process(input, upload, 0.7);
+        await done();
+        await network();
+      });
+      await time('pair: smoothing while network', i, async () => {
+        pairStages[1].process(input, upload, 0.7);
+        await network();
+      });
+      x2.dispose();
     } finally {
       frame.close();
     }
   }
   bottleneck.dispose();
   temporal.dispose();
+  pairStages.forEach((t) => t.dispose());
   importer.dispose();
   sink.dispose();
   readback.dispose();
   [upload, lowUpload].forEach((b) => b.destroy());
-  img.close();
+  images.forEach((b) => b.close());
   return { info: `tfjs ${choice.name}; smoothing ${gpu.detail}`, width, height, inferWidth: w, inferHeight: h, flowWidth: plan.size.width, flowHeight: plan.size.height, steps };
 };

@@ -521,12 +521,6 @@ export class Stylizer {
     if (!this.backend.device && kind === 'clip' && this.#temporal === 0) {
       return { method: 'cubic', detail: `${cubic}: with smoothing off a clip on ${this.backend.name} goes through the CPU, where guided upsampling does not run` };
     }
-    if (!this.backend.device && kind === 'clip' && this.smoothing.software) {
-      return {
-        method: 'cubic',
-        detail: `${cubic}: a clip on ${this.backend.name} comes back from the software WebGPU device after smoothing and is enlarged on the CPU (guided upsampling there would cost more than the network)`,
-      };
-    }
     return { method: 'guided', detail: `guided by the full-resolution input, ${this.smoothing.detail.replace(/^(on|off)\b/, 'on')}` };
   }
 

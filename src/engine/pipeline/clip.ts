@@ -3,6 +3,7 @@ import { VideoSampleSink, type VideoCodec, type VideoSample } from 'mediabunny';
 import { StylecastError } from '../errors.ts';
 import type { BackendName, TemporalMethod } from '../constants.ts';
 import { convertToMp4, type Mp4Destination, type Progress } from '../sinks/mp4.ts';
+import { PendingFrame } from '../sinks/pending-frame.ts';
 import { ClipPreview } from '../sinks/preview.ts';
 import { DEFAULT_MAX_FRAME_SIDE, openVideo } from '../sources/file.ts';
 import type { TemporalDevice } from '../gpu/device.ts';
@@ -79,7 +80,7 @@ export type ClipResult = Omit<StylizeResult, 'blob'> & { blob: Blob | null };
 export function clipFrameStylizer(ctx: PipelineContext, geometry: FrameGeometry): FrameStylizer {
   const settings = ctx.settings();
   const gpu = settings.temporal === 0 && !ctx.backend.device && !regionsActive(settings.regions) ? NO_GPU : ctx.gpu;
-  return createFrameStylizer(ctx.backend, ctx.model, geometry, { gpu, flowSide: settings.flowSize, surfaces: 2, frames: true });
+  return createFrameStylizer(ctx.backend, ctx.model, geometry, { gpu, flowSide: settings.flowSize, surfaces: 2, frames: true, upsample: settings.upsample });
 }
 
 /** A clip's per-frame bookkeeping: stage costs, the last frame's, the preview. */
@@ -181,7 +182,9 @@ export async function stylizeClip(ctx: PipelineContext, file: Blob | URL, option
         }
         clip.add(await frames.render(frame, ctx.bottleneck(frame, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample: settings.upsample, regions: ctx.regions(frame, frames) }));
         const out = frames.takeFrame(frame.timestamp, frame.duration ?? undefined) ?? frames.canvas;
-        clip.show(out, geometry.width, geometry.height, ++rendered === framesTotal);
+        const last = ++rendered === framesTotal;
+        if (out instanceof PendingFrame) return out.after((f) => clip.show(f, geometry.width, geometry.height, last));
+        clip.show(out, geometry.width, geometry.height, last);
         return out;
       },
     });

@@ -5,8 +5,9 @@ import type { TemporalMethod, Upsample } from '../constants.ts';
 import type { TemporalDevice } from '../gpu/device.ts';
 import { FrameImporter, type NormRect } from '../gpu/frame-import.ts';
 import { GpuCanvasSink, type Guide } from '../gpu/present.ts';
-import { BufferReadback } from '../gpu/readback.ts';
+import { ReadbackRing, type PendingRead } from '../gpu/readback.ts';
 import { Canvas2DSink } from '../sinks/canvas.ts';
+import { PendingFrame } from '../sinks/pending-frame.ts';
 import type { BackendChoice } from '../stylise/backend.ts';
 import { STYLE_SIZE, type StyleModel } from '../stylise/model.ts';
 import { FrameReader, RgbxScaler, bufferToInput, keepColours, pixelsToInput, rgbToImage } from '../stylise/tensors.ts';
@@ -77,7 +78,7 @@ export interface FrameStylizer {
    * made with `frames: true` and keeps its output in CPU memory (a CPU backend without smoothing); else null: take
    * `canvas`.
    */
-  takeFrame(timestamp: number, duration?: number): VideoFrame | null;
+  takeFrame(timestamp: number, duration?: number): VideoFrame | PendingFrame | null;
   /** Forget the previous output (a seek, a new shot). */
   reset(): void;
   dispose(): void;
@@ -131,15 +132,18 @@ export interface FrameStylizerOptions {
   /**
    * The output goes to an encoder, not a screen: where the frame's pixels end on the CPU, build `VideoFrame`s
    * straight from them (`takeFrame`) and draw no canvas. Ignored with a caller's canvas. On a CPU backend that is
-   * always so without smoothing, and with smoothing on a software adapter too (see `readsBack`).
+   * always so without smoothing, and with smoothing on a software adapter when the enlargement is the cubic (see
+   * `readsBack`).
    */
   frames?: boolean;
+  /** The clip's enlargement (fixed for the clip; default "guided"): with `frames`, decides `readsBack`. */
+  upsample?: Upsample;
 }
 
 export function createFrameStylizer(backend: BackendChoice, model: StyleModel, geometry: FrameGeometry, options: FrameStylizerOptions): FrameStylizer {
   const { gpu, canvas, flowSide } = options;
   const frames = !canvas && !!options.frames;
-  const readback = frames && readsBack(backend, gpu);
+  const readback = frames && readsBack(backend, gpu, options.upsample ?? 'guided');
   const surfaces = readback ? 0 : canvas ? 1 : (options.surfaces ?? 1);
   const output = (device: GPUDevice) => new GpuOutput(device, flowPlan(geometry.inferWidth, geometry.inferHeight, gpu.software, flowSide), geometry, canvas, gpu.software, surfaces);
   const device = backend.device ?? gpu.device;
@@ -154,13 +158,13 @@ export function createFrameStylizer(backend: BackendChoice, model: StyleModel, g
 
 /**
  * Whether a clip's frames on a CPU backend come back from the WGSL device to the CPU (one copy out) and are enlarged
- * there by the cubic, instead of being presented on the device (enlarged, guided by default) and read back from its
- * canvas by the encoder: so on a software adapter, where the present and its readback cost more than the network
- * (bench:stages: guided present 107–195 ms and canvas → VideoFrame 26–33 ms at 640×360, against a 6 ms readback of
- * the blended frame and 5 ms of CPU cubic, next to a 136–352 ms network on wasm).
+ * there by the cubic, instead of being presented on the device and read back from its canvas by the encoder: so
+ * without a device, and on a software adapter when the cubic is asked for — there the present and the canvas's
+ * readback cost 15–40 + 20–70 ms at 640×360 against 6–7 ms for the read and the CPU's cubic (bench:stages). Guided
+ * (the default) needs the device's present: it stays there.
  */
-export function readsBack(backend: BackendChoice, gpu: TemporalDevice): boolean {
-  return !backend.device && (!gpu.device || gpu.software);
+export function readsBack(backend: BackendChoice, gpu: TemporalDevice, upsample: Upsample): boolean {
+  return !backend.device && (!gpu.device || (gpu.software && upsample === 'cubic'));
 }
 
 /** A frame already on the GPU as float32 NHWC RGB (the importer's buffer). */
@@ -447,8 +451,10 @@ class CpuFrameStylizer implements FrameStylizer {
   /** The weak pass's output, uploaded (per-region strength); grown to the largest pass seen. */
   #weakUpload: GPUBuffer | null = null;
   readonly #cropReader = new CropReader();
-  /** With `readback`: brings the device's output back for the CPU's cubic (the one copy out). */
-  readonly #readback: BufferReadback | null;
+  /** With `readback`: brings the device's output back for the CPU's cubic (the one copy out), without waiting. */
+  readonly #readback: ReadbackRing | null;
+  /** The last rendered frame's read, until `takeFrame` hands it on. */
+  #inflight: PendingRead | null = null;
   readonly #sink2d: Canvas2DSink | null;
   /** With `frames`: the last output at display size as RGBX bytes, and what scales it there. */
   readonly #rgbx: Uint8ClampedArray<ArrayBuffer> | null;
@@ -471,7 +477,7 @@ class CpuFrameStylizer implements FrameStylizer {
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
     }) ?? null;
     this.#rgbx = frames && (!gpu || readback) ? new Uint8ClampedArray(geometry.width * geometry.height * 4) : null;
-    this.#readback = gpu && this.#rgbx ? new BufferReadback(gpu.device) : null;
+    this.#readback = gpu && this.#rgbx ? new ReadbackRing(gpu.device) : null;
     this.#sink2d = gpu || this.#rgbx ? null : new Canvas2DSink(geometry.width, geometry.height, canvas);
     this.#crop = context2d(STYLE_SIZE, STYLE_SIZE);
   }
@@ -482,11 +488,22 @@ class CpuFrameStylizer implements FrameStylizer {
     return canvas;
   }
 
-  takeFrame(timestamp: number, duration?: number): VideoFrame | null {
+  takeFrame(timestamp: number, duration?: number): VideoFrame | PendingFrame | null {
     if (!this.#rgbx || !this.#rendered) return null;
     const { width, height } = this.geometry;
+    const { inferWidth: w, inferHeight: h } = this.geometry;
     // The constructor copies the bytes: the buffer is free for the next frame.
-    return new VideoFrame(this.#rgbx, { format: 'RGBX', codedWidth: width, codedHeight: height, timestamp, duration });
+    const make = () => new VideoFrame(this.#rgbx!, { format: 'RGBX', codedWidth: width, codedHeight: height, timestamp, duration });
+    const read = this.#inflight;
+    if (!read) return make();
+    // Smoothed on the device and read back: ready once the read lands (the next frame's network runs meanwhile).
+    this.#inflight = null;
+    return new PendingFrame(() =>
+      read.take((values) => {
+        this.#enlarge(values, w, h);
+        return make();
+      }),
+    );
   }
 
   contentVector(frame: VideoFrame): tf.Tensor4D {
@@ -536,10 +553,11 @@ class CpuFrameStylizer implements FrameStylizer {
         }
         const stylised = region ? this.#gpu.regionBlend(this.#upload, region.weak, region.input, options.regions!, region.masks, temporal) : this.#upload;
         if (this.#readback) {
-          const blendStarted = performance.now();
+          // Nothing waits for the device here: `takeFrame` hands out the read, to be taken when it has landed.
           const { buffer } = this.#gpu.blend(frame, stylised, temporal, options.temporalMethod);
-          await this.#readback.read(buffer, w * h * 12, (values) => this.#enlarge(values, w, h));
-          return { networkMs, temporalMs: temporal > 0 ? performance.now() - blendStarted : null, regionsMs };
+          this.#inflight = await this.#readback.start(buffer, w * h * 12);
+          this.#rendered = true;
+          return { networkMs, temporalMs: temporal > 0 ? (this.#gpu.temporal.cost?.ms ?? null) : null, regionsMs };
         }
         const temporalMs = await this.#gpu.finish(frame, stylised, temporal, options.temporalMethod, undefined, options.upsample, low ? { buffer: this.#lowUpload!, width: w, height: h } : undefined);
         return { networkMs, temporalMs, regionsMs };

@@ -6,6 +6,7 @@ import { openAnimatedImage, type AnimatedImageType } from '../sources/animated-i
 import { DEFAULT_MAX_FRAME_SIDE, brief } from '../sources/file.ts';
 import { ClipFrames, clipFrameStylizer, type ClipResult, type StylizeFileOptions } from './clip.ts';
 import { OUTPUT_QUALITY, mp4Data, mp4Output, type Mp4Destination } from '../sinks/mp4.ts';
+import { PendingFrame } from '../sinks/pending-frame.ts';
 import type { PipelineContext } from './context.ts';
 import { inferenceGeometry, type FrameStylizer } from './frame.ts';
 
@@ -20,7 +21,7 @@ export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, typ
   let frames: FrameStylizer | null = null;
   let output: Output | null = null;
   /** Rendered, not yet encoded: a frame of its own, or a surface left untouched until it is taken (two surfaces). */
-  const pending: { out: OffscreenCanvas | VideoFrame; timestamp: number; duration?: number }[] = [];
+  const pending: { out: OffscreenCanvas | VideoFrame | PendingFrame; timestamp: number; duration?: number }[] = [];
   try {
     const codec = await getFirstEncodableVideoCodec(['avc', 'vp9'], { width, height });
     if (!codec) throw new StylecastError('ENCODE_FAILED', `This browser cannot encode ${width}×${height} video as H.264 or VP9.`);
@@ -37,7 +38,8 @@ export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, typ
     if (comment !== undefined) output.setMetadataTags({ comment });
     await output.start();
     const encode = async ({ out, timestamp, duration }: (typeof pending)[number]) => {
-      const sample = new VideoSample(out instanceof VideoFrame ? out : new VideoFrame(out, { timestamp, duration }));
+      const ready = out instanceof PendingFrame ? await out.ready() : out;
+      const sample = new VideoSample(ready instanceof VideoFrame ? ready : new VideoFrame(ready, { timestamp, duration }));
       try {
         await source.add(sample);
       } catch (e) {
@@ -56,8 +58,10 @@ export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, typ
         clip.add(await frames.render(input, ctx.bottleneck(input, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample: settings.upsample, regions: ctx.regions(input, frames) }));
         const timestamp = input.timestamp;
         const duration = input.duration ?? undefined;
-        const out = frames.takeFrame(timestamp, duration) ?? frames.canvas;
-        clip.show(out, geometry.width, geometry.height, i === framesTotal - 1);
+        const taken = frames.takeFrame(timestamp, duration) ?? frames.canvas;
+        const last = i === framesTotal - 1;
+        const out = taken instanceof PendingFrame ? taken.after((f) => clip.show(f, geometry.width, geometry.height, last)) : taken;
+        if (!(out instanceof PendingFrame)) clip.show(out, geometry.width, geometry.height, last);
         pending.push({ out, timestamp, duration });
       } finally {
         input.close();
@@ -85,7 +89,10 @@ export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, typ
     if (output && output.state !== 'finalized') await output.cancel().catch(() => {});
     throw e;
   } finally {
-    for (const p of pending) if (p.out instanceof VideoFrame) p.out.close();
+    for (const p of pending) {
+      if (p.out instanceof VideoFrame) p.out.close();
+      else if (p.out instanceof PendingFrame) p.out.discard();
+    }
     frames?.dispose();
     image.close();
   }

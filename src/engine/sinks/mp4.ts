@@ -1,6 +1,7 @@
 import { BufferTarget, Conversion, ConversionCanceledError, Mp4OutputFormat, Output, Quality, StreamTarget, VideoSample, getFirstEncodableVideoCodec, type VideoCodec } from 'mediabunny';
 import { StylecastError, isStylecastError } from '../errors.ts';
 import { brief, type OpenedVideo } from '../sources/file.ts';
+import { PendingFrame } from './pending-frame.ts';
 
 export interface Progress {
   framesDone: number;
@@ -52,9 +53,10 @@ export function mp4Data(output: Output): ArrayBuffer | null {
 export interface Mp4JobOptions extends Mp4Destination {
   /**
    * Turns one upright frame into the canvas to encode (the same canvas may be returned every time), or a new
-   * `VideoFrame` with the input's timestamp and duration, which the encoder then owns.
+   * `VideoFrame` with the input's timestamp and duration, which the encoder then owns, or a `PendingFrame` that gives
+   * one when its pixels have landed (waited for when the encoder takes it: with `lagOne`, after the next frame rendered).
    */
-  render(frame: VideoFrame): Promise<OffscreenCanvas | VideoFrame>;
+  render(frame: VideoFrame): Promise<OffscreenCanvas | VideoFrame | PendingFrame>;
   /**
    * Encode each frame one step later: frame t is taken from its canvas while frame t+1 is being rendered, so its
    * GPU work (smoothing on a software adapter, say) runs alongside the next frame's network instead of after it.
@@ -112,14 +114,21 @@ export async function convertToMp4(video: OpenedVideo, opts: Mp4JobOptions): Pro
   let framesDone = 0;
   let failure: unknown = null;
   /** With lagOne: the rendered frame not yet handed to the encoder. */
-  let held: { canvas: OffscreenCanvas | VideoFrame; timestamp: number; duration: number } | null = null;
+  let held: { canvas: OffscreenCanvas | VideoFrame | PendingFrame; timestamp: number; duration: number } | null = null;
   /** A rendered frame as the encoder's sample at `timestamp` (seconds, already shifted). */
-  const take = (h: NonNullable<typeof held>) =>
-    h.canvas instanceof VideoFrame
+  const take = async (h: NonNullable<typeof held>) => {
+    const canvas = h.canvas instanceof PendingFrame ? await h.canvas.ready() : h.canvas;
+    return canvas instanceof VideoFrame
       ? shift === 0
-        ? new VideoSample(h.canvas)
-        : new VideoSample(h.canvas, { timestamp: h.timestamp, duration: h.duration || undefined })
-      : new VideoSample(h.canvas, { timestamp: h.timestamp, duration: h.duration || undefined });
+        ? new VideoSample(canvas)
+        : new VideoSample(canvas, { timestamp: h.timestamp, duration: h.duration || undefined })
+      : new VideoSample(canvas, { timestamp: h.timestamp, duration: h.duration || undefined });
+  };
+  /** Lets go of a rendered frame that will not be encoded. */
+  const drop = (c: OffscreenCanvas | VideoFrame | PendingFrame | null | undefined) => {
+    if (c instanceof VideoFrame) c.close();
+    else if (c instanceof PendingFrame) c.discard();
+  };
   const started = performance.now();
 
   const conversion = await Conversion.init({
@@ -137,7 +146,7 @@ export async function convertToMp4(video: OpenedVideo, opts: Mp4JobOptions): Pro
       processedHeight: height,
       process: async (sample: VideoSample) => {
         const frame = sample.toVideoFrame();
-        let canvas: OffscreenCanvas | VideoFrame | null = null;
+        let canvas: OffscreenCanvas | VideoFrame | PendingFrame | null = null;
         try {
           canvas = await opts.render(frame);
           const warming = framesDone < warmup;
@@ -151,28 +160,31 @@ export async function convertToMp4(video: OpenedVideo, opts: Mp4JobOptions): Pro
           });
           if (warming) {
             // A warm-up frame: its work is done (the temporal history has it); nothing is encoded.
-            if (canvas instanceof VideoFrame) canvas.close();
+            drop(canvas);
             canvas = null;
             return null;
           }
           const now = { canvas, timestamp: sample.timestamp - shift, duration: sample.duration };
           if (!opts.lagOne) {
-            const result = shift === 0 && !(canvas instanceof VideoFrame) ? canvas : take(now);
             canvas = null; // the encoder's now
-            return result;
+            return shift === 0 && now.canvas instanceof OffscreenCanvas ? now.canvas : await take(now);
           }
           const out: VideoSample[] = [];
-          if (held) out.push(take(held));
+          const previous = held;
           held = now;
           canvas = null;
+          if (previous) out.push(await take(previous));
           if (framesDone >= framesTotal) {
-            out.push(take(held)); // the last frame: nothing comes after it to carry it out
+            const last = held;
             held = null;
+            out.push(await take(last)); // the last frame: nothing comes after it to carry it out
           }
           return out.length ? out : null;
         } catch (e) {
           failure ??= e;
-          if (canvas instanceof VideoFrame) canvas.close();
+          drop(canvas);
+          drop(held?.canvas);
+          held = null;
           throw e;
         } finally {
           frame.close();
