@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { ALL_FORMATS, BlobSource, BufferTarget, Conversion, Input, Mp4OutputFormat, Output, QUALITY_HIGH, VideoSampleSink, getFirstEncodableVideoCodec, type VideoSample } from 'mediabunny';
 import { IO_PREFIX } from '../src/cli/protocol.ts';
-import { DEFAULT_STYLE, createLiveStylizer, createStylizer, type BackendName, type Stylizer } from '../src/engine/index.ts';
+import { DEFAULT_STYLE, createLiveStylizer, createStylizer, type BackendName, type Stylizer, type Upsample } from '../src/engine/index.ts';
 import { initBackend, type BackendChoice } from '../src/engine/stylise/backend.ts';
 import { temporalDevice } from '../src/engine/gpu/device.ts';
 import { createFrameStylizer, inferenceGeometry } from '../src/engine/pipeline/frame.ts';
@@ -53,6 +53,8 @@ export interface PipelineResult {
   inferHeight: number;
   warmup: { frames: number; elapsedMs: number };
   numTensors: number;
+  /** How the output was enlarged, as the stylizer says. */
+  upsampling: string;
 }
 
 export interface DemoResult {
@@ -114,7 +116,7 @@ declare global {
   interface Window {
     benchInit(backend: BackendName): Promise<PageInfo>;
     benchNetwork(size: number, reps: number, width: number, height: number): Promise<NetworkResult>;
-    benchPipeline(size: number, temporal: number, clip: string, warmClip: string): Promise<PipelineResult>;
+    benchPipeline(size: number, temporal: number, clip: string, warmClip: string, upsample?: Upsample): Promise<PipelineResult>;
     benchDemo(size: number, clip: string, warmClip: string, encode: boolean, width: number, height: number): Promise<DemoResult>;
     benchMemory(size: number, frames: number, every: number, temporal: number, clip: string): Promise<MemoryResult>;
     benchLive(seconds: number, size: number, temporal: number): Promise<LiveResult>;
@@ -203,10 +205,11 @@ window.benchNetwork = async (size, reps, width, height) => {
 };
 
 // (b), (c) The engine's whole clip pipeline: createStylizer + stylizeFile (decode, per-frame path, encode, mux).
-window.benchPipeline = async (size, temporal, clipName, warmClip) => {
+window.benchPipeline = async (size, temporal, clipName, warmClip, upsample = 'guided') => {
   stylizer ??= await createStylizer({ backend: need(), size, temporal: 0, style: DEFAULT_STYLE });
   stylizer.setSize(size);
   stylizer.setTemporal(temporal);
+  stylizer.setUpsample(upsample);
   const warm = await stylizer.stylizeFile(await clip(warmClip));
   const r = await stylizer.stylizeFile(await clip(clipName));
   return {
@@ -221,6 +224,7 @@ window.benchPipeline = async (size, temporal, clipName, warmClip) => {
     inferHeight: r.inferHeight,
     warmup: { frames: warm.frames, elapsedMs: warm.elapsedMs },
     numTensors: tf.memory().numTensors,
+    upsampling: stylizer.upsampling('clip').detail,
   };
 };
 

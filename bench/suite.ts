@@ -192,10 +192,11 @@ interface SizeRow {
   a_network: Record<string, unknown> | { error: string };
   b_pipeline_off: Record<string, unknown> | { error: string };
   c_pipeline_on: Record<string, unknown> | { error: string };
+  c_pipeline_on_cubic: Record<string, unknown> | { error: string };
   d_demo_encode: Record<string, unknown> | { error: string };
   d_demo_display: Record<string, unknown> | { error: string };
-  ratios: { b_over_a: number | null; c_over_b: number | null; d_over_b: number | null; d_display_over_b: number | null };
-  ms_per_frame: { a: number | null; b: number | null; c: number | null; d: number | null; d_display: number | null };
+  ratios: { b_over_a: number | null; c_over_b: number | null; c_cubic_over_b: number | null; d_over_b: number | null; d_display_over_b: number | null };
+  ms_per_frame: { a: number | null; b: number | null; c: number | null; c_cubic: number | null; d: number | null; d_display: number | null };
 }
 
 async function benchBackend(session: Session, plan: BackendPlan) {
@@ -221,6 +222,12 @@ async function benchBackend(session: Session, plan: BackendPlan) {
         r: await page.evaluate(([s, t, c, w]) => window.benchPipeline(s, t, c, w), [size, DEFAULT_TEMPORAL, clipName, warmName] as [number, number, string, string]),
         load: load(),
       }));
+      // (c') The same with the cubic: what guided upsampling costs where the output is presented on a device (a clip
+      // on a CPU backend with a software adapter is read back and enlarged by the cubic either way).
+      const cc = await step(`${label} (c') pipeline, smoothing ${DEFAULT_TEMPORAL}, cubic`, async () => ({
+        r: await page.evaluate(([s, t, c, w]) => window.benchPipeline(s, t, c, w, 'cubic'), [size, DEFAULT_TEMPORAL, clipName, warmName] as [number, number, string, string]),
+        load: load(),
+      }));
       const d = await step(`${label} (d) demo loop + encode`, async () => ({
         r: await page.evaluate(([s, c, w, W, H]) => window.benchDemo(s, c, w, true, W, H), [size, clipName, warmName, src.width, src.height] as [number, string, string, number, number]),
         load: load(),
@@ -235,8 +242,8 @@ async function benchBackend(session: Session, plan: BackendPlan) {
       const net = ok(a) ? (a as { r: NetworkResult }).r : null;
       const pipe = (v: typeof b) => (ok(v) ? (v as { r: PipelineResult }).r : null);
       const demo = (v: typeof d) => (ok(v) ? (v as { r: DemoResult }).r : null);
-      const [pb, pc, pd, pdd] = [pipe(b), pipe(c), demo(d), demo(dd)];
-      const ms = { a: r1(net && median(net.ms)), b: r1(pb?.msPerFrame), c: r1(pc?.msPerFrame), d: r1(pd?.msPerFrame), d_display: r1(pdd?.msPerFrame) };
+      const [pb, pc, pcc, pd, pdd] = [pipe(b), pipe(c), pipe(cc), demo(d), demo(dd)];
+      const ms = { a: r1(net && median(net.ms)), b: r1(pb?.msPerFrame), c: r1(pc?.msPerFrame), c_cubic: r1(pcc?.msPerFrame), d: r1(pd?.msPerFrame), d_display: r1(pdd?.msPerFrame) };
       const pipeJson = (p: PipelineResult | null, v: typeof b, temporal: number) =>
         p
           ? {
@@ -247,6 +254,7 @@ async function benchBackend(session: Session, plan: BackendPlan) {
               stage_ms: { network: r1(p.stageMs.network), temporal: r1(p.stageMs.temporal) },
               temporal_used: p.temporal,
               temporal_method: p.temporalMethod,
+              upsampling: p.upsampling,
               warmup: { frames: p.warmup.frames, elapsed_ms: r1(p.warmup.elapsedMs) },
               tensors_after: p.numTensors,
               load_1min: (v as { load: number }).load,
@@ -281,9 +289,10 @@ async function benchBackend(session: Session, plan: BackendPlan) {
           : (a as { error: string }),
         b_pipeline_off: pipeJson(pb, b, 0),
         c_pipeline_on: pipeJson(pc, c, DEFAULT_TEMPORAL),
+        c_pipeline_on_cubic: pipeJson(pcc, cc, DEFAULT_TEMPORAL),
         d_demo_encode: demoJson(pd, d),
         d_demo_display: demoJson(pdd, dd),
-        ratios: { b_over_a: ratio(ms.b, ms.a), c_over_b: ratio(ms.c, ms.b), d_over_b: ratio(ms.d, ms.b), d_display_over_b: ratio(ms.d_display, ms.b) },
+        ratios: { b_over_a: ratio(ms.b, ms.a), c_over_b: ratio(ms.c, ms.b), c_cubic_over_b: ratio(ms.c_cubic, ms.b), d_over_b: ratio(ms.d, ms.b), d_display_over_b: ratio(ms.d_display, ms.b) },
         ms_per_frame: ms,
       };
       rows.push(row);
@@ -521,7 +530,7 @@ function benchCli() {
 // ---------- output ----------
 
 function table(backends: { backend: string; rows: SizeRow[] }[]): string {
-  const head = ['backend', 'size', 'infer', 'a net', 'b off', 'c on', 'd demo', 'd disp', 'b/a', 'c/b', 'd/b', 'ddisp/b', 'b:net', 'c:net', 'c:temporal'];
+  const head = ['backend', 'size', 'infer', 'a net', 'b off', 'c on', "c' cubic", 'd demo', 'd disp', 'b/a', 'c/b', "c'/b", 'd/b', 'ddisp/b', 'b:net', 'c:net', 'c:temporal'];
   const lines: string[][] = [head];
   const f = (v: number | null | undefined) => (v === null || v === undefined ? '—' : String(v));
   for (const { backend, rows } of backends) {
@@ -534,10 +543,12 @@ function table(backends: { backend: string; rows: SizeRow[] }[]): string {
         f(r.ms_per_frame.a),
         f(r.ms_per_frame.b),
         f(r.ms_per_frame.c),
+        f(r.ms_per_frame.c_cubic),
         f(r.ms_per_frame.d),
         f(r.ms_per_frame.d_display),
         f(r.ratios.b_over_a),
         f(r.ratios.c_over_b),
+        f(r.ratios.c_cubic_over_b),
         f(r.ratios.d_over_b),
         f(r.ratios.d_display_over_b),
         f(stage(r.b_pipeline_off, 'network')),
@@ -558,6 +569,7 @@ function chart(rows: SizeRow[], subtitle: string): string {
     { key: 'a', label: '(a) network alone', colour: '#4c78a8' },
     { key: 'b', label: '(b) pipeline, smoothing off', colour: '#54a24b' },
     { key: 'c', label: `(c) pipeline, smoothing ${DEFAULT_TEMPORAL}`, colour: '#e45756' },
+    { key: 'c_cubic', label: "(c') the same, cubic", colour: '#ff9da6' },
     { key: 'd', label: '(d) demo readback loop + encode', colour: '#f58518' },
     { key: 'd_display', label: '(d) demo loop, no encode', colour: '#b279a2' },
   ] as const;
@@ -711,11 +723,13 @@ async function main() {
         'All timings are wall-clock in one browser on a shared machine: see the load averages next to each figure.',
         `Clips: the first N frames of ${CLIP.split('/').pop()} (640×360 VP9, 25 fps), packets copied with ffmpeg (no re-encode); every pipeline measurement first runs a ${WARM_FRAMES}-frame clip (warm-up).`,
         `Sizes above 360 px: the engine never upscales (the network's short side is at most the frame's), so those rows use the same footage at 960×540 (${CLIP_540.split('/').pop()}, H.264, first N frames, packets copied); decode and encode are then at 960×540.`,
+        "(c') = (c) with upsample 'cubic': what guided upsampling costs where the output is presented on a device. A clip on a CPU backend whose smoothing device is a software adapter is read back and enlarged by the cubic either way (pipeline/frame.ts readsBack), so there (c') = (c).",
         'ms/frame of (b), (c), (d) = elapsed / frames, so each includes its share of the per-clip fixed costs (demuxer, decoder and encoder set-up, MP4 finalise).',
       ],
       goals_at_256px_wasm: {
         b_over_a: { goal: `≤ ${GOALS.b_over_a_max}`, measured: at256?.ratios.b_over_a ?? null },
         c_over_b: { goal: `≤ ${GOALS.c_over_b_max}`, measured: at256?.ratios.c_over_b ?? null },
+        c_cubic_over_b: { goal: null, measured: at256?.ratios.c_cubic_over_b ?? null },
         d_over_b: { goal: null, measured: at256?.ratios.d_over_b ?? null },
         memory_slope_per_1000_frames: {
           goal: GOALS.memory_slope,

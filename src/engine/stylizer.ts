@@ -71,7 +71,7 @@ export interface StylizerOptions {
    * How the stylised frame is enlarged to the output's size (default "guided"): "guided" by the full-resolution input
    * (sharp edges at 720p/1080p; where the output is presented on a WebGPU device), or "cubic" (Mitchell–Netravali,
    * the enlargement of a 2D canvas). Where the output goes through the CPU (no WebGPU; a clip on wasm/webgl with
-   * smoothing off) it is cubic whatever this says: see `upsampling`.
+   * smoothing off, or smoothed on a software adapter) it is cubic whatever this says: see `upsampling`.
    */
   upsample?: Upsample;
   /**
@@ -520,6 +520,12 @@ export class Stylizer {
     if (!device) return { method: 'cubic', detail: `${cubic}: this browser has no WebGPU, so the output is enlarged on the CPU and guided upsampling is unavailable` };
     if (!this.backend.device && kind === 'clip' && this.#temporal === 0) {
       return { method: 'cubic', detail: `${cubic}: with smoothing off a clip on ${this.backend.name} goes through the CPU, where guided upsampling does not run` };
+    }
+    if (!this.backend.device && kind === 'clip' && this.smoothing.software) {
+      return {
+        method: 'cubic',
+        detail: `${cubic}: a clip on ${this.backend.name} comes back from the software WebGPU device after smoothing and is enlarged on the CPU (guided there would take several times as long; it needs a GPU)`,
+      };
     }
     return { method: 'guided', detail: `guided by the full-resolution input, ${this.smoothing.detail.replace(/^(on|off)\b/, 'on')}` };
   }

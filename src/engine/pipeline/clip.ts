@@ -80,7 +80,7 @@ export type ClipResult = Omit<StylizeResult, 'blob'> & { blob: Blob | null };
 export function clipFrameStylizer(ctx: PipelineContext, geometry: FrameGeometry): FrameStylizer {
   const settings = ctx.settings();
   const gpu = settings.temporal === 0 && !ctx.backend.device && !regionsActive(settings.regions) ? NO_GPU : ctx.gpu;
-  return createFrameStylizer(ctx.backend, ctx.model, geometry, { gpu, flowSide: settings.flowSize, surfaces: 2, frames: true, upsample: settings.upsample });
+  return createFrameStylizer(ctx.backend, ctx.model, geometry, { gpu, flowSide: settings.flowSize, surfaces: 2, frames: true });
 }
 
 /** A clip's per-frame bookkeeping: stage costs, the last frame's, the preview. */

@@ -132,18 +132,15 @@ export interface FrameStylizerOptions {
   /**
    * The output goes to an encoder, not a screen: where the frame's pixels end on the CPU, build `VideoFrame`s
    * straight from them (`takeFrame`) and draw no canvas. Ignored with a caller's canvas. On a CPU backend that is
-   * always so without smoothing, and with smoothing on a software adapter when the enlargement is the cubic (see
-   * `readsBack`).
+   * always so without smoothing, and with smoothing on a software adapter too (see `readsBack`).
    */
   frames?: boolean;
-  /** The clip's enlargement (fixed for the clip; default "guided"): with `frames`, decides `readsBack`. */
-  upsample?: Upsample;
 }
 
 export function createFrameStylizer(backend: BackendChoice, model: StyleModel, geometry: FrameGeometry, options: FrameStylizerOptions): FrameStylizer {
   const { gpu, canvas, flowSide } = options;
   const frames = !canvas && !!options.frames;
-  const readback = frames && readsBack(backend, gpu, options.upsample ?? 'guided');
+  const readback = frames && readsBack(backend, gpu);
   const surfaces = readback ? 0 : canvas ? 1 : (options.surfaces ?? 1);
   const output = (device: GPUDevice) => new GpuOutput(device, flowPlan(geometry.inferWidth, geometry.inferHeight, gpu.software, flowSide), geometry, canvas, gpu.software, surfaces);
   const device = backend.device ?? gpu.device;
@@ -157,14 +154,15 @@ export function createFrameStylizer(backend: BackendChoice, model: StyleModel, g
 }
 
 /**
- * Whether a clip's frames on a CPU backend come back from the WGSL device to the CPU (one copy out) and are enlarged
- * there by the cubic, instead of being presented on the device and read back from its canvas by the encoder: so
- * without a device, and on a software adapter when the cubic is asked for — there the present and the canvas's
- * readback cost 15–40 + 20–70 ms at 640×360 against 6–7 ms for the read and the CPU's cubic (bench:stages). Guided
- * (the default) needs the device's present: it stays there.
+ * Whether a clip's frames on a CPU backend come back from the WGSL device to the CPU (one copy out, taken by the
+ * encoder one frame late) and are enlarged there by the cubic, instead of being presented on the device and read
+ * back from its canvas by the encoder: so without a device, and on a software adapter, where the guided present and
+ * the canvas's readback cost more than the network and hold it back (bench:stages: 208 + 69 ms against 7 ms at
+ * 640×360; `npm run bench` quick at 256 px: a smoothed clip 2.98× a clip without smoothing presented guided, 1.18×
+ * read back), for the same flicker and detail (bench:temporal). Guided needs the present: a GPU.
  */
-export function readsBack(backend: BackendChoice, gpu: TemporalDevice, upsample: Upsample): boolean {
-  return !backend.device && (!gpu.device || (gpu.software && upsample === 'cubic'));
+export function readsBack(backend: BackendChoice, gpu: TemporalDevice): boolean {
+  return !backend.device && (!gpu.device || gpu.software);
 }
 
 /** A frame already on the GPU as float32 NHWC RGB (the importer's buffer). */
