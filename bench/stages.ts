@@ -9,14 +9,8 @@ import { join } from 'node:path';
 import { openSession } from '../src/cli/browser.ts';
 import type { GpuMode } from '../src/cli/gpu.ts';
 import type { StageRun } from './stages-page.ts';
-import { ROOT, SHARED_MEDIA, log, machine, median, round, run } from './util.ts';
+import { ROOT, SHARED_MEDIA, log, machine, median, option, round, run } from './util.ts';
 
-const argv = process.argv.slice(2);
-const option = (name: string) => {
-  const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (i < 0) return undefined;
-  return argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1];
-};
 const FRAMES = Number(option('frames') ?? 8);
 const SIZE = Number(option('size') ?? 256);
 const GPU = (option('gpu') ?? 'auto') as GpuMode;

@@ -13,14 +13,9 @@ import { join } from 'node:path';
 import { openSession } from '../src/cli/browser.ts';
 import type { GpuMode } from '../src/cli/gpu.ts';
 import type { CaseResult, PipelineRun, Variant } from './upsample-page.ts';
-import { ROOT, SHARED_MEDIA, log, machine, median, round, run } from './util.ts';
+import { ROOT, SHARED_MEDIA, log, machine, median, option, round, run } from './util.ts';
 
 const argv = process.argv.slice(2);
-const option = (name: string) => {
-  const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (i < 0) return undefined;
-  return argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1];
-};
 const REPS = Number(option('reps') ?? 15);
 const SIZES = (option('sizes') ?? '1280x720,1920x1080').split(',').map((s) => s.split('x').map(Number) as [number, number]);
 const PNG_DIR = option('pngs');

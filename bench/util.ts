@@ -41,3 +41,10 @@ export const round = (v: number | null, digits = 4) => (v === null ? null : Numb
 
 /** The machine and how busy it was: timings on a shared 2-core box move with whatever else runs. */
 export const machine = () => ({ cpus: cpus().length, cpu: cpus()[0]?.model ?? '', loadavg_1_5_15: loadavg().map((v) => round(v, 2)) });
+
+/** `--name value` or `--name=value` among this script's arguments, or undefined. */
+export function option(name: string, argv = process.argv.slice(2)): string | undefined {
+  const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return undefined;
+  return argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1];
+}

@@ -159,6 +159,20 @@ it('RgbxScaler enlarges as the 2D canvas did (drawImage with "high" smoothing)',
   expect(worst).toBeLessThan(16);
 });
 
+/** Mean |frame − canvas| over RGB, in 0..255 (same size); closes the frame. */
+async function frameVsCanvas(frame: VideoFrame, canvas: OffscreenCanvas): Promise<number> {
+  const { displayWidth: w, displayHeight: h } = frame;
+  const a = new Uint8Array(w * h * 4);
+  await frame.copyTo(a, { format: 'RGBA' });
+  frame.close();
+  const ctx = new OffscreenCanvas(w, h).getContext('2d', { willReadFrequently: true })!;
+  ctx.drawImage(canvas, 0, 0);
+  const b = ctx.getImageData(0, 0, w, h).data;
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) if (i % 4 !== 3) sum += Math.abs(a[i] - b[i]);
+  return sum / (w * h * 3);
+}
+
 it('a CPU frame stylizer made with frames: true hands out VideoFrames at the output size, and draws no canvas', async () => {
   const choice = await initBackend('wasm');
   const model = await StyleModel.load();
@@ -178,15 +192,7 @@ it('a CPU frame stylizer made with frames: true hands out VideoFrames at the out
     expect(() => frames.canvas).toThrow(/takeFrame/);
     expect(shown.takeFrame(0)).toBeNull();
     // The same picture as the canvas path draws.
-    const a = new Uint8Array(160 * 90 * 4);
-    await out.copyTo(a, { format: 'RGBA' });
-    out.close();
-    const ctx = new OffscreenCanvas(160, 90).getContext('2d', { willReadFrequently: true })!;
-    ctx.drawImage(shown.canvas, 0, 0);
-    const b = ctx.getImageData(0, 0, 160, 90).data;
-    let sum = 0;
-    for (let i = 0; i < a.length; i++) if (i % 4 !== 3) sum += Math.abs(a[i] - b[i]);
-    expect(sum / (160 * 90 * 3)).toBeLessThan(0.5);
+    expect(await frameVsCanvas(out, shown.canvas)).toBeLessThan(0.5);
   } finally {
     input.close();
     frames.dispose();
@@ -228,15 +234,7 @@ it('with smoothing on a software adapter, a clip frame stylizer reads the blende
       expect(pending).toBeInstanceOf(PendingFrame);
       const out = await (pending as PendingFrame).ready();
       expect([out.format, out.displayWidth, out.displayHeight]).toEqual(['RGBX', 160, 90]);
-      const a = new Uint8Array(160 * 90 * 4);
-      await out.copyTo(a, { format: 'RGBA' });
-      out.close();
-      const ctx = new OffscreenCanvas(160, 90).getContext('2d', { willReadFrequently: true })!;
-      ctx.drawImage(shown.canvas, 0, 0);
-      const b = ctx.getImageData(0, 0, 160, 90).data;
-      let sum = 0;
-      for (let k = 0; k < a.length; k++) if (k % 4 !== 3) sum += Math.abs(a[k] - b[k]);
-      worst = Math.max(worst, sum / (160 * 90 * 3));
+      worst = Math.max(worst, await frameVsCanvas(out, shown.canvas));
     }
     expect(worst).toBeLessThan(1);
   } finally {
