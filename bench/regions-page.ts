@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ALL_FORMATS, BlobSource, Input, VideoSampleSink } from 'mediabunny';
 import { temporalDevice } from '../src/engine/gpu/device.ts';
 import { createFrameStylizer, inferenceGeometry } from '../src/engine/pipeline/frame.ts';
-import { FACE_EVERY, PERSON_EVERY, FACE_FEATHER, FACE_TILES, RegionStage, masksNeeded, ellipseBounds, faceEllipse, planWeakPass, regionTuning, type RegionFace, type RegionRequest } from '../src/engine/regions/index.ts';
+import { FACE_EVERY, PERSON_EVERY, FACE_FEATHER, FACE_TILES, WEAK_EVERY, RegionStage, masksNeeded, ellipseBounds, faceEllipse, planWeakPass, regionTuning, type RegionFace, type RegionRequest, type WeakPass } from '../src/engine/regions/index.ts';
 import type { BackendChoice } from '../src/engine/stylise/backend.ts';
 import { initBackend } from '../src/engine/stylise/backend.ts';
 import { StyleModel, blendVectors } from '../src/engine/stylise/model.ts';
@@ -16,6 +16,17 @@ import { MaskModels } from '../src/engine/masks/index.ts';
 import { inBox, luma, meanAbsWhere, ssim, type PixelBox } from './region-metrics.ts';
 
 const IO = '/__stylecast/';
+
+/** One way of running the engine: regions off, or on with some of regionTuning's knobs (null/absent: the engine's). */
+export interface EngineVariant {
+  name: string;
+  regions: boolean;
+  crop?: boolean;
+  structure?: number | null;
+  structureBelow?: number | null;
+  cropBudget?: number | null;
+  weakEvery?: number | null;
+}
 
 export interface RegionsCase {
   clip: string;
@@ -25,6 +36,10 @@ export interface RegionsCase {
   faceStrength: number;
   /** Per frame, the labelled faces (normalised). */
   faces: RegionFace[][];
+  /** Timed rounds of the cost section (after one warm-up). */
+  costRounds: number;
+  /** The engine variants to run, 'unprotected' (regions off) first. */
+  variants: EngineVariant[];
 }
 
 export interface VariantScores {
@@ -41,6 +56,11 @@ export interface VariantScores {
   /** Labelled faces the face detector (tiles 3) finds in the output (IoU ≥ 0.3), and their mean IoU. */
   detected: number;
   detectedIoU: number;
+  /**
+   * Engine variants with regions: their weak pass timed alone (the median frame's plan under the variant's knobs;
+   * interleaved with the rest of the cost rounds), its share of the network's pixels, and how often it runs.
+   */
+  weakPass?: { ms: number[]; pixelShare: number; every: number };
 }
 
 export interface RegionsResult {
@@ -66,6 +86,10 @@ export interface RegionsResult {
 export interface RegionCost {
   /** The weak pass's size per frame (the default plan: the faces' crop), as a share of the frame's network pixels. */
   weakPixelShare: number[];
+  /** How often the engine's default runs the weak pass under smoothing (WEAK_EVERY): its cost counts 1/weakEvery. */
+  weakEvery: number;
+  /** How often the engine runs face detection (FACE_EVERY). */
+  faceEvery: number;
   network: number[];
   /** The network on the median frame's crop (the weak pass). */
   weakPass: number[];
@@ -214,18 +238,20 @@ window.benchRegionsCase = async (c: RegionsCase) => {
     }
     x.dispose();
 
-    const engineVariants = [
-      { name: 'unprotected', regions: false, crop: true, structure: null },
-      { name: `faces' crop pass at ${c.faceStrength} + structure (default)`, regions: true, crop: true, structure: null },
-      { name: `faces' crop pass at ${c.faceStrength}, no structure`, regions: true, crop: true, structure: 0 },
-      { name: `faces' crop pass at ${c.faceStrength} + structure 0.6`, regions: true, crop: true, structure: 0.6 },
-      { name: `whole-frame weak pass at ${c.faceStrength}, no structure`, regions: true, crop: false, structure: 0 },
-    ];
+    const engineVariants = c.variants;
+    if (engineVariants[0]?.regions !== false) throw new Error('the first variant must be unprotected (regions off)');
+    const tune = (v: EngineVariant) => {
+      regionTuning.crop = v.crop ?? true;
+      regionTuning.structure = v.structure ?? null;
+      regionTuning.structureBelow = v.structureBelow ?? null;
+      regionTuning.cropBudget = v.cropBudget ?? null;
+      regionTuning.weakEvery = v.weakEvery ?? null;
+    };
+    const untune = () => tune({ name: '', regions: false });
     const outputs: Uint8ClampedArray[][] = [];
     const ms: number[][] = [];
     for (const v of engineVariants) {
-      regionTuning.crop = v.crop;
-      regionTuning.structure = v.structure;
+      tune(v);
       const fs = createFrameStylizer(choice, model, geometry, { gpu });
       const content = fs.contentVector(frames[0]);
       const vectors = new Map<number, tf.Tensor4D>();
@@ -255,8 +281,7 @@ window.benchRegionsCase = async (c: RegionsCase) => {
         fs.dispose();
         content.dispose();
         for (const vec of vectors.values()) vec.dispose();
-        regionTuning.crop = true;
-        regionTuning.structure = null;
+        untune();
       }
       outputs.push(outs);
       ms.push(times);
@@ -307,12 +332,27 @@ window.benchRegionsCase = async (c: RegionsCase) => {
     // The region work's parts, each timed on its own, interleaved with the network (5 rounds after a warm-up).
     const iw = geometry.inferWidth;
     const ih = geometry.inferHeight;
-    const plans = c.faces.map((f) => planWeakPass({ face: c.faceStrength, person: 1, background: 1, adaptiveDetail: 0 }, true, false, f.map((x) => faceEllipse(x, iw, ih)), iw, ih));
+    const planFor = (v: EngineVariant) => {
+      tune(v);
+      try {
+        const plans = c.faces.map((f) => planWeakPass({ face: c.faceStrength, person: 1, background: 1, adaptiveDetail: 0 }, true, false, f.map((x) => faceEllipse(x, iw, ih)), iw, ih));
+        const median = [...plans].filter((p) => p).sort((a, b) => a!.width * a!.height - b!.width * b!.height)[Math.floor(plans.length / 2)]!;
+        return { plans, median, every: v.weakEvery ?? WEAK_EVERY };
+      } finally {
+        untune();
+      }
+    };
+    const { plans, median } = planFor({ name: 'default', regions: true });
     const weakPixelShare = plans.map((p) => (p ? (p.width * p.height) / (iw * ih) : 0));
-    const median = [...plans].filter((p) => p).sort((a, b) => a!.width * a!.height - b!.width * b!.height)[Math.floor(plans.length / 2)]!;
-    const cost: RegionCost = { weakPixelShare, network: [], weakPass: [], masks: [], wgsl: [] };
+    const cost: RegionCost = { weakPixelShare, weakEvery: WEAK_EVERY, faceEvery: FACE_EVERY, network: [], weakPass: [], masks: [], wgsl: [] };
     const full = tf.tidy(() => tf.randomUniform([1, ih, iw, 3]) as tf.Tensor4D);
     const crop = tf.tidy(() => tf.randomUniform([1, median.height, median.width, 3]) as tf.Tensor4D);
+    // Each variant's own weak pass (a crop of its median plan's size), timed in the same rounds.
+    const variantCrops = engineVariants.map((v) => {
+      if (!v.regions) return null;
+      const p: { median: WeakPass; every: number } = planFor(v);
+      return { ...p, input: tf.tidy(() => tf.randomUniform([1, p.median.height, p.median.width, 3]) as tf.Tensor4D), ms: [] as number[] };
+    });
     const stage = new RegionStage(device, iw, ih);
     const fullBuf = device.createBuffer({ size: iw * ih * 12, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     const weakBuf = device.createBuffer({ size: median.width * median.height * 12, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
@@ -322,7 +362,7 @@ window.benchRegionsCase = async (c: RegionsCase) => {
       return performance.now() - t0;
     };
     try {
-      for (let round = 0; round < 6; round++) {
+      for (let round = 0; round <= c.costRounds; round++) {
         const net = await timed(async () => {
           const y = model.transform(full, styleVec);
           await y.data();
@@ -345,7 +385,19 @@ window.benchRegionsCase = async (c: RegionsCase) => {
           stage.run({ full: fullBuf, weak: { buffer: weakBuf, pass: median }, input: fullBuf, settings: { face: c.faceStrength, person: 1, background: 1, adaptiveDetail: 0 }, masks: { faces: c.faces[0], person: null } });
           await device.queue.onSubmittedWorkDone();
         });
+        const variantMs: number[] = [];
+        for (const vc of variantCrops) {
+          if (!vc) continue;
+          variantMs.push(
+            await timed(async () => {
+              const y = model.transform(vc.input, styleVec);
+              await y.data();
+              y.dispose();
+            }),
+          );
+        }
         if (round === 0) continue;
+        variantCrops.filter((vc) => vc).forEach((vc, k) => vc!.ms.push(variantMs[k]));
         cost.network.push(net);
         cost.weakPass.push(weak);
         cost.masks.push(m);
@@ -354,6 +406,7 @@ window.benchRegionsCase = async (c: RegionsCase) => {
     } finally {
       full.dispose();
       crop.dispose();
+      for (const vc of variantCrops) vc?.input.dispose();
       stage.dispose();
       fullBuf.destroy();
       weakBuf.destroy();
@@ -380,6 +433,7 @@ window.benchRegionsCase = async (c: RegionsCase) => {
         msPerFrame: ms[v] ?? [],
         detected: s.det.length,
         detectedIoU: mean(s.det),
+        weakPass: variantCrops[v] ? { ms: variantCrops[v]!.ms, pixelShare: (variantCrops[v]!.median.width * variantCrops[v]!.median.height) / (iw * ih), every: variantCrops[v]!.every } : undefined,
       })),
     };
   } finally {

@@ -7,15 +7,25 @@
 // known per frame). JSON on stdout and in bench/results/regions-<host>.json.
 // Options: --frames N (default 12), --face-strength S (0.3), --size PX (256), --temporal A (0.7), --gpu (software),
 // --tag NAME (default the host name), --clips portrait,crowd (default both; a subset writes regions-<tag>-<clips>.json,
-// leaving the full run's file as it is).
+// leaving the full run's file as it is), --variants LIST (the engine variants besides 'unprotected', comma-separated;
+// each 'default' or '+'-joined knobs of regionTuning: 'budget:X' (CROP_BUDGET), 'every:N' (WEAK_EVERY),
+// 'structure:X' (STRUCTURE), 'below:X' (STRUCTURE_BELOW), 'whole' (faces take the whole-frame pass); default: default, structure:0,
+// structure:0.6, whole+structure:0), --cost-rounds N (9: the cost section's timed rounds). The cost's headline is the
+// median over rounds of each round's share (the parts and the network timed side by side in that round), which the
+// machine's load moves less than a ratio of medians taken minutes apart.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSession } from '../src/cli/browser.ts';
 import type { GpuMode } from '../src/cli/gpu.ts';
 import type { RegionFace } from '../src/engine/regions/index.ts';
-import type { RegionsResult } from './regions-page.ts';
+import type { EngineVariant, RegionsResult } from './regions-page.ts';
 import { ROOT, SHARED_MEDIA, log, machine, median, round, run } from './util.ts';
+
+/** The median over rounds of round k's (weak/every + masks·scale + wgsl) / network. */
+function roundShare(cost: RegionsResult['cost'], weakMs: number[], every: number, masksScale = 1): number {
+  return median(cost.network.map((n, k) => (weakMs[k] / every + cost.masks[k] * masksScale + cost.wgsl[k]) / n))!;
+}
 
 const argv = process.argv.slice(2);
 const option = (name: string) => {
@@ -31,6 +41,36 @@ const GPU = (option('gpu') ?? 'software') as GpuMode;
 const TAG = (option('tag') ?? process.env.STYLECAST_BENCH_TAG ?? hostname()).replace(/[^A-Za-z0-9._-]+/g, '-');
 const OUT: [number, number] = [640, 360];
 const ONLY = option('clips')?.split(',').filter(Boolean) ?? null;
+const COST_ROUNDS = Number(option('cost-rounds') ?? 9);
+const VARIANTS: EngineVariant[] = [
+  { name: 'unprotected', regions: false },
+  ...(option('variants') ?? 'default,structure:0,structure:0.6,whole+structure:0').split(',').filter(Boolean).map(variant),
+];
+
+/** 'default' or '+'-joined knobs ('budget:X', 'every:N', 'structure:X', 'whole') → an engine variant, named. */
+function variant(spec: string): EngineVariant {
+  const v: EngineVariant = { name: '', regions: true };
+  const said: string[] = [];
+  for (const knob of spec === 'default' ? [] : spec.split('+')) {
+    const [key, value] = knob.split(':');
+    const x = Number(value);
+    if (key === 'whole') v.crop = false;
+    else if (key === 'budget' && x > 0) v.cropBudget = x;
+    else if (key === 'every' && Number.isInteger(x) && x >= 1) v.weakEvery = x;
+    else if (key === 'structure' && x >= 0) v.structure = x;
+    else if (key === 'below' && x >= 0) v.structureBelow = x;
+    else throw new Error(`--variants: cannot read "${knob}" (budget:X, every:N, structure:X, below:X, whole)`);
+    said.push(
+      key === 'whole' ? 'whole-frame weak pass'
+      : key === 'budget' ? `crop ≤ ${x} of the frame's pixels`
+      : key === 'every' ? `weak pass every ${x} frames`
+      : key === 'below' ? `structure + ${x}·(1 − scale) below 1×`
+      : x === 0 ? 'no structure' : `structure ${x}`,
+    );
+  }
+  v.name = `face ${FACE}: ${said.length ? said.join(', ') : 'the engine\'s default'}`;
+  return v;
+}
 
 /**
  * A pan over a photo: a window of `win` photo pixels moving by `step` per frame from `start`, scaled to 640×360.
@@ -89,7 +129,7 @@ async function main() {
       for (const c of RUN) {
         log(`bench:regions: ${c.name} (${c.photo}, ${c.style})…`);
         const faces = Array.from({ length: FRAMES }, (_, n) => facesAt(c, n));
-        const r = await session.page.evaluate((args) => window.benchRegionsCase(args), { clip: `${c.name}.mp4`, style: c.style, size: SIZE, temporal: TEMPORAL, faceStrength: FACE, faces });
+        const r = await session.page.evaluate((args) => window.benchRegionsCase(args), { clip: `${c.name}.mp4`, style: c.style, size: SIZE, temporal: TEMPORAL, faceStrength: FACE, faces, variants: VARIANTS, costRounds: COST_ROUNDS });
         const net = median(r.networkMs)!;
         const off = median(r.variants[0].msPerFrame)!;
         log(`  network alone ${net.toFixed(0)} ms; ${r.facesScored} face boxes scored; the photo's faces: style cosine ${r.inputFaceStyleCosine.toFixed(3)}, detector finds ${r.inputDetected} (IoU ${r.inputDetectedIoU.toFixed(2)})`);
@@ -98,9 +138,14 @@ async function main() {
           log(`  ${v.name}: face SSIM ${v.faceSsim.toFixed(3)}, face style cosine ${v.faceStyleCosine.toFixed(3)}, faces found ${v.detected}/${r.inputDetected}, |Δ| outside ${v.outsideMeanAbs.toFixed(3)}, inside ${v.insideMeanAbs.toFixed(1)}${m === null ? '' : `, ${m.toFixed(0)} ms/frame (region work ${(m - off).toFixed(0)} ms = ${((100 * (m - off)) / net).toFixed(0)} % of the network)`}`);
         }
         const k = r.cost;
-        const parts = { weak: median(k.weakPass)!, masks: median(k.masks)!, wgsl: median(k.wgsl)! };
+        const parts = { weak: median(k.weakPass)! / k.weakEvery, masks: median(k.masks)!, wgsl: median(k.wgsl)! };
         const n = median(k.network)!;
-        log(`  cost, each part alone (medians of 5, interleaved): network ${n.toFixed(0)} ms; weak pass ${parts.weak.toFixed(0)} ms (crop ${(100 * median(k.weakPixelShare)!).toFixed(0)} % of the frame's pixels), masks ${parts.masks.toFixed(0)} ms, WGSL ${parts.wgsl.toFixed(0)} ms: region work ${((100 * (parts.weak + parts.masks + parts.wgsl)) / n).toFixed(0)} % of the network (${((100 * (parts.weak + parts.wgsl)) / n).toFixed(0)} % without masks)`);
+        log(`  cost, each part alone (medians of ${COST_ROUNDS}, interleaved): network ${n.toFixed(0)} ms; weak pass ${median(k.weakPass)!.toFixed(0)} ms (crop ${(100 * median(k.weakPixelShare)!).toFixed(0)} % of the frame's pixels) every ${k.weakEvery} frame(s) = ${parts.weak.toFixed(0)} ms/frame, masks ${parts.masks.toFixed(0)} ms, WGSL ${parts.wgsl.toFixed(0)} ms: region work ${((100 * (parts.weak + parts.masks + parts.wgsl)) / n).toFixed(0)} % of the network (${((100 * (parts.weak + parts.wgsl)) / n).toFixed(0)} % without masks); median of the rounds' shares ${(100 * roundShare(k, k.weakPass, k.weakEvery)).toFixed(0)} % (face detection every ${k.faceEvery + 1} frames instead of ${k.faceEvery} would make it ${(100 * roundShare(k, k.weakPass, k.weakEvery, k.faceEvery / (k.faceEvery + 1))).toFixed(0)} %)`);
+        for (const v of r.variants) {
+          if (!v.weakPass) continue;
+          const w = median(v.weakPass.ms)! / v.weakPass.every;
+          log(`    ${v.name}: weak pass ${median(v.weakPass.ms)!.toFixed(0)} ms (${(100 * v.weakPass.pixelShare).toFixed(0)} % of the pixels) every ${v.weakPass.every} = ${w.toFixed(0)} ms/frame: region work ${((100 * (w + parts.masks + parts.wgsl)) / n).toFixed(0)} % of the network (median of the rounds' shares ${(100 * roundShare(k, v.weakPass.ms, v.weakPass.every)).toFixed(0)} %)`);
+        }
         results.push({ ...r, style: c.style, photo: c.photo });
       }
     } finally {
@@ -115,10 +160,10 @@ async function main() {
         clips: `ffmpeg pans over the shared photos (window moving ${RUN.map((c) => `${c.step[0]} px/frame over ${c.win.join('×')}`).join(', ')} photo px), ${FRAMES} frames at ${OUT.join('×')}, H.264 crf 10; made at run time, not kept`,
         faces: 'boxes labelled by hand in each photo (brows to chin, like BlazeFace), carried exactly along the pan; no detector and no person mask in these figures (masks cost not included)',
         pipeline: `createFrameStylizer on tfjs-wasm at a ${SIZE}-px short side, temporal ${TEMPORAL} (strokes), guided present; face strength ${FACE}, person and background 1`,
-        variants: 'unprotected; the faces\' crop pass (the network with the weak vector on the faces\' rectangle at up to 2× the frame\'s resolution, ≤ 30 % of its pixels) with the input\'s luma structure taken back by 0.3·(1 − s) (default), by 0 and by 0.6; the whole-frame weak pass without it; a plain cross-fade with the input under the same feathered mask (computed in the page, not an engine mode)',
+        variants: `unprotected; ${VARIANTS.slice(1).map((v) => v.name).join('; ')} (the engine's default: the network with the weak vector on the faces' rectangle at up to 2× the frame's resolution, ≤ CROP_BUDGET of its pixels, below 1× when the crop is larger, every WEAK_EVERY frames under smoothing, carried along the flow in between, with the input's luma structure taken back by STRUCTURE·(1 − s)); a plain cross-fade with the input under the same feathered mask (computed in the page, not an engine mode)`,
         detector: 'MaskModels.detectFaces (BlazeFace short-range, tiles 3) on each input and output frame at 640×360; a labelled face counts as found when a detection overlaps it with IoU ≥ 0.3',
         scores: 'face SSIM: mean SSIM (7×7, luma) input vs output inside each face box fully in the picture; face style cosine: cosine between the style predictor\'s vector of a square crop 1.3× the box and the style image\'s vector (the photo\'s own crops give the floor); outside: mean |output − unprotected| over RGB (0..255) outside each face\'s feathered ellipse dilated by 4 network px; inside: the same inside the boxes',
-        timing: 'cost_each_part_alone: the network (transform + data() at the inference size), the weak pass (the same on the median frame\'s faces\' crop), the masks as the engine runs them for these settings (face detection with the engine\'s tiles, once every 2 frames; no person mask for faces alone) and the region stage\'s WGSL (submit → queue done), interleaved, 5 rounds after a warm-up, medians; region work = weak pass + masks + WGSL. Also the wall ms per frame of each variant (render → queue done, frames 2..N), which the machine\'s load swamps. SwiftShader emulates the GPU here (the WGSL figure is CPU emulation; the networks run on tfjs-wasm)',
+        timing: `cost_each_part_alone: the network (transform + data() at the inference size), the weak pass (the same on the median frame's faces' crop, counted 1/WEAK_EVERY per frame), the masks as the engine runs them for these settings (face detection with the engine's tiles, once every 2 frames; no person mask for faces alone) and the region stage's WGSL (submit → queue done), interleaved, ${COST_ROUNDS} rounds after a warm-up, medians; region work = weak pass + masks + WGSL; region_work_share_median_of_rounds: the median over rounds of that round's share. Also the wall ms per frame of each variant (render → queue done, frames 2..N), which the machine's load swamps. SwiftShader emulates the GPU here (the WGSL figure is CPU emulation; the networks run on tfjs-wasm)`,
       },
       goals: { faceSsimAtFace03: 0.79, regionWorkShareOfNetwork: 0.4 },
       clips: results.map((r) => {
@@ -137,10 +182,14 @@ async function main() {
             network_ms: round(median(r.cost.network)!, 1),
             weak_pass_ms: round(median(r.cost.weakPass)!, 1),
             weak_pass_pixel_share_median: round(median(r.cost.weakPixelShare)!, 3),
+            weak_pass_every: r.cost.weakEvery,
             masks_ms: round(median(r.cost.masks)!, 1),
             region_wgsl_ms: round(median(r.cost.wgsl)!, 1),
-            region_work_share_of_network: round((median(r.cost.weakPass)! + median(r.cost.masks)! + median(r.cost.wgsl)!) / median(r.cost.network)!, 3),
-            region_work_share_without_masks: round((median(r.cost.weakPass)! + median(r.cost.wgsl)!) / median(r.cost.network)!, 3),
+            region_work_share_of_network: round((median(r.cost.weakPass)! / r.cost.weakEvery + median(r.cost.masks)! + median(r.cost.wgsl)!) / median(r.cost.network)!, 3),
+            region_work_share_median_of_rounds: round(roundShare(r.cost, r.cost.weakPass, r.cost.weakEvery), 3),
+            face_detection_every: r.cost.faceEvery,
+            region_work_share_if_faces_every_next: round(roundShare(r.cost, r.cost.weakPass, r.cost.weakEvery, r.cost.faceEvery / (r.cost.faceEvery + 1)), 3),
+            region_work_share_without_masks: round((median(r.cost.weakPass)! / r.cost.weakEvery + median(r.cost.wgsl)!) / median(r.cost.network)!, 3),
             raw_ms: { network: r.cost.network.map((x) => round(x, 1)), weak_pass: r.cost.weakPass.map((x) => round(x, 1)), masks: r.cost.masks.map((x) => round(x, 1)), wgsl: r.cost.wgsl.map((x) => round(x, 1)) },
           },
           input_face_style_cosine: round(r.inputFaceStyleCosine, 4),
@@ -161,6 +210,15 @@ async function main() {
               region_work_ms: m === null ? null : round(m - off, 1),
               region_work_share_of_network: m === null ? null : round((m - off) / net, 3),
               ms_per_frame: v.msPerFrame.map((x) => round(x, 1)),
+              weak_pass: v.weakPass
+                ? {
+                    ms_median: round(median(v.weakPass.ms)!, 1),
+                    pixel_share: round(v.weakPass.pixelShare, 3),
+                    every: v.weakPass.every,
+                    region_work_share_of_network: round((median(v.weakPass.ms)! / v.weakPass.every + median(r.cost.masks)! + median(r.cost.wgsl)!) / median(r.cost.network)!, 3),
+                    region_work_share_median_of_rounds: round(roundShare(r.cost, v.weakPass.ms, v.weakPass.every), 3),
+                  }
+                : null,
             };
           }),
         };

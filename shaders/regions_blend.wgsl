@@ -5,20 +5,42 @@
 // channel (tones and shading of the face from the camera, colours and strokes from the network — not a cross-fade).
 // Where s = 1 (outside every mask, adaptive detail off) or outside `rect`, the output is the full-strength frame
 // itself, bit for bit.
+// The host may dispatch it over the weak pass's rect alone (from `origin`) after regions_copy.wgsl copied the full
+// frame to `result`: the same output, and on SwiftShader the weak lookup's code no longer costs every pixel.
+// A frame without a weak pass of its own (weak_carried 1, WEAK_EVERY in src/engine/regions) takes the previous frame's
+// carried along the temporal stage's backward flow: pixel p looks the weak pass up at p + back(p) (where the flow has
+// any confidence; elsewhere at p), in the previous frame's rect. The host compiles that lookup out of the program for
+// frames with a pass of their own (`weak_source(p)` → `p`): on SwiftShader untaken code still costs every invocation.
 // Bindings (group 0):
 //   0: storage, read        full: array<f32>            float32 NHWC RGB at size (the network's output)
 //   1: storage, read        weak: array<f32>            float32 NHWC RGB at weak_size, covering rect
 //   2: storage, read        strength: array<f32>        s per pixel at size
 //   3: storage, read        input: array<f32>           the frame, float32 NHWC RGB at size
 //   4: storage, read_write  result: array<f32>          float32 NHWC RGB at size
-//   5: uniform              Params (regions_common.wgsl)
+//   5: storage, read        back: array<vec2<f32>>      flow t → t−1 at flow_size (weak_carried 1)
+//   6: storage, read        confidence: array<f32>      at flow_size
+//   7: uniform              Params (regions_common.wgsl)
 
 @group(0) @binding(0) var<storage, read> full: array<f32>;
 @group(0) @binding(1) var<storage, read> weak: array<f32>;
 @group(0) @binding(2) var<storage, read> strength: array<f32>;
 @group(0) @binding(3) var<storage, read> input: array<f32>;
 @group(0) @binding(4) var<storage, read_write> result: array<f32>;
-@group(0) @binding(5) var<uniform> params: Params;
+@group(0) @binding(5) var<storage, read> back: array<vec2<f32>>;
+@group(0) @binding(6) var<storage, read> confidence: array<f32>;
+@group(0) @binding(7) var<uniform> params: Params;
+
+// Where the weak pass is looked up for pixel p: p itself, or (a carried pass) where p was in the previous frame.
+fn weak_source(p: vec2<f32>) -> vec2<f32> {
+  if (params.weak_carried == 0u) {
+    return p;
+  }
+  let scale = vec2<f32>(params.flow_size) / vec2<f32>(params.size);
+  let fb = bilinear_at((p + 0.5) * scale - 0.5, params.flow_size);
+  let b = mix(mix(back[fb.i00], back[fb.i10], fb.f.x), mix(back[fb.i01], back[fb.i11], fb.f.x), fb.f.y) / scale;
+  let c = mix(mix(confidence[fb.i00], confidence[fb.i10], fb.f.x), mix(confidence[fb.i01], confidence[fb.i11], fb.f.x), fb.f.y);
+  return select(p, p + b, c > 0.0);
+}
 
 fn weak_at(p: vec2<f32>) -> vec3<f32> {
   let u = ((p + 0.5) / vec2<f32>(params.size) - params.rect_origin) / params.rect_extent;
@@ -37,17 +59,19 @@ fn in_rect(p: vec2<f32>) -> bool {
 
 @compute @workgroup_size(8, 8, 1)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
-  if (any(id.xy >= params.size)) {
+  let px = id.xy + params.origin;
+  if (any(px >= params.size)) {
     return;
   }
-  let i = id.y * params.size.x + id.x;
-  let p = vec2<f32>(id.xy);
+  let i = px.y * params.size.x + px.x;
+  let p = vec2<f32>(px);
   let s = strength[i];
   let f = vec3<f32>(full[i * 3u], full[i * 3u + 1u], full[i * 3u + 2u]);
   var o = f;
-  if (s < 1.0 && params.weak < 1.0 && in_rect(p)) {
+  let q = weak_source(p);
+  if (s < 1.0 && params.weak < 1.0 && in_rect(q)) {
     let t = clamp((s - params.weak) / (1.0 - params.weak), 0.0, 1.0);
-    o = mix(weak_at(p), f, t);
+    o = mix(weak_at(q), f, t);
     if (params.structure > 0.0) {
       let luma = vec3<f32>(0.299, 0.587, 0.114);
       let y_in = dot(vec3<f32>(input[i * 3u], input[i * 3u + 1u], input[i * 3u + 2u]), luma);

@@ -18,4 +18,8 @@ struct Params {
   has_person: u32,
   // How much of the input's luma the weakened pixels take back, times (1 − s) (0: none; needs the input bound).
   structure: f32,
+  // 0: the weak pass is this frame's; 1: the previous frame's, carried along the flow (regions_blend.wgsl).
+  weak_carried: u32,
+  // regions_blend.wgsl: the pixel its dispatch starts at (the weak pass's rect; regions_copy.wgsl did the rest).
+  origin: vec2<u32>,
 }

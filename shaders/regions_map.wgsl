@@ -11,7 +11,8 @@
 // Bindings (group 0):
 //   0: storage, read        input: array<f32>           the frame, float32 NHWC RGB at size (adaptive detail)
 //   1: storage, read        person: array<f32>          person mask at person_size, 0..1
-//   2: storage, read        faces: array<vec4<f32>>     two per face: (centre px, semi-axes px), (cos, sin, feather, 0)
+//   2: storage, read        faces: array<vec4<f32>>     two per face: (centre px, first row of M), (second row of M,
+//                                                       1/feather, 0); M = rotation by −θ, then 1/semi-axes
 //   3: storage, read        back: array<vec2<f32>>      flow t → t−1 at flow_size
 //   4: storage, read        confidence: array<f32>      at flow_size
 //   5: storage, read        previous: array<vec2<f32>>  (face, person) of the previous frame at size
@@ -35,18 +36,19 @@ const PERSON_HI = 0.85;
 const DETAIL_LO = 0.015;
 const DETAIL_HI = 0.08;
 
+// max over faces of 1 − smoothstep(1 − f, 1 + f, r) = 1 − smoothstep(−1, 1, min over faces of (r − 1)/f): the loop
+// keeps only that minimum (a crowd's ten faces cost every pixel ten times the loop's body on SwiftShader).
 fn face_at(p: vec2<f32>) -> f32 {
-  var m = 0.0;
+  var u = 1e9;
   for (var k = 0u; k < params.face_count; k++) {
     let a = faces[2u * k];
     let b = faces[2u * k + 1u];
     let d = p - a.xy;
     // Into the ellipse's frame (rotation by −θ), normalised by the semi-axes: r = 1 on the ellipse.
-    let l = vec2<f32>(b.x * d.x + b.y * d.y, -b.y * d.x + b.x * d.y) / a.zw;
-    let r = length(l);
-    m = max(m, 1.0 - smoothstep(1.0 - b.z, 1.0 + b.z, r));
+    let r = length(vec2<f32>(dot(a.zw, d), dot(b.xy, d)));
+    u = min(u, (r - 1.0) * b.z);
   }
-  return m;
+  return 1.0 - smoothstep(-1.0, 1.0, u);
 }
 
 fn person_at(p: vec2<f32>) -> f32 {

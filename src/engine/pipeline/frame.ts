@@ -384,9 +384,9 @@ class GpuFrameStylizer implements FrameStylizer {
     }
     const releases = [masks.release];
     try {
-      const plan = stage.plan(request.settings, masks.masks);
+      const plan = stage.plan(request.settings, masks.masks, temporal > 0);
       let weak: { buffer: GPUBuffer; pass: WeakPass } | null = null;
-      if (plan) {
+      if (plan && !plan.carried) {
         // The crop gets an import of its own size (never the network input's: that buffer is still read after this).
         if (plan.crop && plan.width === w && plan.height === h) plan.width += 4;
         const src = plan.crop ? this.#gpu.importer.import(frame, plan.width, plan.height, plan.rect) : input;
@@ -398,8 +398,11 @@ class GpuFrameStylizer implements FrameStylizer {
         });
         const { buffer, tensorRef } = y.dataToGPU();
         y.dispose();
-        releases.push(() => tensorRef.dispose());
-        if (!buffer) throw new Error('tfjs returned no GPU buffer for the weak pass');
+        if (!buffer) {
+          tensorRef.dispose();
+          throw new Error('tfjs returned no GPU buffer for the weak pass');
+        }
+        stage.retainWeak(() => tensorRef.dispose()); // kept for the frames that carry it (WEAK_EVERY)
         weak = { buffer, pass: plan };
       }
       const buffer = this.#gpu.regionBlend(full, weak, input, request, masks.masks, temporal);
@@ -597,9 +600,9 @@ class CpuFrameStylizer implements FrameStylizer {
     const gpu = this.#gpu;
     const stage = gpu.regionStage();
     const { masks } = await frameMasks(request, x, false, stage.personDue(temporal > 0));
-    const plan = stage.plan(request.settings, masks);
+    const plan = stage.plan(request.settings, masks, temporal > 0);
     let weak: { buffer: GPUBuffer; pass: WeakPass } | null = null;
-    if (plan) {
+    if (plan && !plan.carried) {
       const src = plan.crop ? this.#cropReader.read(frame, plan.rect, plan.width, plan.height) : x;
       try {
         const vector = request.vector(plan.strength); // cached by its owner: made outside the tidy below

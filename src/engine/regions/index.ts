@@ -5,13 +5,15 @@
 // How a lower strength is rendered (measured by `npm run bench:regions`): the network's own strength — its style
 // vector s·b_style + (1−s)·b_content — in a second pass, not a cross-fade with the camera picture (a double
 // exposure). When only faces are weakened, that pass covers just the faces' rectangle, at up to twice the frame's
-// inference resolution (the instance-aware way: the strokes get smaller relative to the face, so its structure
-// survives, for a fraction of a whole pass); otherwise it covers the frame at the inference size.
-// Two compute passes (shaders/regions_map.wgsl: masks and strength; regions_blend.wgsl: the mix), sharing one
-// uniform buffer.
+// inference resolution within CROP_BUDGET of its pixels (the instance-aware way: the strokes get smaller relative to
+// the face, so its structure survives, for a fraction of a whole pass; below 1× for a rectangle larger than that);
+// otherwise it covers the frame at the inference size. Under smoothing it runs every WEAK_EVERY frames, carried along
+// the flow in between. Compute passes (shaders/regions_map.wgsl: masks and strength; regions_copy.wgsl and
+// regions_blend.wgsl: the mix), sharing one uniform buffer.
 import * as tf from '@tensorflow/tfjs';
 import mapShader from '../../../shaders/regions_map.wgsl?raw';
 import blendShader from '../../../shaders/regions_blend.wgsl?raw';
+import copyShader from '../../../shaders/regions_copy.wgsl?raw';
 import regionsCommon from '../../../shaders/regions_common.wgsl?raw';
 import common from '../../../shaders/flow_common.wgsl?raw';
 import { defineProgram, dispatch } from '../gpu/program.ts';
@@ -42,18 +44,46 @@ export const MAX_FACES = 32;
 const FACE_LINGER = 8;
 /** The weak pass over the faces' rectangle: at most this many times the frame's inference resolution … */
 const CROP_UPSCALE = 2;
-/** … and at most this share of the frame's pixels (its cost next to the network's). */
-const CROP_BUDGET = 0.3;
+/**
+ * … and at most this share of the frame's pixels (its cost next to the network's): a crop larger than that (a crowd's
+ * faces, a face filling the frame) runs below the frame's resolution. Chosen by bench:regions (see README).
+ */
+export const CROP_BUDGET = 0.2;
+/**
+ * While smoothing runs, the weak pass runs on every WEAK_EVERY-th frame; in between the blend takes the last one
+ * carried along the temporal stage's flow (regions_blend.wgsl), as the person mask is. Chosen by bench:regions.
+ */
+export const WEAK_EVERY = 2;
 /**
  * How much of the input's luma structure weakened pixels take back, times (1 − s) (regions_blend.wgsl); chosen by
  * bench:regions (see README).
  */
 export const STRUCTURE = 0.3;
 /**
- * For bench:regions and tests: `crop: false` makes faces alone take the whole-frame weak pass too; `structure`
- * overrides STRUCTURE, `personEvery` PERSON_EVERY (to compare them).
+ * A weak pass below the frame's resolution (a crop over the CROP_BUDGET: a crowd's faces) lacks the fine structure its
+ * upscaling cannot bring back: the structure taken back grows by this much times (1 − its scale). Chosen by
+ * bench:regions (see README).
  */
-export const regionTuning: { crop: boolean; structure: number | null; personEvery: number | null } = { crop: true, structure: null, personEvery: null };
+export const STRUCTURE_BELOW = 1;
+/**
+ * For bench:regions and tests: `crop: false` makes faces alone take the whole-frame weak pass too; `structure`
+ * overrides STRUCTURE, `personEvery` PERSON_EVERY, `cropBudget` CROP_BUDGET, `weakEvery` WEAK_EVERY (to compare them).
+ */
+export const regionTuning: {
+  crop: boolean;
+  structure: number | null;
+  structureBelow: number | null;
+  personEvery: number | null;
+  cropBudget: number | null;
+  weakEvery: number | null;
+} = {
+  crop: true,
+  structure: null,
+  structureBelow: null,
+  personEvery: null,
+  cropBudget: null,
+  weakEvery: null,
+};
 
 /** A face as the detector gives it (src/engine/masks): normalised frame coordinates, top-left origin. */
 export interface RegionFace {
@@ -84,6 +114,11 @@ export interface WeakPass {
   strength: number;
   /** Crop of the faces (true) or the whole frame. */
   crop: boolean;
+  /**
+   * No pass of its own this frame: the last one, carried along the flow (see WEAK_EVERY; set by `RegionStage.plan`).
+   * The frame pipeline then runs no weak pass and hands the stage `weak: null`.
+   */
+  carried?: boolean;
 }
 
 /** Whether these settings change anything (1/1/1 without adaptive detail is exactly today's output: no stage). */
@@ -169,7 +204,7 @@ export function planWeakPass(s: RegionSettings, faces: boolean, person: boolean,
   y1 = Math.min(inferHeight, Math.ceil(y1 + 2));
   if (x1 <= x0 || y1 <= y0) return null; // faces wholly outside the picture
   const area = (x1 - x0) * (y1 - y0);
-  const scale = Math.max(1, Math.min(CROP_UPSCALE, Math.sqrt((CROP_BUDGET * inferWidth * inferHeight) / area)));
+  const scale = Math.min(CROP_UPSCALE, Math.sqrt(((regionTuning.cropBudget ?? CROP_BUDGET) * inferWidth * inferHeight) / area));
   return {
     rect: { x: x0 / inferWidth, y: y0 / inferHeight, width: (x1 - x0) / inferWidth, height: (y1 - y0) / inferHeight },
     width: round4((x1 - x0) * scale),
@@ -177,6 +212,14 @@ export function planWeakPass(s: RegionSettings, faces: boolean, person: boolean,
     strength,
     crop: true,
   };
+}
+
+/** The structure taken back for a weak pass (more when it runs below the frame's resolution: STRUCTURE_BELOW). */
+export function structureFor(pass: WeakPass | null, width: number): number {
+  const base = regionTuning.structure ?? STRUCTURE;
+  if (!pass) return base;
+  const scale = pass.width / (pass.rect.width * width);
+  return base + (regionTuning.structureBelow ?? STRUCTURE_BELOW) * Math.max(0, 1 - scale);
 }
 
 const R = 'read-only-storage';
@@ -199,21 +242,50 @@ const regionUniforms = {
   face_count: 'u32',
   has_person: 'u32',
   structure: 'f32',
+  weak_carried: 'u32',
+  origin: size,
 } as const;
 
-/** Masks (carried along the flow) and the strength map. */
+const mapBindings = { input: R, person: R, faces: R, back: R, confidence: R, previous: R, masks: W, strength: W, params: 'uniform' } as const;
+/** Masks (carried along the flow) and the strength map, with adaptive detail. */
 export const regionMapProgram = defineProgram({
   name: 'regions_map',
   code: `${common}\n${regionsCommon}\n${mapShader}`,
-  bindings: { input: R, person: R, faces: R, back: R, confidence: R, previous: R, masks: W, strength: W, params: 'uniform' },
+  bindings: mapBindings,
+  uniforms: regionUniforms,
+});
+/**
+ * The same without adaptive detail (its call replaced by 0, so the function is compiled out): on SwiftShader the
+ * detail code cost every invocation its time even when the branch is never taken (map pass 12–24 ms → 1 ms at
+ * 452×256, measured in Chromium on this host).
+ */
+export const regionMapPlainProgram = defineProgram({
+  name: 'regions_map_plain',
+  code: `${common}\n${regionsCommon}\n${mapShader.replace('detail_at(vec2<i32>(id.xy))', '0.0')}`,
+  bindings: mapBindings,
   uniforms: regionUniforms,
 });
 
-/** The full-strength frame mixed with the weak pass by the strength map. */
+const blendBindings = { full: R, weak: R, strength: R, input: R, result: W, back: R, confidence: R, params: 'uniform' } as const;
+/** The full-strength frame mixed with this frame's weak pass by the strength map (the flow lookup compiled out). */
 export const regionBlendProgram = defineProgram({
   name: 'regions_blend',
+  code: `${common}\n${regionsCommon}\n${blendShader.replace('let q = weak_source(p);', 'let q = p;')}`,
+  bindings: blendBindings,
+  uniforms: regionUniforms,
+});
+/** The full frame copied to the result, before a blend over the weak pass's rect alone. */
+export const regionCopyProgram = defineProgram({
+  name: 'regions_copy',
+  code: `${common}\n${regionsCommon}\n${copyShader}`,
+  bindings: { full: R, result: W, params: 'uniform' },
+  uniforms: regionUniforms,
+});
+/** The same with the previous frame's weak pass, carried along the flow. */
+export const regionBlendCarriedProgram = defineProgram({
+  name: 'regions_blend_carried',
   code: `${common}\n${regionsCommon}\n${blendShader}`,
-  bindings: { full: R, weak: R, strength: R, input: R, result: W, params: 'uniform' },
+  bindings: blendBindings,
   uniforms: regionUniforms,
 });
 
@@ -263,13 +335,24 @@ export class RegionStage {
    * frame outside that pass).
    */
   #sincePerson = Infinity;
+  /** The last weak pass the stage blended (kept for frames that carry it), and what frees its buffer. */
+  #lastWeak: { buffer: GPUBuffer; pass: WeakPass } | null = null;
+  #releaseWeak: (() => void) | null = null;
+  /** Frames since the last weak pass of its own, counted like #sincePerson (Infinity: nothing to carry). */
+  #sinceWeak = Infinity;
+  /** This frame's plan (from `plan`), read by `encode`. */
+  #planned: WeakPass | null = null;
 
   constructor(device: GPUDevice, width: number, height: number) {
     this.#device = device;
     this.width = width;
     this.height = height;
-    regionMapProgram.pipeline(device);
+    regionMapPlainProgram.pipeline(device);
     regionBlendProgram.pipeline(device);
+    regionCopyProgram.pipeline(device);
+    // Adaptive detail's map and the carried blend (from the second frame under smoothing): compiled in the background.
+    void regionMapProgram.warm(device);
+    void regionBlendCarriedProgram.warm(device);
     const n = width * height;
     const storage = (label: string, bytes: number) => this.#make(label, bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
     this.#masks = [storage('region masks 0', n * 8), storage('region masks 1', n * 8)];
@@ -294,10 +377,37 @@ export class RegionStage {
       .slice(0, MAX_FACES);
   }
 
-  /** The weak pass this frame needs (see planWeakPass); call once per frame, before `encode`. */
-  plan(settings: RegionSettings, masks: RegionMasks): WeakPass | null {
+  /**
+   * The weak pass this frame needs (see planWeakPass); call once per frame, before `encode`. `flow`: the frame will be
+   * recorded into the temporal stage's pass (`defer`); then, on frames between WEAK_EVERY, the plan says `carried`
+   * (the last pass, of the same strength and kind, carried along the flow): run none and hand the stage `weak: null`.
+   */
+  plan(settings: RegionSettings, masks: RegionMasks, flow = false): WeakPass | null {
     this.#sinceFace = masks.faces.length ? 0 : this.#sinceFace + 1;
-    return planWeakPass(settings, this.#sinceFace <= FACE_LINGER, masks.person !== null, this.ellipses(masks), this.width, this.height);
+    const plan = planWeakPass(settings, this.#sinceFace <= FACE_LINGER, masks.person !== null, this.ellipses(masks), this.width, this.height);
+    const last = this.#lastWeak?.pass;
+    if (plan && flow && last && last.strength === plan.strength && last.crop === plan.crop && this.#sinceWeak + 1 < (regionTuning.weakEvery ?? WEAK_EVERY)) {
+      plan.carried = true;
+    }
+    this.#planned = plan;
+    return plan;
+  }
+
+  /**
+   * Hands the stage what frees this frame's weak-pass buffer (e.g. tfjs's tensor reference): the stage keeps the
+   * buffer for the frames that carry it and frees it when a newer pass replaces it, on `reset` or `dispose`. Without
+   * this, the caller keeps the buffer unchanged until the next pass of its own.
+   */
+  retainWeak(release: () => void): void {
+    this.#releaseWeak?.();
+    this.#releaseWeak = release;
+  }
+
+  #forgetWeak(): void {
+    this.#releaseWeak?.();
+    this.#releaseWeak = null;
+    this.#lastWeak = null;
+    this.#sinceWeak = Infinity;
   }
 
   /** The strength map of the last frame (s per pixel, relative to the global strength): for tests and tools. */
@@ -313,6 +423,7 @@ export class RegionStage {
   reset(): void {
     this.#first = true;
     this.#sincePerson = Infinity;
+    this.#forgetWeak();
   }
 
   /**
@@ -334,7 +445,11 @@ export class RegionStage {
     const s = frame.settings;
     const ellipses = this.ellipses(frame.masks);
     const faceData = new Float32Array(Math.max(8, ellipses.length * 8));
-    ellipses.forEach((e, k) => faceData.set([e.cx, e.cy, Math.max(e.ax, 0.5), Math.max(e.ay, 0.5), Math.cos(e.angle), Math.sin(e.angle), e.feather, 0], k * 8));
+    // Per face (regions_map.wgsl): the centre, M = rotation by −θ then 1/semi-axes (two rows), 1/feather.
+    ellipses.forEach((e, k) => {
+      const [c, s, ax, ay] = [Math.cos(e.angle), Math.sin(e.angle), Math.max(e.ax, 0.5), Math.max(e.ay, 0.5)];
+      faceData.set([e.cx, e.cy, c / ax, s / ax, -s / ay, c / ay, 1 / Math.max(e.feather, 1e-3), 0], k * 8);
+    });
     if (ellipses.length) device.queue.writeBuffer(this.#faces, 0, faceData);
     // A carried person mask needs the history: never without one (personDue asks for a new mask then).
     const carried = frame.masks.person === 'carried' && !this.#first;
@@ -353,7 +468,18 @@ export class RegionStage {
       }
     }
     const carry = flow && !this.#first ? MASK_CARRY : 0;
-    const weak = frame.weak;
+    // A planned carry takes the last pass (looked up along the flow; held in place on the rare frame without one).
+    const carrying = !frame.weak && this.#planned?.carried === true && this.#lastWeak !== null;
+    const weak = carrying ? this.#lastWeak : frame.weak;
+    if (frame.weak) this.#lastWeak = frame.weak;
+    // The blend over the weak pass's rect alone (the copy does the rest), when it is a crop looked up in place.
+    const lookedUp = carrying && flow;
+    const r = weak && weak.pass.crop && !lookedUp ? weak.pass.rect : FULL_FRAME;
+    const x0 = Math.max(0, Math.floor(r.x * width));
+    const y0 = Math.max(0, Math.floor(r.y * height));
+    const x1 = Math.min(width, Math.ceil((r.x + r.width) * width));
+    const y1 = Math.min(height, Math.ceil((r.y + r.height) * height));
+    const whole = x0 === 0 && y0 === 0 && x1 === width && y1 === height;
     const adaptive = s.adaptiveDetail > 0 && frame.input ? s.adaptiveDetail : 0;
     device.queue.writeBuffer(
       this.#params,
@@ -373,11 +499,14 @@ export class RegionStage {
         carry,
         face_count: ellipses.length,
         has_person: person ? 1 : carried ? 2 : 0,
-        structure: frame.input ? (regionTuning.structure ?? STRUCTURE) : 0,
+        structure: frame.input ? structureFor(weak?.pass ?? null, width) : 0,
+        weak_carried: lookedUp ? 1 : 0,
+        origin: whole ? [0, 0] : [x0, y0],
       }),
     );
     const out = this.#masks[this.#parity];
-    const map = regionMapProgram.bind(device, {
+    const mapProgram = adaptive ? regionMapProgram : regionMapPlainProgram;
+    const map = mapProgram.bind(device, {
       input: adaptive ? frame.input! : this.#dummy,
       person: personBuffer,
       faces: this.#faces,
@@ -388,19 +517,28 @@ export class RegionStage {
       strength: this.#strength,
       params: this.#params,
     });
-    const blend = regionBlendProgram.bind(device, {
+    const blendProgram = lookedUp ? regionBlendCarriedProgram : regionBlendProgram;
+    const blend = blendProgram.bind(device, {
       full: frame.full,
       weak: weak?.buffer ?? this.#dummy,
       strength: this.#strength,
       input: frame.input ?? this.#dummy,
       result: this.#result,
+      back: (lookedUp && flow?.back) || this.#dummy,
+      confidence: (lookedUp && flow?.confidence) || this.#dummy,
       params: this.#params,
     });
-    dispatch(pass, regionMapProgram, map, width, height);
-    dispatch(pass, regionBlendProgram, blend, width, height);
+    dispatch(pass, mapProgram, map, width, height);
+    if (whole) dispatch(pass, blendProgram, blend, width, height);
+    else {
+      dispatch(pass, regionCopyProgram, regionCopyProgram.bind(device, { full: frame.full, result: this.#result, params: this.#params }), width, height);
+      if (x1 > x0 && y1 > y0) dispatch(pass, blendProgram, blend, x1 - x0, y1 - y0);
+    }
     this.#parity = 1 - this.#parity;
     this.#first = false;
     this.#sincePerson = person ? 0 : carried ? this.#sincePerson + 1 : Infinity;
+    this.#sinceWeak = frame.weak ? 0 : carrying ? this.#sinceWeak + 1 : Infinity; // a frame without one: none to carry next
+    this.#planned = null;
     return this.#result;
   }
 
@@ -430,10 +568,12 @@ export class RegionStage {
     pass.end();
     this.#device.queue.submit([encoder.finish()]);
     this.#sincePerson = Infinity; // outside the temporal pass: the next frame has no flow to carry the mask along
+    this.#sinceWeak = Infinity; // nor the weak pass
     return out;
   }
 
   dispose(): void {
+    this.#forgetWeak();
     for (const b of this.#own) b.destroy();
     this.#personUpload?.destroy();
     this.#own.length = 0;
