@@ -158,8 +158,8 @@ export function createFrameStylizer(backend: BackendChoice, model: StyleModel, g
  * encoder one frame late) and are enlarged there by the cubic, instead of being presented on the device and read
  * back from its canvas by the encoder: so without a device, and on a software adapter, where the guided present and
  * the canvas's readback cost more than the network and hold it back (bench:stages: 208 + 69 ms against 7 ms at
- * 640×360; `npm run bench` quick at 256 px: a smoothed clip 2.98× a clip without smoothing presented guided, 1.18×
- * read back), for the same flicker and detail (bench:temporal). Guided needs the present: a GPU.
+ * 640×360; `npm run bench` at 256 px: a smoothed clip 3.15× a clip without smoothing read back, 4.11× presented
+ * guided the day before), for the same flicker and detail (bench:temporal). Guided needs the present: a GPU.
  */
 export function readsBack(backend: BackendChoice, gpu: TemporalDevice): boolean {
   return !backend.device && (!gpu.device || gpu.software);
