@@ -4,7 +4,7 @@ import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, DEFAULT_TEMPOR
 import { initBackend, type BackendChoice } from './stylise/backend.ts';
 import { temporalDevice, type TemporalDevice } from './gpu/device.ts';
 import { warmFramePrograms } from './pipeline/warm.ts';
-import type { FrameStylizer } from './pipeline/frame.ts';
+import { readsBack, type FrameStylizer } from './pipeline/frame.ts';
 import type { PipelineContext } from './pipeline/context.ts';
 import { clipContentVector, stylizeClip, type ClipResult, type StylizeFileOptions, type StylizeResult } from './pipeline/clip.ts';
 import type { Mp4Destination, OutputChunk } from './sinks/mp4.ts';
@@ -521,7 +521,7 @@ export class Stylizer {
     if (!this.backend.device && kind === 'clip' && this.#temporal === 0) {
       return { method: 'cubic', detail: `${cubic}: with smoothing off a clip on ${this.backend.name} goes through the CPU, where guided upsampling does not run` };
     }
-    if (!this.backend.device && kind === 'clip' && this.smoothing.software) {
+    if (kind === 'clip' && readsBack(this.backend, this.smoothing)) {
       return {
         method: 'cubic',
         detail: `${cubic}: a clip on ${this.backend.name} comes back from the software WebGPU device after smoothing and is enlarged on the CPU (guided there would take several times as long; it needs a GPU)`,

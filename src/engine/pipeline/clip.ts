@@ -111,9 +111,14 @@ export class ClipFrames {
     }
   }
 
-  /** The frame about to be encoded (the output at width×height): shown now and then; `last` always. */
-  show(out: OffscreenCanvas | VideoFrame, width: number, height: number, last = false): void {
-    this.#preview?.offer(out, width, height, last);
+  /**
+   * The frame about to be encoded (the output at width×height): shown now and then; `last` always. A frame still on
+   * its way is shown once it is ready: the same frame comes back, wrapped so.
+   */
+  show<T extends OffscreenCanvas | VideoFrame | PendingFrame>(out: T, width: number, height: number, last = false): T {
+    if (out instanceof PendingFrame) return (this.#preview ? out.after((f) => this.#preview!.offer(f, width, height, last)) : out) as T;
+    this.#preview?.offer(out as OffscreenCanvas | VideoFrame, width, height, last);
+    return out;
   }
 
   /** The result's fields that do not come from the encoder. */
@@ -182,10 +187,7 @@ export async function stylizeClip(ctx: PipelineContext, file: Blob | URL, option
         }
         clip.add(await frames.render(frame, ctx.bottleneck(frame, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample: settings.upsample, regions: ctx.regions(frame, frames) }));
         const out = frames.takeFrame(frame.timestamp, frame.duration ?? undefined) ?? frames.canvas;
-        const last = ++rendered === framesTotal;
-        if (out instanceof PendingFrame) return out.after((f) => clip.show(f, geometry.width, geometry.height, last));
-        clip.show(out, geometry.width, geometry.height, last);
-        return out;
+        return clip.show(out, geometry.width, geometry.height, ++rendered === framesTotal);
       },
     });
     return {

@@ -158,8 +158,9 @@ export function createFrameStylizer(backend: BackendChoice, model: StyleModel, g
  * encoder one frame late) and are enlarged there by the cubic, instead of being presented on the device and read
  * back from its canvas by the encoder: so without a device, and on a software adapter, where the guided present and
  * the canvas's readback cost about as much as the network and hold it back (bench:stages: 111 + 21 ms against 8 ms
- * at 640×360, network 133 ms; `npm run bench` at 256 px: a smoothed clip 3.15× a clip without smoothing read back, 4.11× presented
- * guided the day before), for the same flicker and detail (bench:temporal). Guided needs the present: a GPU.
+ * at 640×360, network 133 ms; `npm run bench` at 256 px: a smoothed clip 3.15× a clip without smoothing read back,
+ * 4.11× presented guided the day before), for the same flicker and detail (bench:temporal). Guided needs the
+ * present: a GPU.
  */
 export function readsBack(backend: BackendChoice, gpu: TemporalDevice): boolean {
   return !backend.device && (!gpu.device || gpu.software);

@@ -58,10 +58,7 @@ export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, typ
         clip.add(await frames.render(input, ctx.bottleneck(input, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample: settings.upsample, regions: ctx.regions(input, frames) }));
         const timestamp = input.timestamp;
         const duration = input.duration ?? undefined;
-        const taken = frames.takeFrame(timestamp, duration) ?? frames.canvas;
-        const last = i === framesTotal - 1;
-        const out = taken instanceof PendingFrame ? taken.after((f) => clip.show(f, geometry.width, geometry.height, last)) : taken;
-        if (!(out instanceof PendingFrame)) clip.show(out, geometry.width, geometry.height, last);
+        const out = clip.show(frames.takeFrame(timestamp, duration) ?? frames.canvas, geometry.width, geometry.height, i === framesTotal - 1);
         pending.push({ out, timestamp, duration });
       } finally {
         input.close();

@@ -5,6 +5,7 @@
 export class PendingFrame {
   readonly #make: () => Promise<VideoFrame>;
   #made: Promise<VideoFrame> | null = null;
+  #discarded = false;
 
   constructor(make: () => Promise<VideoFrame>) {
     this.#make = make;
@@ -12,12 +13,17 @@ export class PendingFrame {
 
   /** The frame, made once; the caller owns it (close it). */
   ready(): Promise<VideoFrame> {
+    if (this.#discarded) return Promise.reject(new Error('This frame was discarded.'));
     return (this.#made ??= this.#make());
   }
 
-  /** Not wanted after all (a warm-up frame, a failed job): made and closed, so nothing it holds stays taken. */
+  /**
+   * Not wanted after all (a warm-up frame, a failed job). Never made, it is never made (whoever produces it lets go
+   * of what it would have read, as a read nobody takes); made already, the frame is closed.
+   */
   discard(): void {
-    this.ready().then(
+    this.#discarded = true;
+    this.#made?.then(
       (f) => f.close(),
       () => {},
     );
