@@ -13,6 +13,7 @@ import { initBackend } from '../src/engine/stylise/backend.ts';
 import { StyleModel } from '../src/engine/stylise/model.ts';
 import { FrameReader, RgbxScaler } from '../src/engine/stylise/tensors.ts';
 import { TemporalStage, flowPlan } from '../src/engine/temporal/index.ts';
+import { temporalPrograms } from '../src/engine/temporal/pipelines.ts';
 
 const IO = '/__stylecast/';
 
@@ -26,11 +27,23 @@ export interface StageRun {
   flowHeight: number;
   /** ms per step, one entry per timed frame. */
   steps: Record<string, number[]>;
+  /** The temporal stage's dispatches, each replayed alone (see profilePasses); empty unless asked for. */
+  passes: PassTime[];
+}
+
+/** One kind of dispatch of the temporal stage (program and grid), with its time per frame. */
+export interface PassTime {
+  program: string;
+  grid: string;
+  /** How many times a frame dispatches it. */
+  count: number;
+  /** ms per frame for all `count` dispatches: the median over replays, minus the empty submit's time per dispatch. */
+  ms: number[];
 }
 
 declare global {
   interface Window {
-    benchStages(frames: string[], width: number, height: number, size: number): Promise<StageRun>;
+    benchStages(frames: string[], width: number, height: number, size: number, only?: 'passes', variant?: { program: string; code: string }): Promise<StageRun>;
   }
 }
 
@@ -40,7 +53,7 @@ async function photo(name: string): Promise<ImageBitmap> {
   return createImageBitmap(await r.blob());
 }
 
-window.benchStages = async (names, width, height, size) => {
+window.benchStages = async (names, width, height, size, only, variant) => {
   const choice = await initBackend('wasm');
   const gpu = await temporalDevice(choice);
   if (!gpu.device) throw new Error(`no WebGPU device: ${gpu.detail}`);
@@ -78,9 +91,35 @@ window.benchStages = async (names, width, height, size) => {
     if (i >= 2) (steps[step] ??= []).push(performance.now() - t0);
     return r;
   };
+  // The temporal stage whose dispatches are recorded as the frame runs, then replayed one by one.
+  const recorder = new PassRecorder(device);
+  const profiled = new TemporalStage(recorder.device, w, h, plan.size, plan.settings, { software: gpu.software });
+  if (variant) {
+    // Another WGSL for one program, with the same bindings: its dispatches are replayed with both, in turn.
+    const program = Object.values(temporalPrograms).find((p) => p.name === variant.program);
+    if (!program) throw new Error(`no temporal program named ${variant.program}`);
+    const layout = device.createPipelineLayout({ bindGroupLayouts: [program.layout(recorder.device)] });
+    recorder.variant = {
+      program: variant.program,
+      pipeline: await device.createComputePipelineAsync({ label: `${variant.program} (variant)`, layout, compute: { module: device.createShaderModule({ code: variant.code }), entryPoint: 'main' } }),
+    };
+  }
+  const passes = new Map<string, PassTime>();
   for (let i = 0; i < frames + 2; i++) {
     const frame = frameAt(i);
     try {
+      if (only === 'passes') {
+        const values = new Float32Array(w * h * 3);
+        const x = await reader.read(frame, w, h);
+        values.set(x.dataSync());
+        x.dispose();
+        device.queue.writeBuffer(upload, 0, values);
+        const input = importer.import(frame, plan.size.width, plan.size.height);
+        recorder.start();
+        await time('on: temporal stage', i, () => profiled.process(input, upload, 0.7));
+        if (i >= 2) (steps['replay: all in one pass'] ??= []).push(await recorder.replay(passes));
+        continue;
+      }
       const x = await time('read frame → tensor (CPU)', i, () => reader.read(frame, w, h));
       const low = x.dataSync() as Float32Array<ArrayBuffer>;
       const values = await time('network (wasm) + data()', i, async () => {
@@ -130,6 +169,7 @@ window.benchStages = async (names, width, height, size) => {
     }
   }
   bottleneck.dispose();
+  profiled.dispose();
   temporal.dispose();
   pairStages.forEach((t) => t.dispose());
   importer.dispose();
@@ -137,5 +177,135 @@ window.benchStages = async (names, width, height, size) => {
   readback.dispose();
   [upload, lowUpload].forEach((b) => b.destroy());
   images.forEach((b) => b.close());
-  return { info: `tfjs ${choice.name}; smoothing ${gpu.detail}`, width, height, inferWidth: w, inferHeight: h, flowWidth: plan.size.width, flowHeight: plan.size.height, steps };
+  return { info: `tfjs ${choice.name}; smoothing ${gpu.detail}`, width, height, inferWidth: w, inferHeight: h, flowWidth: plan.size.width, flowHeight: plan.size.height, steps, passes: [...passes.values()] };
 };
+
+/**
+ * A view of a device whose command encoders note every compute dispatch (pipeline, bind groups, grid) as it is
+ * recorded, the work itself running as usual; `replay` then runs the noted dispatches again in the same order, each
+ * in a submission of its own waited for, so each one's time is its own and its inputs are what the frame gave it.
+ */
+class PassRecorder {
+  readonly device: GPUDevice;
+  /** A second pipeline for the program of that name, replayed beside the original (as "<name> (variant)"). */
+  variant: { program: string; pipeline: GPUComputePipeline } | null = null;
+  #noted: { pipeline: GPUComputePipeline; groups: [number, GPUBindGroup][]; grid: [number, number, number] }[] = [];
+  readonly #real: GPUDevice;
+
+  constructor(real: GPUDevice) {
+    this.#real = real;
+    const note = (pass: GPUComputePassEncoder): GPUComputePassEncoder => {
+      let pipeline: GPUComputePipeline | null = null;
+      const groups = new Map<number, GPUBindGroup>();
+      return new Proxy(pass, {
+        get: (target, key) => {
+          if (key === 'setPipeline') return (p: GPUComputePipeline) => (target.setPipeline(p), (pipeline = p));
+          if (key === 'setBindGroup') return (n: number, g: GPUBindGroup) => (target.setBindGroup(n, g), groups.set(n, g));
+          if (key === 'dispatchWorkgroups')
+            return (x: number, y = 1, z = 1) => {
+              target.dispatchWorkgroups(x, y, z);
+              this.#noted.push({ pipeline: pipeline!, groups: [...groups], grid: [x, y, z] });
+            };
+          const v = Reflect.get(target, key);
+          return typeof v === 'function' ? v.bind(target) : v;
+        },
+      });
+    };
+    const encoder = (e: GPUCommandEncoder): GPUCommandEncoder =>
+      new Proxy(e, {
+        get: (target, key) => {
+          if (key === 'beginComputePass') return (d?: GPUComputePassDescriptor) => note(target.beginComputePass(d));
+          const v = Reflect.get(target, key);
+          return typeof v === 'function' ? v.bind(target) : v;
+        },
+      });
+    this.device = new Proxy(real, {
+      get: (target, key) => {
+        if (key === 'createCommandEncoder') return (d?: GPUCommandEncoderDescriptor) => encoder(target.createCommandEncoder(d));
+        const v = Reflect.get(target, key);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+  }
+
+  start(): void {
+    this.#noted = [];
+  }
+
+  /**
+   * Replays the noted dispatches REPS times in order, one by one; adds each kind's median time per frame to `into`.
+   * Returns the median time of them all replayed in one pass.
+   */
+  async replay(into: Map<string, PassTime>, reps = 3): Promise<number> {
+    const device = this.#real;
+    const submit = async (record: (pass: GPUComputePassEncoder) => void): Promise<number> => {
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      record(pass);
+      pass.end();
+      const t0 = performance.now();
+      device.queue.submit([encoder.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      return performance.now() - t0;
+    };
+    const empty: number[] = [];
+    const whole: number[] = [];
+    const times = this.#noted.map(() => [] as number[]);
+    const alt: number[][] = [];
+    for (let r = 0; r < reps; r++) {
+      empty.push(await submit(() => undefined));
+      whole.push(
+        await submit((pass) => {
+          for (const d of this.#noted) {
+            pass.setPipeline(d.pipeline);
+            for (const [n, g] of d.groups) pass.setBindGroup(n, g);
+            pass.dispatchWorkgroups(...d.grid);
+          }
+        }),
+      );
+      for (const [k, d] of this.#noted.entries()) {
+        if (this.variant && d.pipeline.label === this.variant.program) {
+          const v = this.variant.pipeline;
+          (alt[k] ??= []).push(
+            await submit((pass) => {
+              pass.setPipeline(v);
+              for (const [n, g] of d.groups) pass.setBindGroup(n, g);
+              pass.dispatchWorkgroups(...d.grid);
+            }),
+          );
+        }
+        times[k].push(
+          await submit((pass) => {
+            pass.setPipeline(d.pipeline);
+            for (const [n, g] of d.groups) pass.setBindGroup(n, g);
+            pass.dispatchWorkgroups(...d.grid);
+          }),
+        );
+      }
+    }
+    const base = middle(empty);
+    const frame = new Map<string, PassTime>();
+    const add = (label: string, grid: [number, number, number], ms: number) => {
+      const key = `${label} ${grid.join('×')}`;
+      const t = frame.get(key) ?? { program: label, grid: grid.join('×'), count: 0, ms: [0] };
+      t.count++;
+      t.ms[0] += Math.max(0, ms - base);
+      frame.set(key, t);
+    };
+    for (const [k, d] of this.#noted.entries()) {
+      add(d.pipeline.label, d.grid, middle(times[k]));
+      if (alt[k]) add(`${d.pipeline.label} (variant)`, d.grid, middle(alt[k]));
+    }
+    for (const [key, t] of frame) {
+      const all = into.get(key);
+      if (all) all.ms.push(t.ms[0]);
+      else into.set(key, t);
+    }
+    return middle(whole);
+  }
+}
+
+function middle(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}

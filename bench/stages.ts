@@ -3,7 +3,11 @@
 // figure is that step's own cost), beside the steps of the smoothing-off path on the same frames. JSON on stdout and
 // in bench/results/stages-<tag>.json. Options: --frames N (timed frames, default 8), --size PX (default 256),
 // --gpu hardware|software|auto (default auto), --tag NAME (default the host name).
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+// --only passes: the temporal stage alone, each of its dispatches replayed by itself (same inputs as in the frame) and
+// timed, grouped by program and grid (bench/results/stages-passes-<tag>.json): where the stage's time goes.
+// --variant PROGRAM=FILE.wgsl (with --only passes): PROGRAM's dispatches replayed with that WGSL as well, in turn
+// with the original, for an A/B of a shader change in one page.
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSession } from '../src/cli/browser.ts';
@@ -15,6 +19,9 @@ const FRAMES = Number(option('frames') ?? 8);
 const SIZE = Number(option('size') ?? 256);
 const GPU = (option('gpu') ?? 'auto') as GpuMode;
 const TAG = (option('tag') ?? process.env.STYLECAST_BENCH_TAG ?? hostname()).replace(/[^A-Za-z0-9._-]+/g, '-');
+const ONLY = option('only') as 'passes' | undefined;
+/** --variant PROGRAM=FILE.wgsl: replay PROGRAM's dispatches with this WGSL too (flow_common.wgsl is put in front). */
+const VARIANT = option('variant');
 const CLIP = 'pexels-854100-people-walking-sidewalk-640x360-6s.webm';
 
 async function main() {
@@ -22,6 +29,9 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'stylecast-bench-stages-'));
   const files: Record<string, string> = {};
   let r: StageRun;
+  const variant = VARIANT
+    ? { program: VARIANT.split('=')[0], code: `${readFileSync(join(ROOT, 'shaders/flow_common.wgsl'), 'utf8')}\n${readFileSync(VARIANT.split('=')[1], 'utf8')}` }
+    : undefined;
   try {
     // Consecutive frames of a static-camera clip (people walking past a still background), as PNGs.
     await run('ffmpeg', ['-v', 'error', '-i', join(SHARED_MEDIA, 'video', CLIP), '-frames:v', String(FRAMES + 2), join(dir, 'f%03d.png')]);
@@ -29,12 +39,35 @@ async function main() {
     const session = await openSession(ROOT, files, '/bench/stages.html', "typeof window.benchStages === 'function'", [], { gpu: GPU });
     try {
       log(`bench:stages: ${FRAMES} frames at 640×360, network ${SIZE} px…`);
-      r = await session.page.evaluate(([f, s]) => window.benchStages(f, 640, 360, s), [Object.keys(files), SIZE] as const);
+      r = await session.page.evaluate(([f, s, o, v]) => window.benchStages(f, 640, 360, s, o, v), [Object.keys(files), SIZE, ONLY, variant] as const);
     } finally {
       await session.close();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+  const passes = r.passes
+    .map((p) => ({ program: p.program, grid: p.grid, count: p.count, median_ms: round(median(p.ms), 2) ?? 0 }))
+    .sort((a, b) => b.median_ms - a.median_ms);
+  const passTotal = passes.reduce((a, p) => a + p.median_ms, 0);
+  const passDoc = {
+    what: "the temporal stage's dispatches, each replayed alone in a submission of its own (same inputs as in the frame), grouped by program and grid; ms per frame, median over frames, less an empty submission's time per dispatch",
+    total_ms: round(passTotal, 1),
+    dispatches: passes.reduce((a, p) => a + p.count, 0),
+    by_program: Object.entries(
+      passes.reduce<Record<string, number>>((a, p) => ({ ...a, [p.program]: (a[p.program] ?? 0) + p.median_ms }), {}),
+    )
+      .sort((a, b) => b[1] - a[1])
+      .map(([program, ms]) => ({ program, ms: round(ms, 1), share: round(ms / passTotal, 3) })),
+    passes,
+  };
+  if (ONLY === 'passes') {
+    const doc = { benchmark: 'bench:stages --only passes', date: new Date().toISOString(), machine: { tag: TAG, hostname: hostname(), gpu: GPU, atStart, atEnd: machine() }, where: r.info, setup: `${FRAMES} consecutive frames (after 2 untimed) of ${CLIP}; stage at ${r.inferWidth}×${r.inferHeight}, flow at ${r.flowWidth}×${r.flowHeight}`, temporal_passes: passDoc, steps: Object.fromEntries(Object.entries(r.steps).map(([k, v]) => [k, round(median(v), 1)])) };
+    const text = JSON.stringify(doc, null, 2) + '\n';
+    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench/results', `stages-passes-${TAG}.json`), text);
+    process.stdout.write(text);
+    return;
   }
   const steps = Object.fromEntries(Object.entries(r.steps).map(([k, v]) => [k, { median_ms: round(median(v), 1), runs_ms: v.map((x) => round(x, 1)) }]));
   const sum = (prefix: string[]) => round(Object.entries(r.steps).filter(([k]) => prefix.some((p) => k.startsWith(p))).reduce((a, [, v]) => a + median(v)!, 0), 1);

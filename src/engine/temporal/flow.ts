@@ -32,6 +32,8 @@ export interface FlowSettings {
   iterations: number;
   /** The LK window's radius on the finest level (3: 7×7, as on the coarser levels; 2: 5×5, about half the work). */
   fineRadius: 2 | 3;
+  /** The LK window's radius on the coarser levels. */
+  coarseRadius: 2 | 3;
   /** Tikhonov regulariser on the structure tensor (luma in [0,1], Scharr gradients). */
   lambda: number;
   /** Bilateral window: luma difference at which a pixel's weight falls to e^(−1/2). */
@@ -52,6 +54,7 @@ export interface FlowSettings {
 export const DEFAULT_FLOW: FlowSettings = {
   iterations: 6,
   fineRadius: 3,
+  coarseRadius: 3,
   lambda: 1e-3,
   sigmaLuma: 0.15,
   minLevelSize: 12,
@@ -167,6 +170,7 @@ export class FlowSolver {
   readonly #smoothPasses: number;
   readonly #medianPasses: number;
   readonly #fineLk: ComputeProgram;
+  readonly #coarseLk: ComputeProgram;
   readonly #groups = new Map<string, { lk: Bound; median: [Bound, Bound]; smooth: [Bound, Bound] | null }[]>();
   /** Bound as the "coarser flow" of the coarsest level, which has none (the shader ignores it there). */
   readonly #noCoarse: GPUBuffer;
@@ -203,6 +207,7 @@ export class FlowSolver {
     this.#smoothPasses = settings.smoothPasses;
     this.#medianPasses = settings.medianPasses;
     this.#fineLk = settings.fineRadius === 2 ? programs.lk5 : programs.lk;
+    this.#coarseLk = settings.coarseRadius === 2 ? programs.lk5 : programs.lk;
     this.#noCoarse = buffers.storage('no coarser flow', 16);
   }
 
@@ -211,7 +216,7 @@ export class FlowSolver {
     const key = `${from.id}>${to.id}>${out.result.label}`;
     let groups = this.#groups.get(key);
     if (!groups) {
-      const { lk, median, smooth } = this.#programs;
+      const { median, smooth } = this.#programs;
       const device = this.#device;
       groups = this.sizes.map((_, l) => {
         const a = from.levels[l];
@@ -219,7 +224,7 @@ export class FlowSolver {
         const o = out.levels[l];
         const coarse = out.levels[l + 1]?.flow ?? this.#noCoarse;
         return {
-          lk: (l === 0 ? this.#fineLk : lk).bind(device, { i0: a.luma, grad0: a.grad, i1: b.luma, coarse, flow: o.raw, params: this.#lkParams[l] }),
+          lk: (l === 0 ? this.#fineLk : this.#coarseLk).bind(device, { i0: a.luma, grad0: a.grad, i1: b.luma, coarse, flow: o.raw, params: this.#lkParams[l] }),
           median: [
             median.bind(device, { src: o.raw, dst: o.flow, params: this.#medianParams[l] }),
             median.bind(device, { src: o.flow, dst: o.raw, params: this.#medianParams[l] }),
@@ -238,8 +243,8 @@ export class FlowSolver {
     }
     for (let l = this.sizes.length - 1; l >= 0; l--) {
       const { width, height } = this.sizes[l];
-      const { lk, median, smooth } = this.#programs;
-      dispatch(pass, l === 0 ? this.#fineLk : lk, groups[l].lk, width, height);
+      const { median, smooth } = this.#programs;
+      dispatch(pass, l === 0 ? this.#fineLk : this.#coarseLk, groups[l].lk, width, height);
       for (let k = 0; k < this.#medianPasses; k++) dispatch(pass, median, groups[l].median[k % 2], width, height);
       const smoothGroups = groups[l].smooth;
       if (smoothGroups) for (let k = 0; k < this.#smoothPasses; k++) dispatch(pass, smooth, smoothGroups[k % 2], width, height);
