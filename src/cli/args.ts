@@ -8,6 +8,7 @@ import { parseSegmentSeconds, parseWarmupFrames } from './segments.ts';
 import { isUrl, parseQueuePrefix, parseQueueUrl, type QueueSpec } from './queue.ts';
 import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD, MAX_SIZE, MIN_SIZE, TEMPORAL_METHODS, type BackendName, type TemporalMethod } from '../engine/constants.ts';
 import { DEFAULT_UPSAMPLE, UPSAMPLES, type Upsample } from '../engine/constants.ts';
+import { invalidArgument } from '../engine/errors.ts';
 
 export class UsageError extends Error {}
 
@@ -15,6 +16,8 @@ export interface StylizeArgs extends StyleOptions {
   command: 'stylize';
   input: string;
   output: string;
+  /** What the output is: an MP4, or an animated GIF (`-o out.gif` or --gif; animated-image inputs only). */
+  format: 'mp4' | 'gif';
   quiet: boolean;
   /** --segment: cut the clip into segments of this many seconds, stylised in parallel and joined (src/cli/segments.ts). */
   segment?: number | null;
@@ -102,7 +105,7 @@ export type Args = StylizeArgs | BatchArgs | WorkerArgs | ConvertArgs | { comman
 export const USAGE = `stylecast — painting-style filters for video
 
 Usage:
-  stylecast stylize <input> -o <out.mp4> [--style <preset|image>] [--strength 0..1]
+  stylecast stylize <input> -o <out.mp4|out.gif> [--gif] [--style <preset|image>] [--strength 0..1]
                     [--mix <preset|image> [--mix-weight 0..1]] [--size <px>] [--temporal 0..1]
                     [--temporal-method strokes|average] [--flow-size <px>] [--models <dir>] [--backend webgpu|webgl|wasm]
                     [--upsample guided|cubic]
@@ -129,7 +132,10 @@ Input:
   own duration; the output is an MP4 with no audio)
 
 Options:
-  -o, --output     the MP4 to write (H.264, or VP9 where H.264 cannot be encoded; audio is copied)
+  -o, --output     the MP4 to write (H.264, or VP9 where H.264 cannot be encoded; audio is copied), or, for an
+                   animated GIF, WebP or PNG input, a .gif: an animated GIF with every frame for its own duration
+                   (to the hundredth of a second), looping forever, up to 256 colours a frame, no audio
+  --gif            write an animated GIF (the output must end in .gif; the same as naming it so)
   --style          a preset name (see "stylecast styles") or a path to an image (default ${DEFAULT_STYLE})
   --strength       how much of the style to apply, 0..1 (default 1)
   --mix            a second style blended in; --mix-weight is its share, 0..1 (default 0.5)
@@ -327,19 +333,27 @@ export function parseArgs(argv: string[], root: string, env: NodeJS.ProcessEnv =
   if (command === 'worker') return parseWorker(rest, env);
   if (command !== 'stylize' && command !== 'stylise') throw new UsageError(`Unknown command "${command}". Commands: stylize, batch, worker, flow, styles, convert.`);
 
-  const { flags, positional } = splitOptions('stylize', rest, [...STYLE_FLAGS, '--segment', '--jobs', '--warmup'], ['--quiet', '-q', '--adaptive-detail']);
+  const { flags, positional } = splitOptions('stylize', rest, [...STYLE_FLAGS, '--segment', '--jobs', '--warmup'], ['--quiet', '-q', '--adaptive-detail', '--gif']);
   const quiet = flags.has('--quiet') || flags.has('-q');
   if (positional.length !== 1) throw new UsageError(positional.length ? `Expected one input file, got ${positional.length}: ${positional.join(', ')}.` : 'Missing the input video. See "stylecast --help".');
   const input = existingFile(positional[0], 'Input file');
   const out = flags.get('--output');
   if (!out) throw new UsageError('Missing -o <out.mp4>.');
-  if (!/\.mp4$/i.test(out)) throw new UsageError(`The output must be an .mp4 file, got "${out}".`);
+  const format = outputFormat(out, flags.has('--gif'));
   const output = resolve(out);
   const segment = flags.has('--segment') ? parseSegmentSeconds(flags.get('--segment')) : null;
   if (flags.has('--jobs') && segment === null) throw new UsageError('--jobs needs --segment for stylize (segments stylised at once).');
-  const args: StylizeArgs = { command: 'stylize', input, output, ...styleOptions(flags, root, env), quiet, segment, jobs: jobsOption(flags), warmup: warmupOption(flags, segment) };
+  const args: StylizeArgs = { command: 'stylize', input, output, format, ...styleOptions(flags, root, env), quiet, segment, jobs: jobsOption(flags), warmup: warmupOption(flags, segment) };
   refuseSameFile(output, [{ path: input, what: 'input' }, ...styleInputs(args)]);
   return args;
+}
+
+/** stylize's output format, by the output's name (.mp4 or .gif) and --gif (INVALID_ARGUMENT when they disagree). */
+function outputFormat(out: string, gifFlag: boolean): 'mp4' | 'gif' {
+  const gif = /\.gif$/i.test(out);
+  if (gifFlag && !gif) throw invalidArgument(`--gif writes an animated GIF: name the output .gif, got "${out}".`);
+  if (!gif && !/\.mp4$/i.test(out)) throw invalidArgument(`The output must be an .mp4 file (or a .gif for an animated image), got "${out}".`);
+  return gif ? 'gif' : 'mp4';
 }
 
 /** The options of stylize (and batch) that shape the result, as flags that take a value. */

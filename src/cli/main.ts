@@ -1,8 +1,8 @@
 // The stylecast command line: validates arguments, then drives the browser engine in headless Chromium.
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, openAsBlob, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Progress } from '../engine/index.ts';
-import { isStylecastError } from '../engine/errors.ts';
+import { invalidArgument, isStylecastError } from '../engine/errors.ts';
 import { USAGE, UsageError, parseArgs, presetNames, type ConvertArgs, type FlowArgs, type StylizeArgs } from './args.ts';
 import { SIGNAL_EXIT_CODES, openSession, type Session } from './browser.ts';
 import { checkFreeSpace, checkOutputPlace, commitOutput, minimumOutputBytes, partialPath, sweepStalePartials, writeError } from './files.ts';
@@ -92,13 +92,14 @@ function signalHandler() {
 }
 
 async function stylize(args: StylizeArgs): Promise<number> {
+  if (args.format === 'gif') await refuseGifFromVideo(args.input);
   if (args.segment) {
     // --segment: segments stylised in parallel and joined (a clip of one segment, or an animated image, runs whole).
     const plan = await planSegments(args.input, args.segment);
     if (plan && plan.segments.length > 1) return stylizeSegmented(args, ROOT, plan, progressPrinter(args.quiet));
   }
   const files = { ...styleFiles(args), input: args.input };
-  const job = stylizeJob(args);
+  const job = { ...stylizeJob(args), format: args.format };
   const output = checkOutputPlace(args.output);
   checkFreeSpace(dirname(output), minimumOutputBytes(statSync(args.input).size), args.output);
   sweepStalePartials(output);
@@ -123,7 +124,7 @@ async function stylize(args: StylizeArgs): Promise<number> {
       const wallPerFrame = result.frames > 0 ? result.elapsedMs / result.frames : 0;
       process.stderr.write(
         `stylecast: wrote ${args.output}: ${result.frames} frames, ${result.width}×${result.height} ${result.codec}` +
-          `${result.hasAudio ? ', audio copied' : ''}; network at ${result.inferWidth}×${result.inferHeight} on ${result.backend} ` +
+          `${result.hasAudio ? ', audio copied' : ''}${result.codec === 'gif' ? ' (looping, no audio)' : ''}; network at ${result.inferWidth}×${result.inferHeight} on ${result.backend} ` +
           `(${result.backendReason}) in ${(result.elapsedMs / 1000).toFixed(1)} s.\n` +
           `stylecast: temporal smoothing ${result.temporal > 0 ? `α ${result.temporal}, ${args.temporalMethod}, ` : ''}${result.smoothing}; per frame: network ` +
           `${result.stageMs.network.toFixed(1)} ms${result.stageMs.temporal === null ? '' : `, flow + blend ${result.stageMs.temporal.toFixed(1)} ms`}` +
@@ -140,6 +141,14 @@ async function stylize(args: StylizeArgs): Promise<number> {
   } finally {
     rmSync(partial, { force: true });
     await session.close();
+  }
+}
+
+/** GIF output is for animated images (by their bytes, as the page tells them): a video is refused before any work. */
+async function refuseGifFromVideo(input: string): Promise<void> {
+  const { animatedImageType } = await import('../engine/sources/animated-image.ts');
+  if (!(await animatedImageType(await openAsBlob(input)))) {
+    throw invalidArgument(`GIF output is for animated images (GIF, WebP, APNG), and ${input} is not one: write an .mp4 for a video.`);
   }
 }
 

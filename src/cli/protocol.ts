@@ -39,6 +39,8 @@ export interface StylizeJob {
   range?: { startFrame: number; endFrame: number };
   warmupFrames?: number;
   contentVector?: number[] | null;
+  /** 'gif': an animated GIF instead of an MP4 (an animated-image input only; the CLI checked). Absent: MP4. */
+  format?: 'mp4' | 'gif';
 }
 
 /**

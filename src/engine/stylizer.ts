@@ -564,6 +564,7 @@ export class Stylizer {
     if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalidArgument('onProgress must be a function.');
     if (options.output !== undefined && !(options.output instanceof WritableStream)) throw invalidArgument('output must be a WritableStream.');
     if (options.comment !== undefined && typeof options.comment !== 'string' && typeof options.comment !== 'function') throw invalidArgument('comment must be a string or a function.');
+    if (options.format !== undefined && options.format !== 'mp4' && options.format !== 'gif') throw invalidArgument(`format must be "mp4" or "gif", got "${String(options.format)}".`);
     checkPreview(options.preview);
     checkRange(options.range, options.warmupFrames);
     if (options.contentVector !== undefined) this.#checkContentVector(options.contentVector);
@@ -573,6 +574,7 @@ export class Stylizer {
       // An animated GIF or WebP (by its bytes) is a clip of its frames (read whole); anything else goes to the video reader.
       const image = await animatedImageType(url ? await urlHead(url, SNIFF_BYTES) : (file as Blob));
       if (image && options.range) throw invalidArgument('A range is for video clips; an animated image is stylised whole.');
+      if (!image && options.format === 'gif') throw invalidArgument('GIF output is for animated images (GIF, WebP, APNG); a video is written as an MP4.');
       if (image) return await stylizeAnimatedImage(this.#context, url ? await urlBlob(url) : (file as Blob), image, options);
       return await stylizeClip(this.#context, url ?? (file as Blob), options);
     } finally {

@@ -48,7 +48,8 @@ export interface StylizeResult {
   frames: number;
   width: number;
   height: number;
-  codec: VideoCodec;
+  /** The video codec, or 'gif' for an animated GIF (`format: 'gif'`). */
+  codec: VideoCodec | 'gif';
   hasAudio: boolean;
   inferWidth: number;
   inferHeight: number;

@@ -1,5 +1,6 @@
-// An animated GIF or WebP → MP4: the image's frames (ImageDecoder) through the same frame pipeline as a clip's, each
-// kept with its own timestamp and duration, encoded by Mediabunny (no audio: images have none).
+// An animated GIF or WebP → MP4 (or, with `format: 'gif'`, an animated GIF): the image's frames (ImageDecoder) through
+// the same frame pipeline as a clip's, each kept with its own timestamp and duration, encoded by Mediabunny or by the
+// GIF sink (sinks/gif.ts); no audio: images have none.
 import { Output, VideoSample, VideoSampleSource, getFirstEncodableVideoCodec } from 'mediabunny';
 import { StylecastError, isStylecastError } from '../errors.ts';
 import { openAnimatedImage, type AnimatedImageType } from '../sources/animated-image.ts';
@@ -7,6 +8,7 @@ import { DEFAULT_MAX_FRAME_SIDE, brief } from '../sources/file.ts';
 import { ClipFrames, clipFrameStylizer, type ClipResult, type StylizeFileOptions } from './clip.ts';
 import { OUTPUT_QUALITY, mp4Data, mp4Output, type Mp4Destination } from '../sinks/mp4.ts';
 import { PendingFrame } from '../sinks/pending-frame.ts';
+import { GifSink } from '../sinks/gif.ts';
 import type { PipelineContext } from './context.ts';
 import { inferenceGeometry, type FrameStylizer } from './frame.ts';
 
@@ -20,10 +22,12 @@ export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, typ
   const cancelled = () => new StylecastError('CANCELLED', 'Stylising was cancelled.');
   let frames: FrameStylizer | null = null;
   let output: Output | null = null;
+  let gif: GifSink | null = null;
   /** Rendered, not yet encoded: a frame of its own, or a surface left untouched until it is taken (two surfaces). */
   const pending: { out: OffscreenCanvas | VideoFrame | PendingFrame; timestamp: number; duration?: number }[] = [];
   try {
-    const codec = await getFirstEncodableVideoCodec(['avc', 'vp9'], { width, height });
+    const asGif = options.format === 'gif';
+    const codec = asGif ? 'gif' : await getFirstEncodableVideoCodec(['avc', 'vp9'], { width, height });
     if (!codec) throw new StylecastError('ENCODE_FAILED', `This browser cannot encode ${width}×${height} video as H.264 or VP9.`);
     const geometry = inferenceGeometry(width, height, settings.size);
     const clip = new ClipFrames(options);
@@ -31,17 +35,32 @@ export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, typ
     // encoder takes frame t while t+1 renders.
     frames = clipFrameStylizer(ctx, geometry);
     const alpha = frames.smoothing ? settings.temporal : 0;
-    output = mp4Output(options);
-    const source = new VideoSampleSource({ codec, quality: OUTPUT_QUALITY });
-    output.addVideoTrack(source);
-    const comment = typeof options.comment === 'function' ? options.comment(framesTotal) : options.comment;
-    if (comment !== undefined) output.setMetadataTags({ comment });
-    await output.start();
+    let source: VideoSampleSource | null = null;
+    if (codec === 'gif') {
+      gif = new GifSink(width, height, options.output);
+    } else {
+      output = mp4Output(options);
+      source = new VideoSampleSource({ codec, quality: OUTPUT_QUALITY });
+      output.addVideoTrack(source);
+      const comment = typeof options.comment === 'function' ? options.comment(framesTotal) : options.comment;
+      if (comment !== undefined) output.setMetadataTags({ comment });
+      await output.start();
+    }
     const encode = async ({ out, timestamp, duration }: (typeof pending)[number]) => {
       const ready = out instanceof PendingFrame ? await out.ready() : out;
+      if (gif) {
+        try {
+          await gif.add(ready, ready instanceof VideoFrame ? ready.timestamp : timestamp, (ready instanceof VideoFrame ? ready.duration : null) ?? duration ?? 0);
+        } catch (e) {
+          throw isStylecastError(e) ? e : new StylecastError('ENCODE_FAILED', `Encoding the GIF failed: ${brief(e)}.`, { cause: e });
+        } finally {
+          if (ready instanceof VideoFrame) ready.close();
+        }
+        return;
+      }
       const sample = new VideoSample(ready instanceof VideoFrame ? ready : new VideoFrame(ready, { timestamp, duration }));
       try {
-        await source.add(sample);
+        await source!.add(sample);
       } catch (e) {
         throw isStylecastError(e) ? e : new StylecastError('ENCODE_FAILED', `Encoding the output failed: ${brief(e)}.`, { cause: e });
       } finally {
@@ -71,10 +90,17 @@ export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, typ
     }
     while (pending.length) await encode(pending.shift()!);
     if (options.signal?.aborted) throw cancelled();
-    await output.finalize();
-    const data = mp4Data(output);
+    let blob: Blob | null;
+    if (gif) {
+      const data = await gif.finalize();
+      blob = data && new Blob([data], { type: 'image/gif' });
+    } else {
+      await output!.finalize();
+      const data = mp4Data(output!);
+      blob = data && new Blob([data], { type: 'video/mp4' });
+    }
     return {
-      blob: data && new Blob([data], { type: 'video/mp4' }),
+      blob,
       frames: framesTotal,
       width,
       height,
@@ -84,6 +110,7 @@ export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, typ
     };
   } catch (e) {
     if (output && output.state !== 'finalized') await output.cancel().catch(() => {});
+    await gif?.cancel(e);
     throw e;
   } finally {
     for (const p of pending) {

@@ -30,6 +30,11 @@ export interface Mp4Destination {
   output?: WritableStream<OutputChunk>;
   /** The MP4's metadata comment; a function is given the number of frames the file will hold. */
   comment?: string | ((frames: number) => string);
+  /**
+   * 'gif': an animated GIF instead of an MP4 (sinks/gif.ts: a palette per frame, durations kept, looping forever,
+   * no audio, no comment); for animated-image inputs only. Default 'mp4'.
+   */
+  format?: 'mp4' | 'gif';
 }
 
 /**

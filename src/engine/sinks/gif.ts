@@ -1,0 +1,90 @@
+// An animated GIF out (`stylizeFile(…, { format: 'gif' })`, the CLI's `-o out.gif`): each stylised frame quantised to
+// its own palette of at most 256 colours (gifenc's PnnQuant, no dithering) and LZW-coded by gifenc (MIT), shown for
+// its own duration (GIF counts hundredths of a second), looping forever. No audio: a GIF has none.
+import { GIFEncoder, applyPalette, quantize } from 'gifenc';
+import { StylecastError } from '../errors.ts';
+import type { OutputChunk } from './mp4.ts';
+
+/** GIF's logical screen is 16-bit. */
+export const GIF_MAX_SIDE = 65_535;
+
+/**
+ * Where a frame ends in hundredths of a second, for a frame that ends at `endUs`: delays are the differences of these
+ * (so rounding never drifts over a long animation), at least 1 (0 means "no delay": players then pick their own).
+ */
+const centiseconds = (us: number) => Math.round(us / 10_000);
+
+export class GifSink {
+  readonly #gif = GIFEncoder({ auto: false, initialCapacity: 1 << 16 });
+  readonly #canvas: OffscreenCanvas;
+  readonly #ctx: OffscreenCanvasRenderingContext2D;
+  readonly #writer: WritableStreamDefaultWriter<OutputChunk> | null;
+  /** In memory (no `output`): the file's pieces. */
+  readonly #pieces: Uint8Array[] = [];
+  #position = 0;
+  /** Where the last frame written ends, in hundredths of a second. */
+  #shownCs = 0;
+  frames = 0;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    output?: WritableStream<OutputChunk>,
+  ) {
+    if (width > GIF_MAX_SIDE || height > GIF_MAX_SIDE) throw new StylecastError('FRAME_TOO_LARGE', `A GIF is at most ${GIF_MAX_SIDE} pixels a side; the frames are ${width}×${height}.`);
+    this.#canvas = new OffscreenCanvas(width, height);
+    const ctx = this.#canvas.getContext('2d', { willReadFrequently: true });
+    if (!ctx) throw new StylecastError('ENCODE_FAILED', 'No 2D canvas to read the frames for the GIF.');
+    this.#ctx = ctx;
+    this.#writer = output ? output.getWriter() : null;
+    this.#gif.writeHeader();
+  }
+
+  /** Sends what the encoder holds to the file (or keeps it), then empties the encoder's buffer. */
+  async #flush(): Promise<void> {
+    const data = this.#gif.bytesView().slice();
+    this.#gif.reset();
+    if (!data.byteLength) return;
+    if (this.#writer) await this.#writer.write({ type: 'write', data, position: this.#position });
+    else this.#pieces.push(data);
+    this.#position += data.byteLength;
+  }
+
+  /** One frame (the caller still owns it), shown from `timestampUs` for `durationUs`. */
+  async add(frame: VideoFrame | OffscreenCanvas, timestampUs: number, durationUs: number): Promise<void> {
+    this.#ctx.drawImage(frame, 0, 0, this.width, this.height);
+    const rgba = this.#ctx.getImageData(0, 0, this.width, this.height).data;
+    const palette = quantize(rgba, 256);
+    const index = applyPalette(rgba, palette);
+    const endCs = Math.max(centiseconds(timestampUs + durationUs), this.#shownCs + 1);
+    const delayCs = endCs - this.#shownCs;
+    this.#shownCs = endCs;
+    // repeat 0: the NETSCAPE2.0 loop extension, loop forever (written with the first frame).
+    this.#gif.writeFrame(index, this.width, this.height, { palette, delay: delayCs * 10, repeat: 0, first: this.frames === 0 });
+    this.frames++;
+    await this.#flush();
+  }
+
+  /** Ends the file: its bytes when it was made in memory, null when it went to `output` (then closed). */
+  async finalize(): Promise<ArrayBuffer | null> {
+    if (this.frames === 0) throw new StylecastError('ENCODE_FAILED', 'The GIF has no frames.');
+    this.#gif.finish();
+    await this.#flush();
+    if (this.#writer) {
+      await this.#writer.close();
+      return null;
+    }
+    const out = new Uint8Array(this.#position);
+    let at = 0;
+    for (const p of this.#pieces) {
+      out.set(p, at);
+      at += p.byteLength;
+    }
+    return out.buffer;
+  }
+
+  /** After a failure: the stream is aborted (a file being written is then not complete). */
+  async cancel(reason?: unknown): Promise<void> {
+    await this.#writer?.abort(reason).catch(() => {});
+  }
+}

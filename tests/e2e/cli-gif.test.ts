@@ -1,0 +1,176 @@
+// Animated GIF out, through the CLI's binary: `-o out.gif` (or --gif) turns an animated GIF or WebP into an animated
+// GIF of all its frames, each for its own duration (hundredths of a second), looping forever, stylised by the real
+// model at a tiny size. What cannot be a GIF is refused before any work, with a code.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, ensureBuilt, ffmpeg, ffprobe, frameTimes, frames, meanAbsDiff, stdDev } from './helpers.ts';
+
+let dir: string;
+const at = (name: string) => join(dir, name);
+const RUN_MS = 480_000;
+const TEST_MS = 600_000;
+const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+/** A GIF's blocks as the file says them: each frame's delay (hundredths of a second, and where it sits), the loop count (NETSCAPE2.0; null without), the images. */
+function gifBlocks(u: Uint8Array): { delays: { at: number; cs: number }[]; loop: number | null; images: number } {
+  let p = 6;
+  const packed = u[p + 4];
+  p += 7;
+  if (packed & 0x80) p += 3 * (1 << ((packed & 7) + 1)); // the global colour table
+  const delays: { at: number; cs: number }[] = [];
+  let loop: number | null = null;
+  let images = 0;
+  const skipSubBlocks = () => {
+    while (u[p] !== 0) p += u[p] + 1;
+    p++;
+  };
+  for (;;) {
+    if (p >= u.length) throw new Error('the GIF has no trailer');
+    const b = u[p++];
+    if (b === 0x3b) break;
+    if (b === 0x21) {
+      const label = u[p++];
+      if (label === 0xf9) {
+        delays.push({ at: p + 2, cs: u[p + 2] | (u[p + 3] << 8) });
+        p += u[p] + 1;
+      } else if (label === 0xff && String.fromCharCode(...u.subarray(p + 1, p + 12)) === 'NETSCAPE2.0') {
+        p += 12;
+        loop = u[p + 2] | (u[p + 3] << 8);
+      }
+      skipSubBlocks();
+    } else if (b === 0x2c) {
+      const f = u[p + 8];
+      p += 9;
+      if (f & 0x80) p += 3 * (1 << ((f & 7) + 1)); // a local colour table
+      p++; // LZW minimum code size
+      skipSubBlocks();
+      images++;
+    } else {
+      throw new Error(`unexpected GIF block 0x${b.toString(16)} at ${p - 1}`);
+    }
+  }
+  return { delays, loop, images };
+}
+
+/** The frames' own delays, in hundredths of a second: uneven, so a kept duration is not a coincidence. */
+const DELAYS_CS = [20, 7, 33, 12, 50];
+
+beforeAll(() => {
+  ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'stylecast-e2e-gif-'));
+  // 5 frames of ffmpeg's test pattern at 64×48, then each frame's delay set in the file itself.
+  ffmpeg('-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5', '-t', '1', '-loop', '0', at('made.gif'));
+  const bytes = readFileSync(at('made.gif'));
+  const { delays } = gifBlocks(bytes);
+  expect(delays.length).toBe(DELAYS_CS.length);
+  delays.forEach((d, i) => bytes.writeUInt16LE(DELAYS_CS[i], d.at));
+  writeFileSync(at('in.gif'), bytes);
+  ffmpeg('-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5', '-t', '1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', at('clip.mp4'));
+}, TEST_MS);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** An animated WebP's frame durations (ms), from its ANMF chunks. */
+function webpDurations(u: Buffer): number[] {
+  const out: number[] = [];
+  for (let p = 12; p + 8 <= u.length; ) {
+    const size = u.readUInt32LE(p + 4);
+    if (u.toString('latin1', p, p + 4) === 'ANMF') out.push(u.readUIntLE(p + 8 + 12, 3));
+    p += 8 + size + (size & 1);
+  }
+  return out;
+}
+
+/** GIF delays for frames of these durations (ms): each frame's end rounded to hundredths, so no drift builds up. */
+const delaysFor = (ms: number[]) => {
+  let end = 0;
+  let shown = 0;
+  return ms.map((d) => {
+    end += d;
+    const cs = Math.max(Math.round(end / 10), shown + 1);
+    const delay = cs - shown;
+    shown = cs;
+    return delay;
+  });
+};
+
+function checkGif(out: string, delaysCs = DELAYS_CS) {
+  const p = ffprobe(out);
+  const v = p.streams.find((s) => s.codec_type === 'video')!;
+  expect(v.codec_name).toBe('gif');
+  expect([v.width, v.height]).toEqual([64, 48]);
+  expect(Number(v.nb_read_frames)).toBe(delaysCs.length);
+  expect(p.streams.filter((s) => s.codec_type === 'audio')).toHaveLength(0);
+  // Every frame for its own duration, at its own time.
+  const res = frameTimes(out);
+  expect(res.length).toBe(delaysCs.length);
+  let pts = 0;
+  res.forEach((f, i) => {
+    expect(f.pts).toBeCloseTo(pts / 100, 3);
+    expect(f.duration).toBeCloseTo(delaysCs[i] / 100, 3);
+    pts += delaysCs[i];
+  });
+  const blocks = gifBlocks(readFileSync(out));
+  expect(blocks.delays.map((d) => d.cs)).toEqual(delaysCs);
+  expect(blocks.loop).toBe(0); // loops forever
+  expect(blocks.images).toBe(delaysCs.length);
+  // Stylised, not a copy, not blank.
+  const a = frames(at('in.gif'), 32, 24);
+  const b = frames(out, 32, 24);
+  for (const i of [0, DELAYS_CS.length - 1]) {
+    expect(meanAbsDiff(a[i], b[i])).toBeGreaterThan(0.04);
+    expect(stdDev(b[i])).toBeGreaterThan(0.05);
+  }
+  // A sensible size for 5 frames of 64×48 at up to 256 colours each (a palette is 768 bytes).
+  expect(readFileSync(out).length).toBeLessThan(64 * 1024);
+}
+
+describe('animated GIF out', { timeout: TEST_MS }, () => {
+  it('-o out.gif: a GIF of every frame with its own delay, looping forever, stylised; nothing else left beside it', () => {
+    // The input as ffprobe reads it: these delays, one after the other.
+    expect(frameTimes(at('in.gif')).map((f) => Math.round(f.duration * 100))).toEqual(DELAYS_CS);
+    const r = cli(['stylize', at('in.gif'), '-o', at('out.gif'), '--size', '32', '--temporal', '0'], RUN_MS);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/5\/5 frames/);
+    expect(r.stderr).toMatch(/wrote .*out\.gif: 5 frames, 64×48 gif \(looping, no audio\)/);
+    checkGif(at('out.gif'));
+    expect(readdirSync(dir).filter((n) => n.includes('.partial'))).toEqual([]);
+  });
+
+  it('--gif from an animated WebP, with smoothing on (its default)', () => {
+    ffmpeg('-i', at('in.gif'), '-c:v', 'libwebp_anim', '-lossless', '1', '-loop', '0', at('in.webp'));
+    // ffmpeg's WebP encoder keeps the frames but not their delays exactly (195, 65, 326… ms): the WebP's own are the reference.
+    const ms = webpDurations(readFileSync(at('in.webp')));
+    expect(ms.length).toBe(DELAYS_CS.length);
+    const r = cli(['stylize', at('in.webp'), '-o', at('webp-out.gif'), '--gif', '--size', '32'], RUN_MS);
+    expect(r.status, r.stderr).toBe(0);
+    checkGif(at('webp-out.gif'), delaysFor(ms));
+  });
+});
+
+describe('what cannot be a GIF: refused before any work, one line with its code, nothing written', { timeout: TEST_MS }, () => {
+  function refused(args: string[], message: RegExp, output: string) {
+    const before = sha(at('in.gif'));
+    const r = cli(args, 120_000);
+    expect(r.status, r.stderr).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/\(INVALID_ARGUMENT\)$/);
+    expect(lines[0]).toMatch(message);
+    expect(existsSync(output)).toBe(false);
+    expect(sha(at('in.gif'))).toBe(before);
+  }
+
+  it('--gif with an output not named .gif', () => {
+    refused(['stylize', at('in.gif'), '-o', at('flag.mp4'), '--gif'], /--gif writes an animated GIF: name the output \.gif/, at('flag.mp4'));
+  });
+  it('an output that is neither .mp4 nor .gif', () => {
+    refused(['stylize', at('in.gif'), '-o', at('out.webp')], /must be an \.mp4 file \(or a \.gif/, at('out.webp'));
+  });
+  it('a video to a GIF (the bytes decide, also with --segment)', () => {
+    refused(['stylize', at('clip.mp4'), '-o', at('video.gif')], /GIF output is for animated images .* write an \.mp4 for a video/, at('video.gif'));
+    refused(['stylize', at('clip.mp4'), '-o', at('video2.gif'), '--segment', '0.4'], /GIF output is for animated images/, at('video2.gif'));
+  });
+});
