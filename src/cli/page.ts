@@ -57,8 +57,10 @@ window.stylecastFlow = async (job: FlowJob): Promise<FlowResult> => {
  * The result sent to the CLI as it is made: each chunk (its byte position with it) is one `PUT name?at=N`, one at a
  * time and in order (a WritableStream calls write() only after the previous one resolved, so the encoder waits for the
  * disk instead of the page holding the file); `commit()` ends it with `PUT name?done=SIZE` once the job succeeded.
+ * A piece the CLI could not write (a full disk: 507) calls `onFailure` at once: the job is stopped then, not after its
+ * last frame (the muxer only notices a failed write when it finishes the file).
  */
-function upload(name: string): { stream: WritableStream<OutputChunk>; commit(): Promise<void> } {
+function upload(name: string, onFailure?: (e: unknown) => void): { stream: WritableStream<OutputChunk>; commit(): Promise<void> } {
   let size = 0;
   const put = async (query: string, body?: Uint8Array) => {
     const r = await fetch(`${IO_PREFIX}${name}?${query}`, { method: 'PUT', body: body as BlobPart | undefined });
@@ -66,15 +68,33 @@ function upload(name: string): { stream: WritableStream<OutputChunk>; commit(): 
   };
   const stream = new WritableStream<OutputChunk>({
     async write(chunk) {
-      await put(`at=${chunk.position}`, chunk.data);
+      try {
+        await put(`at=${chunk.position}`, chunk.data);
+      } catch (e) {
+        onFailure?.(e);
+        throw e;
+      }
       size = Math.max(size, chunk.position + chunk.data.byteLength);
     },
   });
   return { stream, commit: () => put(`done=${size}`) };
 }
 
+/** Stops the running job when its output cannot be written, keeping that error as the job's (instead of CANCELLED). */
+function stopOnWriteFailure(job: AbortController) {
+  let failed: unknown = null;
+  return {
+    onFailure: (e: unknown) => {
+      failed ??= e;
+      job.abort();
+    },
+    error: (e: unknown) => failed ?? e,
+  };
+}
+
 window.stylecastRun = async (job: StylizeJob): Promise<JobResult> => {
   controller = new AbortController();
+  const writing = stopOnWriteFailure(controller);
   try {
     const style: StyleSource = job.stylePreset ?? (await fetchBlob('style'));
     const mixStyle: StyleSource | null = job.mixPreset ?? (job.mixImage ? await fetchBlob('mix') : null);
@@ -95,7 +115,7 @@ window.stylecastRun = async (job: StylizeJob): Promise<JobResult> => {
     try {
       // The clip is read by ranged requests as the conversion goes, and the MP4 written out as it is made: neither is
       // held whole in the page, whatever the clip's size.
-      const out = upload(job.outputName ?? 'output');
+      const out = upload(job.outputName ?? 'output', writing.onFailure);
       const hash = job.settingsHash;
       const result = await stylizer.stylizeFile(IO_PREFIX + (job.inputName ?? 'input'), {
         signal: controller.signal,
@@ -114,7 +134,7 @@ window.stylecastRun = async (job: StylizeJob): Promise<JobResult> => {
       stylizer.dispose();
     }
   } catch (e) {
-    return failure(e);
+    return failure(writing.error(e));
   } finally {
     controller = null;
   }
@@ -147,14 +167,15 @@ function regionsDetail(stylizer: { regions: { face: number; person: number; back
 /** `segments`: the parts decoded and encoded again into one track, when their packets cannot be copied as they are. */
 window.stylecastReencode = async (job: ReencodeJob): Promise<ReencodeResult> => {
   controller = new AbortController();
+  const writing = stopOnWriteFailure(controller);
   try {
-    const out = upload(job.outputName);
+    const out = upload(job.outputName, writing.onFailure);
     const parts = job.parts.map((name, i) => ({ source: new URL(IO_PREFIX + name, location.href), offsetSeconds: job.offsets[i] }));
     const r = await reencodeParts(parts, { output: out.stream }, controller.signal);
     await out.commit();
     return { ok: true, frames: r.frames, codec: r.codec };
   } catch (e) {
-    return failure(e);
+    return failure(writing.error(e));
   } finally {
     controller = null;
   }

@@ -104,9 +104,9 @@ describe('DISK_FULL and a failed job: an existing output is kept, no partial fil
   });
 
   it('writing the result fails for real (the CLI process limited to 512-byte files once Chromium runs) → DISK_FULL, output kept', async () => {
-    // No small file system can be mounted here; RLIMIT_FSIZE makes the kernel refuse the write (EFBIG) in the CLI
-    // process only — Chromium, already started, keeps its own limit. ENOSPC's sentence is unit-tested with /dev/full
-    // (tests/node/cli-files.test.ts).
+    // RLIMIT_FSIZE makes the kernel refuse the write (EFBIG) in the CLI process only — Chromium, already started, keeps
+    // its own limit. ENOSPC's sentence is unit-tested with /dev/full (tests/node/cli-files.test.ts), and a real full
+    // disk (small tmpfs mounts, where the test may mount them) is tests/e2e/cli-disk-full.test.ts.
     writeFileSync(at('kept2.mp4'), 'the previous result');
     const child = spawn(process.execPath, [join(ROOT, 'bin/stylecast.mjs'), 'stylize', at('v.mp4'), '-o', at('kept2.mp4'), '--size', '32', '--temporal', '0'], {
       cwd: ROOT,
