@@ -1,8 +1,14 @@
 // Pipelines compiled ahead (gpu/program.ts `warm`, pipeline/warm.ts): after the warm-up, the first frame's programs
-// are in the pipeline cache, so their first dispatch or draw compiles nothing. No timings here (bench (f) has them).
+// are in the pipeline cache, so their first dispatch or draw compiles nothing; a frame stylizer compiles only what
+// its path runs, the later frames' programs once its first frame is done. No timings here (bench (f) has them).
 import { describe, expect, it } from 'vitest';
-import { defineProgram, RenderProgram, warmPrograms, type ComputeProgram } from '../../src/engine/gpu/program.ts';
-import { FIRST_FRAME_PROGRAMS, LATER_PROGRAMS, warmFramePrograms } from '../../src/engine/pipeline/warm.ts';
+import { defineProgram, RenderProgram, type ComputeProgram } from '../../src/engine/gpu/program.ts';
+import { createFrameStylizer, inferenceGeometry, readsBack } from '../../src/engine/pipeline/frame.ts';
+import { FIRST_FRAME_PROGRAMS, PRESENT_PROGRAMS, framePrograms, warmFramePrograms, type FrameProgram } from '../../src/engine/pipeline/warm.ts';
+import { initBackend } from '../../src/engine/stylise/backend.ts';
+import { StyleModel } from '../../src/engine/stylise/model.ts';
+import { pyramidSizes } from '../../src/engine/temporal/flow.ts';
+import { flowPlan } from '../../src/engine/temporal/index.ts';
 import { temporalPrograms } from '../../src/engine/temporal/pipelines.ts';
 import { gpuDeviceForFile } from './gpu-device.ts';
 
@@ -24,6 +30,23 @@ function syncCompiles(device: GPUDevice, run: () => void): number {
   return n;
 }
 
+/** The same while an async `run` runs (nothing else uses `device` meanwhile). */
+async function syncCompilesAsync(device: GPUDevice, run: () => Promise<unknown>): Promise<number> {
+  let n = 0;
+  const compute = device.createComputePipeline.bind(device);
+  const render = device.createRenderPipeline.bind(device);
+  device.createComputePipeline = (d) => (n++, compute(d));
+  device.createRenderPipeline = (d) => (n++, render(d));
+  try {
+    await run();
+  } finally {
+    delete (device as Partial<GPUDevice>).createComputePipeline;
+    delete (device as Partial<GPUDevice>).createRenderPipeline;
+  }
+  return n;
+}
+
+const names = (ps: readonly { name: string }[]) => ps.map((p) => p.name);
 const format = () => navigator.gpu.getPreferredCanvasFormat();
 const pipelineOf = (device: GPUDevice, p: ComputeProgram | RenderProgram) => (p instanceof RenderProgram ? p.pipeline(device, format()) : p.pipeline(device));
 
@@ -72,17 +95,100 @@ describe('pipelines compiled ahead', () => {
     expect(error?.message).toMatch(/undefined_name|unresolved/i);
   });
 
-  it("warmFramePrograms: the first frame's programs are ready when it resolves, the later ones after", async () => {
-    const { device } = gpu;
-    // Every program of the temporal stage is in one of the two sets; the sets do not overlap.
-    const all = new Set<unknown>([...FIRST_FRAME_PROGRAMS, ...LATER_PROGRAMS]);
-    for (const p of Object.values(temporalPrograms)) expect(all.has(p)).toBe(true);
-    expect(all.size).toBe(FIRST_FRAME_PROGRAMS.length + LATER_PROGRAMS.length);
-    const first = warmFramePrograms(device);
-    expect(warmFramePrograms(device)).toBe(first); // once per device
-    await first;
-    expect(syncCompiles(device, () => FIRST_FRAME_PROGRAMS.forEach((p) => pipelineOf(device, p)))).toBe(0);
-    await warmPrograms(device, LATER_PROGRAMS, format()); // joins the compiles already under way
-    expect(syncCompiles(device, () => LATER_PROGRAMS.forEach((p) => pipelineOf(device, p)))).toBe(0);
+  it('framePrograms: the present only where frames are presented; of the LK windows, only those the flow plan runs', () => {
+    const temporal: FrameProgram[] = Object.values(temporalPrograms);
+    for (const software of [true, false]) {
+      for (const presented of [true, false]) {
+        const flow = flowPlan(456, 256, software);
+        const { first, later } = framePrograms({ presented, flow });
+        // The two sets do not overlap; the first is the common set, with the present's where it presents.
+        expect(first.filter((p) => later.includes(p))).toEqual([]);
+        expect(first).toEqual([...FIRST_FRAME_PROGRAMS, ...(presented ? PRESENT_PROGRAMS : [])]);
+        for (const p of PRESENT_PROGRAMS) expect(later).not.toContain(p);
+        // Every program of the temporal stage but the LK window the plan does not use is in one of them.
+        const unused: FrameProgram[] = software ? [] : [temporalPrograms.lk5];
+        expect(pyramidSizes(flow.size.width, flow.size.height, flow.settings).length).toBeGreaterThan(1);
+        for (const p of temporal) expect([...first, ...later].includes(p), p.name).toBe(!unused.includes(p));
+        // A software plan: 5×5 on the finest level, 7×7 on the coarser ones; a hardware plan: 7×7 only.
+        expect(names(later).filter((n) => n.startsWith('lk'))).toEqual(software ? ['lk_r2', 'lk'] : ['lk']);
+      }
+    }
+    // The coarser levels' window is the plan's own: at 5×5 too, only lk5 is compiled.
+    const software = flowPlan(456, 256, true);
+    const all5 = { ...software, settings: { ...software.settings, coarseRadius: 2 as const } };
+    expect(names(framePrograms({ presented: true, flow: all5 }).later).filter((n) => n.startsWith('lk'))).toEqual(['lk_r2']);
+    // A flow of one level on a software plan runs the 5×5 window alone.
+    const one = flowPlan(456, 256, true);
+    const tiny = { ...one, size: { width: 16, height: 16 } };
+    expect(pyramidSizes(16, 16, one.settings).length).toBe(1);
+    expect(framePrograms({ presented: false, flow: tiny }).later).not.toContain(temporalPrograms.lk);
+    expect(framePrograms({ presented: false, flow: tiny }).later).toContain(temporalPrograms.lk5);
   });
+
+  it("warmFramePrograms: the programs are ready when it resolves; asked again, it compiles nothing again", async () => {
+    const { device } = gpu;
+    const { first, later } = framePrograms({ presented: true, flow: flowPlan(456, 256, true) });
+    await warmFramePrograms(device, first);
+    expect(syncCompiles(device, () => first.forEach((p) => pipelineOf(device, p)))).toBe(0);
+    await warmFramePrograms(device, later);
+    expect(syncCompiles(device, () => later.forEach((p) => pipelineOf(device, p)))).toBe(0);
+  });
+
+  for (const [what, software, readBack] of [
+    ['read back from a software adapter', true, true],
+    ['presented on a hardware plan', false, false],
+  ] as const) {
+    it(`a frame stylizer ${what}: its warm-up compiles its first frame's programs, then the later ones${software ? ' once that frame is done' : ''}; no frame compiles on the device's thread`, { timeout: 300_000 }, async () => {
+      // A device of its own: the pipeline cache is per device, so nothing of another test is in it.
+      const adapter = await navigator.gpu.requestAdapter();
+      const device = await adapter!.requestDevice();
+      const compiled: string[] = [];
+      const compute = device.createComputePipelineAsync.bind(device);
+      const render = device.createRenderPipelineAsync.bind(device);
+      device.createComputePipelineAsync = (d) => (compiled.push(d.label!), compute(d));
+      device.createRenderPipelineAsync = (d) => (compiled.push(d.label!), render(d));
+      const choice = await initBackend('wasm');
+      const model = await StyleModel.load();
+      const style = await model.presetVector('udnie');
+      const geometry = inferenceGeometry(160, 90, 64);
+      const gpu = { device, software, detail: 'test' };
+      expect(readsBack(choice, gpu)).toBe(readBack);
+      const frames = createFrameStylizer(choice, model, geometry, { gpu, frames: true });
+      const flow = flowPlan(geometry.inferWidth, geometry.inferHeight, software);
+      const { first, later } = framePrograms({ presented: !readBack, flow });
+      const inputs = [0, 1, 2].map((i) => {
+        const c = new OffscreenCanvas(160, 90);
+        const g = c.getContext('2d')!;
+        g.fillStyle = '#345';
+        g.fillRect(0, 0, 160, 90);
+        g.fillStyle = '#e92';
+        g.fillRect(40 + i * 3, 20 + i, 50, 40);
+        return new VideoFrame(c, { timestamp: i * 40_000 });
+      });
+      try {
+        await frames.warm(style);
+        expect(compiled.slice(0, first.length).sort()).toEqual(names(first).sort());
+        let sync = 0;
+        for (const [i, input] of inputs.entries()) {
+          const n = compiled.length;
+          sync += await syncCompilesAsync(device, () => frames.render(input, style, 0.7, { upsample: 'guided' }));
+          // A software adapter: the first frame starts no compile; the later frames' programs are compiled once its
+          // work is done. A hardware GPU: they are started by the warm-up, once the first set is in.
+          if (i === 0 && software) expect(compiled.length).toBe(n);
+          const out = frames.takeFrame(input.timestamp);
+          if (out && 'ready' in out) (await out.ready()).close();
+          else out?.close();
+        }
+        expect(sync).toBe(0);
+        expect(compiled.slice(first.length).sort()).toEqual(names(later).sort());
+        expect(compiled.includes('lk_r2')).toBe(software);
+      } finally {
+        inputs.forEach((f) => f.close());
+        frames.dispose();
+        style.dispose();
+        model.dispose();
+        device.destroy();
+      }
+    });
+  }
 });

@@ -13,7 +13,7 @@ import { STYLE_SIZE, type StyleModel } from '../stylise/model.ts';
 import { FrameReader, RgbxScaler, bufferToInput, keepColours, pixelsToInput, rgbToImage } from '../stylise/tensors.ts';
 import { TemporalStage, flowPlan } from '../temporal/index.ts';
 import { CropReader, RegionStage, frameMasks, regionsActive, type RegionRequest, type WeakPass } from '../regions/index.ts';
-import { warmFramePrograms } from './warm.ts';
+import { framePrograms, warmFramePrograms, type FrameProgram } from './warm.ts';
 
 /** Frames the GPU may still be working on when the next one starts: enough to overlap CPU and GPU, no backlog. */
 const FRAMES_IN_FLIGHT = 2;
@@ -183,9 +183,18 @@ class GpuOutput {
   #shown = 0;
   /** Frames whose GPU work (import, network, smoothing, present) the queue has not finished yet. */
   readonly #inFlight: Promise<void>[] = [];
+  /** What this output's first smoothed frame runs, and what the frames after it add (see pipeline/warm.ts). */
+  readonly #programs: { first: FrameProgram[]; later: FrameProgram[] };
+  /** The later frames' programs being compiled (see `submitted`); null before they start. */
+  #later: Promise<void> | null = null;
+  /** A smoothed frame has been submitted: the frames after it run the later programs. */
+  #smoothed = false;
+  readonly #software: boolean;
 
   constructor(device: GPUDevice, plan: ReturnType<typeof flowPlan>, g: FrameGeometry, canvas: OffscreenCanvas | undefined, software: boolean, surfaces: number) {
     this.device = device;
+    this.#programs = framePrograms({ presented: surfaces > 0, flow: plan });
+    this.#software = software;
     this.importer = new FrameImporter(device);
     try {
       this.temporal = new TemporalStage(device, g.inferWidth, g.inferHeight, plan.size, plan.settings, { software });
@@ -201,6 +210,41 @@ class GpuOutput {
       this.importer.dispose();
       throw e;
     }
+  }
+
+  /**
+   * Compiles what this output's first frame runs (the present's only where it presents); resolves when done. On a
+   * hardware GPU the later frames' programs follow at once (see `submitted`).
+   */
+  warm(): Promise<void> {
+    const first = warmFramePrograms(this.device, this.#programs.first);
+    if (!this.#software) this.#compileLater(first);
+    return first;
+  }
+
+  /**
+   * Before a frame's WGSL: once a smoothed frame has gone through, waits for the later frames' programs (the flow, its
+   * confidence, the warp), so that no frame compiles one on the device's thread in front of its own work.
+   */
+  async ready(): Promise<void> {
+    if (this.#smoothed) await this.#compileLater(Promise.resolve());
+  }
+
+  /**
+   * After a frame's last submit. The first time the temporal stage ran, the later frames' programs are compiled once
+   * the queue has finished that frame (if they have not started yet): on a software adapter (SwiftShader) a compile
+   * is CPU work like the device's own, and compiling them beside the first frame made it later (npm run bench (f):
+   * bench/results/suite-vm-first-frame-*.json). On a hardware GPU they started with the warm-up's, as before: there
+   * the driver compiles on threads of its own while the frame runs on the GPU.
+   */
+  submitted(temporal: number): void {
+    if (this.#smoothed || temporal <= 0) return;
+    this.#smoothed = true;
+    if (!this.#later) this.#compileLater(this.device.queue.onSubmittedWorkDone().catch(() => {})); // a lost device settles it too
+  }
+
+  #compileLater(after: Promise<unknown>): Promise<void> {
+    return (this.#later ??= after.then(() => warmFramePrograms(this.device, this.#programs.later)));
   }
 
   /** The canvas showing the last presented frame. */
@@ -258,16 +302,19 @@ class GpuOutput {
    * the frame already imported for the network; reused when the flow runs at that size (every frame imported once).
    */
   async finish(frame: VideoFrame, stylised: GPUBuffer, temporal: number, method: TemporalMethod | undefined, imported?: Imported, upsample: Upsample = 'guided', low?: Imported): Promise<number | null> {
+    await this.ready();
     const g = this.temporal.size;
     const { buffer, flowInput } = this.blend(frame, stylised, temporal, method, imported);
     this.#present(buffer, g.width, g.height, upsample === 'guided' ? this.#guide(frame, low ?? imported ?? flowInput) : undefined);
+    this.submitted(temporal);
     await this.#keepUp();
     return temporal > 0 ? (this.temporal.cost?.ms ?? null) : null;
   }
 
   /**
    * Blends `stylised` with the history along the flow of `frame` when `temporal` > 0 (else forgets the history and
-   * hands `stylised` back): the frame to present or read back, and the flow's input when one was imported.
+   * hands `stylised` back): the frame to present or read back, and the flow's input when one was imported. Called
+   * after `ready()`; its caller calls `submitted` once the frame's work is submitted.
    */
   blend(frame: VideoFrame, stylised: GPUBuffer, temporal: number, method: TemporalMethod | undefined, imported?: Imported): { buffer: GPUBuffer; flowInput?: Imported } {
     if (temporal <= 0) {
@@ -424,7 +471,7 @@ class GpuFrameStylizer implements FrameStylizer {
 
   async warm(bottleneck: tf.Tensor4D): Promise<void> {
     // tfjs's shaders and our WGSL pipelines compile at the same time, each with the device's async calls.
-    await Promise.all([this.#model.compile(this.geometry.inferWidth, this.geometry.inferHeight, bottleneck), warmFramePrograms(this.#gpu.device)]);
+    await Promise.all([this.#model.compile(this.geometry.inferWidth, this.geometry.inferHeight, bottleneck), this.#gpu.warm()]);
   }
 
   dispose(): void {
@@ -556,8 +603,10 @@ class CpuFrameStylizer implements FrameStylizer {
         const stylised = region ? this.#gpu.regionBlend(this.#upload, region.weak, region.input, options.regions!, region.masks, temporal) : this.#upload;
         if (this.#readback) {
           // Nothing waits for the device here: `takeFrame` hands out the read, to be taken when it has landed.
+          await this.#gpu.ready();
           const { buffer } = this.#gpu.blend(frame, stylised, temporal, options.temporalMethod);
           this.#inflight = await this.#readback.start(buffer, w * h * 12);
+          this.#gpu.submitted(temporal);
           this.#rendered = true;
           return { networkMs, temporalMs: temporal > 0 ? (this.#gpu.temporal.cost?.ms ?? null) : null, regionsMs };
         }
@@ -631,7 +680,7 @@ class CpuFrameStylizer implements FrameStylizer {
   async warm(): Promise<void> {
     // wasm/webgl: nothing of tfjs compiled ahead (webgl compiles on first use; wasm has no shaders); our WGSL
     // pipelines (import, present, smoothing) on the WebGPU device, when there is one, are.
-    if (this.#gpu) await warmFramePrograms(this.#gpu.device);
+    if (this.#gpu) await this.#gpu.warm();
   }
 
   dispose(): void {

@@ -1,36 +1,53 @@
-// The frame pipeline's WGSL programs compiled ahead, once per device: started as soon as the engine has its device
-// (the model loads meanwhile) and awaited by FrameStylizer.warm, so the first frame finds the pipelines it runs in the
-// cache instead of compiling them on the device's thread in front of its own work.
+// The frame pipeline's WGSL programs compiled ahead, per device: what the first frame runs, started as soon as the
+// engine has its device (the model loads meanwhile) and awaited by FrameStylizer.warm, so the first frame finds its
+// pipelines in the cache instead of compiling them on the device's thread in front of its own work; what later frames
+// add, once the first frame's work is done (see GpuOutput in frame.ts), so those compiles do not compete with it.
 import { importFrame } from '../gpu/frame-import.ts';
 import { guided, guidedCoeffs, guidedRows, present, presentRows } from '../gpu/present.ts';
-import { warmPrograms } from '../gpu/program.ts';
+import { warmPrograms, type ComputeProgram, type RenderProgram } from '../gpu/program.ts';
+import { pyramidSizes, type FlowSettings, type Size } from '../temporal/flow.ts';
 import { temporalPrograms as t } from '../temporal/pipelines.ts';
 
-/**
- * What the first frame runs: its import, the present (guided and cubic), and the temporal stage's first pass (the
- * flow pyramid of the frame and the compose; no flow, warp or confidence yet: there is no previous frame).
- */
-export const FIRST_FRAME_PROGRAMS = [importFrame, guidedRows, guidedCoeffs, guided, presentRows, present, t.luma, t.downsample, t.gradient, t.compose];
-/**
- * What later frames add: the flow, its confidence, the warp. Compiled after the first set (the flow's solver is the
- * largest compile), while the first frame runs. The region programs are in neither: per-region strength is off by
- * default, and its stage compiles them when it is made.
- */
-export const LATER_PROGRAMS = Object.values(t).filter((p) => !(FIRST_FRAME_PROGRAMS as readonly unknown[]).includes(p));
-
-const warmed = new WeakMap<GPUDevice, Promise<void>>();
+export type FrameProgram = ComputeProgram | RenderProgram;
 
 /**
- * Compiles FIRST_FRAME_PROGRAMS on `device` (render programs for the canvas's preferred format), then LATER_PROGRAMS;
- * resolves once the first set is in the cache. The same promise for every call on one device.
+ * What the first frame runs on every path with a device: its import and the temporal stage's first pass (the flow
+ * pyramid of the frame and the compose; no flow, warp or confidence yet: there is no previous frame).
  */
-export function warmFramePrograms(device: GPUDevice): Promise<void> {
-  let first = warmed.get(device);
-  if (!first) {
-    const format = navigator.gpu.getPreferredCanvasFormat();
-    first = warmPrograms(device, FIRST_FRAME_PROGRAMS, format);
-    void first.then(() => warmPrograms(device, LATER_PROGRAMS, format));
-    warmed.set(device, first);
-  }
-  return first;
+export const FIRST_FRAME_PROGRAMS: readonly FrameProgram[] = [importFrame, t.luma, t.downsample, t.gradient, t.compose];
+/** The present on the device's canvas (guided and cubic): not on a path whose frames are read back (see readsBack). */
+export const PRESENT_PROGRAMS: readonly FrameProgram[] = [guidedRows, guidedCoeffs, guided, presentRows, present];
+
+/** How a frame stylizer's frames go through the device: what decides which programs it runs. */
+export interface FramePath {
+  /** Presented on a canvas of the device (false: read back for the CPU's cubic, see readsBack). */
+  presented: boolean;
+  /** The temporal stage's flow (flowPlan): its finest level's LK window and its pyramid's depth. */
+  flow: { size: Size; settings: FlowSettings };
+}
+
+/**
+ * The programs a frame stylizer on `path` runs: `first`, its first frame (the present's only where it presents);
+ * `later`, what later frames add — the flow with only the LK windows its plan uses (its settings' fineRadius on the
+ * finest level, coarseRadius on the others: today the 5×5 `lk5` on a software plan's finest level and the 7×7 `lk`
+ * elsewhere), its confidence, the warp.
+ * The region programs are in neither: per-region strength is off by default, and its stage compiles them when made.
+ */
+export function framePrograms(path: FramePath): { first: FrameProgram[]; later: FrameProgram[] } {
+  const { size, settings } = path.flow;
+  const levels = pyramidSizes(size.width, size.height, settings).length;
+  const lkOf = (radius: 2 | 3) => (radius === 2 ? t.lk5 : t.lk);
+  const lk = [...new Set([lkOf(settings.fineRadius), ...(levels > 1 ? [lkOf(settings.coarseRadius)] : [])])];
+  return {
+    first: [...FIRST_FRAME_PROGRAMS, ...(path.presented ? PRESENT_PROGRAMS : [])],
+    later: [...lk, t.median, ...(settings.smoothPasses > 0 ? [t.smooth] : []), t.splat, t.confidence, t.warp, t.blurRows],
+  };
+}
+
+/**
+ * Compiles `programs` on `device` ahead (render programs for the canvas's preferred format): resolves once they are
+ * all in the cache; never rejects. Programs already compiled or under way are not compiled again (gpu/program.ts).
+ */
+export function warmFramePrograms(device: GPUDevice, programs: readonly FrameProgram[]): Promise<void> {
+  return warmPrograms(device, programs, navigator.gpu.getPreferredCanvasFormat());
 }
