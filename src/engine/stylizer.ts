@@ -29,7 +29,7 @@ export type { LiveStats, OutputChunk, StreamSinks, StylizeFileOptions, StylizeRe
  * Only a stylizeFile that resolved means the file is complete (the stream is closed on failure and cancellation too).
  * `comment`: the MP4's metadata comment (a function is given the number of frames the file will hold).
  */
-export type StreamedFileOptions = StylizeFileOptions & Required<Pick<Mp4Destination, 'output'>> & Pick<Mp4Destination, 'comment'>;
+export type StreamedFileOptions = StylizeFileOptions & Required<Pick<Mp4Destination, 'output'>> & Pick<Mp4Destination, 'comment' | 'format'>;
 /** stylizeFile's result when the MP4 went to `output`. */
 export type StreamedResult = Omit<StylizeResult, 'blob'> & { blob: null };
 
@@ -541,10 +541,11 @@ export class Stylizer {
 
   /**
    * Stylises a whole clip into an MP4 (H.264 where supported, else VP9), audio copied through. An animated GIF or WebP
-   * is a clip too: every frame with its own duration, no audio.
+   * is a clip too: every frame with its own duration, no audio; with `format: 'gif'` it comes out as an animated GIF
+   * (sinks/gif.ts; INVALID_ARGUMENT for a video).
    */
   async stylizeFile(file: Blob | string | URL, options: StreamedFileOptions): Promise<StreamedResult>;
-  async stylizeFile(file: Blob | string | URL, options?: StylizeFileOptions): Promise<StylizeResult>;
+  async stylizeFile(file: Blob | string | URL, options?: StylizeFileOptions & Pick<Mp4Destination, 'format'>): Promise<StylizeResult>;
   /**
    * `file`: a File or Blob, or the URL of one (read by ranged requests as the conversion goes, a bounded part cached:
    * for files too large to hold; the server should answer `Range`). With `output` (StreamedFileOptions) the MP4 is
