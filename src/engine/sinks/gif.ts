@@ -1,6 +1,10 @@
 // An animated GIF out (`stylizeFile(…, { format: 'gif' })`, the CLI's `-o out.gif`): each stylised frame quantised to
 // its own palette of at most 256 colours (gifenc's PnnQuant, no dithering) and LZW-coded by gifenc (MIT), shown for
 // its own duration (GIF counts hundredths of a second), looping forever. No audio: a GIF has none.
+//
+// The palette is built from the frame's colours binned at 4 bits a channel (gifenc's rgb444), not 5-6-5: on a
+// stylised 480×270 frame (host vm, Node, best of 6, load ~10) 22 ms against 601 ms for quantize + applyPalette, for a
+// mean error of 6.9 against 5.8 (of 255) and no visible difference; at 5-6-5 a GIF took 7–10× the MP4's wall time.
 import { GIFEncoder, applyPalette, quantize } from 'gifenc';
 import { StylecastError } from '../errors.ts';
 import type { OutputChunk } from './mp4.ts';
@@ -54,8 +58,8 @@ export class GifSink {
   async add(frame: VideoFrame | OffscreenCanvas, timestampUs: number, durationUs: number): Promise<void> {
     this.#ctx.drawImage(frame, 0, 0, this.width, this.height);
     const rgba = this.#ctx.getImageData(0, 0, this.width, this.height).data;
-    const palette = quantize(rgba, 256);
-    const index = applyPalette(rgba, palette);
+    const palette = quantize(rgba, 256, { format: 'rgb444' });
+    const index = applyPalette(rgba, palette, 'rgb444');
     const endCs = Math.max(centiseconds(timestampUs + durationUs), this.#shownCs + 1);
     const delayCs = endCs - this.#shownCs;
     this.#shownCs = endCs;
