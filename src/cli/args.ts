@@ -129,7 +129,7 @@ Usage:
 
 Input:
   a video (MP4, MOV, WebM or MKV holding H.264, VP8, VP9 or AV1) or an animated GIF or WebP (every frame for its
-  own duration; the output is an MP4 with no audio)
+  own duration; the output is an MP4 with no audio, or an animated GIF with -o out.gif)
 
 Options:
   -o, --output     the MP4 to write (H.264, or VP9 where H.264 cannot be encoded; audio is copied), or, for an

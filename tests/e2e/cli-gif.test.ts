@@ -150,6 +150,14 @@ describe('animated GIF out', { timeout: TEST_MS }, () => {
   });
 });
 
+it('--help says how to get a GIF', () => {
+  const r = cli(['--help'], 60_000);
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(/-o <out\.mp4\|out\.gif> \[--gif\]/);
+  expect(r.stdout).toMatch(/--gif +write an animated GIF/);
+  expect(r.stdout).toMatch(/or an animated GIF with -o out\.gif/);
+});
+
 describe('what cannot be a GIF: refused before any work, one line with its code, nothing written', { timeout: TEST_MS }, () => {
   function refused(args: string[], message: RegExp, output: string) {
     const before = sha(at('in.gif'));
