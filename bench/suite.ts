@@ -485,10 +485,36 @@ function summariseFirst(runs: FirstRun[]) {
   };
 }
 
+/** ms to the first frame of one (f) result, NaN for an error. */
+const firstFrameMs = (v: unknown) =>
+  v && typeof v === 'object' && 'marks' in v ? (v as FirstFrameResult).marks.firstFrame : v && typeof v === 'object' && 'firstFrame' in v && typeof v.firstFrame === 'number' ? v.firstFrame : NaN;
+
+/**
+ * Paired ratios this/baseline of the (f) runs, repetition by repetition (the two trees ran one after the other in
+ * each, at about the same load), by page and cache, with their median: what a comparison on a shared machine can say.
+ */
+function pairedFirst(runs: { baseline: FirstRun[]; this: FirstRun[] }) {
+  const out: Record<string, Record<string, { ratios: (number | null)[]; median: number | null; faster: string }>> = {};
+  for (const page of ['engine', 'app']) {
+    out[page] = {};
+    for (const which of ['cold', 'warm'] as const) {
+      const b = runs.baseline.filter((r) => r.page === page).map((r) => firstFrameMs(r[which]));
+      const t = runs.this.filter((r) => r.page === page).map((r) => firstFrameMs(r[which]));
+      const ratios = t.map((v, i) => (Number.isFinite(v) && Number.isFinite(b[i]) ? round(v / b[i], 3) : null));
+      const valid = ratios.filter((r): r is number => r !== null);
+      out[page][which] = { ratios, median: round(median(valid), 3), faster: `${valid.filter((r) => r < 1).length}/${valid.length}` };
+    }
+  }
+  return out;
+}
+
 /** (f) of the --first-compare tree and of this one, one repetition each in turn; both summarised as (f) is. */
 async function compareFirstFrame(session: Session, baseline: Session, dir: string) {
   const runs: { baseline: FirstRun[]; this: FirstRun[] } = { baseline: [], this: [] };
+  /** The 1-minute load average before each repetition and after the last. */
+  const load: (number | null)[] = [];
   for (let i = 0; i < FIRST_REPS; i++) {
+    load.push(machine().loadavg_1_5_15[0]);
     for (const [name, s] of [
       ['baseline', baseline],
       ['this', session],
@@ -497,12 +523,15 @@ async function compareFirstFrame(session: Session, baseline: Session, dir: strin
       runs[name].push(...(await benchFirstFrame(s, 1)).runs);
     }
   }
+  load.push(machine().loadavg_1_5_15[0]);
   const git = (cwd: string, ...args: string[]) => spawnSync('git', args, { cwd, encoding: 'utf8' }).stdout.trim();
   const tree = (cwd: string) => ({ dir: cwd, commit: git(cwd, 'rev-parse', 'HEAD'), uncommitted_changes: git(cwd, 'status', '--porcelain', '--untracked-files=no').split('\n').filter(Boolean).length });
   return {
     what: `(f) for two trees in one run, alternately (baseline first in each repetition), each on its own dev server and browser; ${FIRST_REPS} repetitions each`,
     baseline: { ...tree(dir), ...summariseFirst(runs.baseline) },
     this: { ...tree(ROOT), ...summariseFirst(runs.this) },
+    paired_this_over_baseline: pairedFirst(runs),
+    loadavg_1min_per_repetition: load,
   };
 }
 
@@ -768,6 +797,8 @@ async function main() {
         const c = firstCompare[which];
         log(`(f) ${which} (${c.commit.slice(0, 7)}${c.uncommitted_changes ? ` + ${c.uncommitted_changes} changed files` : ''}): engine page cold ${c.engine_page.cold_ms_median} / warm ${c.engine_page.warm_ms_median} ms; app cold ${c.app.cold_ms_median} / warm ${c.app.warm_ms_median} ms`);
       }
+      const p = firstCompare.paired_this_over_baseline;
+      log(`(f) paired this/baseline, medians: engine page cold ${p.engine.cold.median} (faster ${p.engine.cold.faster}) / warm ${p.engine.warm.median} (${p.engine.warm.faster}); app cold ${p.app.cold.median} (${p.app.cold.faster}) / warm ${p.app.warm.median} (${p.app.warm.faster}); load ${firstCompare.loadavg_1min_per_repetition.join(' ')}`);
     }
     if (ff) log(`(f) first frame: engine page cold ${ff.engine_page.cold_ms_median} / warm ${ff.engine_page.warm_ms_median} ms; app cold ${ff.app.cold_ms_median} / warm ${ff.app.warm_ms_median} ms; CLI --help ${cli.median_ms} ms`);
 
