@@ -12,6 +12,7 @@ import { inferenceGeometry } from '../src/engine/pipeline/frame.ts';
 import { initBackend } from '../src/engine/stylise/backend.ts';
 import { StyleModel } from '../src/engine/stylise/model.ts';
 import { FrameReader, RgbxScaler } from '../src/engine/stylise/tensors.ts';
+import type { FlowSettings } from '../src/engine/temporal/flow.ts';
 import { TemporalStage, flowPlan } from '../src/engine/temporal/index.ts';
 import { temporalPrograms } from '../src/engine/temporal/pipelines.ts';
 
@@ -43,7 +44,7 @@ export interface PassTime {
 
 declare global {
   interface Window {
-    benchStages(frames: string[], width: number, height: number, size: number, only?: 'passes', variant?: { program: string; code: string }): Promise<StageRun>;
+    benchStages(frames: string[], width: number, height: number, size: number, only?: 'passes', variant?: { program: string; code: string }, flow?: Partial<FlowSettings>): Promise<StageRun>;
   }
 }
 
@@ -53,7 +54,7 @@ async function photo(name: string): Promise<ImageBitmap> {
   return createImageBitmap(await r.blob());
 }
 
-window.benchStages = async (names, width, height, size, only, variant) => {
+window.benchStages = async (names, width, height, size, only, variant, flow) => {
   const choice = await initBackend('wasm');
   const gpu = await temporalDevice(choice);
   if (!gpu.device) throw new Error(`no WebGPU device: ${gpu.detail}`);
@@ -105,6 +106,8 @@ window.benchStages = async (names, width, height, size, only, variant) => {
     };
   }
   const passes = new Map<string, PassTime>();
+  // With `flow`: a stage with those flow settings over the plan's, timed on the same frames in turn with the plan's.
+  const other = flow ? new TemporalStage(device, w, h, plan.size, { ...plan.settings, ...flow }, { software: gpu.software }) : null;
   for (let i = 0; i < frames + 2; i++) {
     const frame = frameAt(i);
     try {
@@ -115,8 +118,13 @@ window.benchStages = async (names, width, height, size, only, variant) => {
         x.dispose();
         device.queue.writeBuffer(upload, 0, values);
         const input = importer.import(frame, plan.size.width, plan.size.height);
+        await done(); // the upload and the import, not to be counted in the stage
         recorder.start();
-        await time('on: temporal stage', i, () => profiled.process(input, upload, 0.7));
+        // In turn, first one then the other, so that neither always runs on a device just woken.
+        const mine = () => time('on: temporal stage', i, () => profiled.process(input, upload, 0.7));
+        const theirs = async () => void (other && (await time('on: temporal stage, flow settings given', i, () => other.process(input, upload, 0.7))));
+        if (i % 2) await theirs().then(mine);
+        else await mine().then(theirs);
         if (i >= 2) (steps['replay: all in one pass'] ??= []).push(await recorder.replay(passes));
         continue;
       }
@@ -170,6 +178,7 @@ window.benchStages = async (names, width, height, size, only, variant) => {
   }
   bottleneck.dispose();
   profiled.dispose();
+  other?.dispose();
   temporal.dispose();
   pairStages.forEach((t) => t.dispose());
   importer.dispose();

@@ -6,7 +6,8 @@
 // --only passes: the temporal stage alone, each of its dispatches replayed by itself (same inputs as in the frame) and
 // timed, grouped by program and grid (bench/results/stages-passes-<tag>.json): where the stage's time goes.
 // --variant PROGRAM=FILE.wgsl (with --only passes): PROGRAM's dispatches replayed with that WGSL as well, in turn
-// with the original, for an A/B of a shader change in one page.
+// with the original, for an A/B of a shader change in one page. --flow JSON (with --only passes): a second stage with
+// these FlowSettings over the plan's, timed on the same frames in turn with the plan's.
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,18 @@ const TAG = (option('tag') ?? process.env.STYLECAST_BENCH_TAG ?? hostname()).rep
 const ONLY = option('only') as 'passes' | undefined;
 /** --variant PROGRAM=FILE.wgsl: replay PROGRAM's dispatches with this WGSL too (flow_common.wgsl is put in front). */
 const VARIANT = option('variant');
+/** --flow JSON (with --only passes): FlowSettings over the plan's, for a second stage timed in turn with the plan's. */
+const FLOW = option('flow');
 const CLIP = 'pexels-854100-people-walking-sidewalk-640x360-6s.webm';
+
+/** With --flow: the stage with those settings over the plan's, per frame (paired), and their median. */
+function pairedFlow(steps: Record<string, number[]>) {
+  const mine = steps['on: temporal stage'];
+  const theirs = steps['on: temporal stage, flow settings given'];
+  if (!FLOW || !mine || !theirs) return {};
+  const ratios = theirs.map((t, i) => round(t / mine[i], 3) ?? 0);
+  return { flow_settings_given: JSON.parse(FLOW) as unknown, stage_ratio_given_over_plan: { per_frame: ratios, median: round(median(ratios), 3) } };
+}
 
 async function main() {
   const atStart = machine();
@@ -39,7 +51,7 @@ async function main() {
     const session = await openSession(ROOT, files, '/bench/stages.html', "typeof window.benchStages === 'function'", [], { gpu: GPU });
     try {
       log(`bench:stages: ${FRAMES} frames at 640×360, network ${SIZE} px…`);
-      r = await session.page.evaluate(([f, s, o, v]) => window.benchStages(f, 640, 360, s, o, v), [Object.keys(files), SIZE, ONLY, variant] as const);
+      r = await session.page.evaluate(([f, s, o, v, fl]) => window.benchStages(f, 640, 360, s, o, v, fl), [Object.keys(files), SIZE, ONLY, variant, FLOW ? JSON.parse(FLOW) : undefined] as const);
     } finally {
       await session.close();
     }
@@ -62,7 +74,7 @@ async function main() {
     passes,
   };
   if (ONLY === 'passes') {
-    const doc = { benchmark: 'bench:stages --only passes', date: new Date().toISOString(), machine: { tag: TAG, hostname: hostname(), gpu: GPU, atStart, atEnd: machine() }, where: r.info, setup: `${FRAMES} consecutive frames (after 2 untimed) of ${CLIP}; stage at ${r.inferWidth}×${r.inferHeight}, flow at ${r.flowWidth}×${r.flowHeight}`, temporal_passes: passDoc, steps: Object.fromEntries(Object.entries(r.steps).map(([k, v]) => [k, round(median(v), 1)])) };
+    const doc = { benchmark: 'bench:stages --only passes', date: new Date().toISOString(), machine: { tag: TAG, hostname: hostname(), gpu: GPU, atStart, atEnd: machine() }, where: r.info, setup: `${FRAMES} consecutive frames (after 2 untimed) of ${CLIP}; stage at ${r.inferWidth}×${r.inferHeight}, flow at ${r.flowWidth}×${r.flowHeight}`, temporal_passes: passDoc, ...pairedFlow(r.steps), steps: Object.fromEntries(Object.entries(r.steps).map(([k, v]) => [k, round(median(v), 1)])) };
     const text = JSON.stringify(doc, null, 2) + '\n';
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
     writeFileSync(join(ROOT, 'bench/results', `stages-passes-${TAG}.json`), text);

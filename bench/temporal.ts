@@ -69,6 +69,8 @@ interface ScoreOutput {
   static_frame_change: number;
   static_abs_diff_vs_off?: number;
   abs_diff_vs_off?: number;
+  uncovered_abs_diff_vs_off?: number;
+  moving_abs_diff_vs_off?: number;
 }
 interface ScoreClip {
   name: string;
@@ -138,6 +140,10 @@ async function main() {
                     goal_e_warp_at_most_half_of_off: { dis_medium: o.e_warp.dis_medium <= 0.5 * off.e_warp.dis_medium, deepflow: o.e_warp.deepflow <= 0.5 * off.e_warp.deepflow },
                     static_abs_diff_vs_off: round(o.static_abs_diff_vs_off ?? null, 5),
                     abs_diff_vs_off: round(o.abs_diff_vs_off ?? null, 5),
+                    // Ghosting: how far from the per-frame output where frame t+1 shows what t did not (history has
+                    // nothing to give there), beside the moving pixels history does cover.
+                    uncovered_abs_diff_vs_off: round(o.uncovered_abs_diff_vs_off ?? null, 5),
+                    moving_abs_diff_vs_off: round(o.moving_abs_diff_vs_off ?? null, 5),
                   }
                 : {}),
               cli: { ...cli },
@@ -162,7 +168,13 @@ async function main() {
       clip: c.clip,
       ...Object.fromEntries(
         VARIANTS.filter((v) => v.temporal > 0).map((v) => {
-          const r = c.variants[v.name] as { ratio_to_off: Record<string, number | null>; static_abs_diff_vs_off: number | null; cli: CliRun };
+          const r = c.variants[v.name] as {
+            ratio_to_off: Record<string, number | null>;
+            static_abs_diff_vs_off: number | null;
+            uncovered_abs_diff_vs_off: number | null;
+            moving_abs_diff_vs_off: number | null;
+            cli: CliRun;
+          };
           return [
             v.name,
             {
@@ -174,6 +186,8 @@ async function main() {
               },
               detail_on_over_off: r.ratio_to_off.detail,
               static_abs_diff_vs_off: r.static_abs_diff_vs_off,
+              uncovered_abs_diff_vs_off: r.uncovered_abs_diff_vs_off,
+              moving_abs_diff_vs_off: r.moving_abs_diff_vs_off,
               flow_blend_ms_per_frame: r.cli.flow_blend_ms_per_frame,
               network_ms_per_frame: r.cli.network_ms_per_frame,
             },

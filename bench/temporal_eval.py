@@ -11,6 +11,9 @@ size (decoded by ffmpeg). Prints one JSON document with, per clip and output:
   - detail: mean Sobel gradient magnitude of the output's luma (all frames);
   - on static regions of the input (reference flow magnitude < 0.5 px): mean |O − O_off| (RGB) and the
     frame-to-frame change mean |O_t − O_{t+1}|.
+  - ghosting: mean |O − O_off| (RGB) on the pixels of frame t+1 that frame t does not show (uncovered: the
+    DIS-medium backward flow t+1 → t fails the forward–backward test there), where history has nothing to give
+    and a trail of the occluder would show, beside the same on the moving pixels that pass it.
 """
 import json
 import sys
@@ -98,14 +101,20 @@ def main():
         counts = {"input": len(inp), **{k: len(o) for k, o in outs.items()}}
         inp = inp[:n]
         outs = {k: o[:n] for k, o in outs.items()}
-        flows, masks, seconds = {}, {}, {}
+        flows, masks, seconds, backs = {}, {}, {}, {}
         for name, make in refs.items():
             fwd, bwd, s = reference_flows(inp, make)
             flows[name] = fwd
+            backs[name] = bwd
             masks[name] = [ruder_mask(f, b) for f, b in zip(fwd, bwd)]
             seconds[name] = s
             print(f"  {clip['name']}: {name} reference flow on {n} input frames in {s:.1f} s", file=sys.stderr)
         static = [np.linalg.norm(f, axis=2) < STATIC_PX for f in flows["dis_medium"]]
+        # Uncovered in frame t+1 (index t): the backward reference flow fails the test; moving and passing, for scale.
+        bwd_dis = backs["dis_medium"]
+        back_dis = [ruder_mask(b, f) for f, b in zip(flows["dis_medium"], bwd_dis)]
+        uncovered = [m < 0.5 for m in back_dis]
+        moving_kept = [(m >= 0.5) & (np.linalg.norm(b, axis=2) >= STATIC_PX) for m, b in zip(back_dis, bwd_dis)]
         off = outs.get("off")
         row = {
             "name": clip["name"],
@@ -133,6 +142,9 @@ def main():
                 d = [np.abs(out[t].astype(np.float32) - off[t].astype(np.float32)) / 255.0 for t in range(n - 1)]
                 r["static_abs_diff_vs_off"] = float(np.mean([x[static[t]].mean() for t, x in enumerate(d)]))
                 r["abs_diff_vs_off"] = float(np.mean([x.mean() for x in d]))
+                d1 = [np.abs(out[t + 1].astype(np.float32) - off[t + 1].astype(np.float32)).mean(2) / 255.0 for t in range(n - 1)]
+                r["uncovered_abs_diff_vs_off"] = float(np.mean([x[u].mean() for x, u in zip(d1, uncovered) if u.any()]))
+                r["moving_abs_diff_vs_off"] = float(np.mean([x[m].mean() for x, m in zip(d1, moving_kept) if m.any()]))
             row["outputs"][name] = r
             print(
                 f"  {clip['name']} {name}: E_warp DIS {r['e_warp']['dis_medium']:.5f} (static {r['e_warp_static']['dis_medium']:.5f}, "

@@ -18,6 +18,11 @@
 //   7: storage, read        coverage: array<u32>    from splat.wgsl, fixed point ×256
 struct Params {
   size: vec2<u32>,
+  // 0: forward–backward consistency and coverage as above. 1 (FlowSettings.occlusion 'crowding'): no forward flow;
+  // `coverage` counts the pixels of t that land on each pixel of t−1 along `back` (splat.wgsl fed the backward
+  // flow), and a pixel whose source is crowded (more than one pixel of t comes from there: an occluder's trailing
+  // edge and the background it uncovers) is distrusted instead of the two tests; `fwd` is not read.
+  crowding: u32,
 }
 
 @group(0) @binding(0) var<storage, read> back: array<vec2<f32>>;
@@ -28,6 +33,10 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> stats: array<atomic<u32>, 3>;
 @group(0) @binding(6) var<uniform> params: Params;
 @group(0) @binding(7) var<storage, read> coverage: array<u32>;
+
+// Crowding (mode 1): trust falls from 1 to 0 as the pixels of t landing at a pixel's source go from FROM to AT.
+const CROWDED_FROM = 1.5;
+const CROWDED_AT = 2.5;
 
 var<workgroup> wg_residual: atomic<u32>;
 var<workgroup> wg_inconsistent: atomic<u32>;
@@ -44,10 +53,22 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(local_invocation_
     var c = 0.0;
     if (in_image(src, params.size)) {
       let s = bilinear_at(src, params.size);
-      let f = mix(mix(fwd[s.i00], fwd[s.i10], s.f.x), mix(fwd[s.i01], fwd[s.i11], s.f.x), s.f.y);
-      let d = b + f;
-      let tol = 0.01 * (dot(b, b) + dot(f, f)) + 0.5;
-      let consistent = 1.0 - smoothstep(0.5 * tol, 1.5 * tol, dot(d, d));
+      var consistent = 1.0;
+      var covered = 1.0;
+      var failed = false;
+      if (params.crowding == 0u) {
+        let f = mix(mix(fwd[s.i00], fwd[s.i10], s.f.x), mix(fwd[s.i01], fwd[s.i11], s.f.x), s.f.y);
+        let d = b + f;
+        let tol = 0.01 * (dot(b, b) + dot(f, f)) + 0.5;
+        consistent = 1.0 - smoothstep(0.5 * tol, 1.5 * tol, dot(d, d));
+        covered = smoothstep(0.3, 0.8, f32(coverage[i]) / 256.0);
+        failed = dot(d, d) > tol;
+      } else {
+        // Pixels of t landing at the source, bilinearly: about 1 where the motion is smooth (1.2² under a 1.2× zoom).
+        let landed = mix(mix(f32(coverage[s.i00]), f32(coverage[s.i10]), s.f.x), mix(f32(coverage[s.i01]), f32(coverage[s.i11]), s.f.x), s.f.y) / 256.0;
+        covered = 1.0 - smoothstep(CROWDED_FROM, CROWDED_AT, landed);
+        failed = landed > CROWDED_AT;
+      }
 
       let bx = back[px_index(p + vec2<i32>(1, 0), params.size)] - back[px_index(p - vec2<i32>(1, 0), params.size)];
       let by = back[px_index(p + vec2<i32>(0, 1), params.size)] - back[px_index(p - vec2<i32>(0, 1), params.size)];
@@ -67,12 +88,11 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(local_invocation_
       residual /= 9.0;
       let photometric = 1.0 - smoothstep(0.03, 0.12, residual);
 
-      let covered = smoothstep(0.3, 0.8, f32(coverage[i]) / 256.0);
 
       c = covered * consistent * smooth_motion * photometric;
       atomicAdd(&wg_residual, u32(min(residual, 1.0) * 256.0));
       atomicAdd(&wg_inside, 1u);
-      if (dot(d, d) > tol) {
+      if (failed) {
         atomicAdd(&wg_inconsistent, 1u);
       }
     }

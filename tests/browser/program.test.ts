@@ -168,9 +168,13 @@ describe('uniform packing', () => {
     expect(bytes(present.uniforms({ src_size: [456, 256], dst_size: [96, 54] }))).toEqual(bytes(sizes));
     const two = new ArrayBuffer(16);
     new Uint32Array(two, 0, 2).set([96, 54]);
-    for (const p of [temporalPrograms.luma, temporalPrograms.gradient, temporalPrograms.median, temporalPrograms.splat, temporalPrograms.confidence]) {
+    for (const p of [temporalPrograms.luma, temporalPrograms.gradient, temporalPrograms.median, temporalPrograms.splat]) {
       expect(bytes(p.uniforms({ size: [96, 54] }))).toEqual(bytes(two));
     }
+    // confidence.wgsl: the size, then the occlusion test (1: crowding) in the same 16 bytes; splat reads its size.
+    const crowding = new ArrayBuffer(16);
+    new Uint32Array(crowding, 0, 3).set([96, 54, 1]);
+    expect(bytes(temporalPrograms.confidence.uniforms({ size: [96, 54], crowding: 1 }))).toEqual(bytes(crowding));
 
     // import_frame.wgsl: explicit padding field left out (zero), rect at 16.
     const imp = new ArrayBuffer(32);

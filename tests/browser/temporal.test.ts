@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FrameImporter } from '../../src/engine/gpu/frame-import.ts';
 import { gpuDeviceForFile } from './gpu-device.ts';
 import { estimateFlow, readBuffer } from '../../src/engine/temporal/estimate.ts';
+import { DEFAULT_FLOW } from '../../src/engine/temporal/flow.ts';
 import { TemporalStage } from '../../src/engine/temporal/index.ts';
 import { compose } from './affine.ts';
 import { H, W, about, baseTransform, draw, endPointError, globalPair, objectPair, photo, translate, type Pair } from './flow-fixtures.ts';
@@ -121,18 +122,20 @@ const meanAbs = (a: Float32Array, b: Float32Array, pixels: (i: number) => boolea
 };
 
 describe('confidence, warp and blend', () => {
-  it('marks the region a moving object uncovers as not to be trusted', async () => {
+  it.each(['forward-backward', 'crowding'] as const)('marks the region a moving object uncovers as not to be trusted (occlusions by %s)', async (occlusion) => {
     // The object moves 6 px against the background: after the fixture's margins the uncovered strip is ~3 px wide.
     // (At 4 px it is 1–2 px, under the 7×7 LK window's resolution: half of it was marked, half smeared over.)
     const pair = objectPair(img, await photo('chicago.jpg'), [1.5, 0.5], [-6, 4]);
-    const { confidences } = await runStage([pair.a, pair.b], 0.8);
+    const stage = new TemporalStage(device, W, H, { width: W, height: H }, { ...DEFAULT_FLOW, occlusion });
+    expect(stage.forwardFlow === null).toBe(occlusion === 'crowding');
+    const { confidences } = await runStage([pair.a, pair.b], 0.8, stage);
     const c = confidences[1];
     const mean = (m: Uint8Array) => {
       let s = 0, n = 0;
       m.forEach((v, i) => v && ((s += c[i]), n++));
       return s / n;
     };
-    console.log(`confidence: uncovered ${mean(pair.uncovered).toFixed(3)}, background ${mean(pair.background).toFixed(3)}`);
+    console.log(`confidence (${occlusion}): uncovered ${mean(pair.uncovered).toFixed(3)}, background ${mean(pair.background).toFixed(3)}`);
     expect(pair.uncovered.reduce((a, b) => a + b, 0)).toBeGreaterThan(50);
     expect(mean(pair.background)).toBeGreaterThan(0.75);
     expect(mean(pair.uncovered)).toBeLessThan(0.5 * mean(pair.background));

@@ -34,6 +34,13 @@ export interface FlowSettings {
   fineRadius: 2 | 3;
   /** The LK window's radius on the coarser levels. */
   coarseRadius: 2 | 3;
+  /**
+   * How the confidence finds occlusions: 'forward-backward' solves the flow both ways and tests that they agree
+   * (Ruder et al.) and that something of frame t−1 lands on each pixel of t; 'crowding' solves only the backward
+   * flow and distrusts the pixels of t that land where other pixels of t land too (in an occlusion, the occluder's
+   * trailing edge and the background it uncovers come from the same place of t−1): half the flow's work.
+   */
+  occlusion: 'forward-backward' | 'crowding';
   /** Tikhonov regulariser on the structure tensor (luma in [0,1], Scharr gradients). */
   lambda: number;
   /** Bilateral window: luma difference at which a pixel's weight falls to e^(−1/2). */
@@ -55,6 +62,7 @@ export const DEFAULT_FLOW: FlowSettings = {
   iterations: 6,
   fineRadius: 3,
   coarseRadius: 3,
+  occlusion: 'forward-backward',
   lambda: 1e-3,
   sigmaLuma: 0.15,
   minLevelSize: 12,

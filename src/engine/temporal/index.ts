@@ -138,7 +138,8 @@ export class TemporalStage {
   readonly #pyramids: [LumaPyramid, LumaPyramid];
   readonly #solver: FlowSolver;
   readonly #back: FlowField;
-  readonly #fwd: FlowField;
+  /** The forward flow (t−1 → t), for the forward–backward test; null where occlusions are found by crowding. */
+  readonly #fwd: FlowField | null;
   readonly #confidence: GPUBuffer;
   readonly #stats: GPUBuffer;
   readonly #coverage: GPUBuffer;
@@ -189,7 +190,10 @@ export class TemporalStage {
     this.#pyramids = [0, 1].map(() => new LumaPyramid(device, programs, this.#buffers, sizes)) as [LumaPyramid, LumaPyramid];
     this.#solver = new FlowSolver(device, this.#buffers, sizes, settings);
     this.#back = new FlowField(this.#buffers, sizes, 'back');
-    this.#fwd = new FlowField(this.#buffers, sizes, 'fwd');
+    this.#fwd = settings.occlusion === 'forward-backward' ? new FlowField(this.#buffers, sizes, 'fwd') : null;
+    // Splatted along the forward flow: what of t−1 lands on each pixel of t; along the backward one (crowding): how
+    // many pixels of t land on each pixel of t−1.
+    const splatted = this.#fwd?.result ?? this.#back.result;
     this.#confidence = this.#buffers.storage('confidence', n * 4);
     this.#stats = this.#buffers.storage('cut stats', 16);
     this.#coverage = this.#buffers.storage('coverage', n * 4);
@@ -200,12 +204,15 @@ export class TemporalStage {
     this.#rows = this.#buffers.storage('difference, rows blurred', m * 16);
     this.#carried = this.#buffers.storage('carried age and strain', m * 8);
     this.#sigma = LOW_BAND_SIGMA;
-    // confidence and splat share one Params { size } at the flow's size.
-    const sizeUniform = this.#buffers.uniform('flow size', programs.confidence.uniforms({ size: [flowSize.width, flowSize.height] }));
+    // confidence and splat share one Params at the flow's size (splat reads its `size` only).
+    const sizeUniform = this.#buffers.uniform(
+      'flow size',
+      programs.confidence.uniforms({ size: [flowSize.width, flowSize.height], crowding: this.#fwd ? 0 : 1 }),
+    );
     this.#confidenceGroups = [0, 1].map((parity) =>
       programs.confidence.bind(device, {
         back: this.#back.result,
-        fwd: this.#fwd.result,
+        fwd: splatted,
         cur: this.#pyramids[parity].levels[0].luma,
         prev: this.#pyramids[1 - parity].levels[0].luma,
         confidence: this.#confidence,
@@ -214,7 +221,7 @@ export class TemporalStage {
         coverage: this.#coverage,
       }),
     );
-    this.#splatGroup = programs.splat.bind(device, { fwd: this.#fwd.result, coverage: this.#coverage, params: sizeUniform });
+    this.#splatGroup = programs.splat.bind(device, { fwd: splatted, coverage: this.#coverage, params: sizeUniform });
     this.#warpParams = this.#buffers.uniform('warp params', programs.warp.uniforms({ size: [width, height], flow_size: [flowSize.width, flowSize.height] }));
     const blurParams = this.#buffers.uniform('blur params', programs.blurRows.uniforms({ size: [width, height], sigma: this.#sigma }));
     this.#blurGroup = programs.blurRows.bind(device, { src: this.#diff, dst: this.#rows, params: blurParams });
@@ -283,7 +290,7 @@ export class TemporalStage {
     cur.build(pass, input);
     if (!first) {
       this.#solver.solve(pass, cur, prev, this.#back);
-      this.#solver.solve(pass, prev, cur, this.#fwd);
+      if (this.#fwd) this.#solver.solve(pass, prev, cur, this.#fwd);
       dispatch(pass, programs.splat, this.#splatGroup, flow.width, flow.height);
       dispatch(pass, programs.confidence, this.#confidenceGroups[parity], flow.width, flow.height);
     }
@@ -340,8 +347,9 @@ export class TemporalStage {
   get backwardFlow(): GPUBuffer {
     return this.#back.result;
   }
-  get forwardFlow(): GPUBuffer {
-    return this.#fwd.result;
+  /** Flow t−1 → t of the last processed frame; null where occlusions are found by crowding (see FlowSettings). */
+  get forwardFlow(): GPUBuffer | null {
+    return this.#fwd?.result ?? null;
   }
   get confidence(): GPUBuffer {
     return this.#confidence;

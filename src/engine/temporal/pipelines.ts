@@ -55,7 +55,7 @@ export const temporalPrograms = {
     name: 'confidence',
     code: shader(confidence),
     bindings: { back: R, fwd: R, cur: R, prev: R, confidence: W, stats: W, params: U, coverage: R },
-    uniforms: { size },
+    uniforms: { size, crowding: 'u32' },
   }),
   warp: defineProgram({
     name: 'warp',
