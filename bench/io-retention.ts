@@ -7,7 +7,8 @@
 //   get:         ranged GETs of a file served as "input", as the page reads the clip (Mediabunny's UrlSource);
 //   put-plain:   the same PUTs from a headless Chromium that no DevTools client is attached to (a control).
 // With Playwright attached, the renderer keeps every body it sends or receives until the DevTools network buffer is
-// full (about 190 MB here), then stays there; with nothing attached it stays flat.
+// full (about 190 MB here), then stays there; with nothing attached it stays flat. JSON on stdout and in
+// bench/results/io-retention-<machine>[-tag].json.
 //
 //   npx tsx bench/io-retention.ts [--only put|get|put-plain] [--bytes 1048576] [--count 50] [--rounds 6] [--tag NAME]
 import { spawn } from 'node:child_process';
