@@ -106,17 +106,17 @@ describe('pipelines compiled ahead', () => {
         expect(first).toEqual([...FIRST_FRAME_PROGRAMS, ...(presented ? PRESENT_PROGRAMS : [])]);
         for (const p of PRESENT_PROGRAMS) expect(later).not.toContain(p);
         // Every program of the temporal stage but the LK window the plan does not use is in one of them.
-        const unused: FrameProgram[] = software ? [] : [temporalPrograms.lk5];
+        const unused: FrameProgram[] = software ? [temporalPrograms.lk] : [temporalPrograms.lk5];
         expect(pyramidSizes(flow.size.width, flow.size.height, flow.settings).length).toBeGreaterThan(1);
         for (const p of temporal) expect([...first, ...later].includes(p), p.name).toBe(!unused.includes(p));
-        // A software plan: 5×5 on the finest level, 7×7 on the coarser ones; a hardware plan: 7×7 only.
-        expect(names(later).filter((n) => n.startsWith('lk'))).toEqual(software ? ['lk_r2', 'lk'] : ['lk']);
+        // A software plan: 5×5 on every level; a hardware plan: 7×7 only.
+        expect(names(later).filter((n) => n.startsWith('lk'))).toEqual(software ? ['lk_r2'] : ['lk']);
       }
     }
-    // The coarser levels' window is the plan's own: at 5×5 too, only lk5 is compiled.
+    // The coarser levels' window is the plan's own: at 7×7 there, both are compiled.
     const software = flowPlan(456, 256, true);
-    const all5 = { ...software, settings: { ...software.settings, coarseRadius: 2 as const } };
-    expect(names(framePrograms({ presented: true, flow: all5 }).later).filter((n) => n.startsWith('lk'))).toEqual(['lk_r2']);
+    const mixed = { ...software, settings: { ...software.settings, coarseRadius: 3 as const } };
+    expect(names(framePrograms({ presented: true, flow: mixed }).later).filter((n) => n.startsWith('lk'))).toEqual(['lk_r2', 'lk']);
     // A flow of one level on a software plan runs the 5×5 window alone.
     const one = flowPlan(456, 256, true);
     const tiny = { ...one, size: { width: 16, height: 16 } };

@@ -29,8 +29,8 @@ export interface FramePath {
 /**
  * The programs a frame stylizer on `path` runs: `first`, its first frame (the present's only where it presents);
  * `later`, what later frames add — the flow with only the LK windows its plan uses (its settings' fineRadius on the
- * finest level, coarseRadius on the others: today the 5×5 `lk5` on a software plan's finest level and the 7×7 `lk`
- * elsewhere), its confidence, the warp.
+ * finest level, coarseRadius on the others: today the 5×5 `lk5` on a software plan and the 7×7 `lk` on a hardware
+ * one), its confidence, the warp.
  * The region programs are in neither: per-region strength is off by default, and its stage compiles them when made.
  */
 export function framePrograms(path: FramePath): { first: FrameProgram[]; later: FrameProgram[] } {

@@ -26,15 +26,26 @@ export const CUT_INCONSISTENT = 0.6;
  * 0.541 of off, interior 0.375 → 0.386, detail 1.017 → 1.018 and 0.995 → 0.996 (quick runs with the clip read back
  * and enlarged by the cubic) — and makes the whole stage 0.83× as long (A/B per frame on the walking clip,
  * bench/results/stages-vm-fine-radius.json): the software plan uses it.
+ * So does the 5×5 window on the coarser levels (`coarseRadius` 2: walking 0.541 → 0.537, interior 0.386 → 0.397,
+ * detail unchanged), and occlusions found by crowding (`occlusion` 'crowding', see FlowSettings: no forward flow).
+ * Together the stage takes 0.62× as long (median of 10 frames paired on the walking clip, the old plan 1.61× this one,
+ * bench/results/stages-passes-vm-software-plan.json); walking 0.541 → 0.508 of off, interior 0.386 → 0.316, at detail
+ * 1.017 → 1.011 and 0.997 → 0.987; where frame t+1 uncovers what t hid, the output departs from the per-frame one a
+ * little more (mean |on − off| 0.055 → 0.060 and 0.082 → 0.094: crowding trusts a little more history there than
+ * the forward–backward test did) (bench/results/temporal-software-trials.json). Tried and rejected there: 3 medians a
+ * level and no edge-aware smoothing (walking 0.578, interior 0.454); no candidate search on the finest level, with the
+ * coarser windows at 5×5 (walking 0.601, static regions 0.63 → 0.78).
  */
 export const SOFTWARE_FLOW_SIDE = 96;
+/** The flow's settings on a software adapter (see flowPlan). */
+export const SOFTWARE_FLOW: FlowSettings = { ...DEFAULT_FLOW, iterations: 4, fineRadius: 2, coarseRadius: 2, occlusion: 'crowding' };
 
 export function flowPlan(width: number, height: number, software: boolean, side?: number): { size: Size; settings: FlowSettings } {
   const cap = side ?? (software ? SOFTWARE_FLOW_SIDE : Infinity);
   const scale = Math.min(1, cap / Math.min(width, height));
   return {
     size: { width: Math.max(8, Math.round(width * scale)), height: Math.max(8, Math.round(height * scale)) },
-    settings: software && side === undefined ? { ...DEFAULT_FLOW, iterations: 4, fineRadius: 2 } : DEFAULT_FLOW,
+    settings: software && side === undefined ? SOFTWARE_FLOW : DEFAULT_FLOW,
   };
 }
 
