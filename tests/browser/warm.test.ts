@@ -14,35 +14,31 @@ import { gpuDeviceForFile } from './gpu-device.ts';
 
 const gpu = gpuDeviceForFile();
 
-/** Counts the device's own (synchronous) pipeline compiles while `run` runs. */
-function syncCompiles(device: GPUDevice, run: () => void): number {
+/**
+ * Counts the device's own (synchronous) pipeline compiles while `run` runs — and, when it returns a promise, until
+ * that settles (nothing else uses `device` meanwhile).
+ */
+function syncCompiles(device: GPUDevice, run: () => Promise<unknown>): Promise<number>;
+function syncCompiles(device: GPUDevice, run: () => void): number;
+function syncCompiles(device: GPUDevice, run: () => unknown): number | Promise<number> {
   let n = 0;
   const compute = device.createComputePipeline.bind(device);
   const render = device.createRenderPipeline.bind(device);
   device.createComputePipeline = (d) => (n++, compute(d));
   device.createRenderPipeline = (d) => (n++, render(d));
-  try {
-    run();
-  } finally {
+  const restore = () => {
     delete (device as Partial<GPUDevice>).createComputePipeline;
     delete (device as Partial<GPUDevice>).createRenderPipeline;
-  }
-  return n;
-}
-
-/** The same while an async `run` runs (nothing else uses `device` meanwhile). */
-async function syncCompilesAsync(device: GPUDevice, run: () => Promise<unknown>): Promise<number> {
-  let n = 0;
-  const compute = device.createComputePipeline.bind(device);
-  const render = device.createRenderPipeline.bind(device);
-  device.createComputePipeline = (d) => (n++, compute(d));
-  device.createRenderPipeline = (d) => (n++, render(d));
+  };
+  let result: unknown;
   try {
-    await run();
-  } finally {
-    delete (device as Partial<GPUDevice>).createComputePipeline;
-    delete (device as Partial<GPUDevice>).createRenderPipeline;
+    result = run();
+  } catch (e) {
+    restore();
+    throw e;
   }
+  if (result instanceof Promise) return result.then(() => n).finally(restore);
+  restore();
   return n;
 }
 
@@ -171,7 +167,7 @@ describe('pipelines compiled ahead', () => {
         let sync = 0;
         for (const [i, input] of inputs.entries()) {
           const n = compiled.length;
-          sync += await syncCompilesAsync(device, () => frames.render(input, style, 0.7, { upsample: 'guided' }));
+          sync += await syncCompiles(device, () => frames.render(input, style, 0.7, { upsample: 'guided' }));
           // A software adapter: the first frame starts no compile; the later frames' programs are compiled once its
           // work is done. A hardware GPU: they are started by the warm-up, once the first set is in.
           if (i === 0 && software) expect(compiled.length).toBe(n);
