@@ -29,9 +29,9 @@ export const CUT_INCONSISTENT = 0.6;
  * So does the 5×5 window on the coarser levels (`coarseRadius` 2: walking 0.541 → 0.537, interior 0.386 → 0.397,
  * detail unchanged), and occlusions found by crowding (`occlusion` 'crowding', see FlowSettings: no forward flow).
  * Together the stage takes 0.62× as long (median of 10 frames paired on the walking clip, the old plan 1.61× this one,
- * bench/results/stages-passes-vm-software-plan.json); walking 0.541 → 0.508 of off, interior 0.386 → 0.316, at detail
- * 1.017 → 1.011 and 0.997 → 0.987; where frame t+1 uncovers what t hid, the output departs from the per-frame one a
- * little more (mean |on − off| 0.055 → 0.060 and 0.082 → 0.094: crowding trusts a little more history there than
+ * bench/results/stages-passes-vm-software-plan.json); walking 0.541 → 0.530 of off, interior 0.386 → 0.317, at detail
+ * 1.017 → 1.019 and 0.997 → 0.987; where frame t+1 uncovers what t hid, the output departs from the per-frame one a
+ * little more (mean |on − off| 0.055 → 0.057 and 0.082 → 0.094: crowding trusts a little more history there than
  * the forward–backward test did) (bench/results/temporal-software-trials.json). Tried and rejected there: 3 medians a
  * level and no edge-aware smoothing (walking 0.578, interior 0.454); no candidate search on the finest level, with the
  * coarser windows at 5×5 (walking 0.601, static regions 0.63 → 0.78).
