@@ -109,7 +109,7 @@ export async function download(asset: Asset, s: Sources, log: (line: string) => 
   log(`downloading ${asset.kind} "${asset.name}" (${kB(asset.size)}) from ${url}`);
   let response: Response;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
+    response = await fetchOnce(url);
   } catch (e) {
     const reason = `${origin} is unreachable (${networkReason(e)}; offline?)`;
     unreachable.set(origin, reason);
@@ -137,6 +137,23 @@ export async function download(asset: Asset, s: Sources, log: (line: string) => 
     throw failure(asset, s, url, `the download does not match the manifest (${why})${changed}; it was not installed`);
   }
   return bytes;
+}
+
+/** Socket errors of a kept-alive connection the server closed just as it was reused: a new connection may well work. */
+const CLOSED_UNDER_US = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+/**
+ * fetch, asked again once on a fresh connection when the first attempt's socket was closed under it (a server closes
+ * an idle kept-alive connection at its own timeout — Node's after 5 s — while set-up spent that long converting, and
+ * the next request raced it). A timeout or a refused connection is not asked again: the origin is down or stalling.
+ */
+async function fetchOnce(url: string): Promise<Response> {
+  try {
+    return await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
+  } catch (e) {
+    if (!CLOSED_UNDER_US.has((e as { cause?: { code?: string } })?.cause?.code ?? '')) throw e;
+    return await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
+  }
 }
 
 function networkReason(e: unknown): string {

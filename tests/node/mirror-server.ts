@@ -8,6 +8,11 @@ export interface Faults {
   corrupt?: string[];
   /** Paths whose connection is closed after half of the bytes, with the full Content-Length announced. */
   cut?: string[];
+  /**
+   * Paths whose first request is dropped, its connection closed without an answer: what a client sees when a server
+   * closes an idle kept-alive connection just as the client reuses it.
+   */
+  dropFirst?: string[];
 }
 
 export interface Mirror {
@@ -21,6 +26,10 @@ export async function startMirror(root: string, faults: Faults = {}): Promise<Mi
   const server: Server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^\/+/, '');
     requests.push(path);
+    if (faults.dropFirst?.includes(path) && requests.filter((r) => r === path).length === 1) {
+      req.socket.destroy();
+      return;
+    }
     const file = join(root, path);
     if (path.startsWith('..') || !existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404).end('not found');
