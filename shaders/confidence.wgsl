@@ -5,8 +5,9 @@
 //   motion boundaries (|∇back|² large), and the photometric residual: the mean |I_{t−1}(y + back(x)) − I_t(y)|
 //   over the 3×3 patch around x (a patch, so that a lone pixel cannot match by chance).
 // Pixels whose source lies outside frame t−1 get 0. Frame-wide sums go to `stats` for scene-cut detection:
-//   stats[0] = Σ residual·256 over in-frame pixels, stats[1] = number failing the consistency test,
-//   stats[2] = number of in-frame pixels.
+//   stats[0] = Σ residual·256 over in-frame pixels, stats[1] = number failing the consistency test (crowding: whose
+//   source is crowded), stats[2] = number of in-frame pixels.
+// Params.crowding = 1 replaces coverage and consistency by the crowding test (see Params).
 // Bindings (group 0):
 //   0: storage, read        back: array<vec2<f32>>
 //   1: storage, read        fwd: array<vec2<f32>>
@@ -66,7 +67,8 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(local_invocation_
         covered = smoothstep(0.3, 0.8, f32(coverage[i]) / 256.0);
         failed = dot(d, d) > tol;
       } else {
-        // Pixels of t landing at the source, bilinearly: about 1 where the motion is smooth (1.2² under a 1.2× zoom).
+        // Pixels of t landing at the source, bilinearly: about 1 where the motion is smooth; s² under a zoom of s per
+        // frame (1.1 at 5 %; a 10 % zoom, 1.21, begins to be distrusted everywhere).
         let landed = mix(mix(f32(coverage[s.i00]), f32(coverage[s.i10]), s.f.x), mix(f32(coverage[s.i01]), f32(coverage[s.i11]), s.f.x), s.f.y) / 256.0;
         covered = 1.0 - smoothstep(CROWDED_FROM, CROWDED_AT, landed);
         failed = landed > CROWDED_AT;
@@ -89,7 +91,6 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(local_invocation_
       }
       residual /= 9.0;
       let photometric = 1.0 - smoothstep(0.03, 0.12, residual);
-
 
       c = covered * consistent * smooth_motion * photometric;
       atomicAdd(&wg_residual, u32(min(residual, 1.0) * 256.0));

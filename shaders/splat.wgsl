@@ -1,10 +1,12 @@
 // splat.wgsl — coverage of frame t by frame t−1: every pixel of t−1 is pushed along the forward flow and
 // deposits its bilinear weights on the pixels of t around where it lands. Pixels of t that nothing lands on
 // were hidden in t−1 (disocclusions: what a moving object uncovers), whatever the backward flow claims.
+// Fed the backward flow instead (FlowSettings.occlusion 'crowding': no forward flow), it pushes every pixel of t to
+// where it was in t−1 and counts how many land on each pixel of t−1 (confidence.wgsl's crowding test).
 // Weights are fixed point (×256) so they can be summed with atomics.
 // Bindings (group 0):
-//   0: storage, read        fwd: array<vec2<f32>>           flow t−1 → t
-//   1: storage, read_write  coverage: array<atomic<u32>>    per pixel of t (cleared by the host each frame)
+//   0: storage, read        fwd: array<vec2<f32>>           flow t−1 → t (crowding: the backward flow t → t−1)
+//   1: storage, read_write  coverage: array<atomic<u32>>    per pixel of t (crowding: of t−1; cleared each frame)
 //   2: uniform              Params
 struct Params {
   size: vec2<u32>,
