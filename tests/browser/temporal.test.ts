@@ -161,10 +161,11 @@ describe('confidence, warp and blend', () => {
     outputs.forEach((o, k) => expect(o).toEqual(stylised[k]));
   });
 
-  it('blends when the shot continues, and a hard cut resets to the new frame exactly', async () => {
+  it.each(['forward-backward', 'crowding'] as const)('blends when the shot continues, and a hard cut resets to the new frame exactly (occlusions by %s)', async (occlusion) => {
     const first = globalPair(img, translate(1.5, 0.5));
     const other = globalPair(await photo('golden_gate_sq.jpg'), translate(0, 0));
-    const { outputs, stylised } = await runStage([first.a, first.b, other.a], 0.8);
+    const stage = new TemporalStage(device, W, H, { width: W, height: H }, { ...DEFAULT_FLOW, occlusion });
+    const { outputs, stylised } = await runStage([first.a, first.b, other.a], 0.8, stage);
     expect(outputs[0]).toEqual(stylised[0]); // first frame: nothing to blend with
     expect(meanAbs(outputs[1], stylised[1], () => true)).toBeGreaterThan(0.003); // blended
     expect(outputs[2]).toEqual(stylised[2]); // the cut: no ghost of the previous shot
