@@ -49,6 +49,26 @@ async function read(buffer: GPUBuffer, floats: number): Promise<Float32Array> {
   return new Float32Array(await readBuffer(gpu.device, buffer, floats * 4));
 }
 
+
+/**
+ * Frame k of a picture of random 4×4 blocks (from `seed`) panning right by `d` px a frame, at W×H: texture the flow
+ * can follow.
+ */
+function panning(d: number, seed: number): (k: number) => VideoFrame {
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 255;
+  const bw = (W + 3 * d) / 4;
+  const blocks = Array.from({ length: bw * (H / 4) }, () => [rand(), rand(), rand()]);
+  return (k) => {
+    const canvas = new OffscreenCanvas(W, H);
+    const ctx = canvas.getContext('2d')!;
+    for (let by = 0; by < H / 4; by++) for (let bx = 0; bx < bw; bx++) {
+      const [r, g, b] = blocks[by * bw + bx];
+      ctx.fillStyle = `rgb(${r | 0}, ${g | 0}, ${b | 0})`;
+      ctx.fillRect(bx * 4 + k * d - 3 * d, by * 4, 4, 4);
+    }
+    return new VideoFrame(canvas, { timestamp: k });
+  };
+}
 describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
   it('strengths 1/1/1 without adaptive detail is no stage at all; masks that change nothing are not computed', () => {
     expect(regionsActive(DEFAULT_REGIONS)).toBe(false);
@@ -226,20 +246,7 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
     const importer = new FrameImporter(device);
     // A textured picture panning right by D px a frame (random 4×4 blocks: the flow has something to follow).
     const D = 4;
-    let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 255;
-    const blocks = Array.from({ length: ((W + 3 * D) / 4) * (H / 4) }, () => [rand(), rand(), rand()]);
-    const picture = (k: number) => {
-      const canvas = new OffscreenCanvas(W, H);
-      const ctx = canvas.getContext('2d')!;
-      const bw = (W + 3 * D) / 4;
-      for (let by = 0; by < H / 4; by++) for (let bx = 0; bx < bw; bx++) {
-        const [r, g, b] = blocks[by * bw + bx];
-        ctx.fillStyle = `rgb(${r | 0}, ${g | 0}, ${b | 0})`;
-        ctx.fillRect(bx * 4 + k * D - 3 * D, by * 4, 4, 4);
-      }
-      return new VideoFrame(canvas, { timestamp: k });
-    };
+    const picture = panning(D, 7);
     // The person at the stage's size: a block of columns x0..x1−1, rows 8..39, moving with the picture.
     const block = (x0: number) => {
       const d = new Float32Array(W * H);
@@ -303,20 +310,7 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
     const importer = new FrameImporter(device);
     // A textured picture panning right by D px a frame, as in the person mask's test.
     const D = 4;
-    let seed = 11;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 255;
-    const blocks = Array.from({ length: ((W + 3 * D) / 4) * (H / 4) }, () => [rand(), rand(), rand()]);
-    const picture = (k: number) => {
-      const canvas = new OffscreenCanvas(W, H);
-      const ctx = canvas.getContext('2d')!;
-      const bw = (W + 3 * D) / 4;
-      for (let by = 0; by < H / 4; by++) for (let bx = 0; bx < bw; bx++) {
-        const [r, g, b] = blocks[by * bw + bx];
-        ctx.fillStyle = `rgb(${r | 0}, ${g | 0}, ${b | 0})`;
-        ctx.fillRect(bx * 4 + k * D - 3 * D, by * 4, 4, 4);
-      }
-      return new VideoFrame(canvas, { timestamp: k });
-    };
+    const picture = panning(D, 11);
     // The weak pass of frame k: a pattern moving with the picture (period 16 px along x).
     const weakOf = (k: number) => {
       const d = new Float32Array(W * H * 3);
