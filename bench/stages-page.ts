@@ -94,7 +94,8 @@ window.benchStages = async (names, width, height, size, only, variant, flow) => 
   };
   // The temporal stage whose dispatches are recorded as the frame runs, then replayed one by one.
   const recorder = new PassRecorder(device);
-  const profiled = new TemporalStage(recorder.device, w, h, plan.size, plan.settings, { software: gpu.software });
+  // (only with `only === 'passes'`: the other steps run `temporal` above)
+  const profiled = only === 'passes' ? new TemporalStage(recorder.device, w, h, plan.size, plan.settings, { software: gpu.software }) : null;
   if (variant) {
     // Another WGSL for one program, with the same bindings: its dispatches are replayed with both, in turn.
     const program = Object.values(temporalPrograms).find((p) => p.name === variant.program);
@@ -121,7 +122,7 @@ window.benchStages = async (names, width, height, size, only, variant, flow) => 
         await done(); // the upload and the import, not to be counted in the stage
         recorder.start();
         // In turn, first one then the other, so that neither always runs on a device just woken.
-        const mine = () => time('on: temporal stage', i, () => profiled.process(input, upload, 0.7));
+        const mine = () => time('on: temporal stage', i, () => profiled!.process(input, upload, 0.7));
         const theirs = async () => void (other && (await time('on: temporal stage, flow settings given', i, () => other.process(input, upload, 0.7))));
         if (i % 2) await theirs().then(mine);
         else await mine().then(theirs);
@@ -177,7 +178,7 @@ window.benchStages = async (names, width, height, size, only, variant, flow) => 
     }
   }
   bottleneck.dispose();
-  profiled.dispose();
+  profiled?.dispose();
   other?.dispose();
   temporal.dispose();
   pairStages.forEach((t) => t.dispose());

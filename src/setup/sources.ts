@@ -109,7 +109,7 @@ export async function download(asset: Asset, s: Sources, log: (line: string) => 
   log(`downloading ${asset.kind} "${asset.name}" (${kB(asset.size)}) from ${url}`);
   let response: Response;
   try {
-    response = await fetchOnce(url);
+    response = await fetchReconnecting(url);
   } catch (e) {
     const reason = `${origin} is unreachable (${networkReason(e)}; offline?)`;
     unreachable.set(origin, reason);
@@ -147,7 +147,7 @@ const CLOSED_UNDER_US = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
  * an idle kept-alive connection at its own timeout — Node's after 5 s — while set-up spent that long converting, and
  * the next request raced it). A timeout or a refused connection is not asked again: the origin is down or stalling.
  */
-async function fetchOnce(url: string): Promise<Response> {
+async function fetchReconnecting(url: string): Promise<Response> {
   try {
     return await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
   } catch (e) {

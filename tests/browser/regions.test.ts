@@ -50,6 +50,13 @@ async function read(buffer: GPUBuffer, floats: number): Promise<Float32Array> {
 }
 
 
+/** A temporal stage whose flow carries a region stage's masks (its `beforeBlend`), and an importer for its frames. */
+function carrying(device: GPUDevice): { temporal: TemporalStage; stage: RegionStage; importer: FrameImporter } {
+  const temporal = new TemporalStage(device, W, H);
+  const stage = new RegionStage(device, W, H);
+  temporal.beforeBlend = stage.recordPending;
+  return { temporal, stage, importer: new FrameImporter(device) };
+}
 /**
  * Frame k of a picture of random 4×4 blocks (from `seed`) panning right by `d` px a frame, at W×H: texture the flow
  * can follow.
@@ -190,10 +197,7 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
 
   it('masks are carried along the temporal stage\'s flow: a face that vanishes fades over a few frames, then the output is the full frame again', async () => {
     const device = gpu.device;
-    const temporal = new TemporalStage(device, W, H);
-    const stage = new RegionStage(device, W, H);
-    temporal.beforeBlend = stage.recordPending;
-    const importer = new FrameImporter(device);
+    const { temporal, stage, importer } = carrying(device);
     // A still, textured picture: the flow is zero and trusted.
     const canvas = new OffscreenCanvas(W, H);
     const ctx = canvas.getContext('2d')!;
@@ -229,9 +233,7 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
       const s = await read(stage.strength, W * H);
       expect(s[centre]).toBeCloseTo(0.99, 6);
     } finally {
-      importer.dispose();
-      temporal.dispose();
-      stage.dispose();
+      for (const owner of [importer, temporal, stage]) owner.dispose();
       fullBuf.destroy();
       weakBuf.destroy();
     }
@@ -240,10 +242,7 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
   it('the person mask on every other frame under smoothing (PERSON_EVERY): in between the last one is carried along the flow', async () => {
     expect(PERSON_EVERY).toBe(2);
     const device = gpu.device;
-    const temporal = new TemporalStage(device, W, H);
-    const stage = new RegionStage(device, W, H);
-    temporal.beforeBlend = stage.recordPending;
-    const importer = new FrameImporter(device);
+    const { temporal, stage, importer } = carrying(device);
     // A textured picture panning right by D px a frame (random 4×4 blocks: the flow has something to follow).
     const D = 4;
     const picture = panning(D, 7);
@@ -293,9 +292,7 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
       // The first frame: exactly the new mask (nothing to carry yet).
       expect(err(personAt[0], block(16))).toBe(0);
     } finally {
-      importer.dispose();
-      temporal.dispose();
-      stage.dispose();
+      for (const owner of [importer, temporal, stage]) owner.dispose();
       fullBuf.destroy();
       weakBuf.destroy();
     }
@@ -304,10 +301,7 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
   it('the weak pass on every other frame under smoothing (WEAK_EVERY): in between the last one is looked up along the flow', async () => {
     expect(WEAK_EVERY).toBe(2);
     const device = gpu.device;
-    const temporal = new TemporalStage(device, W, H);
-    const stage = new RegionStage(device, W, H);
-    temporal.beforeBlend = stage.recordPending;
-    const importer = new FrameImporter(device);
+    const { temporal, stage, importer } = carrying(device);
     // A textured picture panning right by D px a frame, as in the person mask's test.
     const D = 4;
     const picture = panning(D, 11);
@@ -359,9 +353,7 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
         expect(moved).toBeLessThan(held * 0.35);
       }
     } finally {
-      importer.dispose();
-      temporal.dispose();
-      stage.dispose();
+      for (const owner of [importer, temporal, stage]) owner.dispose();
       fullBuf.destroy();
       for (const b of weakBufs) b.destroy();
     }
