@@ -9,6 +9,7 @@ import { isUrl, parseQueuePrefix, parseQueueUrl, type QueueSpec } from './queue.
 import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD, MAX_SIZE, MIN_SIZE, TEMPORAL_METHODS, type BackendName, type TemporalMethod } from '../engine/constants.ts';
 import { DEFAULT_UPSAMPLE, UPSAMPLES, type Upsample } from '../engine/constants.ts';
 import { invalidArgument } from '../engine/errors.ts';
+import { DEFAULT_GIF_FPS, MAX_GIF_FPS } from '../engine/sources/video-frames.ts';
 
 export class UsageError extends Error {}
 
@@ -16,8 +17,10 @@ export interface StylizeArgs extends StyleOptions {
   command: 'stylize';
   input: string;
   output: string;
-  /** What the output is: an MP4, or an animated GIF (`-o out.gif` or --gif; animated-image inputs only). */
+  /** What the output is: an MP4, or an animated GIF (`-o out.gif` or --gif). */
   format: 'mp4' | 'gif';
+  /** --gif-fps: a GIF from a video keeps at most this many frames a second (null: DEFAULT_GIF_FPS). */
+  gifFps: number | null;
   quiet: boolean;
   /** --segment: cut the clip into segments of this many seconds, stylised in parallel and joined (src/cli/segments.ts). */
   segment?: number | null;
@@ -105,7 +108,7 @@ export type Args = StylizeArgs | BatchArgs | WorkerArgs | ConvertArgs | { comman
 export const USAGE = `stylecast — painting-style filters for video
 
 Usage:
-  stylecast stylize <input> -o <out.mp4|out.gif> [--gif] [--style <preset|image>] [--strength 0..1]
+  stylecast stylize <input> -o <out.mp4|out.gif> [--gif [--gif-fps N]] [--style <preset|image>] [--strength 0..1]
                     [--mix <preset|image> [--mix-weight 0..1]] [--size <px>] [--temporal 0..1]
                     [--temporal-method strokes|average] [--flow-size <px>] [--models <dir>] [--backend webgpu|webgl|wasm]
                     [--upsample guided|cubic]
@@ -129,13 +132,18 @@ Usage:
 
 Input:
   a video (MP4, MOV, WebM or MKV holding H.264, VP8, VP9 or AV1) or an animated GIF or WebP (every frame for its
-  own duration; the output is an MP4 with no audio, or an animated GIF with -o out.gif)
+  own duration; the output is an MP4 with no audio, or an animated GIF with -o out.gif). Either becomes an
+  animated GIF with -o out.gif
 
 Options:
-  -o, --output     the MP4 to write (H.264, or VP9 where H.264 cannot be encoded; audio is copied), or, for an
-                   animated GIF, WebP or PNG input, a .gif: an animated GIF with every frame for its own duration
-                   (to the hundredth of a second), looping forever, up to 256 colours a frame, no audio
+  -o, --output     the MP4 to write (H.264, or VP9 where H.264 cannot be encoded; audio is copied), or a .gif: an
+                   animated GIF looping forever, up to 256 colours a frame, no audio (a video's is dropped, said so).
+                   From an animated GIF, WebP or PNG every frame for its own duration (to the hundredth of a second);
+                   from a video at most --gif-fps frames a second, evenly (the first of each 1/N s), each shown
+                   until the next, so the GIF lasts as long as the clip (rounding carried, never drifting)
   --gif            write an animated GIF (the output must end in .gif; the same as naming it so)
+  --gif-fps        the most frames a second a GIF from a video keeps, 1..${MAX_GIF_FPS} (default ${DEFAULT_GIF_FPS}; GIF delays are hundredths
+                   of a second and players show anything under 2 as 10, so a clip's 30 or 60 fps cannot be kept)
   --style          a preset name (see "stylecast styles") or a path to an image (default ${DEFAULT_STYLE})
   --strength       how much of the style to apply, 0..1 (default 1)
   --mix            a second style blended in; --mix-weight is its share, 0..1 (default 0.5)
@@ -166,7 +174,7 @@ Options:
                    (--jobs of them at once, a page each; default as batch's --jobs) and join them without re-encoding:
                    every frame at its time, the audio copied once. Each segment starts --warmup frames early
                    (default 18; stylised and smoothed, then dropped) so the joins do not show. batch takes it too
-                   (one file at a time, its segments --jobs at once)
+                   (one file at a time, its segments --jobs at once). MP4 only: a GIF is made in one piece
 Batch:
   inputs           videos (any name: their bytes decide), folders (their files ending in .mp4, .m4v, .mov, .webm,
                    .mkv, .gif or .webp; hidden files skipped) and .txt lists (one path a line, relative to the list;
@@ -333,17 +341,18 @@ export function parseArgs(argv: string[], root: string, env: NodeJS.ProcessEnv =
   if (command === 'worker') return parseWorker(rest, env);
   if (command !== 'stylize' && command !== 'stylise') throw new UsageError(`Unknown command "${command}". Commands: stylize, batch, worker, flow, styles, convert.`);
 
-  const { flags, positional } = splitOptions('stylize', rest, [...STYLE_FLAGS, '--segment', '--jobs', '--warmup'], ['--quiet', '-q', '--adaptive-detail', '--gif']);
+  const { flags, positional } = splitOptions('stylize', rest, [...STYLE_FLAGS, '--segment', '--jobs', '--warmup', '--gif-fps'], ['--quiet', '-q', '--adaptive-detail', '--gif']);
   const quiet = flags.has('--quiet') || flags.has('-q');
   if (positional.length !== 1) throw new UsageError(positional.length ? `Expected one input file, got ${positional.length}: ${positional.join(', ')}.` : 'Missing the input video. See "stylecast --help".');
   const input = existingFile(positional[0], 'Input file');
   const out = flags.get('--output');
   if (!out) throw new UsageError('Missing -o <out.mp4>.');
   const format = outputFormat(out, flags.has('--gif'));
+  const gifFps = gifFpsOption(flags, format === 'gif');
   const output = resolve(out);
   const segment = flags.has('--segment') ? parseSegmentSeconds(flags.get('--segment')) : null;
   if (flags.has('--jobs') && segment === null) throw new UsageError('--jobs needs --segment for stylize (segments stylised at once).');
-  const args: StylizeArgs = { command: 'stylize', input, output, format, ...styleOptions(flags, root, env), quiet, segment, jobs: jobsOption(flags), warmup: warmupOption(flags, segment) };
+  const args: StylizeArgs = { command: 'stylize', input, output, format, gifFps, ...styleOptions(flags, root, env), quiet, segment, jobs: jobsOption(flags), warmup: warmupOption(flags, segment) };
   refuseSameFile(output, [{ path: input, what: 'input' }, ...styleInputs(args)]);
   return args;
 }
@@ -352,8 +361,18 @@ export function parseArgs(argv: string[], root: string, env: NodeJS.ProcessEnv =
 function outputFormat(out: string, gifFlag: boolean): 'mp4' | 'gif' {
   const gif = /\.gif$/i.test(out);
   if (gifFlag && !gif) throw invalidArgument(`--gif writes an animated GIF: name the output .gif, got "${out}".`);
-  if (!gif && !/\.mp4$/i.test(out)) throw invalidArgument(`The output must be an .mp4 file (or a .gif for an animated image), got "${out}".`);
+  if (!gif && !/\.mp4$/i.test(out)) throw invalidArgument(`The output must be an .mp4 or a .gif file, got "${out}".`);
   return gif ? 'gif' : 'mp4';
+}
+
+/** --gif-fps: 1..MAX_GIF_FPS frames a second, for a GIF only (null when not given). */
+function gifFpsOption(flags: Map<string, string>, gif: boolean): number | null {
+  if (!flags.has('--gif-fps')) return null;
+  if (!gif) throw invalidArgument('--gif-fps is for a GIF output (-o out.gif or --gif).');
+  const raw = flags.get('--gif-fps') ?? '';
+  const v = Number(raw);
+  if (!raw.trim() || !Number.isFinite(v) || v < 1 || v > MAX_GIF_FPS) throw invalidArgument(`--gif-fps must be a number of frames per second from 1 to ${MAX_GIF_FPS}, got "${raw}".`);
+  return v;
 }
 
 /** The options of stylize (and batch) that shape the result, as flags that take a value. */

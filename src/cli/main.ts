@@ -1,8 +1,8 @@
 // The stylecast command line: validates arguments, then drives the browser engine in headless Chromium.
-import { existsSync, openAsBlob, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Progress } from '../engine/index.ts';
-import { invalidArgument, isStylecastError } from '../engine/errors.ts';
+import { isStylecastError } from '../engine/errors.ts';
 import { USAGE, UsageError, parseArgs, presetNames, type ConvertArgs, type FlowArgs, type StylizeArgs } from './args.ts';
 import { SIGNAL_EXIT_CODES, openSession, type Session } from './browser.ts';
 import { checkFreeSpace, checkOutputPlace, commitOutput, minimumOutputBytes, partialPath, sweepStalePartials, writeError } from './files.ts';
@@ -92,14 +92,16 @@ function signalHandler() {
 }
 
 async function stylize(args: StylizeArgs): Promise<number> {
-  if (args.format === 'gif') await refuseGifFromVideo(args.input);
-  if (args.segment) {
+  if (args.segment && args.format === 'gif') {
+    // Segments are joined as MP4 packets: a GIF is made in one piece.
+    if (!args.quiet) process.stderr.write('stylecast: --segment is for MP4 output; the GIF is made in one piece.\n');
+  } else if (args.segment) {
     // --segment: segments stylised in parallel and joined (a clip of one segment, or an animated image, runs whole).
     const plan = await planSegments(args.input, args.segment);
     if (plan && plan.segments.length > 1) return stylizeSegmented(args, ROOT, plan, progressPrinter(args.quiet));
   }
   const files = { ...styleFiles(args), input: args.input };
-  const job = { ...stylizeJob(args), format: args.format };
+  const job = { ...stylizeJob(args), format: args.format, ...(args.gifFps === null ? {} : { gifFps: args.gifFps }) };
   const output = checkOutputPlace(args.output);
   checkFreeSpace(dirname(output), minimumOutputBytes(statSync(args.input).size), args.output);
   sweepStalePartials(output);
@@ -124,7 +126,7 @@ async function stylize(args: StylizeArgs): Promise<number> {
       const wallPerFrame = result.frames > 0 ? result.elapsedMs / result.frames : 0;
       process.stderr.write(
         `stylecast: wrote ${args.output}: ${result.frames} frames, ${result.width}×${result.height} ${result.codec}` +
-          `${result.hasAudio ? ', audio copied' : ''}${result.codec === 'gif' ? ' (looping, no audio)' : ''}; network at ${result.inferWidth}×${result.inferHeight} on ${result.backend} ` +
+          `${result.hasAudio ? ', audio copied' : ''}${result.codec === 'gif' ? ` (looping, no audio)${gifNote(result.frames, result.gif)}` : ''}; network at ${result.inferWidth}×${result.inferHeight} on ${result.backend} ` +
           `(${result.backendReason}) in ${(result.elapsedMs / 1000).toFixed(1)} s.\n` +
           `stylecast: temporal smoothing ${result.temporal > 0 ? `α ${result.temporal}, ${args.temporalMethod}, ` : ''}${result.smoothing}; per frame: network ` +
           `${result.stageMs.network.toFixed(1)} ms${result.stageMs.temporal === null ? '' : `, flow + blend ${result.stageMs.temporal.toFixed(1)} ms`}` +
@@ -144,12 +146,15 @@ async function stylize(args: StylizeArgs): Promise<number> {
   }
 }
 
-/** GIF output is for animated images (by their bytes, as the page tells them): a video is refused before any work. */
-async function refuseGifFromVideo(input: string): Promise<void> {
-  const { animatedImageType } = await import('../engine/sources/animated-image.ts');
-  if (!(await animatedImageType(await openAsBlob(input)))) {
-    throw invalidArgument(`GIF output is for animated images (GIF, WebP, APNG), and ${input} is not one: write an .mp4 for a video.`);
-  }
+/** What a GIF made from a video kept and left out: frames above the cap, the sound. */
+function gifNote(frames: number, gif: { fps: number; sourceFrames: number; sourceFps: number; audioDropped: boolean } | undefined): string {
+  if (!gif) return '';
+  const rate = `${Number(gif.sourceFps.toFixed(2))} fps`;
+  const kept =
+    frames < gif.sourceFrames
+      ? `; ${frames} of the clip's ${gif.sourceFrames} frames (${rate}) kept: GIF frame rate capped at ${gif.fps} fps (--gif-fps), each frame shown until the next`
+      : `; every frame of the clip (${rate}, within the ${gif.fps} fps cap)`;
+  return `${kept}${gif.audioDropped ? "; the clip's audio dropped (a GIF has none)" : ''}`;
 }
 
 async function flow(args: FlowArgs): Promise<number> {

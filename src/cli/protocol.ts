@@ -39,8 +39,10 @@ export interface StylizeJob {
   range?: { startFrame: number; endFrame: number };
   warmupFrames?: number;
   contentVector?: number[] | null;
-  /** 'gif': an animated GIF instead of an MP4 (an animated-image input only; the CLI checked). Absent: MP4. */
+  /** 'gif': an animated GIF instead of an MP4. Absent: MP4. */
   format?: 'mp4' | 'gif';
+  /** A GIF from a video: at most this many frames a second (absent: the engine's default, 15). */
+  gifFps?: number;
 }
 
 /**
@@ -86,6 +88,8 @@ export type JobResult =
       stageMs: { network: number; temporal: number | null; regions?: number | null };
       elapsedMs: number;
       numTensors: number;
+      /** A GIF from a video: the frame-rate cap, the clip's frames and rate, and whether its audio was dropped. */
+      gif?: { fps: number; sourceFrames: number; sourceFps: number; audioDropped: boolean };
       /** With a range: the frames kept and where the first sat in the clip (seconds after its first frame). */
       range?: { startFrame: number; endFrame: number; warmupFrames: number; offsetSeconds: number };
     }

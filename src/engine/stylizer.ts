@@ -9,7 +9,8 @@ import type { PipelineContext } from './pipeline/context.ts';
 import { clipContentVector, stylizeClip, type ClipResult, type StylizeFileOptions, type StylizeResult } from './pipeline/clip.ts';
 import type { Mp4Destination, OutputChunk } from './sinks/mp4.ts';
 import { urlBlob, urlHead } from './sources/url.ts';
-import { stylizeAnimatedImage } from './pipeline/images.ts';
+import { stylizeAnimatedImage, stylizeVideoToGif } from './pipeline/images.ts';
+import { checkGifFps } from './sources/video-frames.ts';
 import { SNIFF_BYTES, animatedImageType } from './sources/animated-image.ts';
 import { LiveStream, type LiveStats, type StreamSinks } from './pipeline/stream.ts';
 import { StyleModel, blendVectors } from './stylise/model.ts';
@@ -29,7 +30,7 @@ export type { LiveStats, OutputChunk, StreamSinks, StylizeFileOptions, StylizeRe
  * Only a stylizeFile that resolved means the file is complete (the stream is closed on failure and cancellation too).
  * `comment`: the MP4's metadata comment (a function is given the number of frames the file will hold).
  */
-export type StreamedFileOptions = StylizeFileOptions & Required<Pick<Mp4Destination, 'output'>> & Pick<Mp4Destination, 'comment' | 'format'>;
+export type StreamedFileOptions = StylizeFileOptions & Required<Pick<Mp4Destination, 'output'>> & Pick<Mp4Destination, 'comment' | 'format' | 'gifFps'>;
 /** stylizeFile's result when the MP4 went to `output`. */
 export type StreamedResult = Omit<StylizeResult, 'blob'> & { blob: null };
 
@@ -541,11 +542,11 @@ export class Stylizer {
 
   /**
    * Stylises a whole clip into an MP4 (H.264 where supported, else VP9), audio copied through. An animated GIF or WebP
-   * is a clip too: every frame with its own duration, no audio; with `format: 'gif'` it comes out as an animated GIF
-   * (sinks/gif.ts; INVALID_ARGUMENT for a video).
+   * is a clip too: every frame with its own duration, no audio. With `format: 'gif'` the output is an animated GIF
+   * (sinks/gif.ts): an image's every frame, a video's at most `gifFps` a second (default 15) without its sound.
    */
   async stylizeFile(file: Blob | string | URL, options: StreamedFileOptions): Promise<StreamedResult>;
-  async stylizeFile(file: Blob | string | URL, options?: StylizeFileOptions & Pick<Mp4Destination, 'format'>): Promise<StylizeResult>;
+  async stylizeFile(file: Blob | string | URL, options?: StylizeFileOptions & Pick<Mp4Destination, 'format' | 'gifFps'>): Promise<StylizeResult>;
   /**
    * `file`: a File or Blob, or the URL of one (read by ranged requests as the conversion goes, a bounded part cached:
    * for files too large to hold; the server should answer `Range`). With `output` (StreamedFileOptions) the MP4 is
@@ -567,6 +568,7 @@ export class Stylizer {
     if (options.output !== undefined && !(options.output instanceof WritableStream)) throw invalidArgument('output must be a WritableStream.');
     if (options.comment !== undefined && typeof options.comment !== 'string' && typeof options.comment !== 'function') throw invalidArgument('comment must be a string or a function.');
     if (options.format !== undefined && options.format !== 'mp4' && options.format !== 'gif') throw invalidArgument(`format must be "mp4" or "gif", got "${String(options.format)}".`);
+    if (options.gifFps !== undefined) checkGifFps(options.gifFps);
     checkPreview(options.preview);
     checkRange(options.range, options.warmupFrames);
     if (options.contentVector !== undefined) this.#checkContentVector(options.contentVector);
@@ -576,8 +578,11 @@ export class Stylizer {
       // An animated GIF or WebP (by its bytes) is a clip of its frames (read whole); anything else goes to the video reader.
       const image = await animatedImageType(url ? await urlHead(url, SNIFF_BYTES) : (file as Blob));
       if (image && options.range) throw invalidArgument('A range is for video clips; an animated image is stylised whole.');
-      if (!image && options.format === 'gif') throw invalidArgument('GIF output is for animated images (GIF, WebP, APNG); a video is written as an MP4.');
       if (image) return await stylizeAnimatedImage(this.#context, url ? await urlBlob(url) : (file as Blob), image, options);
+      if (options.format === 'gif') {
+        if (options.range) throw invalidArgument('A range is for MP4 output; a GIF is made from the whole clip.');
+        return await stylizeVideoToGif(this.#context, url ?? (file as Blob), options);
+      }
       return await stylizeClip(this.#context, url ?? (file as Blob), options);
     } finally {
       this.#fixedContent?.dispose();

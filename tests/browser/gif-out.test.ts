@@ -1,6 +1,6 @@
 // stylizeFile(…, { format: 'gif' }) in real Chromium: an animated GIF in memory (the CLI streams it instead, see
 // tests/e2e/cli-gif.test.ts), read back by Chromium's own ImageDecoder: every frame with its own duration, looping
-// forever, stylised. A video, or a format other than mp4/gif, is INVALID_ARGUMENT.
+// forever, stylised. A format other than mp4/gif, or a gifFps outside 1..50, is INVALID_ARGUMENT.
 import { GIFEncoder, quantize, applyPalette } from 'gifenc';
 import { expect, it } from 'vitest';
 import { createStylizer } from '../../src/engine/index.ts';
@@ -61,10 +61,11 @@ it('an animated GIF out: every frame for its own duration, looping forever, styl
     }
     decoder.close();
 
-    // Not for a video (anything that is not an animated image), nor another format.
+    // Neither an image nor a video: unreadable, as for an MP4; another format, or a frame rate a GIF cannot show: refused.
     const notAnImage = new Blob([new TextEncoder().encode('not an image at all'.repeat(20))]);
-    await expect(stylizer.stylizeFile(notAnImage, { format: 'gif' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/GIF output is for animated images/) });
+    await expect(stylizer.stylizeFile(notAnImage, { format: 'gif' })).rejects.toMatchObject({ code: 'UNREADABLE_INPUT' });
     await expect(stylizer.stylizeFile(inputGif(), { format: 'webm' as 'gif' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(stylizer.stylizeFile(inputGif(), { format: 'gif', gifFps: 60 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/gifFps must be .* from 1 to 50/) });
   } finally {
     stylizer.dispose();
   }

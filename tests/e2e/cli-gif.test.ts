@@ -1,6 +1,7 @@
 // Animated GIF out, through the CLI's binary: `-o out.gif` (or --gif) turns an animated GIF or WebP into an animated
 // GIF of all its frames, each for its own duration (hundredths of a second), looping forever, stylised by the real
-// model at a tiny size. What cannot be a GIF is refused before any work, with a code.
+// model at a tiny size; a video becomes one too, at most 15 frames a second by default (--gif-fps), lasting as long
+// as the clip, its sound dropped and said so. What cannot be a GIF is refused before any work, with a code.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,7 +69,8 @@ beforeAll(() => {
   expect(delays.length).toBe(DELAYS_CS.length);
   delays.forEach((d, i) => bytes.writeUInt16LE(DELAYS_CS[i], d.at));
   writeFileSync(at('in.gif'), bytes);
-  ffmpeg('-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5', '-t', '1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', at('clip.mp4'));
+  // 24 frames at 30 fps (0.8 s) with a sound track: a video for the GIF.
+  ffmpeg('-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '0.8', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', at('clip.mp4'));
 }, TEST_MS);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -150,12 +152,63 @@ describe('animated GIF out', { timeout: TEST_MS }, () => {
   });
 });
 
+describe('a video to an animated GIF', { timeout: TEST_MS }, () => {
+  it('-o out.gif from a 30 fps clip with sound: capped at 15 fps (every other frame), the clip\'s duration kept, stylised, audio dropped and said so', () => {
+    const probe = ffprobe(at('clip.mp4'));
+    expect(Number(probe.streams.find((s) => s.codec_type === 'video')!.nb_read_frames)).toBe(24);
+    expect(probe.streams.some((s) => s.codec_type === 'audio')).toBe(true);
+    const r = cli(['stylize', at('clip.mp4'), '-o', at('video.gif'), '--size', '32', '--temporal', '0'], RUN_MS);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/12\/12 frames/); // progress counts the frames the GIF gets
+    expect(r.stderr).toMatch(/wrote .*video\.gif: 12 frames, 64×48 gif \(looping, no audio\); 12 of the clip's 24 frames \(30 fps\) kept: GIF frame rate capped at 15 fps \(--gif-fps\), each frame shown until the next; the clip's audio dropped \(a GIF has none\)/);
+    const p = ffprobe(at('video.gif'));
+    const v = p.streams.find((s) => s.codec_type === 'video')!;
+    expect([v.codec_name, v.width, v.height, Number(v.nb_read_frames)]).toEqual(['gif', 64, 48, 12]);
+    expect(p.streams.filter((s) => s.codec_type === 'audio')).toHaveLength(0);
+    // 2/30 s a frame is 6.67 hundredths: delays of 6 and 7, the rounding carried so the total is the clip's 0.8 s.
+    const blocks = gifBlocks(readFileSync(at('video.gif')));
+    const delays = blocks.delays.map((d) => d.cs);
+    expect(delays.every((d) => d === 6 || d === 7), delays.join(',')).toBe(true);
+    expect(delays.reduce((a, b) => a + b, 0)).toBe(80);
+    expect(blocks.loop).toBe(0);
+    const times = frameTimes(at('video.gif'));
+    expect(times).toHaveLength(12);
+    const total = times.at(-1)!.pts + times.at(-1)!.duration;
+    expect(Math.abs(total - 0.8)).toBeLessThan(0.015);
+    // Each kept frame at its time in the clip (frame 2k at 2k/30 s), to the hundredth.
+    times.forEach((f, k) => expect(Math.abs(f.pts - (2 * k) / 30)).toBeLessThanOrEqual(0.005 + 1e-9));
+    // Stylised: not what a plain ffmpeg GIF of the same frames shows, and not blank.
+    ffmpeg('-i', at('clip.mp4'), '-vf', 'fps=15', '-loop', '0', at('plain.gif'));
+    const plain = frames(at('plain.gif'), 32, 24);
+    const ours = frames(at('video.gif'), 32, 24);
+    expect(plain).toHaveLength(12);
+    expect(ours).toHaveLength(12);
+    for (const i of [0, 6, 11]) {
+      expect(meanAbsDiff(plain[i], ours[i])).toBeGreaterThan(0.04);
+      expect(stdDev(ours[i])).toBeGreaterThan(0.05);
+    }
+    expect(readdirSync(dir).filter((n) => n.includes('.partial'))).toEqual([]);
+  });
+
+  it('--gif --gif-fps 40 over a 30 fps clip keeps every frame; --segment runs whole, said so', () => {
+    const r = cli(['stylize', at('clip.mp4'), '-o', at('all.gif'), '--gif', '--gif-fps', '40', '--size', '32', '--temporal', '0', '--segment', '0.4'], RUN_MS);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/--segment is for MP4 output; the GIF is made in one piece/);
+    expect(r.stderr).toMatch(/24 frames, 64×48 gif \(looping, no audio\); every frame of the clip \(30 fps, within the 40 fps cap\)/);
+    const delays = gifBlocks(readFileSync(at('all.gif'))).delays.map((d) => d.cs);
+    expect(delays).toHaveLength(24);
+    expect(delays.every((d) => d === 3 || d === 4), delays.join(',')).toBe(true);
+    expect(delays.reduce((a, b) => a + b, 0)).toBe(80);
+  });
+});
+
 it('--help says how to get a GIF', () => {
   const r = cli(['--help'], 60_000);
   expect(r.status).toBe(0);
-  expect(r.stdout).toMatch(/-o <out\.mp4\|out\.gif> \[--gif\]/);
+  expect(r.stdout).toMatch(/-o <out\.mp4\|out\.gif> \[--gif \[--gif-fps N\]\]/);
   expect(r.stdout).toMatch(/--gif +write an animated GIF/);
-  expect(r.stdout).toMatch(/or an animated GIF with -o out\.gif/);
+  expect(r.stdout).toMatch(/--gif-fps +the most frames a second a GIF from a video keeps, 1\.\.50 \(default 15/);
+  expect(r.stdout).toMatch(/Either becomes an\s+animated GIF with -o out\.gif/);
 });
 
 describe('what cannot be a GIF: refused before any work, one line with its code, nothing written', { timeout: TEST_MS }, () => {
@@ -175,10 +228,11 @@ describe('what cannot be a GIF: refused before any work, one line with its code,
     refused(['stylize', at('in.gif'), '-o', at('flag.mp4'), '--gif'], /--gif writes an animated GIF: name the output \.gif/, at('flag.mp4'));
   });
   it('an output that is neither .mp4 nor .gif', () => {
-    refused(['stylize', at('in.gif'), '-o', at('out.webp')], /must be an \.mp4 file \(or a \.gif/, at('out.webp'));
+    refused(['stylize', at('in.gif'), '-o', at('out.webp')], /must be an \.mp4 or a \.gif file/, at('out.webp'));
   });
-  it('a video to a GIF (the bytes decide, also with --segment)', () => {
-    refused(['stylize', at('clip.mp4'), '-o', at('video.gif')], /GIF output is for animated images .* write an \.mp4 for a video/, at('video.gif'));
-    refused(['stylize', at('clip.mp4'), '-o', at('video2.gif'), '--segment', '0.4'], /GIF output is for animated images/, at('video2.gif'));
+  it('--gif-fps without a GIF, or out of 1..50', () => {
+    refused(['stylize', at('clip.mp4'), '-o', at('fps.mp4'), '--gif-fps', '10'], /--gif-fps is for a GIF output/, at('fps.mp4'));
+    refused(['stylize', at('clip.mp4'), '-o', at('fps.gif'), '--gif-fps', '60'], /--gif-fps must be a number of frames per second from 1 to 50, got "60"/, at('fps.gif'));
+    refused(['stylize', at('clip.mp4'), '-o', at('fps2.gif'), '--gif-fps', 'x'], /--gif-fps must be/, at('fps2.gif'));
   });
 });

@@ -63,6 +63,11 @@ export interface StylizeResult {
    * FrameTiming.regionsMs), over the frames it ran; null when regions were off.
    */
   stageMs: { network: number; temporal: number | null; regions: number | null };
+  /**
+   * A video made into a GIF: the frame-rate cap, the clip's presented frames and rate (the GIF keeps `frames` of
+   * them), and whether a sound track was left out.
+   */
+  gif?: { fps: number; sourceFrames: number; sourceFps: number; audioDropped: boolean };
   /** With a range: the frames kept (presented frames, end exclusive), the warm-up, and where the first sat in the clip. */
   range?: { startFrame: number; endFrame: number; warmupFrames: number; offsetSeconds: number };
 }

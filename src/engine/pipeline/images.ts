@@ -3,7 +3,8 @@
 // GIF sink (sinks/gif.ts); no audio: images have none.
 import { Output, VideoSample, VideoSampleSource, getFirstEncodableVideoCodec } from 'mediabunny';
 import { StylecastError, isStylecastError } from '../errors.ts';
-import { openAnimatedImage, type AnimatedImageType } from '../sources/animated-image.ts';
+import { openAnimatedImage, type AnimatedImageType, type OpenedImage } from '../sources/animated-image.ts';
+import { DEFAULT_GIF_FPS, openVideoFrames } from '../sources/video-frames.ts';
 import { DEFAULT_MAX_FRAME_SIDE, brief } from '../sources/file.ts';
 import { ClipFrames, clipFrameStylizer, type ClipResult, type StylizeFileOptions } from './clip.ts';
 import { OUTPUT_QUALITY, mp4Data, mp4Output, type Mp4Destination } from '../sinks/mp4.ts';
@@ -16,8 +17,25 @@ import { inferenceGeometry, type FrameStylizer } from './frame.ts';
 export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, type: AnimatedImageType, options: StylizeFileOptions & Mp4Destination = {}): Promise<ClipResult> {
   const started = performance.now();
   const maxSide = ctx.backend.device?.limits.maxTextureDimension2D ?? DEFAULT_MAX_FRAME_SIDE;
+  return stylizeFrames(ctx, await openAnimatedImage(file, type, maxSide), options, started);
+}
+
+/**
+ * A video → an animated GIF (`format: 'gif'`): at most `gifFps` frames a second (default 15; see
+ * sources/video-frames.ts), each shown until the next, so the GIF lasts as long as the clip; the sound is dropped.
+ */
+export async function stylizeVideoToGif(ctx: PipelineContext, file: Blob | URL, options: StylizeFileOptions & Mp4Destination = {}): Promise<ClipResult> {
+  const started = performance.now();
+  const maxSide = ctx.backend.device?.limits.maxTextureDimension2D ?? DEFAULT_MAX_FRAME_SIDE;
+  const fps = options.gifFps ?? DEFAULT_GIF_FPS;
+  const video = await openVideoFrames(file, maxSide, fps);
+  const result = await stylizeFrames(ctx, video, { ...options, format: 'gif' }, started);
+  return { ...result, gif: { fps, sourceFrames: video.sourceFrames, sourceFps: video.sourceFps, audioDropped: video.hasAudio } };
+}
+
+/** The frames of `image` (an animated image's, or a video's for a GIF) through the frame pipeline and an encoder; closes `image`. */
+async function stylizeFrames(ctx: PipelineContext, image: Omit<OpenedImage, 'type'>, options: StylizeFileOptions & Mp4Destination, started: number): Promise<ClipResult> {
   const settings = ctx.settings();
-  const image = await openAnimatedImage(file, type, maxSide);
   const { width, height, frames: framesTotal } = image;
   const cancelled = () => new StylecastError('CANCELLED', 'Stylising was cancelled.');
   let frames: FrameStylizer | null = null;

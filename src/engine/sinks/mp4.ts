@@ -32,9 +32,14 @@ export interface Mp4Destination {
   comment?: string | ((frames: number) => string);
   /**
    * 'gif': an animated GIF instead of an MP4 (sinks/gif.ts: a palette per frame, durations kept, looping forever,
-   * no audio, no comment); for animated-image inputs only. Default 'mp4'.
+   * no audio, no comment). From a video: at most `gifFps` frames a second, the sound dropped. Default 'mp4'.
    */
   format?: 'mp4' | 'gif';
+  /**
+   * With `format: 'gif'` from a video: the most frames a second the GIF keeps (1..50, default 15), the first of each
+   * 1/gifFps slot, each shown until the next (the GIF lasts as long as the clip). An animated image keeps every frame.
+   */
+  gifFps?: number;
 }
 
 /**
