@@ -11,6 +11,8 @@
 // carried along the temporal stage's backward flow: pixel p looks the weak pass up at p + back(p) (where the flow has
 // any confidence; elsewhere at p), in the previous frame's rect. The host compiles that lookup out of the program for
 // frames with a pass of their own (`weak_source(p)` → `p`): on SwiftShader untaken code still costs every invocation.
+// A carried pass from before a scene cut (faces[0].y, set by regions_cut.wgsl) belongs to the previous shot: it is
+// looked up nowhere, and the pixel is the full-strength frame (unprotected) until the next pass of the frame's own.
 // Bindings (group 0):
 //   0: storage, read        full: array<f32>            float32 NHWC RGB at size (the network's output)
 //   1: storage, read        weak: array<f32>            float32 NHWC RGB at weak_size, covering rect
@@ -20,6 +22,7 @@
 //   5: storage, read        back: array<vec2<f32>>      flow t → t−1 at flow_size (weak_carried 1)
 //   6: storage, read        confidence: array<f32>      at flow_size
 //   7: uniform              Params (regions_common.wgsl)
+//   8: storage, read        faces: array<vec4<f32>>     regions_map.wgsl's; only [0], the frame's state, is read
 
 @group(0) @binding(0) var<storage, read> full: array<f32>;
 @group(0) @binding(1) var<storage, read> weak: array<f32>;
@@ -29,11 +32,15 @@
 @group(0) @binding(5) var<storage, read> back: array<vec2<f32>>;
 @group(0) @binding(6) var<storage, read> confidence: array<f32>;
 @group(0) @binding(7) var<uniform> params: Params;
+@group(0) @binding(8) var<storage, read> faces: array<vec4<f32>>;
 
 // Where the weak pass is looked up for pixel p: p itself, or (a carried pass) where p was in the previous frame.
 fn weak_source(p: vec2<f32>) -> vec2<f32> {
   if (params.weak_carried == 0u) {
     return p;
+  }
+  if (faces[0].y > 0.0) {
+    return vec2<f32>(-1e9); // outside every rect: the full-strength frame
   }
   let scale = vec2<f32>(params.flow_size) / vec2<f32>(params.size);
   let fb = bilinear_at((p + 0.5) * scale - 0.5, params.flow_size);

@@ -1,5 +1,5 @@
-// regions_common.wgsl — the uniforms shared by regions_map.wgsl and regions_blend.wgsl (one buffer for both;
-// the host prepends this file and flow_common.wgsl to each).
+// regions_common.wgsl — the uniforms shared by regions_map.wgsl, regions_blend.wgsl, regions_copy.wgsl and
+// regions_cut.wgsl (one buffer for all; the host prepends this file and flow_common.wgsl to each).
 struct Params {
   size: vec2<u32>,
   weak_size: vec2<u32>,
@@ -22,4 +22,7 @@ struct Params {
   weak_carried: u32,
   // regions_blend.wgsl: the pixel its dispatch starts at (the weak pass's rect; regions_copy.wgsl did the rest).
   origin: vec2<u32>,
+  // The temporal stage's scene-cut thresholds (CUT_RESIDUAL, CUT_INCONSISTENT), for regions_cut.wgsl.
+  cut_residual: f32,
+  cut_inconsistent: f32,
 }

@@ -7,12 +7,15 @@
 //   one carried: mix(m_{t−1}(x), m_{t−1}(x + back(x)), confidence) — warped where the flow is trusted;
 //   s = mix(mix(background, person_strength, person), face_strength, face) × (1 − adaptive·detail(x)),
 //   detail = local luma variation of the input (a 4×4 block's mean |difference| between neighbours), 0 on flat areas.
+// Over a scene cut between t−1 and t (faces[0].x, from regions_cut.wgsl) nothing of the previous shot is carried:
+// the masks are this frame's alone, and a carried person mask is none (there is no new one this frame).
 // regions_blend.wgsl then mixes the full-strength frame with the weak pass by s.
 // Bindings (group 0):
 //   0: storage, read        input: array<f32>           the frame, float32 NHWC RGB at size (adaptive detail)
 //   1: storage, read        person: array<f32>          person mask at person_size, 0..1
-//   2: storage, read        faces: array<vec4<f32>>     two per face: (centre px, first row of M), (second row of M,
-//                                                       1/feather, 0); M = rotation by −θ, then 1/semi-axes
+//   2: storage, read        faces: array<vec4<f32>>     [0]: the frame's state (regions_cut.wgsl); then two per face:
+//                                                       (centre px, first row of M), (second row of M, 1/feather, 0);
+//                                                       M = rotation by −θ, then 1/semi-axes
 //   3: storage, read        back: array<vec2<f32>>      flow t → t−1 at flow_size
 //   4: storage, read        confidence: array<f32>      at flow_size
 //   5: storage, read        previous: array<vec2<f32>>  (face, person) of the previous frame at size
@@ -41,8 +44,8 @@ const DETAIL_HI = 0.08;
 fn face_at(p: vec2<f32>) -> f32 {
   var u = 1e9;
   for (var k = 0u; k < params.face_count; k++) {
-    let a = faces[2u * k];
-    let b = faces[2u * k + 1u];
+    let a = faces[2u * k + 1u];
+    let b = faces[2u * k + 2u];
     let d = p - a.xy;
     // Into the ellipse's frame (rotation by −θ), normalised by the semi-axes: r = 1 on the ellipse.
     let r = length(vec2<f32>(dot(a.zw, d), dot(b.xy, d)));
@@ -91,13 +94,15 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   let i = id.y * params.size.x + id.x;
   let p = vec2<f32>(id.xy);
   var m = vec2<f32>(face_at(p), person_at(p));
-  // No new person mask this frame: the last one, where it was (the flow moves it below, where it is trusted).
+  let cut = faces[0].x > 0.0;
+  // No new person mask this frame: the last one, where it was (the flow moves it below, where it is trusted); none
+  // after a cut.
   let carried_person = params.has_person == 2u;
   if (carried_person) {
-    m.y = previous[i].y;
+    m.y = select(previous[i].y, 0.0, cut);
   }
 
-  if (params.carry > 0.0) {
+  if (params.carry > 0.0 && !cut) {
     let scale = vec2<f32>(params.flow_size) / vec2<f32>(params.size);
     let fb = bilinear_at((p + 0.5) * scale - 0.5, params.flow_size);
     let b = mix(mix(back[fb.i00], back[fb.i10], fb.f.x), mix(back[fb.i01], back[fb.i11], fb.f.x), fb.f.y) / scale;

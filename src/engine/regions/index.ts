@@ -9,15 +9,18 @@
 // the face, so its structure survives, for a fraction of a whole pass; below 1× for a rectangle larger than that);
 // otherwise it covers the frame at the inference size. Under smoothing it runs every WEAK_EVERY frames, carried along
 // the flow in between. Compute passes (shaders/regions_map.wgsl: masks and strength; regions_copy.wgsl and
-// regions_blend.wgsl: the mix), sharing one uniform buffer.
+// regions_blend.wgsl: the mix; regions_cut.wgsl: over the temporal stage's scene cut nothing of the previous shot is
+// carried, decided on the GPU), sharing one uniform buffer.
 import * as tf from '@tensorflow/tfjs';
 import mapShader from '../../../shaders/regions_map.wgsl?raw';
 import blendShader from '../../../shaders/regions_blend.wgsl?raw';
 import copyShader from '../../../shaders/regions_copy.wgsl?raw';
+import cutShader from '../../../shaders/regions_cut.wgsl?raw';
 import regionsCommon from '../../../shaders/regions_common.wgsl?raw';
 import common from '../../../shaders/flow_common.wgsl?raw';
 import { defineProgram, dispatch } from '../gpu/program.ts';
 import { FULL_FRAME, type NormRect } from '../gpu/frame-import.ts';
+import { CUT_INCONSISTENT, CUT_RESIDUAL } from '../temporal/index.ts';
 
 export interface RegionStrengths {
   /** Faces (ellipses from the detector's boxes and keypoints), 0..1 of the global strength. */
@@ -244,6 +247,8 @@ const regionUniforms = {
   structure: 'f32',
   weak_carried: 'u32',
   origin: size,
+  cut_residual: 'f32',
+  cut_inconsistent: 'f32',
 } as const;
 
 const mapBindings = { input: R, person: R, faces: R, back: R, confidence: R, previous: R, masks: W, strength: W, params: 'uniform' } as const;
@@ -266,7 +271,7 @@ export const regionMapPlainProgram = defineProgram({
   uniforms: regionUniforms,
 });
 
-const blendBindings = { full: R, weak: R, strength: R, input: R, result: W, back: R, confidence: R, params: 'uniform' } as const;
+const blendBindings = { full: R, weak: R, strength: R, input: R, result: W, back: R, confidence: R, params: 'uniform', faces: R } as const;
 /** The full-strength frame mixed with this frame's weak pass by the strength map (the flow lookup compiled out). */
 export const regionBlendProgram = defineProgram({
   name: 'regions_blend',
@@ -280,6 +285,17 @@ export const regionCopyProgram = defineProgram({
   code: `${common}\n${regionsCommon}\n${copyShader}`,
   bindings: { full: R, result: W, params: 'uniform' },
   uniforms: regionUniforms,
+});
+/**
+ * Whether the temporal stage finds a scene cut on the frame's flow, for the map and the blend (nothing of the previous
+ * shot is carried over a cut): read on the GPU, never waited for.
+ */
+export const regionCutProgram = defineProgram({
+  name: 'regions_cut',
+  code: `${common}\n${regionsCommon}\n${cutShader}`,
+  bindings: { stats: R, faces: W, params: 'uniform' },
+  uniforms: regionUniforms,
+  workgroupSize: [1, 1, 1],
 });
 /** The same with the previous frame's weak pass, carried along the flow. */
 export const regionBlendCarriedProgram = defineProgram({
@@ -305,6 +321,8 @@ export interface RegionFrame {
 export interface RegionFlow {
   back: GPUBuffer;
   confidence: GPUBuffer;
+  /** The temporal stage's scene-cut sums for this flow (confidence.wgsl): over a cut nothing is carried. */
+  stats: GPUBuffer;
   width: number;
   height: number;
 }
@@ -350,15 +368,18 @@ export class RegionStage {
     regionMapPlainProgram.pipeline(device);
     regionBlendProgram.pipeline(device);
     regionCopyProgram.pipeline(device);
-    // Adaptive detail's map and the carried blend (from the second frame under smoothing): compiled in the background.
+    // Adaptive detail's map, the carried blend and the cut test (from the second frame under smoothing): compiled in the
+    // background.
     void regionMapProgram.warm(device);
     void regionBlendCarriedProgram.warm(device);
+    void regionCutProgram.warm(device);
     const n = width * height;
     const storage = (label: string, bytes: number) => this.#make(label, bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
     this.#masks = [storage('region masks 0', n * 8), storage('region masks 1', n * 8)];
     this.#strength = storage('region strength', n * 4);
     this.#result = storage('regions out', n * 12);
-    this.#faces = storage('region faces', MAX_FACES * 32);
+    // The frame's state (regions_cut.wgsl), then the faces.
+    this.#faces = storage('region faces', 16 + MAX_FACES * 32);
     this.#dummy = storage('regions (unused binding)', 16);
     this.#params = this.#make('regions params', regionMapProgram.uniformSize, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
   }
@@ -450,7 +471,7 @@ export class RegionStage {
       const [c, s, ax, ay] = [Math.cos(e.angle), Math.sin(e.angle), Math.max(e.ax, 0.5), Math.max(e.ay, 0.5)];
       faceData.set([e.cx, e.cy, c / ax, s / ax, -s / ay, c / ay, 1 / Math.max(e.feather, 1e-3), 0], k * 8);
     });
-    if (ellipses.length) device.queue.writeBuffer(this.#faces, 0, faceData);
+    if (ellipses.length) device.queue.writeBuffer(this.#faces, 16, faceData);
     // A carried person mask needs the history: never without one (personDue asks for a new mask then).
     const carried = frame.masks.person === 'carried' && !this.#first;
     const person = frame.masks.person === 'carried' ? null : frame.masks.person;
@@ -472,6 +493,8 @@ export class RegionStage {
     const carrying = !frame.weak && this.#planned?.carried === true && this.#lastWeak !== null;
     const weak = carrying ? this.#lastWeak : frame.weak;
     if (frame.weak) this.#lastWeak = frame.weak;
+    // The frame's state (regions_cut.wgsl): no cut unless the flow shows one; a pass of the frame's own is not stale.
+    device.queue.writeBuffer(this.#faces, 0, new Float32Array(frame.weak ? 2 : 1));
     // The blend over the weak pass's rect alone (the copy does the rest), when it is a crop looked up in place.
     const lookedUp = carrying && flow;
     const r = weak && weak.pass.crop && !lookedUp ? weak.pass.rect : FULL_FRAME;
@@ -502,6 +525,8 @@ export class RegionStage {
         structure: frame.input ? structureFor(weak?.pass ?? null, width) : 0,
         weak_carried: lookedUp ? 1 : 0,
         origin: whole ? [0, 0] : [x0, y0],
+        cut_residual: CUT_RESIDUAL,
+        cut_inconsistent: CUT_INCONSISTENT,
       }),
     );
     const out = this.#masks[this.#parity];
@@ -527,7 +552,10 @@ export class RegionStage {
       back: (lookedUp && flow?.back) || this.#dummy,
       confidence: (lookedUp && flow?.confidence) || this.#dummy,
       params: this.#params,
+      faces: this.#faces,
     });
+    // A flow from t−1 (carry > 0): is it over a scene cut?
+    if (flow && carry > 0) dispatch(pass, regionCutProgram, regionCutProgram.bind(device, { stats: flow.stats, faces: this.#faces, params: this.#params }), 1);
     dispatch(pass, mapProgram, map, width, height);
     if (whole) dispatch(pass, blendProgram, blend, width, height);
     else {

@@ -176,9 +176,9 @@ export class TemporalStage {
   /**
    * Work recorded into the stage's pass once a frame's flow and confidence are there (null on a first frame: no
    * flow) and before the blend reads `stylised` — the region stage writes `stylised` there from masks it carries
-   * along this very flow.
+   * along this very flow, and reads the scene-cut stats of it (`stats`, see confidence.wgsl) to carry nothing over a cut.
    */
-  beforeBlend: ((pass: GPUComputePassEncoder, flow: { back: GPUBuffer; confidence: GPUBuffer; width: number; height: number } | null) => void) | null = null;
+  beforeBlend: ((pass: GPUComputePassEncoder, flow: { back: GPUBuffer; confidence: GPUBuffer; stats: GPUBuffer; width: number; height: number } | null) => void) | null = null;
   #frame = 0;
   #first = true;
   readonly #timer: PassTimer;
@@ -305,7 +305,7 @@ export class TemporalStage {
       dispatch(pass, programs.splat, this.#splatGroup, flow.width, flow.height);
       dispatch(pass, programs.confidence, this.#confidenceGroups[parity], flow.width, flow.height);
     }
-    this.beforeBlend?.(pass, first ? null : { back: this.#back.result, confidence: this.#confidence, width: flow.width, height: flow.height });
+    this.beforeBlend?.(pass, first ? null : { back: this.#back.result, confidence: this.#confidence, stats: this.#stats, width: flow.width, height: flow.height });
     if (!first && alpha > 0) {
       dispatch(pass, programs.warp, warpGroup, width, height);
       dispatch(pass, programs.blurRows, this.#blurGroup, width, height);

@@ -1,0 +1,24 @@
+// regions_cut.wgsl — one invocation, recorded before regions_map.wgsl on frames with a flow from t−1: whether the
+// temporal stage finds a scene cut on this very flow (its own test, flow_common.wgsl's scene_cut, on the sums
+// confidence.wgsl left in `stats`: no readback), written to the header of the region stage's `faces` buffer:
+//   faces[0].x = 1: a cut — regions_map.wgsl carries no mask over it (the host writes 0 there every frame);
+//   faces[0].y = 1: the weak pass carried this frame (weak_carried 1) is from before a cut, and stays so until the
+//                   host clears it with the next pass of the frame's own — regions_blend.wgsl looks it up nowhere.
+// Bindings (group 0):
+//   0: storage, read        stats: array<u32, 3>        the temporal stage's cut sums for this flow
+//   1: storage, read_write  faces: array<vec4<f32>>     the region stage's faces, header [0]
+//   2: uniform              Params (regions_common.wgsl)
+
+@group(0) @binding(0) var<storage, read> stats: array<u32, 3>;
+@group(0) @binding(1) var<storage, read_write> faces: array<vec4<f32>>;
+@group(0) @binding(2) var<uniform> params: Params;
+
+@compute @workgroup_size(1, 1, 1)
+fn main() {
+  if (scene_cut(stats[0], stats[1], stats[2], params.flow_size, params.cut_residual, params.cut_inconsistent)) {
+    faces[0].x = 1.0;
+    if (params.weak_carried == 1u) {
+      faces[0].y = 1.0;
+    }
+  }
+}
