@@ -4,6 +4,7 @@
 import { GIFEncoder, quantize, applyPalette } from 'gifenc';
 import { expect, it } from 'vitest';
 import { createStylizer } from '../../src/engine/index.ts';
+import { GifSink } from '../../src/engine/sinks/gif.ts';
 
 const [W, H] = [32, 24];
 const DELAYS_CS = [10, 20, 5, 30];
@@ -68,5 +69,53 @@ it('an animated GIF out: every frame for its own duration, looping forever, styl
     await expect(stylizer.stylizeFile(inputGif(), { format: 'gif', gifFps: 60 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/gifFps must be .* from 1 to 50/) });
   } finally {
     stylizer.dispose();
+  }
+});
+
+/** A GIF's frames as RGBA bytes, read back by Chromium's own decoder. */
+async function decodeGif(bytes: Uint8Array, width: number, height: number): Promise<Uint8ClampedArray[]> {
+  const decoder = new ImageDecoder({ data: bytes, type: 'image/gif' });
+  await decoder.tracks.ready;
+  await decoder.completed;
+  const ctx = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true })!;
+  const out: Uint8ClampedArray[] = [];
+  for (let i = 0; i < decoder.tracks.selectedTrack!.frameCount; i++) {
+    const { image } = await decoder.decode({ frameIndex: i });
+    ctx.clearRect(0, 0, width, height);
+    ctx.drawImage(image, 0, 0);
+    image.close();
+    out.push(ctx.getImageData(0, 0, width, height).data);
+  }
+  decoder.close();
+  return out;
+}
+
+it('the sink takes RGBX frames (the CPU path\'s) by one copy of their bytes, a BGRX one through a canvas, both in the right colours', async () => {
+  // 16 colours, each in a bin of its own at 4 bits a channel (multiples of 17), so the palette keeps them exactly.
+  const colour = (i: number) => [(i * 3 * 17) % 256, ((15 - i) * 17) % 256, ((i * 7) % 16) * 17];
+  const rgbx = new Uint8Array(W * H * 4);
+  const bgrx = new Uint8Array(W * H * 4);
+  for (let p = 0; p < W * H; p++) {
+    const [r, g, b] = colour(p % 16);
+    rgbx.set([r, g, b, 0], p * 4); // X: whatever is there (0 here), never read on the bytes path
+    bgrx.set([b, g, r, 255], p * 4); // (Chromium's canvas draws a BGRX frame whose X is 0 as transparent black)
+  }
+  // As FrameStylizer.takeFrame makes them: RGBX bytes at the output size.
+  const a = new VideoFrame(rgbx, { format: 'RGBX', codedWidth: W, codedHeight: H, timestamp: 0, duration: 100_000 });
+  const b = new VideoFrame(bgrx, { format: 'BGRX', codedWidth: W, codedHeight: H, timestamp: 100_000, duration: 100_000 });
+  const sink = new GifSink(W, H);
+  try {
+    await sink.add(a, 0, 100_000);
+    expect(sink.reads).toEqual({ bytes: 1, canvas: 0 });
+    await sink.add(b, 100_000, 100_000);
+    expect(sink.reads).toEqual({ bytes: 1, canvas: 1 });
+  } finally {
+    a.close();
+    b.close();
+  }
+  const gif = new Uint8Array((await sink.finalize())!);
+  const [fa, fb] = await decodeGif(gif, W, H);
+  for (const f of [fa, fb]) {
+    for (let p = 0; p < W * H; p++) expect([f[p * 4], f[p * 4 + 1], f[p * 4 + 2]]).toEqual(colour(p % 16));
   }
 });

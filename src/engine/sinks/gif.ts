@@ -5,6 +5,11 @@
 // The palette is built from the frame's colours binned at 4 bits a channel (gifenc's rgb444), not 5-6-5: on a
 // stylised 480×270 frame (host vm, Node, best of 6, load ~10) 22 ms against 601 ms for quantize + applyPalette, for a
 // mean error of 6.9 against 5.8 (of 255) and no visible difference; at 5-6-5 a GIF took 7–10× the MP4's wall time.
+//
+// The pixels: a frame whose bytes are in CPU memory as RGBX/RGBA (the CPU path's frames, see FrameStylizer.takeFrame:
+// the network's output enlarged on the CPU, or read back from the smoothing device) is copied once, straight into the
+// quantiser's buffer (VideoFrame.copyTo); anything else (a canvas on the GPU, another pixel format) is drawn on a 2D
+// canvas and read from it (two copies, and a readback where the canvas lives on a GPU).
 import { GIFEncoder, applyPalette, quantize } from 'gifenc';
 import { StylecastError } from '../errors.ts';
 import type { OutputChunk } from './mp4.ts';
@@ -20,8 +25,12 @@ const centiseconds = (us: number) => Math.round(us / 10_000);
 
 export class GifSink {
   readonly #gif = GIFEncoder({ auto: false, initialCapacity: 1 << 16 });
-  readonly #canvas: OffscreenCanvas;
-  readonly #ctx: OffscreenCanvasRenderingContext2D;
+  /** For frames that are not RGBX/RGBA bytes: made on first use. */
+  #ctx: OffscreenCanvasRenderingContext2D | null = null;
+  /** The RGBX/RGBA frames' bytes, reused: gifenc reads them as 32-bit pixels from offset 0. */
+  #bytes: Uint8Array<ArrayBuffer> | null = null;
+  /** How the frames' pixels were read: copied from the frame's bytes, or drawn on a 2D canvas and read back. */
+  readonly reads = { bytes: 0, canvas: 0 };
   readonly #writer: WritableStreamDefaultWriter<OutputChunk> | null;
   /** In memory (no `output`): the file's pieces. */
   readonly #pieces: Uint8Array[] = [];
@@ -36,10 +45,6 @@ export class GifSink {
     output?: WritableStream<OutputChunk>,
   ) {
     if (width > GIF_MAX_SIDE || height > GIF_MAX_SIDE) throw new StylecastError('FRAME_TOO_LARGE', `A GIF is at most ${GIF_MAX_SIDE} pixels a side; the frames are ${width}×${height}.`);
-    this.#canvas = new OffscreenCanvas(width, height);
-    const ctx = this.#canvas.getContext('2d', { willReadFrequently: true });
-    if (!ctx) throw new StylecastError('ENCODE_FAILED', 'No 2D canvas to read the frames for the GIF.');
-    this.#ctx = ctx;
     this.#writer = output ? output.getWriter() : null;
     this.#gif.writeHeader();
   }
@@ -54,10 +59,27 @@ export class GifSink {
     this.#position += data.byteLength;
   }
 
+  /** The frame's pixels as RGBA-ordered bytes (the fourth byte unread: the palette is rgb444). */
+  async #pixels(frame: VideoFrame | OffscreenCanvas): Promise<Uint8Array | Uint8ClampedArray> {
+    const { width, height } = this;
+    if (frame instanceof VideoFrame && (frame.format === 'RGBX' || frame.format === 'RGBA') && frame.visibleRect?.width === width && frame.visibleRect.height === height) {
+      this.#bytes ??= new Uint8Array(width * height * 4);
+      await frame.copyTo(this.#bytes, { layout: [{ offset: 0, stride: width * 4 }] });
+      this.reads.bytes++;
+      return this.#bytes;
+    }
+    if (!this.#ctx) {
+      this.#ctx = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
+      if (!this.#ctx) throw new StylecastError('ENCODE_FAILED', 'No 2D canvas to read the frames for the GIF.');
+    }
+    this.#ctx.drawImage(frame, 0, 0, width, height);
+    this.reads.canvas++;
+    return this.#ctx.getImageData(0, 0, width, height).data;
+  }
+
   /** One frame (the caller still owns it), shown from `timestampUs` for `durationUs`. */
   async add(frame: VideoFrame | OffscreenCanvas, timestampUs: number, durationUs: number): Promise<void> {
-    this.#ctx.drawImage(frame, 0, 0, this.width, this.height);
-    const rgba = this.#ctx.getImageData(0, 0, this.width, this.height).data;
+    const rgba = await this.#pixels(frame);
     const palette = quantize(rgba, 256, { format: 'rgb444' });
     const index = applyPalette(rgba, palette, 'rgb444');
     const endCs = Math.max(centiseconds(timestampUs + durationUs), this.#shownCs + 1);
