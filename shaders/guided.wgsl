@@ -10,10 +10,9 @@
 //   kept as it is at its own resolution; where the style ignores the input (a ≈ 0) nothing is added.
 // mode 1, "filter": out = a↑·I + b↑: the fast guided filter of He et al. as published: edge-aware, but it smooths
 //   away strokes the input does not explain.
+// The host prepends cubic_draw.wgsl (bindings 0–2, the vertex stage, the vertical half).
 // Bindings (group 0):
-//   0: storage, read   rows: array<vec4<f32>>     dst_size.x × src_size.y (rgb, guide luma)
-//   1: storage, read   weights: array<vec4<f32>>  per output row
-//   2: storage, read   first: array<i32>          per output row
+//   0–2: cubic_draw.wgsl's (rows: dst_size.x × src_size.y (rgb, guide luma), weights, first)
 //   3: storage, read   coeffs: array<vec4<f32>>   the a plane, then the b plane (guided_coeffs.wgsl)
 //   4: texture_external guide                     the input frame
 //   5: sampler          samp                      linear, clamp-to-edge
@@ -25,29 +24,10 @@ struct Params {
   _pad: u32,
 }
 
-@group(0) @binding(0) var<storage, read> rows: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> weights: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> first: array<i32>;
 @group(0) @binding(3) var<storage, read> coeffs: array<vec4<f32>>;
 @group(0) @binding(4) var guide: texture_external;
 @group(0) @binding(5) var samp: sampler;
 @group(0) @binding(6) var<uniform> params: Params;
-
-struct VertexOut {
-  @builtin(position) position: vec4<f32>,
-}
-
-@vertex
-fn vs(@builtin(vertex_index) i: u32) -> VertexOut {
-  let xy = vec2<f32>(f32((i << 1u) & 2u), f32(i & 2u));
-  var out: VertexOut;
-  out.position = vec4<f32>(xy * 2.0 - 1.0, 0.0, 1.0);
-  return out;
-}
-
-fn row(y: i32, x: u32) -> vec4<f32> {
-  return rows[clamp_tap(y, params.src_size.y) * params.dst_size.x + x];
-}
 
 /** Plane `plane` of the model (0: a, 1: b) bilinearly at `s` (source pixel coordinates, centres at integers). */
 fn model(plane: u32, s: vec2<f32>) -> vec3<f32> {
@@ -64,15 +44,12 @@ fn model(plane: u32, s: vec2<f32>) -> vec3<f32> {
 
 @fragment
 fn fs(@builtin(position) frag: vec4<f32>) -> @location(0) vec4<f32> {
-  let x = min(u32(frag.x), params.dst_size.x - 1u);
-  let y = min(u32(frag.y), params.dst_size.y - 1u);
-  let w = weights[y];
-  let f = first[y];
-  let up = w.x * row(f, x) + w.y * row(f + 1, x) + w.z * row(f + 2, x) + w.w * row(f + 3, x);
+  let px = target_px(frag);
+  let up = cubic_at(px);
   // The model, bilinearly at this pixel's centre in source coordinates.
-  let s = (vec2<f32>(f32(x), f32(y)) + 0.5) * vec2<f32>(params.src_size) / vec2<f32>(params.dst_size) - 0.5;
+  let s = (vec2<f32>(px) + 0.5) * vec2<f32>(params.src_size) / vec2<f32>(params.dst_size) - 0.5;
   let a = model(0u, s);
-  let uv = (vec2<f32>(f32(x), f32(y)) + 0.5) / vec2<f32>(params.dst_size);
+  let uv = (vec2<f32>(px) + 0.5) / vec2<f32>(params.dst_size);
   let i = luma(textureSampleBaseClampToEdge(guide, samp, uv).rgb);
   var out: vec3<f32>;
   if (params.mode == 0u) {

@@ -1,7 +1,8 @@
 // guided_rows.wgsl — the horizontal half of the guided present: like present_rows.wgsl, each row of the stylised
-// frame (float32 NHWC RGB) enlarged to the target's width with the host's cubic taps (resample.wgsl), and in the
-// fourth component the luma of the network's input (the low-resolution guide, same size, same layout) enlarged with
-// the same taps: guided.wgsl subtracts it from the full-resolution luma to get the detail the network never saw.
+// frame (float32 NHWC RGB) enlarged to the target's width with the host's cubic taps (resample.wgsl) by cubic_rows.wgsl
+// (prepended by the host), and in the fourth component the luma of the network's input (the low-resolution guide,
+// same size, same layout) enlarged with the same taps: guided.wgsl subtracts it from the full-resolution luma to get
+// the detail the network never saw.
 // Bindings (group 0):
 //   0: storage, read        src: array<f32>          stylised, src_size.x × src_size.y × 3
 //   1: storage, read        low: array<f32>          the network's input (the guide at src_size), same layout
@@ -24,15 +25,4 @@ struct Params {
 fn tap(x: i32, row: u32) -> vec4<f32> {
   let i = (row + clamp_tap(x, params.src_size.x)) * 3u;
   return vec4<f32>(src[i], src[i + 1u], src[i + 2u], luma(vec3<f32>(low[i], low[i + 1u], low[i + 2u])));
-}
-
-@compute @workgroup_size(8, 8, 1)
-fn main(@builtin(global_invocation_id) id: vec3<u32>) {
-  if (id.x >= params.dst_size.x || id.y >= params.src_size.y) {
-    return;
-  }
-  let w = weights[id.x];
-  let f = first[id.x];
-  let row = id.y * params.src_size.x;
-  rows[id.y * params.dst_size.x + id.x] = w.x * tap(f, row) + w.y * tap(f + 1, row) + w.z * tap(f + 2, row) + w.w * tap(f + 3, row);
 }

@@ -1,8 +1,11 @@
 // Present: a float32 NHWC RGB buffer onto a canvas's webgpu context, enlarged on the GPU — the last GPU step of a frame.
 // The enlargement is the cubic a 2D canvas uses (Mitchell–Netravali, taps from gpu/resample.ts, computed when a size
-// changes), separably: a compute pass enlarges the rows, the draw enlarges the columns. Given a guide (the input frame at
-// full resolution, and at the network's resolution), the enlargement is guided instead (shaders/guided*.wgsl): the
-// guided filter's linear model fitted at the network's resolution, applied with the full-resolution frame.
+// changes), separably: a compute pass enlarges the rows, the draw enlarges the columns (shaders/cubic_rows.wgsl and
+// cubic_draw.wgsl, shared by the plain and the guided enlargement). Given a guide (the input frame at full resolution,
+// and at the network's resolution), the enlargement is guided instead (shaders/guided*.wgsl): the guided filter's
+// linear model fitted at the network's resolution, applied with the full-resolution frame.
+import cubicDraw from '../../../shaders/cubic_draw.wgsl?raw';
+import cubicRows from '../../../shaders/cubic_rows.wgsl?raw';
 import guidedShader from '../../../shaders/guided.wgsl?raw';
 import guidedCoeffsShader from '../../../shaders/guided_coeffs.wgsl?raw';
 import guidedRowsShader from '../../../shaders/guided_rows.wgsl?raw';
@@ -16,21 +19,21 @@ const sizes = { src_size: 'vec2<u32>', dst_size: 'vec2<u32>' } as const;
 
 export const presentRows = defineProgram({
   name: 'present_rows',
-  code: `${resample}\n${rowsShader}`,
+  code: `${resample}\n${cubicRows}\n${rowsShader}`,
   bindings: { src: 'read-only-storage', rows: 'storage', weights: 'read-only-storage', first: 'read-only-storage', params: 'uniform' },
   uniforms: sizes,
 });
 
 export const present = defineRenderProgram({
   name: 'present',
-  code: `${resample}\n${shader}`,
+  code: `${resample}\n${cubicDraw}\n${shader}`,
   bindings: { rows: 'read-only-storage', weights: 'read-only-storage', first: 'read-only-storage', params: 'uniform' },
   uniforms: sizes,
 });
 
 export const guidedRows = defineProgram({
   name: 'guided_rows',
-  code: `${resample}\n${guidedRowsShader}`,
+  code: `${resample}\n${cubicRows}\n${guidedRowsShader}`,
   bindings: { src: 'read-only-storage', low: 'read-only-storage', rows: 'storage', weights: 'read-only-storage', first: 'read-only-storage', params: 'uniform' },
   uniforms: sizes,
 });
@@ -44,7 +47,7 @@ export const guidedCoeffs = defineProgram({
 
 export const guided = defineRenderProgram({
   name: 'guided',
-  code: `${resample}\n${guidedShader}`,
+  code: `${resample}\n${cubicDraw}\n${guidedShader}`,
   bindings: {
     rows: 'read-only-storage',
     weights: 'read-only-storage',
