@@ -151,6 +151,10 @@ const ui = {
   progress: $('progress', HTMLProgressElement),
   progressText: $('progress-text', HTMLParagraphElement),
   result: $('result', HTMLVideoElement),
+  /** A GIF result is shown here (a video element does not play GIFs). */
+  resultGif: $('result-gif', HTMLImageElement),
+  /** MP4 or GIF: what the next clip is saved as (remembered). */
+  clipFormat: $('clip-format', HTMLSelectElement),
   /** Frames of the clip being stylised, drawn by the engine's worker a few times a second. */
   clipPreview: $('clip-preview', HTMLCanvasElement),
   download: $('download', HTMLAnchorElement),
@@ -174,6 +178,7 @@ const lockable = (): (HTMLInputElement | HTMLSelectElement | HTMLButtonElement)[
   ui.temporal,
   ui.preserve,
   ui.clipFile,
+  ui.clipFormat,
   ui.sourceDemo,
   ui.sourceWebcam,
   ui.cameraSelect,
@@ -910,19 +915,34 @@ function setBusy(on: boolean): void {
   ui.drop.setAttribute('aria-disabled', String(on));
 }
 
-function showResult(blob: Blob, name: string): void {
+type ClipFormat = 'mp4' | 'gif';
+const CLIP_FORMAT_KEY = 'stylecast.clipFormat';
+const clipFormat = (): ClipFormat => (ui.clipFormat.value === 'gif' ? 'gif' : 'mp4');
+if (stored(CLIP_FORMAT_KEY) === 'gif') ui.clipFormat.value = 'gif';
+ui.clipFormat.addEventListener('change', () => store(CLIP_FORMAT_KEY, clipFormat()));
+
+/** Which of the two result views shows the last result (a video for an MP4, an image for a GIF). */
+let resultView: HTMLVideoElement | HTMLImageElement = ui.result;
+
+function showResult(blob: Blob, name: string, format: ClipFormat): void {
   const url = URL.createObjectURL(blob);
   if (resultUrl) URL.revokeObjectURL(resultUrl);
   resultUrl = url;
-  ui.result.src = url;
-  ui.result.hidden = false;
+  resultView = format === 'gif' ? ui.resultGif : ui.result;
+  const other = format === 'gif' ? ui.result : ui.resultGif;
+  other.hidden = true;
+  other.removeAttribute('src');
+  if (other instanceof HTMLVideoElement) other.load(); // let go of the last MP4
+  resultView.src = url;
+  resultView.hidden = false;
   ui.download.href = url;
-  ui.download.download = `${baseName(name)}-stylised.mp4`;
+  ui.download.download = `${baseName(name)}-stylised.${format}`;
+  ui.download.textContent = format === 'gif' ? 'Download GIF' : 'Download MP4';
   ui.download.hidden = false;
   document.body.dataset.result = url;
 }
 
-/** A clip to MP4 with the current settings; the live preview pauses meanwhile and comes back afterwards. */
+/** A clip to MP4 or GIF (the "Save as" pick) with the current settings; the live preview pauses meanwhile and comes back afterwards. */
 async function stylizeClip(file: File): Promise<void> {
   if (busy || !live) return;
   if (ui.error.dataset.scope === 'clip') clearError(); // the last clip's failure: this is another go
@@ -938,23 +958,27 @@ async function stylizeClip(file: File): Promise<void> {
     await queue;
     await stopLive('Live preview paused while your clip is stylised.');
     setState('working');
-    ui.result.hidden = true;
+    ui.result.hidden = ui.resultGif.hidden = true;
     ui.clipPreview.hidden = false;
-    const r = await l.stylizeFile(file, { signal: job.signal, onProgress: showProgress, preview: ui.clipPreview });
+    const format = clipFormat();
+    const r = await l.stylizeFile(file, { signal: job.signal, onProgress: showProgress, preview: ui.clipPreview, format });
     ui.clipPreview.hidden = true;
-    showResult(r.blob, file.name);
+    showResult(r.blob, file.name, format);
     ui.progress.max = 1;
     ui.progress.value = 1;
     const fps = r.elapsedMs > 0 ? (r.frames * 1000) / r.elapsedMs : 0;
     clearError('clip');
     ui.progressText.textContent = `Done: ${r.frames} frames in ${seconds(r.elapsedMs)} (${fps.toFixed(1)} fps).`;
+    const gifNote = r.gif
+      ? `${r.frames < r.gif.sourceFrames ? `, ${r.frames} of the clip's ${r.gif.sourceFrames} frames (GIF capped at ${r.gif.fps} fps)` : ''}${r.gif.audioDropped ? ', no sound (a GIF has none)' : ''}`
+      : '';
     ui.resultInfo.textContent =
-      `${r.width}×${r.height} ${r.codec.toUpperCase()} MP4, styled at ${r.inferWidth}×${r.inferHeight} on ${r.backend}` +
-      `${r.hasAudio ? ', audio kept' : ''} · ${(r.blob.size / 1e6).toFixed(2)} MB`;
+      `${r.width}×${r.height} ${format === 'gif' ? 'animated GIF, looping' : `${r.codec.toUpperCase()} MP4`}, styled at ${r.inferWidth}×${r.inferHeight} on ${r.backend}` +
+      `${r.hasAudio ? ', audio kept' : ''}${gifNote} · ${(r.blob.size / 1e6).toFixed(2)} MB`;
     setState('done');
   } catch (e) {
     ui.clipPreview.hidden = true;
-    ui.result.hidden = !resultUrl; // the last clip's result again
+    resultView.hidden = !resultUrl; // the last clip's result again
     ui.progress.value = 0;
     if ((isStylecastError(e) && e.code === 'CANCELLED') || job.signal.aborted) {
       ui.progressText.textContent = 'Cancelled.';

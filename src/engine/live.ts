@@ -5,7 +5,7 @@ import * as Comlink from 'comlink';
 import type { LiveWorkerApi } from '../worker/live-worker.ts';
 import { forwardSettings, installErrorTransfer, type LiveSettings } from '../worker/protocol.ts';
 import { StylecastError, invalidArgument } from './errors.ts';
-import type { Progress } from './sinks/mp4.ts';
+import type { Mp4Destination, Progress } from './sinks/mp4.ts';
 import { checkPreview } from './sinks/preview.ts';
 import type { LiveStats, StylizeFileOptions, StylizeResult, StylizerOptions } from './stylizer.ts';
 
@@ -32,8 +32,8 @@ export interface LiveStylizer extends LiveSettings {
   process(stream: MediaStream, options?: ProcessOptions): Promise<MediaStream>;
   /** Stops the current stream (the stylizer stays ready for another). */
   stop(): Promise<void>;
-  /** A whole clip to MP4 in the worker (stops the live stream first). */
-  stylizeFile(file: Blob, options?: StylizeFileOptions): Promise<StylizeResult>;
+  /** A whole clip to MP4, or with `format: 'gif'` an animated GIF, in the worker (stops the live stream first). */
+  stylizeFile(file: Blob, options?: StylizeFileOptions & Pick<Mp4Destination, 'format' | 'gifFps'>): Promise<StylizeResult>;
   stats(): Promise<LiveStats | null>;
   /** The last error of the running stream, if it stopped on one. */
   readonly error: StylecastError | null;
@@ -153,7 +153,8 @@ export async function createLiveStylizer(options: StylizerOptions = {}): Promise
       opts.signal?.addEventListener('abort', cancel, { once: true });
       const progress = opts.onProgress ? Comlink.proxy((p: Progress) => opts.onProgress!(p)) : null;
       try {
-        return await remote.convert(file, progress, previewFor(opts.preview));
+        const output = opts.format === undefined && opts.gifFps === undefined ? null : { format: opts.format, gifFps: opts.gifFps };
+        return await remote.convert(file, progress, previewFor(opts.preview), output);
       } finally {
         opts.signal?.removeEventListener('abort', cancel);
       }

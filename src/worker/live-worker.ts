@@ -3,7 +3,7 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { StylecastError } from '../engine/errors.ts';
-import type { Progress } from '../engine/sinks/mp4.ts';
+import type { Mp4Destination, Progress } from '../engine/sinks/mp4.ts';
 import { createStylizer, type LiveStats, type Stylizer, type StylizeResult, type StylizerOptions } from '../engine/stylizer.ts';
 import { forwardSettings, installErrorTransfer } from './protocol.ts';
 
@@ -29,11 +29,11 @@ const api = {
   stop: () => need().stopStream(),
   ...forwardSettings((name, args) => (need()[name] as (...a: unknown[]) => unknown).apply(need(), args)),
   /** A whole clip to MP4 (the live stream must be stopped first); progress comes back through a proxied callback. */
-  async convert(file: Blob, onProgress: ((p: Progress) => void) | null, preview: { id: number; canvas?: OffscreenCanvas } | null = null): Promise<StylizeResult> {
+  async convert(file: Blob, onProgress: ((p: Progress) => void) | null, preview: { id: number; canvas?: OffscreenCanvas } | null = null, output: Pick<Mp4Destination, 'format' | 'gifFps'> | null = null): Promise<StylizeResult> {
     converting = new AbortController();
     if (preview?.canvas) previews.set(preview.id, preview.canvas);
     try {
-      return await need().stylizeFile(file, { signal: converting.signal, onProgress: onProgress ?? undefined, preview: preview ? previews.get(preview.id) : undefined });
+      return await need().stylizeFile(file, { signal: converting.signal, onProgress: onProgress ?? undefined, preview: preview ? previews.get(preview.id) : undefined, ...output });
     } finally {
       converting = null;
     }
