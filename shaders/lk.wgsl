@@ -64,10 +64,13 @@ alias Taps = array<vec4<f32>, SIDE * SIDE>;
 
 // The window matched at p + u, in one pass over it: (b, cost) with b = Σ w·∇I0·(I1(q + u) − I0(q)) over the
 // window pixels q whose match lies in I1 (the others are left out of the solve), cost = Σ w·(I1(q + u) − I0(q))² over
-// all of them (a match outside I1 compares with its clamped edge) to rank candidate initial flows.
-// The window pixels share u, so they share its sub-pixel fraction: where the window and its match lie wholly inside
-// the image (nearly every pixel), the (SIDE+1)² pixels under the match are read once each and interpolated row by
-// row — 64 reads instead of 4 per window pixel, and no clamping. Near the border each pixel clamps on its own.
+// all of them (a match outside I1 compares with I1's nearest edge pixel) to rank candidate initial flows.
+// The window pixels share u, so they share its sub-pixel fraction: the (SIDE+1)² pixels under the match are read once
+// each (rows and columns clamped to the image) and interpolated row by row — (SIDE+1)² reads instead of 4 per window
+// pixel. One path for every pixel, the border too: a software adapter (SwiftShader) runs a block whenever any lane of
+// a SIMD group takes it, so a separate border path cost nearly every group near the border both (lk_r2 replayed
+// alone: 0.84× as long, bench:stages --variant). Near the border a window pixel off the image is matched at its
+// own place + u, clamped (before: at the edge pixel's place + u); bench:temporal's flicker and detail are unchanged.
 fn match_window(p: vec2<i32>, u: vec2<f32>, taps: ptr<function, Taps>) -> vec3<f32> {
   var b = vec2<f32>(0.0);
   var cost = 0.0;
@@ -75,36 +78,33 @@ fn match_window(p: vec2<i32>, u: vec2<f32>, taps: ptr<function, Taps>) -> vec3<f
   let f = u - fu;
   let base = p - vec2<i32>(RADIUS) + vec2<i32>(fu);
   let lim = vec2<i32>(params.size) - 1;
-  if (all(p - RADIUS >= vec2<i32>(0)) && all(p + RADIUS <= lim) && all(base >= vec2<i32>(0)) && all(base + SIDE <= lim)) {
-    var above: array<f32, SIDE>;
-    var row = u32(base.y) * params.size.x + u32(base.x);
-    for (var i = 0; i < SIDE; i++) {
-      above[i] = mix(i1[row + u32(i)], i1[row + u32(i) + 1u], f.x);
-    }
-    for (var j = 0; j < SIDE; j++) {
-      row += params.size.x;
-      var left = i1[row];
-      for (var i = 0; i < SIDE; i++) {
-        let right = i1[row + u32(i) + 1u];
-        let h = mix(left, right, f.x);
-        left = right;
-        let t = (*taps)[j * SIDE + i];
-        let e = mix(above[i], h, f.y) - t.z;
-        above[i] = h;
-        b += t.xy * e;
-        cost += t.w * e * e;
-      }
-    }
-    return vec3<f32>(b, cost);
+  // Source columns and rows, clamped to the image (a match outside I1 compares with its clamped edge), and whether
+  // each window column's / row's match lies inside I1.
+  var cols: array<u32, SIDE + 1>;
+  for (var i = 0; i <= SIDE; i++) {
+    cols[i] = u32(clamp(base.x + i, 0, lim.x));
   }
-  for (var dy = -RADIUS; dy <= RADIUS; dy++) {
-    for (var dx = -RADIUS; dx <= RADIUS; dx++) {
-      let t = (*taps)[(dy + RADIUS) * SIDE + dx + RADIUS];
-      let matched = vec2<f32>(clamp_px(p + vec2<i32>(dx, dy), params.size)) + u;
-      let e = sample_i1(matched) - t.z;
-      if (in_image(matched, params.size)) {
-        b += t.xy * e;
-      }
+  let mx = vec2<f32>(p - vec2<i32>(RADIUS)) + u;
+  var row = u32(clamp(base.y, 0, lim.y)) * params.size.x;
+  var above: array<f32, SIDE>;
+  for (var i = 0; i < SIDE; i++) {
+    above[i] = mix(i1[row + cols[i]], i1[row + cols[i + 1]], f.x);
+  }
+  for (var j = 0; j < SIDE; j++) {
+    row = u32(clamp(base.y + j + 1, 0, lim.y)) * params.size.x;
+    let my = mx.y + f32(j);
+    let row_in = my >= -0.5 && my <= f32(params.size.y) - 0.5;
+    var left = i1[row + cols[0]];
+    for (var i = 0; i < SIDE; i++) {
+      let right = i1[row + cols[i + 1]];
+      let h = mix(left, right, f.x);
+      left = right;
+      let t = (*taps)[j * SIDE + i];
+      let e = mix(above[i], h, f.y) - t.z;
+      above[i] = h;
+      let m = mx.x + f32(i);
+      let inside = row_in && m >= -0.5 && m <= f32(params.size.x) - 0.5;
+      b += select(vec2<f32>(0.0), t.xy * e, inside);
       cost += t.w * e * e;
     }
   }
