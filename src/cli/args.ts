@@ -30,9 +30,13 @@ export interface StylizeArgs extends StyleOptions {
   warmup?: number | null;
 }
 
-/** `batch`: many inputs, one MP4 each in `outDir`. */
+/** `batch`: many inputs, one MP4 (or, with --gif, one animated GIF) each in `outDir`. */
 export interface BatchArgs extends StyleOptions {
   command: 'batch';
+  /** --gif: animated GIFs (then --name ends in .gif, default {name}-stylised.gif). */
+  format: 'mp4' | 'gif';
+  /** --gif-fps: as stylize's (null: the default). */
+  gifFps: number | null;
   /** As given (files, folders, .txt lists), resolved. */
   inputs: string[];
   outDir: string;
@@ -115,8 +119,8 @@ Usage:
                     [--face-strength 0..1] [--person-strength 0..1] [--background-strength 0..1] [--adaptive-detail]
                     [--gpu auto|hardware|software] [--segment <seconds> [--warmup N] [--jobs N]] [--quiet]
   stylecast batch <videos | folders | list.txt>... -o <folder> [the style options of stylize]
-                    [--jobs N] [--recursive] [--name <pattern>] [--json] [--quiet]
-                              one MP4 per video, N at once in one browser; see "Batch" below
+                    [--jobs N] [--recursive] [--name <pattern>] [--gif [--gif-fps N]] [--json] [--quiet]
+                              one MP4 (or GIF) per video, N at once in one browser; see "Batch" below
   stylecast batch <videos | folders | list.txt | http(s) URLs>... -o <folder> --queue redis://… [--queue-prefix P]
                     [--shared-dir DIR] [the options of batch]
                               the same jobs done by workers on other machines; see "Queue" below
@@ -179,9 +183,11 @@ Batch:
   inputs           videos (any name: their bytes decide), folders (their files ending in .mp4, .m4v, .mov, .webm,
                    .mkv, .gif or .webp; hidden files skipped) and .txt lists (one path a line, relative to the list;
                    # comments); each file once
-  -o, --output     the folder the MP4s go to (made when needed)
+  -o, --output     the folder the MP4s (or GIFs) go to (made when needed)
+  --gif            animated GIFs instead of MP4s, as stylize -o out.gif makes them (--gif-fps too; --name then ends in
+                   .gif, default {name}-stylised.gif; --segment runs each file whole; not with --queue)
   --name           the output's name: {name} is the input's name without its extension, {ext} its extension
-                   (default {name}-stylised.mp4). Two inputs that would get one name are refused before any work
+                   (default {name}-stylised.mp4, or .gif with --gif). Two inputs that would get one name are refused before any work
                    (OUTPUT_COLLISION), an output that is an input too (SAME_FILE)
   --jobs           files stylised at once, each on a page of its own in one browser (default: 2 on a hardware GPU;
                    on a software one, one per 4 CPU cores, at least 1 — SwiftShader and wasm already use every core)
@@ -415,9 +421,10 @@ function styleOptions(flags: Map<string, string>, root: string, env: NodeJS.Proc
 /** File name endings batch takes from a folder (a file named on the command line is taken whatever its name). */
 export const VIDEO_EXTENSIONS = ['.mp4', '.m4v', '.mov', '.webm', '.mkv', '.gif', '.webp'];
 export const DEFAULT_NAME_PATTERN = '{name}-stylised.mp4';
+export const DEFAULT_GIF_NAME_PATTERN = '{name}-stylised.gif';
 
 function parseBatch(rest: string[], root: string, env: NodeJS.ProcessEnv): BatchArgs {
-  const { flags, positional } = splitOptions('batch', rest, [...STYLE_FLAGS, '--jobs', '--name', '--segment', '--warmup', ...QUEUE_FLAGS], ['--quiet', '-q', '--recursive', '-r', '--json', '--adaptive-detail']);
+  const { flags, positional } = splitOptions('batch', rest, [...STYLE_FLAGS, '--jobs', '--name', '--segment', '--warmup', '--gif-fps', ...QUEUE_FLAGS], ['--quiet', '-q', '--recursive', '-r', '--json', '--adaptive-detail', '--gif']);
   const queue = flags.has('--queue') ? parseQueueUrl(flags.get('--queue')!) : null;
   if (!queue && (flags.has('--queue-prefix') || flags.has('--shared-dir'))) throw new UsageError(`${flags.has('--queue-prefix') ? '--queue-prefix' : '--shared-dir'} needs --queue.`);
   if (!positional.length) throw new UsageError('batch needs inputs: videos, folders or a list (.txt, one path a line). See "stylecast --help".');
@@ -429,12 +436,18 @@ function parseBatch(rest: string[], root: string, env: NodeJS.ProcessEnv): Batch
     jobs = Number(jobsText);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs must be a whole number from 1 to 64, got "${jobsText}".`);
   }
-  const name = flags.get('--name') ?? DEFAULT_NAME_PATTERN;
+  const format = flags.has('--gif') ? 'gif' : 'mp4';
+  if (format === 'gif' && queue) throw invalidArgument('--gif is for a batch on this machine: the queue\'s workers write MP4s (their segments are joined as MP4 packets).');
+  const gifFps = gifFpsOption(flags, format === 'gif');
+  const name = flags.get('--name') ?? (format === 'gif' ? DEFAULT_GIF_NAME_PATTERN : DEFAULT_NAME_PATTERN);
   if (!name.includes('{name}')) throw new UsageError(`--name must contain {name} (the input's name without its extension), got "${name}".`);
-  if (!/\.mp4$/i.test(name)) throw new UsageError(`--name must end in .mp4, got "${name}".`);
+  if (format === 'gif' && !/\.gif$/i.test(name)) throw new UsageError(`With --gif, --name must end in .gif, got "${name}".`);
+  if (format === 'mp4' && !/\.mp4$/i.test(name)) throw new UsageError(`--name must end in .mp4 (or .gif with --gif), got "${name}".`);
   if (/[\/]/.test(name)) throw new UsageError(`--name names a file in the output folder, without "/", got "${name}".`);
   return {
     command: 'batch',
+    format,
+    gifFps,
     inputs: positional.map((p) => (queue && isUrl(p) ? p : resolve(p))), // http(s) inputs only for workers
     outDir: resolve(out),
     ...styleOptions(flags, root, env),

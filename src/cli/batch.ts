@@ -148,13 +148,64 @@ export function settingsHash(args: BatchArgs, input: string, version = ''): stri
     models: args.models,
     backend: args.backend ?? null,
     input: { size: st.size, mtimeMs: st.mtimeMs },
+    ...(args.format === 'gif' ? { format: 'gif', gifFps: args.gifFps } : {}),
   };
   return createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 32);
+}
+
+/** A GIF's comments (Comment Extensions) and image count, or null when it is not a whole GIF (no trailer, a bad block). */
+export function gifFacts(u: Uint8Array): { comments: string[]; images: number } | null {
+  const latin1 = (a: Uint8Array) => String.fromCharCode(...a);
+  if (u.length < 13 || !/^GIF8[79]a$/.test(latin1(u.subarray(0, 6)))) return null;
+  let p = 13;
+  if (u[10] & 0x80) p += 3 * (1 << ((u[10] & 7) + 1)); // the global colour table
+  const comments: string[] = [];
+  let images = 0;
+  const subBlocks = (): Uint8Array | null => {
+    const parts: number[] = [];
+    while (p < u.length && u[p] !== 0) {
+      parts.push(...u.subarray(p + 1, p + 1 + u[p]));
+      p += u[p] + 1;
+    }
+    if (p >= u.length) return null;
+    p++;
+    return Uint8Array.from(parts);
+  };
+  while (p < u.length) {
+    const b = u[p++];
+    if (b === 0x3b) return { comments, images };
+    if (b === 0x21) {
+      const label = u[p++];
+      const data = subBlocks();
+      if (!data) return null;
+      if (label === 0xfe) comments.push(latin1(data));
+    } else if (b === 0x2c) {
+      const f = u[p + 8];
+      p += 9;
+      if (f & 0x80) p += 3 * (1 << ((f & 7) + 1)); // a local colour table
+      p++; // LZW minimum code size
+      if (!subBlocks()) return null;
+      images++;
+    } else {
+      return null;
+    }
+  }
+  return null;
 }
 
 /** The frames of `output` when it is a finished output of these settings (its recorded hash matches and it has that many frames), else null. */
 export async function upToDate(output: string, hash: string): Promise<number | null> {
   if (!existsSync(output)) return null;
+  if (/\.gif$/i.test(output)) {
+    // A GIF keeps the settings comment in a Comment Extension; it is up to date when that matches and it has that many images.
+    try {
+      const facts = gifFacts(readFileSync(output));
+      const recorded = facts ? facts.comments.map(parseSettingsComment).find((c) => c !== null) : null;
+      return facts && recorded && recorded.hash === hash && recorded.frames === facts.images ? recorded.frames : null;
+    } catch {
+      return null;
+    }
+  }
   const { ALL_FORMATS, FilePathSource, Input } = await import('mediabunny');
   const input = new Input({ source: new FilePathSource(output), formats: ALL_FORMATS });
   try {
@@ -287,7 +338,8 @@ async function runItem(session: Session, worker: Worker, args: BatchArgs, item: 
     partial = partialPath(output);
     session.addJobFiles({ [inName]: item.input }, { [outName]: partial });
     worker.onProgress = (p) => reporter.progress(item, p);
-    const result = await runOnPage(worker.page, worker.guard, stylizeJob(args, { inputName: inName, outputName: outName, settingsHash: hash }));
+    const job = stylizeJob(args, { inputName: inName, outputName: outName, settingsHash: hash });
+    const result = await runOnPage(worker.page, worker.guard, args.format === 'gif' ? { ...job, format: 'gif', ...(args.gifFps === null ? {} : { gifFps: args.gifFps }) } : job);
     const writing = session.uploadError(outName);
     if (writing) throw writeError(writing, item.output);
     if (!result.ok) return { result: 'failed', code: result.code, message: result.message, frames: 0, seconds: seconds() };
@@ -341,6 +393,11 @@ async function runItemSegmented(session: Session, pool: SegmentPages, args: Batc
 }
 
 export async function batch(args: BatchArgs, root: string): Promise<number> {
+  if (args.format === 'gif' && args.segment) {
+    // Segments are joined as MP4 packets: each GIF is made in one piece.
+    if (!args.quiet) process.stderr.write('stylecast: --segment is for MP4 output; each GIF is made in one piece.\n');
+    args = { ...args, segment: null, warmup: null };
+  }
   const items = planBatch(args);
   checkOutputPlace(items[0].output); // an output folder that cannot be written: refused before a browser starts
   const reporter = new Reporter(args, items.length);

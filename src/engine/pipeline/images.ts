@@ -55,7 +55,7 @@ async function stylizeFrames(ctx: PipelineContext, image: Omit<OpenedImage, 'typ
     const alpha = frames.smoothing ? settings.temporal : 0;
     let source: VideoSampleSource | null = null;
     if (codec === 'gif') {
-      gif = new GifSink(width, height, options.output);
+      gif = new GifSink(width, height, options.output, options.comment);
     } else {
       output = mp4Output(options);
       source = new VideoSampleSource({ codec, quality: OUTPUT_QUALITY });

@@ -23,6 +23,18 @@ export const GIF_MAX_SIDE = 65_535;
  */
 const centiseconds = (us: number) => Math.round(us / 10_000);
 
+/** A GIF Comment Extension (0x21 0xFE) holding `text` (Latin-1 / ASCII), in sub-blocks of at most 255 bytes. */
+export function gifComment(text: string): Uint8Array {
+  const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
+  const out: number[] = [0x21, 0xfe];
+  for (let i = 0; i < bytes.length; i += 255) {
+    const part = bytes.subarray(i, i + 255);
+    out.push(part.length, ...part);
+  }
+  out.push(0);
+  return Uint8Array.from(out);
+}
+
 export class GifSink {
   readonly #gif = GIFEncoder({ auto: false, initialCapacity: 1 << 16 });
   /** For frames that are not RGBX/RGBA bytes: made on first use. */
@@ -39,10 +51,12 @@ export class GifSink {
   #shownCs = 0;
   frames = 0;
 
+  /** `comment`: a Comment Extension written before the trailer (a function is given the number of frames). */
   constructor(
     readonly width: number,
     readonly height: number,
     output?: WritableStream<OutputChunk>,
+    readonly comment?: string | ((frames: number) => string),
   ) {
     if (width > GIF_MAX_SIDE || height > GIF_MAX_SIDE) throw new StylecastError('FRAME_TOO_LARGE', `A GIF is at most ${GIF_MAX_SIDE} pixels a side; the frames are ${width}×${height}.`);
     this.#writer = output ? output.getWriter() : null;
@@ -53,6 +67,10 @@ export class GifSink {
   async #flush(): Promise<void> {
     const data = this.#gif.bytesView().slice();
     this.#gif.reset();
+    await this.#write(data);
+  }
+
+  async #write(data: Uint8Array): Promise<void> {
     if (!data.byteLength) return;
     if (this.#writer) await this.#writer.write({ type: 'write', data, position: this.#position });
     else this.#pieces.push(data);
@@ -94,6 +112,11 @@ export class GifSink {
   /** Ends the file: its bytes when it was made in memory, null when it went to `output` (then closed). */
   async finalize(): Promise<ArrayBuffer | null> {
     if (this.frames === 0) throw new StylecastError('ENCODE_FAILED', 'The GIF has no frames.');
+    const comment = typeof this.comment === 'function' ? this.comment(this.frames) : this.comment;
+    if (comment) {
+      await this.#flush();
+      await this.#write(gifComment(comment));
+    }
     this.#gif.finish();
     await this.#flush();
     if (this.#writer) {

@@ -28,11 +28,11 @@ export interface Mp4Destination {
    * resolved means the file is complete. A write that rejects stops the conversion.
    */
   output?: WritableStream<OutputChunk>;
-  /** The MP4's metadata comment; a function is given the number of frames the file will hold. */
+  /** The MP4's metadata comment (a GIF's Comment Extension); a function is given the number of frames the file will hold. */
   comment?: string | ((frames: number) => string);
   /**
    * 'gif': an animated GIF instead of an MP4 (sinks/gif.ts: a palette per frame, durations kept, looping forever,
-   * no audio, no comment). From a video: at most `gifFps` frames a second, the sound dropped. Default 'mp4'.
+   * no audio; the comment as a Comment Extension). From a video: at most `gifFps` frames a second, the sound dropped. Default 'mp4'.
    */
   format?: 'mp4' | 'gif';
   /**
