@@ -136,8 +136,7 @@ Usage:
 
 Input:
   a video (MP4, MOV, WebM or MKV holding H.264, VP8, VP9 or AV1) or an animated GIF or WebP (every frame for its
-  own duration; the output is an MP4 with no audio, or an animated GIF with -o out.gif). Either becomes an
-  animated GIF with -o out.gif
+  own duration); the output is an MP4 (an image's with no audio), or either becomes an animated GIF with -o out.gif
 
 Options:
   -o, --output     the MP4 to write (H.264, or VP9 where H.264 cannot be encoded; audio is copied), or a .gif: an
@@ -187,8 +186,8 @@ Batch:
   --gif            animated GIFs instead of MP4s, as stylize -o out.gif makes them (--gif-fps too; --name then ends in
                    .gif, default {name}-stylised.gif; --segment runs each file whole; not with --queue)
   --name           the output's name: {name} is the input's name without its extension, {ext} its extension
-                   (default {name}-stylised.mp4, or .gif with --gif). Two inputs that would get one name are refused before any work
-                   (OUTPUT_COLLISION), an output that is an input too (SAME_FILE)
+                   (default {name}-stylised.mp4, or .gif with --gif). Two inputs that would get one name are refused
+                   before any work (OUTPUT_COLLISION), an output that is an input too (SAME_FILE)
   --jobs           files stylised at once, each on a page of its own in one browser (default: 2 on a hardware GPU;
                    on a software one, one per 4 CPU cores, at least 1 — SwiftShader and wasm already use every core)
   --recursive, -r  look into sub-folders too

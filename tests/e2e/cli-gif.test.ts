@@ -208,7 +208,7 @@ it('--help says how to get a GIF', () => {
   expect(r.stdout).toMatch(/-o <out\.mp4\|out\.gif> \[--gif \[--gif-fps N\]\]/);
   expect(r.stdout).toMatch(/--gif +write an animated GIF/);
   expect(r.stdout).toMatch(/--gif-fps +the most frames a second a GIF from a video keeps, 1\.\.50 \(default 15/);
-  expect(r.stdout).toMatch(/Either becomes an\s+animated GIF with -o out\.gif/);
+  expect(r.stdout).toMatch(/or either becomes an animated GIF with -o out\.gif/);
 });
 
 describe('what cannot be a GIF: refused before any work, one line with its code, nothing written', { timeout: TEST_MS }, () => {
