@@ -87,6 +87,7 @@ async function runStage(
   const outputs: Float32Array[] = [];
   const confidences: Float32Array[] = [];
   const stylised: Float32Array[] = [];
+  const flows: Float32Array[] = [];
   try {
     for (const canvas of frames) {
       const frame = new VideoFrame(canvas, { timestamp: 0 });
@@ -100,6 +101,7 @@ async function runStage(
       const out = stage.process(input, s.buffer, alpha);
       outputs.push(new Float32Array(await readBuffer(device, out, W * H * 12)));
       confidences.push(new Float32Array(await readBuffer(device, stage.confidence, W * H * 4)));
+      flows.push(new Float32Array(await readBuffer(device, stage.backwardFlow, W * H * 8)));
       stylised.push(s.data);
       s.buffer.destroy();
     }
@@ -107,7 +109,7 @@ async function runStage(
     importer.dispose();
     stage.dispose();
   }
-  return { outputs, confidences, stylised };
+  return { outputs, confidences, stylised, flows };
 }
 
 const meanAbs = (a: Float32Array, b: Float32Array, pixels: (i: number) => boolean) => {
@@ -197,6 +199,47 @@ describe('confidence, warp and blend', () => {
       importer.dispose();
       stage.dispose();
     }
+  });
+});
+
+describe('the flow solved every other frame (FlowSettings.solveEvery 2, the software plan)', () => {
+  // Frames of one photo panned by `at(k)` px at frame k.
+  const run = (at: (k: number) => [number, number], n: number) =>
+    runStage(
+      Array.from({ length: n }, (_, k) => draw(img, compose(translate(...at(k)), baseTransform(img)))),
+      0.8,
+      new TemporalStage(device, W, H, { width: W, height: H }, { ...DEFAULT_FLOW, occlusion: 'crowding', solveEvery: 2 }),
+    );
+  const inner = (i: number) => {
+    const x = i % W;
+    const y = Math.floor(i / W);
+    return x >= 8 && y >= 8 && x < W - 8 && y < H - 8;
+  };
+  const meanOf = (c: Float32Array) => {
+    let s = 0, n = 0;
+    c.forEach((v, i) => inner(i) && ((s += v), n++));
+    return s / n;
+  };
+
+  it('solves on frames 1, 3, …; frame 2 takes frame 1\'s flow again, and trusts it while the motion holds', async () => {
+    const { flows, confidences } = await run((k) => [1.5 * k, 0.5 * k], 4);
+    expect(flows[2]).toEqual(flows[1]); // taken again, not solved
+    expect(flows[3]).not.toEqual(flows[2]); // solved again (same motion, other pixels: never bit-identical)
+    let ex = 0, ey = 0, n = 0;
+    for (let i = 0; i < W * H; i++) if (inner(i)) ((ex += Math.abs(flows[1][2 * i] + 1.5)), (ey += Math.abs(flows[1][2 * i + 1] + 0.5)), n++);
+    expect(ex / n + ey / n).toBeLessThan(0.3); // t → t−1 of a (1.5, 0.5) px/frame pan
+    console.log(`steady pan: confidence ${confidences.map((c) => meanOf(c).toFixed(3)).join(' ')}`);
+    expect(meanOf(confidences[2])).toBeGreaterThan(0.75);
+  });
+
+  it('distrusts the stale flow where the motion changed (the output stays close to the frame itself)', async () => {
+    // Right by 3 px, then back by 3 px: frame 2's stale flow points the wrong way.
+    const { confidences, outputs, stylised } = await run((k) => [k === 1 ? 3 : 0, 0], 3);
+    const departs = meanAbs(outputs[2], stylised[2], inner);
+    console.log(`reversed pan: confidence ${confidences.map((c) => meanOf(c).toFixed(3)).join(' ')}; frame 2 departs from itself by ${departs.toFixed(4)} (frame 1: ${meanAbs(outputs[1], stylised[1], inner).toFixed(4)}; frames 0 and 1: ${meanAbs(stylised[0], stylised[1], inner).toFixed(4)})`);
+    expect(meanOf(confidences[1])).toBeGreaterThan(0.75);
+    expect(meanOf(confidences[2])).toBeLessThan(0.5 * meanOf(confidences[1]));
+    expect(departs).toBeLessThan(0.01);
   });
 });
 

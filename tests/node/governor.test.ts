@@ -16,28 +16,49 @@ function drive(g: Governor, cost: (l: { size: number; smoothing: boolean; guided
 }
 
 describe('quality ladder', () => {
-  it('steps the size down to the floor, then halves the flow, then turns smoothing off', () => {
+  it('steps the size down to the floor, then halves the flow, then solves it every other frame, then turns smoothing off', () => {
     const levels = qualityLevels({ targetFps: 24, size: 256, smoothing: true, defaultFlowSide: () => 96 });
-    expect(levels[0]).toEqual({ size: 256, flowSize: undefined, smoothing: true, guided: false });
+    expect(levels[0]).toEqual({ size: 256, flowSize: undefined, smoothing: true, flowEvery: 1, guided: false });
     const sizes = levels.map((l) => l.size);
     expect(sizes.every((s, i) => i === 0 || s <= sizes[i - 1])).toBe(true);
     expect(sizes.every((s) => s % 4 === 0)).toBe(true);
-    expect(levels.at(-2)).toEqual({ size: LIVE_FLOOR_SIZE, flowSize: 48, smoothing: true, guided: false });
-    expect(levels.at(-1)).toEqual({ size: LIVE_FLOOR_SIZE, flowSize: undefined, smoothing: false, guided: false });
+    expect(levels.slice(0, -3).every((l) => l.flowEvery === 1 && l.smoothing)).toBe(true);
+    expect(levels.at(-3)).toEqual({ size: LIVE_FLOOR_SIZE, flowSize: 48, smoothing: true, flowEvery: 1, guided: false });
+    expect(levels.at(-2)).toEqual({ size: LIVE_FLOOR_SIZE, flowSize: 48, smoothing: true, flowEvery: 2, guided: false });
+    expect(levels.at(-1)).toEqual({ size: LIVE_FLOOR_SIZE, flowSize: undefined, smoothing: false, flowEvery: 1, guided: false });
+  });
+
+  it('solves the flow every other frame before giving smoothing up where the flow cannot halve, and says so', () => {
+    const levels = qualityLevels({ targetFps: 24, size: 96, smoothing: true, flowSize: 48 });
+    expect(levels).toEqual([
+      { size: 96, flowSize: 48, smoothing: true, flowEvery: 1, guided: false },
+      { size: 96, flowSize: 48, smoothing: true, flowEvery: 2, guided: false },
+      { size: 96, flowSize: undefined, smoothing: false, flowEvery: 1, guided: false },
+    ]);
+    const g = new Governor({ targetFps: 24, size: 96, smoothing: true, flowSize: 48 });
+    let now = 0;
+    // 80 ms a frame against a 41.7 ms budget: down to smoothing off.
+    for (let i = 0; i < 10; i++) g.observe(80, (now += 80));
+    expect(g.state().smoothing).toBe(false);
+    // Then 25 ms a frame without smoothing: after 2 s it climbs one rung, to the flow solved every other frame.
+    for (let i = 0; i < 100 && !g.state().smoothing; i++) g.observe(25, (now += 25));
+    expect(g.state().level).toBe(1);
+    expect(g.state().flowEvery).toBe(2);
+    expect(g.state().summary).toContain('flow every other frame');
   });
 
   it('gives up guided upsampling first, at the same size, before any size step', () => {
     const levels = qualityLevels({ targetFps: 24, size: 256, smoothing: true, guided: true, defaultFlowSide: () => 96 });
     expect(levels.slice(0, 2)).toEqual([
-      { size: 256, flowSize: undefined, smoothing: true, guided: true },
-      { size: 256, flowSize: undefined, smoothing: true, guided: false },
+      { size: 256, flowSize: undefined, smoothing: true, flowEvery: 1, guided: true },
+      { size: 256, flowSize: undefined, smoothing: true, flowEvery: 1, guided: false },
     ]);
     expect(levels.slice(1).every((l) => !l.guided)).toBe(true);
     expect(levels.length).toBe(qualityLevels({ targetFps: 24, size: 256, smoothing: true, defaultFlowSide: () => 96 }).length + 1);
   });
 
   it('never raises a size the user set below the floor, and has no smoothing steps when smoothing is off', () => {
-    expect(qualityLevels({ targetFps: 24, size: 64, smoothing: false })).toEqual([{ size: 64, flowSize: undefined, smoothing: false, guided: false }]);
+    expect(qualityLevels({ targetFps: 24, size: 64, smoothing: false })).toEqual([{ size: 64, flowSize: undefined, smoothing: false, flowEvery: 1, guided: false }]);
   });
 });
 

@@ -123,6 +123,8 @@ export interface FrameStylizerOptions {
   canvas?: OffscreenCanvas;
   /** The flow's short side in pixels (default: the output's on a hardware GPU, less on a software one). */
   flowSide?: number;
+  /** Solve the flow on one frame in this many (FlowSettings.solveEvery; default 1): the live governor's last rung before smoothing off. */
+  flowEvery?: number;
   /**
    * Output surfaces to alternate between (default 1). With 2, the canvas of frame t stays untouched while frame t+1
    * is rendered, so an encoder can take frame t one step later, after its GPU work had time to finish. Ignored
@@ -142,7 +144,7 @@ export function createFrameStylizer(backend: BackendChoice, model: StyleModel, g
   const frames = !canvas && !!options.frames;
   const readback = frames && readsBack(backend, gpu);
   const surfaces = readback ? 0 : canvas ? 1 : (options.surfaces ?? 1);
-  const output = (device: GPUDevice) => new GpuOutput(device, flowPlan(geometry.inferWidth, geometry.inferHeight, gpu.software, flowSide), geometry, canvas, gpu.software, surfaces);
+  const output = (device: GPUDevice) => new GpuOutput(device, flowPlan(geometry.inferWidth, geometry.inferHeight, gpu.software, flowSide, options.flowEvery), geometry, canvas, gpu.software, surfaces);
   const device = backend.device ?? gpu.device;
   const out = device ? output(device) : null;
   try {

@@ -3,7 +3,9 @@
 //
 // Quality levels, best first: guided upsampling gives way to the plain cubic (it costs about a fifth of a frame on a
 // software adapter); then the inference size steps down from the user's size to a floor; at the floor the optical
-// flow's size halves; last, smoothing turns off. Each frame reports how long it kept the pipeline busy;
+// flow's size halves, then the flow is solved on every other frame only (the last one taken again in between: about a
+// quarter of the smoothing's cost, and still far less flicker than none — bench/results/temporal-software-trials.json);
+// last, smoothing turns off. Each frame reports how long it kept the pipeline busy;
 // the governor jumps straight to the level whose estimated cost fits the budget (cost scales with pixels), and
 // climbs back one level at a time when the next level up is estimated, or was measured, to fit with room.
 
@@ -22,6 +24,10 @@ const SIZE_STEP = 0.8;
  * (bench/results/upsample-vm-pipeline.json: 1.20×); a hardware GPU pays less, and the measured cost corrects it.
  */
 const GUIDED_COST = 1.2;
+/** A frame's cost with smoothing against without, where the flow is solved every frame (a share, corrected by measurement). */
+const SMOOTHING_COST = 1.35;
+/** The share of smoothing's cost left when the flow is solved every other frame (LK, medians and smoothing are about half of the stage: bench:stages --only passes). */
+const FLOW_EVERY_2_SHARE = 0.75;
 
 export interface QualityLevel {
   /** Short side of the network's input, px (multiple of 4). */
@@ -30,6 +36,8 @@ export interface QualityLevel {
   flowSize: number | undefined;
   /** Temporal smoothing on at this level (when the user asked for it). */
   smoothing: boolean;
+  /** The flow is solved on one frame in this many (1: every frame; see FlowSettings.solveEvery). */
+  flowEvery: number;
   /** Guided upsampling at this level (when the user asked for it and it runs: output on a WebGPU device). */
   guided: boolean;
 }
@@ -43,6 +51,8 @@ export interface GovernorState {
   size: number;
   flowSize: number | null;
   smoothing: boolean;
+  /** The flow is solved on one frame in this many (1: every frame). */
+  flowEvery: number;
   /** How the output is enlarged at this level. */
   upsample: 'guided' | 'cubic';
   /** Smoothed time one frame keeps the pipeline busy, ms (null until measured). */
@@ -80,17 +90,18 @@ export function qualityLevels(o: GovernorOptions): QualityLevel[] {
   const levels: QualityLevel[] = [];
   const floor = Math.min(o.size, LIVE_FLOOR_SIZE);
   let s = o.size;
-  if (o.guided) levels.push({ size: s, flowSize: o.flowSize, smoothing: o.smoothing, guided: true });
+  if (o.guided) levels.push({ size: s, flowSize: o.flowSize, smoothing: o.smoothing, flowEvery: 1, guided: true });
   for (;;) {
-    levels.push({ size: s, flowSize: o.flowSize, smoothing: o.smoothing, guided: false });
+    levels.push({ size: s, flowSize: o.flowSize, smoothing: o.smoothing, flowEvery: 1, guided: false });
     if (s <= floor) break;
     s = Math.max(floor, round4(s * SIZE_STEP));
   }
   if (o.smoothing) {
     const side = Math.min(o.flowSize ?? o.defaultFlowSide?.(floor) ?? floor, floor);
     const half = Math.max(LIVE_FLOOR_FLOW, Math.round(side / 2));
-    if (half < side) levels.push({ size: floor, flowSize: half, smoothing: true, guided: false });
-    levels.push({ size: floor, flowSize: undefined, smoothing: false, guided: false });
+    if (half < side) levels.push({ size: floor, flowSize: half, smoothing: true, flowEvery: 1, guided: false });
+    levels.push({ size: floor, flowSize: half < side ? half : o.flowSize, smoothing: true, flowEvery: 2, guided: false });
+    levels.push({ size: floor, flowSize: undefined, smoothing: false, flowEvery: 1, guided: false });
   }
   return levels;
 }
@@ -100,7 +111,8 @@ export function qualityLevels(o: GovernorOptions): QualityLevel[] {
  * upsampling add a share.
  */
 function relativeCost(a: QualityLevel, b: QualityLevel): number {
-  const px = (l: QualityLevel) => l.size * l.size * (l.smoothing ? 1.35 : 1) * (l.guided ? GUIDED_COST : 1);
+  const smoothing = (l: QualityLevel) => (l.smoothing ? 1 + (SMOOTHING_COST - 1) * (l.flowEvery === 2 ? FLOW_EVERY_2_SHARE : 1) : 1);
+  const px = (l: QualityLevel) => l.size * l.size * smoothing(l) * (l.guided ? GUIDED_COST : 1);
   return px(a) / px(b);
 }
 
@@ -183,7 +195,7 @@ export class Governor {
     const capacityFps = frameMs ? 1000 / frameMs : null;
     const atFloor = this.#level === this.levels.length - 1;
     const belowTarget = atFloor && capacityFps !== null && capacityFps < this.#targetFps * 0.87;
-    const what = `${l.size} px${l.smoothing ? (l.flowSize ? `, flow ${l.flowSize} px` : ', smoothing on') : ', smoothing off'}${l.guided ? ', guided upsampling' : ''}`;
+    const what = `${l.size} px${l.smoothing ? (l.flowSize ? `, flow ${l.flowSize} px` : ', smoothing on') : ', smoothing off'}${l.smoothing && l.flowEvery > 1 ? ', flow every other frame' : ''}${l.guided ? ', guided upsampling' : ''}`;
     const summary = !this.#enabled
       ? `fixed quality (${what})`
       : belowTarget
@@ -191,7 +203,7 @@ export class Governor {
         : this.#level === 0
           ? `full quality (${what}) for ${fmt(this.#targetFps)} fps`
           : `lowered to ${what} to hold ${fmt(this.#targetFps)} fps`;
-    return { targetFps: this.#targetFps, level: this.#level, levels: this.levels.length, size: l.size, flowSize: l.flowSize ?? null, smoothing: l.smoothing, upsample: l.guided ? 'guided' : 'cubic', frameMs, capacityFps, belowTarget, fixed: !this.#enabled, summary };
+    return { targetFps: this.#targetFps, level: this.#level, levels: this.levels.length, size: l.size, flowSize: l.flowSize ?? null, smoothing: l.smoothing, flowEvery: l.flowEvery, upsample: l.guided ? 'guided' : 'cubic', frameMs, capacityFps, belowTarget, fixed: !this.#enabled, summary };
   }
 }
 

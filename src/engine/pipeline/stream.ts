@@ -136,11 +136,11 @@ export class LiveStream {
           this.#governor.targetFps = settings.targetFps;
           const level = this.#governor.current;
           const g = inferenceGeometry(frame.displayWidth, frame.displayHeight, level.size);
-          const fKey = `${JSON.stringify(g)}|${level.flowSize}`;
+          const fKey = `${JSON.stringify(g)}|${level.flowSize}|${level.flowEvery}`;
           if (!frames || fKey !== framesKey) {
             frames?.dispose();
             frames = null; // if the next line throws, the finally below must not dispose it again
-            frames = createFrameStylizer(ctx.backend, ctx.model, g, { gpu: ctx.gpu, canvas: sinks.canvas ?? undefined, flowSide: level.flowSize });
+            frames = createFrameStylizer(ctx.backend, ctx.model, g, { gpu: ctx.gpu, canvas: sinks.canvas ?? undefined, flowSide: level.flowSize, flowEvery: level.flowEvery });
             framesKey = fKey;
             await frames.warm(ctx.bottleneck(frame, frames));
             Object.assign(stats, { width: g.width, height: g.height, inferWidth: g.inferWidth, inferHeight: g.inferHeight });

@@ -41,6 +41,12 @@ export interface FlowSettings {
    * trailing edge and the background it uncovers come from the same place of t−1): half the flow's work.
    */
   occlusion: 'forward-backward' | 'crowding';
+  /**
+   * The flow is solved on one frame in `solveEvery` (1: every frame). In between, the last backward flow is taken
+   * again (motion assumed steady over two frames): the pyramid, confidence, warp and blend still run on every frame,
+   * so where the motion changed the photometric test distrusts the stale flow and the output stays per-frame there.
+   */
+  solveEvery: number;
   /** Tikhonov regulariser on the structure tensor (luma in [0,1], Scharr gradients). */
   lambda: number;
   /** Bilateral window: luma difference at which a pixel's weight falls to e^(−1/2). */
@@ -63,6 +69,7 @@ export const DEFAULT_FLOW: FlowSettings = {
   fineRadius: 3,
   coarseRadius: 3,
   occlusion: 'forward-backward',
+  solveEvery: 1,
   lambda: 1e-3,
   sigmaLuma: 0.15,
   minLevelSize: 12,

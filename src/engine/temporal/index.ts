@@ -15,7 +15,9 @@ export const CUT_INCONSISTENT = 0.6;
 /**
  * Flow resolution for an output of width×height: the same on a hardware GPU; on a software adapter (SwiftShader,
  * where flow costs several times the network) the short side is capped at SOFTWARE_FLOW_SIDE, with fewer iterations.
- * `side` overrides both: the flow's short side in pixels (never above the output's).
+ * `side` overrides the size: the flow's short side in pixels (never above the output's); the settings stay the
+ * device's (a smaller flow on a software adapter is still solved the software way). `solveEvery` (see FlowSettings):
+ * the live governor's rung below the halved flow.
  * Tried and rejected for the software plan: the forward flow (it only tests the backward one) solved down to half
  * that size and upsampled saves a quarter of the stage, but bench:temporal's walking clip went from 0.45 to 0.54 of
  * off (moving regions 0.44 → 0.53: small people's motion boundaries fail the consistency test), with its zero-motion
@@ -34,18 +36,20 @@ export const CUT_INCONSISTENT = 0.6;
  * little more (mean |on − off| 0.055 → 0.057 and 0.082 → 0.094: crowding trusts a little more history there than
  * the forward–backward test did) (bench/results/temporal-software-trials.json). Tried and rejected there: 3 medians a
  * level and no edge-aware smoothing (walking 0.578, interior 0.454); no candidate search on the finest level, with the
- * coarser windows at 5×5 (walking 0.601, static regions 0.63 → 0.78).
+ * coarser windows at 5×5 (walking 0.601, static regions 0.63 → 0.78); the flow solved every other frame
+ * (`solveEvery` 2: about a quarter of the stage): a pan keeps its flow (interior 0.312 → 0.311) but walking people do
+ * not (walking 0.532 → 0.664 of off, moving regions 0.51 → 0.66).
  */
 export const SOFTWARE_FLOW_SIDE = 96;
 /** The flow's settings on a software adapter (see flowPlan). */
 export const SOFTWARE_FLOW: FlowSettings = { ...DEFAULT_FLOW, iterations: 4, fineRadius: 2, coarseRadius: 2, occlusion: 'crowding' };
 
-export function flowPlan(width: number, height: number, software: boolean, side?: number): { size: Size; settings: FlowSettings } {
+export function flowPlan(width: number, height: number, software: boolean, side?: number, solveEvery = 1): { size: Size; settings: FlowSettings } {
   const cap = side ?? (software ? SOFTWARE_FLOW_SIDE : Infinity);
   const scale = Math.min(1, cap / Math.min(width, height));
   return {
     size: { width: Math.max(8, Math.round(width * scale)), height: Math.max(8, Math.round(height * scale)) },
-    settings: software && side === undefined ? SOFTWARE_FLOW : DEFAULT_FLOW,
+    settings: { ...(software ? SOFTWARE_FLOW : DEFAULT_FLOW), solveEvery },
   };
 }
 
@@ -181,6 +185,9 @@ export class TemporalStage {
   beforeBlend: ((pass: GPUComputePassEncoder, flow: { back: GPUBuffer; confidence: GPUBuffer; stats: GPUBuffer; width: number; height: number } | null) => void) | null = null;
   #frame = 0;
   #first = true;
+  /** Frames since the flow was last solved (see FlowSettings.solveEvery). */
+  #sinceSolve = Infinity;
+  readonly #solveEvery: number;
   readonly #timer: PassTimer;
 
   constructor(
@@ -200,6 +207,8 @@ export class TemporalStage {
     const n = flowSize.width * flowSize.height;
     this.#pyramids = [0, 1].map(() => new LumaPyramid(device, programs, this.#buffers, sizes)) as [LumaPyramid, LumaPyramid];
     this.#solver = new FlowSolver(device, this.#buffers, sizes, settings);
+    if (!Number.isInteger(settings.solveEvery) || settings.solveEvery < 1) throw new RangeError(`solveEvery must be a whole number ≥ 1, got ${settings.solveEvery}`);
+    this.#solveEvery = settings.solveEvery;
     this.#back = new FlowField(this.#buffers, sizes, 'back');
     this.#fwd = settings.occlusion === 'forward-backward' ? new FlowField(this.#buffers, sizes, 'fwd') : null;
     // Splatted along the forward flow: what of t−1 lands on each pixel of t; along the backward one (crowding): how
@@ -258,6 +267,7 @@ export class TemporalStage {
   /** Forget the history: the next frame is output as stylised (first frame, seek, new clip). */
   reset(): void {
     this.#first = true;
+    this.#sinceSolve = Infinity;
   }
 
   /**
@@ -300,8 +310,14 @@ export class TemporalStage {
     const pass = encoder.beginComputePass({ label: 'temporal', ...this.#timer.passTimestamps() });
     cur.build(pass, input);
     if (!first) {
-      this.#solver.solve(pass, cur, prev, this.#back);
-      if (this.#fwd) this.#solver.solve(pass, prev, cur, this.#fwd);
+      // A stale flow is never taken across a reset (the first flow after one is solved).
+      if (this.#sinceSolve + 1 >= this.#solveEvery) {
+        this.#solver.solve(pass, cur, prev, this.#back);
+        if (this.#fwd) this.#solver.solve(pass, prev, cur, this.#fwd);
+        this.#sinceSolve = 0;
+      } else {
+        this.#sinceSolve++;
+      }
       dispatch(pass, programs.splat, this.#splatGroup, flow.width, flow.height);
       dispatch(pass, programs.confidence, this.#confidenceGroups[parity], flow.width, flow.height);
     }
