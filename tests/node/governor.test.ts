@@ -131,6 +131,27 @@ describe('governor', () => {
     expect(changes.length).toBeLessThanOrEqual(3);
   });
 
+  it("learns smoothing's share from the frames' stage costs, and picks the rung that fits by it", () => {
+    // 120 ms a frame against a 100 ms budget, at the floor with the flow at 48 px. The default share (1.35) says the
+    // flow every other frame would still take ~112 ms: off. Frames that report smoothing at 100 ms beside a 30 ms
+    // network (a software adapter) say it takes ~97 ms: that rung.
+    const run = (stages?: { networkMs: number; temporalMs: number | null }) => {
+      const g = new Governor({ targetFps: 10, size: 96, smoothing: true, flowSize: 48 });
+      let now = 0;
+      for (let i = 0; i < 3; i++) g.observe(120, (now += 120), stages);
+      return g;
+    };
+    const told = run({ networkMs: 30, temporalMs: 100 });
+    expect(told.smoothingCost).toBeCloseTo(1 + 100 / 30, 5);
+    expect(told.state()).toMatchObject({ level: 1, smoothing: true, flowEvery: 2 });
+    const untold = run();
+    expect(untold.smoothingCost).toBe(1.35);
+    expect(untold.state()).toMatchObject({ level: 2, smoothing: false });
+    // Nothing measured (temporalMs null) or an absurd reading changes nothing, or stays within bounds.
+    expect(run({ networkMs: 30, temporalMs: null }).smoothingCost).toBe(1.35);
+    expect(run({ networkMs: 1, temporalMs: 5000 }).smoothingCost).toBe(8);
+  });
+
   it('measures but never changes quality when disabled', () => {
     const g = new Governor({ targetFps: 24, size: 256, smoothing: true, enabled: false });
     drive(g, costOf(3000), 40);

@@ -24,8 +24,14 @@ const SIZE_STEP = 0.8;
  * (bench/results/upsample-vm-pipeline.json: 1.20×); a hardware GPU pays less, and the measured cost corrects it.
  */
 const GUIDED_COST = 1.2;
-/** A frame's cost with smoothing against without, where the flow is solved every frame (a share, corrected by measurement). */
+/**
+ * A frame's cost with smoothing against without, where the flow is solved every frame, until frames report their
+ * stage costs: then 1 + smoothing's time over the network's, as measured (a software adapter's smoothing costs
+ * several networks at small sizes: bench/results/suite-vm-wasm.json, (c)/(b) 4.3 at 128 px).
+ */
 const SMOOTHING_COST = 1.35;
+/** Bounds of the measured factor (a stall or a 0-ms reading must not throw the estimates out). */
+const SMOOTHING_COST_RANGE: [number, number] = [1.05, 8];
 /** The share of smoothing's cost left when the flow is solved every other frame (LK, medians and smoothing are about half of the stage: bench:stages --only passes). */
 const FLOW_EVERY_2_SHARE = 0.75;
 
@@ -110,8 +116,8 @@ export function qualityLevels(o: GovernorOptions): QualityLevel[] {
  * Relative cost of a level against another: the network dominates and scales with pixels; smoothing and guided
  * upsampling add a share.
  */
-function relativeCost(a: QualityLevel, b: QualityLevel): number {
-  const smoothing = (l: QualityLevel) => (l.smoothing ? 1 + (SMOOTHING_COST - 1) * (l.flowEvery === 2 ? FLOW_EVERY_2_SHARE : 1) : 1);
+function relativeCost(a: QualityLevel, b: QualityLevel, smoothingCost = SMOOTHING_COST): number {
+  const smoothing = (l: QualityLevel) => (l.smoothing ? 1 + (smoothingCost - 1) * (l.flowEvery === 2 ? FLOW_EVERY_2_SHARE : 1) : 1);
   const px = (l: QualityLevel) => l.size * l.size * smoothing(l) * (l.guided ? GUIDED_COST : 1);
   return px(a) / px(b);
 }
@@ -127,6 +133,8 @@ export class Governor {
   /** Last measured cost per level, ms, and when (ms clock of `observe`). */
   readonly #measured = new Map<number, { ms: number; at: number }>();
   #lastChange = -Infinity;
+  /** Smoothing's cost factor (see SMOOTHING_COST), learnt from the frames' stage costs; null until a frame reports them. */
+  #smoothingCost: number | null = null;
 
   constructor(options: GovernorOptions) {
     if (!(options.targetFps > 0 && Number.isFinite(options.targetFps))) throw new RangeError(`targetFps must be a positive number, got ${options.targetFps}`);
@@ -148,19 +156,31 @@ export class Governor {
     this.#targetFps = fps;
   }
 
+  /** Smoothing's cost factor in the estimates: learnt (see `observe`) or the default. */
+  get smoothingCost(): number {
+    return this.#smoothingCost ?? SMOOTHING_COST;
+  }
+
   get budgetMs(): number {
     return 1000 / this.#targetFps;
   }
 
   /**
-   * One frame kept the pipeline busy for `busyMs` (read → shown); `now` is a ms clock. Returns the level to use
-   * for the next frame (the same object when nothing changes).
+   * One frame kept the pipeline busy for `busyMs` (read → shown); `now` is a ms clock. `stages`, when the frame
+   * reports them: its network's and smoothing's times, from which smoothing's real share of a frame is learnt (the
+   * estimate of every level with and without it). Returns the level to use for the next frame (the same object when
+   * nothing changes).
    */
-  observe(busyMs: number, now: number): QualityLevel {
+  observe(busyMs: number, now: number, stages?: { networkMs: number; temporalMs: number | null }): QualityLevel {
     if (!(busyMs >= 0 && Number.isFinite(busyMs))) return this.current;
     if (this.#settle > 0) {
       this.#settle--;
       return this.current;
+    }
+    if (stages && this.current.smoothing && this.current.flowEvery === 1 && stages.temporalMs !== null && stages.networkMs > 0 && stages.temporalMs >= 0) {
+      const [lo, hi] = SMOOTHING_COST_RANGE;
+      const factor = Math.min(hi, Math.max(lo, 1 + stages.temporalMs / stages.networkMs));
+      this.#smoothingCost = this.#smoothingCost === null ? factor : 0.8 * this.#smoothingCost + 0.2 * factor;
     }
     this.#ema = this.#ema === null ? busyMs : 0.7 * this.#ema + 0.3 * busyMs;
     this.#measured.set(this.#level, { ms: this.#ema, at: now });
@@ -169,13 +189,13 @@ export class Governor {
     if (this.#ema > budget * 1.15 && this.#level < this.levels.length - 1) {
       // Too slow: the best level whose estimated cost fits, at least one step down.
       let next = this.#level + 1;
-      while (next < this.levels.length - 1 && this.#ema * relativeCost(this.levels[next], this.current) > budget) next++;
+      while (next < this.levels.length - 1 && this.#ema * relativeCost(this.levels[next], this.current, this.smoothingCost) > budget) next++;
       return this.#change(next, now);
     }
     if (this.#level > 0 && now - this.#lastChange > 2000) {
       const up = this.#level - 1;
       const known = this.#measured.get(up);
-      const estimate = known && now - known.at < 15_000 ? known.ms : this.#ema * relativeCost(this.levels[up], this.current);
+      const estimate = known && now - known.at < 15_000 ? known.ms : this.#ema * relativeCost(this.levels[up], this.current, this.smoothingCost);
       if (estimate < budget * 0.85) return this.#change(up, now);
     }
     return this.current;

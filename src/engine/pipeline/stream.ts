@@ -165,7 +165,7 @@ export class LiveStream {
           stats.framesOut++;
           stats.latencyMs = shown - (frame.timestamp / 1000 + clockOffset);
           this.#rate.tick(shown);
-          this.#governor.observe(shown - arrived, shown);
+          this.#governor.observe(shown - arrived, shown, t);
         } finally {
           frame.close();
         }
