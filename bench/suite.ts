@@ -21,6 +21,32 @@ import { ROOT, SHARED_MEDIA, log, machine, median, round, run } from './util.ts'
 // ---------- options ----------
 
 const argv = process.argv.slice(2);
+const USAGE = `npm run bench [-- options]
+  --quick                   fewer frames, sizes and repeats (also STYLECAST_BENCH_QUICK=1)
+  --gpu hardware|software|auto   the WebGPU adapter to ask for (default auto; also STYLECAST_GPU)
+  --backends a,b            only these backends (wasm, webgpu, webgl; none: no per-backend part)
+  --sizes 128,256           only these short sides
+  --no-extras | --extras e,f,g   skip or pick the live (e), first-frame (f) and memory (g) parts
+  --mem-frames N, --mem-frames-smooth N, --live-seconds S, --first-reps N
+  --first-compare DIR       run (f) alternately with another checkout's
+  --tag NAME                bench/results/suite-NAME.json (default: the host name)
+  --svg FILE, --svg-from RESULT.json   where the chart goes; redraw it from a saved result`;
+/** Options that take a value; every other known option is a bare flag. */
+const VALUED = ['gpu', 'backends', 'sizes', 'extras', 'mem-frames', 'mem-frames-smooth', 'live-seconds', 'first-reps', 'first-compare', 'tag', 'svg', 'svg-from'];
+const BARE = ['quick', 'no-extras'];
+if (argv.includes('--help') || argv.includes('-h')) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+for (let i = 0; i < argv.length; i++) {
+  const name = argv[i].replace(/^--/, '').replace(/=.*$/, '');
+  if (argv[i].startsWith('--') && VALUED.includes(name)) {
+    if (!argv[i].includes('=')) i++;
+  } else if (!argv[i].startsWith('--') || !BARE.includes(name)) {
+    process.stderr.write(`bench: unknown option "${argv[i]}"\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
 const flag = (name: string) => argv.includes(`--${name}`);
 const option = (name: string): string | undefined => {
   const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
