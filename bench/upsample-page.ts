@@ -13,6 +13,7 @@ import { readBuffer } from '../src/engine/temporal/estimate.ts';
 import { createStylizer, type Stylizer } from '../src/engine/index.ts';
 import type { Upsample } from '../src/engine/constants.ts';
 import { edgeAgreement, type EdgeAgreement } from './edges.ts';
+import { canvasPixels, drawnPhoto } from './photo.ts';
 
 const IO = '/__stylecast/';
 
@@ -85,27 +86,6 @@ window.benchUpInit = async () => {
   return `tfjs ${choice.name}; present ${gpu.detail}`;
 };
 
-async function photoAt(name: string, w: number, h: number): Promise<{ frame: VideoFrame; rgba: Uint8ClampedArray }> {
-  const r = await fetch(IO + encodeURIComponent(name));
-  if (!r.ok) throw new Error(`cannot load ${name}: HTTP ${r.status}`);
-  const img = await createImageBitmap(await r.blob());
-  const c = new OffscreenCanvas(w, h);
-  const ctx = c.getContext('2d', { willReadFrequently: true })!;
-  const s = Math.max(w / img.width, h / img.height);
-  ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(img, (w - img.width * s) / 2, (h - img.height * s) / 2, img.width * s, img.height * s);
-  img.close();
-  return { frame: new VideoFrame(c, { timestamp: 0 }), rgba: ctx.getImageData(0, 0, w, h).data };
-}
-
-async function pixels(canvas: OffscreenCanvas): Promise<Uint8ClampedArray> {
-  const ctx = new OffscreenCanvas(canvas.width, canvas.height).getContext('2d', { willReadFrequently: true })!;
-  const bitmap = await createImageBitmap(canvas);
-  ctx.drawImage(bitmap, 0, 0);
-  bitmap.close();
-  return ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-}
-
 /** Mean |box-shrunk `rgba` (W×H) − `p` (w×h RGB in 0..1)| over RGB, in 0..255. */
 function keepScore(rgba: Uint8ClampedArray, W: number, H: number, p: Float32Array, w: number, h: number): number {
   const sum = new Float64Array(w * h * 3);
@@ -147,7 +127,7 @@ async function timed(reps: number, run: () => void | Promise<void>): Promise<num
 
 window.benchUpCase = async (photo, styleName, W, H, size, variants, reps, pngs) => {
   const { inferWidth: w, inferHeight: h } = inferenceGeometry(W, H, size);
-  const { frame, rgba } = await photoAt(photo, W, H);
+  const { frame, rgba } = await drawnPhoto(IO + encodeURIComponent(photo), W, H);
   const importer = new FrameImporter(device);
   const sink = new GpuCanvasSink(device, W, H);
   const style = await model.presetVector(styleName);
@@ -183,7 +163,7 @@ window.benchUpCase = async (photo, styleName, W, H, size, variants, reps, pngs) 
     for (const [i, v] of variants.entries()) {
       presents[i](); // also the warm-up: pipelines, buffers
       await device.queue.onSubmittedWorkDone();
-      const out = await pixels(sink.canvas);
+      const out = await canvasPixels(sink.canvas);
       results.push({
         name: v.name,
         ms: [],

@@ -3,6 +3,7 @@
 // real photo stylised by the real network; the sink frees what it makes (resize, dispose).
 import { expect, inject, it } from 'vitest';
 import { edgeAgreement } from '../../bench/edges.ts';
+import { canvasPixels, drawnPhoto } from '../../bench/photo.ts';
 import { GpuCanvasSink } from '../../src/engine/gpu/present.ts';
 import { FrameImporter } from '../../src/engine/gpu/frame-import.ts';
 import { readBuffer } from '../../src/engine/temporal/estimate.ts';
@@ -15,27 +16,8 @@ import { gpuDeviceForFile } from './gpu-device.ts';
 
 const gpu = gpuDeviceForFile();
 
-/** A shared photo drawn to w×h (cover), as RGBA bytes and as a frame. */
-async function photoFrame(name: string, w: number, h: number): Promise<{ frame: VideoFrame; rgba: Uint8ClampedArray }> {
-  const r = await fetch(`${inject('sharedMedia')}/photos/${name}`);
-  if (!r.ok) throw new Error(`cannot load ${name}: HTTP ${r.status}`);
-  const img = await createImageBitmap(await r.blob());
-  const c = new OffscreenCanvas(w, h);
-  const ctx = c.getContext('2d', { willReadFrequently: true })!;
-  const s = Math.max(w / img.width, h / img.height);
-  ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(img, (w - img.width * s) / 2, (h - img.height * s) / 2, img.width * s, img.height * s);
-  img.close();
-  return { frame: new VideoFrame(c, { timestamp: 0 }), rgba: ctx.getImageData(0, 0, w, h).data };
-}
-
-async function pixels(canvas: OffscreenCanvas): Promise<Uint8ClampedArray> {
-  const ctx = new OffscreenCanvas(canvas.width, canvas.height).getContext('2d', { willReadFrequently: true })!;
-  const bitmap = await createImageBitmap(canvas);
-  ctx.drawImage(bitmap, 0, 0);
-  bitmap.close();
-  return ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-}
+/** A shared photo drawn to w×h (cover), as a frame and as RGBA bytes. */
+const photoFrame = (name: string, w: number, h: number) => drawnPhoto(`${inject('sharedMedia')}/photos/${name}`, w, h);
 
 function maxDiff(a: Uint8ClampedArray, b: Uint8ClampedArray): number {
   let worst = 0;
@@ -59,12 +41,12 @@ it('on a real photo stylised by the network, guided output agrees better with th
     for (const upsample of ['cubic', 'guided'] as const) {
       await onGpu.render(frame, style, 0, { upsample });
       await gpu.device.queue.onSubmittedWorkDone();
-      out[upsample] = await pixels(onGpu.canvas);
+      out[upsample] = await canvasPixels(onGpu.canvas);
     }
     // Cubic again after a guided frame: nothing of the guided path stays behind.
     await onGpu.render(frame, style, 0, { upsample: 'cubic' });
     await gpu.device.queue.onSubmittedWorkDone();
-    expect(maxDiff(await pixels(onGpu.canvas), out.cubic!)).toBe(0);
+    expect(maxDiff(await canvasPixels(onGpu.canvas), out.cubic!)).toBe(0);
     // Cubic is what the CPU path draws (today's enlargement, within the present's rounding).
     await onCpu.render(frame, style, 0, { upsample: 'guided' }); // the CPU path has no guide: cubic whatever asked
     const cpuFrame = onCpu.takeFrame(0) as VideoFrame; // no device: the pixels are here already

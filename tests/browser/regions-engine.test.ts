@@ -3,6 +3,7 @@
 // more of the input's structure; outside the dilated face mask the output is the unprotected output exactly.
 import { expect, inject, it } from 'vitest';
 import { inBox, luma, meanAbsWhere, ssim, type PixelBox } from '../../bench/region-metrics.ts';
+import { canvasPixels, drawnPhoto } from '../../bench/photo.ts';
 import { createFrameStylizer, inferenceGeometry, type RenderOptions } from '../../src/engine/pipeline/frame.ts';
 import { PERSON_EVERY, ellipseBounds, faceEllipse, masksNeeded, regionTuning, type MaskSource, type RegionFace, type RegionRequest, type RegionSettings } from '../../src/engine/regions/index.ts';
 import { initBackend } from '../../src/engine/stylise/backend.ts';
@@ -19,24 +20,7 @@ const gpu = gpuDeviceForFile();
 const WINDOW = { x: 303, y: 343, width: 256, height: 144 };
 const FACE: RegionFace = { box: { x: (406 - 303) / 256, y: (384 - 343) / 144, width: 50 / 256, height: 62 / 144 } };
 
-async function portrait(w: number, h: number): Promise<{ frame: VideoFrame; rgba: Uint8ClampedArray }> {
-  const r = await fetch(`${inject('sharedMedia')}/photos/pexels-elly-fairytale-3822220.jpg`);
-  const img = await createImageBitmap(await r.blob());
-  const c = new OffscreenCanvas(w, h);
-  const ctx = c.getContext('2d', { willReadFrequently: true })!;
-  ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(img, WINDOW.x, WINDOW.y, WINDOW.width, WINDOW.height, 0, 0, w, h);
-  img.close();
-  return { frame: new VideoFrame(c, { timestamp: 0 }), rgba: ctx.getImageData(0, 0, w, h).data };
-}
-
-async function pixels(canvas: OffscreenCanvas): Promise<Uint8ClampedArray> {
-  const ctx = new OffscreenCanvas(canvas.width, canvas.height).getContext('2d', { willReadFrequently: true })!;
-  const bitmap = await createImageBitmap(canvas);
-  ctx.drawImage(bitmap, 0, 0);
-  bitmap.close();
-  return ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-}
+const portrait = (w: number, h: number) => drawnPhoto(`${inject('sharedMedia')}/photos/pexels-elly-fairytale-3822220.jpg`, w, h, WINDOW);
 
 it('strengths 1/1/1 are today\'s output exactly; a face at 0.3 keeps its structure and nothing outside its mask changes', async () => {
   const choice = await initBackend('wasm');
@@ -62,7 +46,7 @@ it('strengths 1/1/1 are today\'s output exactly; a face at 0.3 keeps its structu
   const render = async (options: RenderOptions) => {
     await frames.render(frame, style, 0, options);
     await gpu.device.queue.onSubmittedWorkDone();
-    return pixels(frames.canvas);
+    return canvasPixels(frames.canvas);
   };
   try {
     for (const upsample of ['cubic', 'guided'] as const) {
@@ -158,7 +142,7 @@ it('with the real mask networks (MediaPipe person and face, set-up installed): t
   try {
     await frames.render(frame, style, 0, { upsample: 'cubic' });
     await gpu.device.queue.onSubmittedWorkDone();
-    const off = await pixels(frames.canvas);
+    const off = await canvasPixels(frames.canvas);
     // The detector's boxes arrive a frame late: render until they are in (the same picture: a still camera).
     let kept = off;
     for (let k = 0; k < 6; k++) {
@@ -168,7 +152,7 @@ it('with the real mask networks (MediaPipe person and face, set-up installed): t
       if (masks.latestFaces()?.faces.length) {
         await frames.render(frame, style, 0, { upsample: 'cubic', regions: request });
         await gpu.device.queue.onSubmittedWorkDone();
-        kept = await pixels(frames.canvas);
+        kept = await canvasPixels(frames.canvas);
         break;
       }
     }
@@ -246,7 +230,7 @@ it('the person segmenter runs on every other frame under smoothing (a real count
       for (const [k, frame] of pan.entries()) {
         await frames.render(frame, style, temporal, { upsample: 'cubic', ...(settings ? { regions: request(settings) } : {}) });
         await gpu.device.queue.onSubmittedWorkDone();
-        if (k === 2 || k === 3) out.push(await pixels(frames.canvas));
+        if (k === 2 || k === 3) out.push(await canvasPixels(frames.canvas));
       }
     } finally {
       frames.dispose();
