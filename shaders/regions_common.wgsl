@@ -25,4 +25,8 @@ struct Params {
   // The temporal stage's scene-cut thresholds (CUT_RESIDUAL, CUT_INCONSISTENT), for regions_cut.wgsl.
   cut_residual: f32,
   cut_inconsistent: f32,
+  // Frames from the one the faces were detected on to this one (the detector's boxes come late; 0: this frame's).
+  faces_age: u32,
+  // 1 on the stage's first frame after a reset (a known cut: a new clip, a seek), for regions_cut.wgsl.
+  fresh: u32,
 }

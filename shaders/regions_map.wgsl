@@ -8,7 +8,10 @@
 //   s = mix(mix(background, person_strength, person), face_strength, face) × (1 − adaptive·detail(x)),
 //   detail = local luma variation of the input (a 4×4 block's mean |difference| between neighbours), 0 on flat areas.
 // Over a scene cut between t−1 and t (faces[0].x, from regions_cut.wgsl) nothing of the previous shot is carried:
-// the masks are this frame's alone, and a carried person mask is none (there is no new one this frame).
+// the masks are this frame's alone, and a carried person mask is none (there is no new one this frame). Nor are the
+// previous shot's faces drawn: the detector's boxes come late (faces_age frames), and boxes detected before the last
+// cut or reset (faces_age > faces[0].z, frames since it) are none until a detection of the new shot arrives — the
+// face region is then the person's or the background's.
 // regions_blend.wgsl then mixes the full-strength frame with the weak pass by s.
 // Bindings (group 0):
 //   0: storage, read        input: array<f32>           the frame, float32 NHWC RGB at size (adaptive detail)
@@ -93,7 +96,12 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   }
   let i = id.y * params.size.x + id.x;
   let p = vec2<f32>(id.xy);
-  var m = vec2<f32>(face_at(p), person_at(p));
+  // The faces only when detected since the last cut (or reset).
+  var face = 0.0;
+  if (f32(params.faces_age) <= faces[0].z) {
+    face = face_at(p);
+  }
+  var m = vec2<f32>(face, person_at(p));
   let cut = faces[0].x > 0.0;
   // No new person mask this frame: the last one, where it was (the flow moves it below, where it is trusted); none
   // after a cut.

@@ -6,8 +6,8 @@ import { FrameImporter } from '../../src/engine/gpu/frame-import.ts';
 import { readBuffer } from '../../src/engine/temporal/estimate.ts';
 import { TemporalStage } from '../../src/engine/temporal/index.ts';
 import {
-  CROP_BUDGET, DEFAULT_REGIONS, MASK_CARRY, PERSON_EVERY, STRUCTURE, STRUCTURE_BELOW, WEAK_EVERY, RegionStage, ellipseBounds, faceEllipse, masksNeeded, planWeakPass, regionTuning, regionsActive, structureFor,
-  type RegionFace, type RegionMasks, type RegionSettings, type WeakPass,
+  CROP_BUDGET, DEFAULT_REGIONS, FACE_EVERY, MASK_CARRY, PERSON_EVERY, STRUCTURE, STRUCTURE_BELOW, WEAK_EVERY, RegionStage, ellipseBounds, faceEllipse, frameMasks, masksNeeded, planWeakPass, regionTuning, regionsActive,
+  structureFor, type MaskSource, type RegionFace, type RegionMasks, type RegionSettings, type WeakPass,
 } from '../../src/engine/regions/index.ts';
 import { gpuDeviceForFile } from './gpu-device.ts';
 
@@ -362,8 +362,10 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
   it('a scene cut on a carried frame: nothing of the old shot\'s weak pass or masks reaches the new shot', async () => {
     // Shot A (frame 0): a face, a person on the left half, the weak pass all red. Shot B from frame 1: another
     // picture, its own full-strength frame; frame 1 carries the weak pass and the person mask (WEAK_EVERY,
-    // PERSON_EVERY) and still has shot A's face boxes (the detector's come a frame late). With WEAK_EVERY 3 frame 2
-    // carries the weak pass again, along a flow inside shot B (no cut there): the pass is still shot A's.
+    // PERSON_EVERY) and face boxes where shot A's face was, given as the frame's own (no `facesAge`: as if shot B had
+    // a face there too, so that region asks for the weak pass; the last shot's late boxes are the next test's). With
+    // WEAK_EVERY 3 frame 2 carries the weak pass again, along a flow inside shot B (no cut there): the pass is still
+    // shot A's.
     const device = gpu.device;
     const shotA = panning(4, 11);
     const shotB = panning(4, 97);
@@ -426,6 +428,105 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
       }
     }
     for (const buf of bufs) buf.destroy();
+  });
+
+  it('a scene cut with the last shot\'s face boxes (the detector\'s come late): its ellipses are not drawn on the new shot until a box of the new shot arrives', async () => {
+    // Shot A (frame 0) has a face at FACE; shot B (frames 1–3) one elsewhere (FACE_B). The detector's boxes come late
+    // (`facesAge`): frame 1, the cut, still has shot A's (detected on frame 0), frame 2 too (the detection of frame 1
+    // not back yet: FACE_EVERY), frame 3 shot B's (detected on frame 2). Faces alone are weakened (a crop pass of
+    // the frame's own every frame), so a drawn ellipse shows as the weak pass's colour.
+    const device = gpu.device;
+    const FACE_B: RegionFace = { box: { x: 0.65, y: 0.3, width: 0.2, height: 0.25 } };
+    const shotA = panning(4, 11);
+    const shotB = panning(4, 97);
+    const fullB = fullFrame().map((v, i) => (i % 3 === 2 ? 1 - v : v * 0.5));
+    const settings: RegionSettings = { face: 0, person: 1, background: 1, adaptiveDetail: 0 };
+    const shots: { faces: RegionFace[]; facesAge: number }[] = [
+      { faces: [FACE], facesAge: 0 },
+      { faces: [FACE], facesAge: 1 },
+      { faces: [FACE], facesAge: 2 },
+      { faces: [FACE_B], facesAge: 1 },
+    ];
+    const bufs: GPUBuffer[] = [];
+    const keep = (buf: GPUBuffer) => (bufs.push(buf), buf);
+    regionTuning.weakEvery = 1;
+    const { temporal, stage, importer } = carrying(device);
+    try {
+      const differ: number[] = [];
+      const faceMax: number[] = [];
+      let outsideB = 0;
+      const at = (out: Float32Array, f: RegionFace) => {
+        const e = faceEllipse(f, W, H);
+        const i = (Math.round(e.cy) * W + Math.round(e.cx)) * 3;
+        return Array.from(out.subarray(i, i + 3));
+      };
+      for (const [k, { faces, facesAge }] of shots.entries()) {
+        const masks: RegionMasks = { faces, facesAge, person: null };
+        const plan = stage.plan(settings, masks, true)!;
+        expect(plan.crop && !plan.carried).toBe(true);
+        const weak = { buffer: keep(upload(constant(plan.width, plan.height, [0, 1, 0]))), pass: plan };
+        const frame = (k === 0 ? shotA : shotB)(k);
+        const input = importer.import(frame, W, H);
+        frame.close();
+        const full = k === 0 ? fullFrame() : fullB;
+        const region = stage.defer({ full: keep(upload(full)), weak, input: null, settings, masks });
+        const shown = await read(temporal.process(input, region, 0.5), W * H * 3);
+        const out = await read(region, W * H * 3);
+        if (k === 1) expect(shown).toEqual(out); // the temporal stage found the cut
+        const m = await read(stage.masks, W * H * 2);
+        faceMax.push(Math.max(...Array.from({ length: W * H }, (_, i) => m[2 * i])));
+        let changed = 0;
+        for (let i = 0; i < W * H; i++) if ([0, 1, 2].some((c) => out[i * 3 + c] !== full[i * 3 + c])) changed++;
+        differ.push(changed);
+        if (k === 0) expect(at(out, FACE)).toEqual([0, 1, 0]);
+        if (k === 3) {
+          // Shot B's face appears (faded in by the carry: m = 1 − MASK_CARRY·confidence on its first frame), and
+          // nothing changes outside its ellipse (at shot A's face neither).
+          const b = ellipseBounds(faceEllipse(FACE_B, W, H));
+          for (let i = 0; i < W * H; i++) {
+            const [x, y] = [i % W, Math.floor(i / W)];
+            if (!(x >= b.x0 && x <= b.x1 && y >= b.y0 && y <= b.y1) && [0, 1, 2].some((c) => out[i * 3 + c] !== full[i * 3 + c])) outsideB++;
+          }
+        }
+      }
+      console.log(`face mask's maximum frame by frame: ${faceMax.map((v) => v.toFixed(3)).join(' ')}; pixels differing from the full-strength frame: ${differ.join(' ')}; on frame 3 outside shot B's face: ${outsideB}`);
+      // Frames 1 and 2: shot A's ellipse is not drawn (no face mask at all), the output is shot B's full frame.
+      expect([faceMax[1], faceMax[2]]).toEqual([0, 0]);
+      expect([differ[1], differ[2]]).toEqual([0, 0]);
+      // Frames 0 and 3: the frame's own shot's face is.
+      expect(faceMax[0]).toBe(1);
+      expect(faceMax[3]).toBeGreaterThanOrEqual(1 - MASK_CARRY - 1e-6);
+      expect(differ[0]).toBeGreaterThan(50);
+      expect(differ[3]).toBeGreaterThan(50);
+      expect(outsideB).toBe(0);
+    } finally {
+      regionTuning.weakEvery = null;
+      for (const owner of [importer, temporal, stage]) owner.dispose();
+      for (const buf of bufs) buf.destroy();
+    }
+  });
+
+  it('frameMasks: detections tagged with the stage\'s frame number, the faces handed on with their age in it', async () => {
+    expect(FACE_EVERY).toBe(2);
+    const tags: number[] = [];
+    let latest: { faces: RegionFace[]; tag: number } | null = null;
+    const source: MaskSource = {
+      personMask: () => {
+        throw new Error('no person mask under these settings');
+      },
+      submitFaces: (_x, tag) => (tags.push(tag!), true),
+      latestFaces: () => latest,
+    };
+    const request = { settings: { face: 0.3, person: 1, background: 1, adaptiveDetail: 0 }, source, vector: () => null as never };
+    const ages: number[] = [];
+    for (const [frame, arrived] of [[10, null], [11, 10], [12, 10], [13, 12]] as const) {
+      latest = arrived === null ? null : { faces: [FACE], tag: arrived };
+      ages.push((await frameMasks(request, null as never, true, true, frame)).masks.facesAge!);
+    }
+    expect(tags).toEqual([10, 12]); // every FACE_EVERY-th frame, tagged with the stage's number
+    expect(ages).toEqual([0, 1, 2, 1]);
+    latest = { faces: [FACE], tag: 20 }; // another clock's (a source shared with another stage): of unknown age
+    expect((await frameMasks(request, null as never, true, true, 14)).masks.facesAge).toBe(Infinity);
   });
 
   it('adaptive detail: less style on fine structure, all of it on a flat area', async () => {

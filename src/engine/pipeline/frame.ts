@@ -428,7 +428,7 @@ class GpuFrameStylizer implements FrameStylizer {
     const x = bufferToInput(input, w, h);
     let masks: Awaited<ReturnType<typeof frameMasks>>;
     try {
-      masks = await frameMasks(request, x, true, stage.personDue(temporal > 0));
+      masks = await frameMasks(request, x, true, stage.personDue(temporal > 0), stage.frameNumber);
     } finally {
       x.dispose();
     }
@@ -651,7 +651,7 @@ class CpuFrameStylizer implements FrameStylizer {
     if (!request || !this.#gpu || !regionsActive(request.settings)) return null;
     const gpu = this.#gpu;
     const stage = gpu.regionStage();
-    const { masks } = await frameMasks(request, x, false, stage.personDue(temporal > 0));
+    const { masks } = await frameMasks(request, x, false, stage.personDue(temporal > 0), stage.frameNumber);
     const plan = stage.plan(request.settings, masks, temporal > 0);
     let weak: { buffer: GPUBuffer; pass: WeakPass } | null = null;
     if (plan && !plan.carried) {

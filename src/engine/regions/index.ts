@@ -10,7 +10,7 @@
 // otherwise it covers the frame at the inference size. Under smoothing it runs every WEAK_EVERY frames, carried along
 // the flow in between. Compute passes (shaders/regions_map.wgsl: masks and strength; regions_copy.wgsl and
 // regions_blend.wgsl: the mix; regions_cut.wgsl: over the temporal stage's scene cut nothing of the previous shot is
-// carried, decided on the GPU), sharing one uniform buffer.
+// carried, nor are its faces, which the detector hands late, drawn — decided on the GPU), sharing one uniform buffer.
 import * as tf from '@tensorflow/tfjs';
 import mapShader from '../../../shaders/regions_map.wgsl?raw';
 import blendShader from '../../../shaders/regions_blend.wgsl?raw';
@@ -101,6 +101,13 @@ export type PersonMask = { width: number; height: number } & ({ buffer: GPUBuffe
 
 export interface RegionMasks {
   faces: readonly RegionFace[];
+  /**
+   * Frames from the frame the faces were detected on to this one (0 or absent: this frame's own). The detector's
+   * boxes come late (`frameMasks`), so on a scene cut or after a reset they are the last shot's: the stage draws
+   * none detected before the last cut or reset (decided on the GPU, regions_cut.wgsl) — the face region is then the
+   * person's or the background's until a box of the new shot arrives. Infinity: of unknown age, never drawn after one.
+   */
+  facesAge?: number;
   /**
    * The person mask; "carried": none new this frame, the stage carries the last one along the temporal stage's flow
    * (see PERSON_EVERY and `RegionStage.personDue`); null: no person mask.
@@ -225,6 +232,11 @@ export function structureFor(pass: WeakPass | null, width: number): number {
   return base + (regionTuning.structureBelow ?? STRUCTURE_BELOW) * Math.max(0, 1 - scale);
 }
 
+/** The faces' age as the `faces_age` uniform: a whole number of frames; unknown or from the future, the largest. */
+function faceAge(age = 0): number {
+  return age >= 0 && age < 0xffffffff ? Math.floor(age) : 0xffffffff;
+}
+
 const R = 'read-only-storage';
 const W = 'storage';
 const size = 'vec2<u32>';
@@ -249,6 +261,8 @@ const regionUniforms = {
   origin: size,
   cut_residual: 'f32',
   cut_inconsistent: 'f32',
+  faces_age: 'u32',
+  fresh: 'u32',
 } as const;
 
 const mapBindings = { input: R, person: R, faces: R, back: R, confidence: R, previous: R, masks: W, strength: W, params: 'uniform' } as const;
@@ -288,7 +302,8 @@ export const regionCopyProgram = defineProgram({
 });
 /**
  * Whether the temporal stage finds a scene cut on the frame's flow, for the map and the blend (nothing of the previous
- * shot is carried over a cut): read on the GPU, never waited for.
+ * shot is carried over a cut), and the frames since the last cut or reset (no face detected before it is drawn): read
+ * on the GPU, never waited for. Recorded on every frame (it counts them).
  */
 export const regionCutProgram = defineProgram({
   name: 'regions_cut',
@@ -360,6 +375,7 @@ export class RegionStage {
   #sinceWeak = Infinity;
   /** This frame's plan (from `plan`), read by `encode`. */
   #planned: WeakPass | null = null;
+  #frameNumber = 0;
 
   constructor(device: GPUDevice, width: number, height: number) {
     this.#device = device;
@@ -368,11 +384,10 @@ export class RegionStage {
     regionMapPlainProgram.pipeline(device);
     regionBlendProgram.pipeline(device);
     regionCopyProgram.pipeline(device);
-    // Adaptive detail's map, the carried blend and the cut test (from the second frame under smoothing): compiled in the
-    // background.
+    regionCutProgram.pipeline(device);
+    // Adaptive detail's map and the carried blend (from the second frame under smoothing): compiled in the background.
     void regionMapProgram.warm(device);
     void regionBlendCarriedProgram.warm(device);
-    void regionCutProgram.warm(device);
     const n = width * height;
     const storage = (label: string, bytes: number) => this.#make(label, bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
     this.#masks = [storage('region masks 0', n * 8), storage('region masks 1', n * 8)];
@@ -429,6 +444,14 @@ export class RegionStage {
     this.#releaseWeak = null;
     this.#lastWeak = null;
     this.#sinceWeak = Infinity;
+  }
+
+  /**
+   * The number of the frame the stage encodes next (frames encoded so far; never reset): the clock the faces' age is
+   * counted in (`frameMasks`' `frame`).
+   */
+  get frameNumber(): number {
+    return this.#frameNumber;
   }
 
   /** The strength map of the last frame (s per pixel, relative to the global strength): for tests and tools. */
@@ -527,6 +550,8 @@ export class RegionStage {
         origin: whole ? [0, 0] : [x0, y0],
         cut_residual: CUT_RESIDUAL,
         cut_inconsistent: CUT_INCONSISTENT,
+        faces_age: faceAge(frame.masks.facesAge),
+        fresh: this.#first ? 1 : 0,
       }),
     );
     const out = this.#masks[this.#parity];
@@ -554,8 +579,8 @@ export class RegionStage {
       params: this.#params,
       faces: this.#faces,
     });
-    // A flow from t−1 (carry > 0): is it over a scene cut?
-    if (flow && carry > 0) dispatch(pass, regionCutProgram, regionCutProgram.bind(device, { stats: flow.stats, faces: this.#faces, params: this.#params }), 1);
+    // A flow from t−1 (carry > 0): is it over a scene cut? And frames since the last one, every frame.
+    dispatch(pass, regionCutProgram, regionCutProgram.bind(device, { stats: (carry > 0 && flow?.stats) || this.#dummy, faces: this.#faces, params: this.#params }), 1);
     dispatch(pass, mapProgram, map, width, height);
     if (whole) dispatch(pass, blendProgram, blend, width, height);
     else {
@@ -567,6 +592,7 @@ export class RegionStage {
     this.#sincePerson = person ? 0 : carried ? this.#sincePerson + 1 : Infinity;
     this.#sinceWeak = frame.weak ? 0 : carrying ? this.#sinceWeak + 1 : Infinity; // a frame without one: none to carry next
     this.#planned = null;
+    this.#frameNumber++;
     return this.#result;
   }
 
@@ -613,7 +639,7 @@ export class RegionStage {
 /**
  * Where the masks come from: the mask networks (src/engine/masks' MaskModels has this shape). `input` is the
  * network's input, [1,H,W,3] in [0,1]; the person mask is a new [h,w,1] tensor owned by the caller; faces come one
- * frame late (never waited for).
+ * frame late or more (never waited for), with the `tag` their detection was submitted with.
  */
 export interface MaskSource {
   personMask(input: tf.Tensor4D): tf.Tensor3D;
@@ -662,31 +688,38 @@ export function masksNeeded(s: RegionSettings): { person: boolean; faces: boolea
  * This frame's masks from `request` for the network input `x`: the person mask on the GPU (`gpu`: tfjs runs on the
  * stage's device, the mask is handed over as a buffer) or read to the CPU (to be uploaded), faces as last detected.
  * `personDue`: whether a new person mask is due this frame (`RegionStage.personDue`); else it is "carried".
+ * `frame`: the stage's number of this frame (`RegionStage.frameNumber`): detections are tagged with it, and the faces
+ * handed on carry their age in it (`facesAge`; without `frame`, counted in this source's frames).
  * `release` frees what was made (call after the stage's work is submitted).
  */
-export async function frameMasks(request: RegionRequest, x: tf.Tensor4D, gpu: boolean, personDue = true): Promise<{ masks: RegionMasks; release(): void }> {
+export async function frameMasks(request: RegionRequest, x: tf.Tensor4D, gpu: boolean, personDue = true, frame?: number): Promise<{ masks: RegionMasks; release(): void }> {
   const source = request.source;
   if (!source) return { masks: request.masks ?? { faces: [], person: null }, release: () => {} };
   const need = masksNeeded(request.settings);
   let faces: readonly RegionFace[] = [];
+  let facesAge = 0;
   if (need.faces) {
     const n = faceFrames.get(source) ?? 0;
     faceFrames.set(source, n + 1);
-    if (n % FACE_EVERY === 0) source.submitFaces(x, n, { tiles: FACE_TILES });
-    faces = source.latestFaces()?.faces ?? [];
+    const now = frame ?? n;
+    if (n % FACE_EVERY === 0) source.submitFaces(x, now, { tiles: FACE_TILES });
+    const latest = source.latestFaces();
+    faces = latest?.faces ?? [];
+    // A tag from the future is another clock's (a source shared with another stage): of unknown age.
+    if (latest) facesAge = now >= latest.tag ? now - latest.tag : Infinity;
   }
-  if (!need.person) return { masks: { faces, person: null }, release: () => {} };
-  if (!personDue) return { masks: { faces, person: 'carried' }, release: () => {} };
+  if (!need.person) return { masks: { faces, facesAge, person: null }, release: () => {} };
+  if (!personDue) return { masks: { faces, facesAge, person: 'carried' }, release: () => {} };
   const mask = source.personMask(x);
   const [height, width] = mask.shape;
   try {
     if (gpu) {
       const { buffer, tensorRef } = mask.dataToGPU();
       if (!buffer) throw new Error('tfjs returned no GPU buffer for the person mask');
-      return { masks: { faces, person: { buffer, width, height } }, release: () => tensorRef.dispose() };
+      return { masks: { faces, facesAge, person: { buffer, width, height } }, release: () => tensorRef.dispose() };
     }
     const data = (await mask.data()) as Float32Array;
-    return { masks: { faces, person: { data, width, height } }, release: () => {} };
+    return { masks: { faces, facesAge, person: { data, width, height } }, release: () => {} };
   } finally {
     mask.dispose();
   }
