@@ -969,8 +969,11 @@ async function stylizeClip(file: File): Promise<void> {
     const fps = r.elapsedMs > 0 ? (r.frames * 1000) / r.elapsedMs : 0;
     clearError('clip');
     ui.progressText.textContent = `Done: ${r.frames} frames in ${seconds(r.elapsedMs)} (${fps.toFixed(1)} fps).`;
+    // A GIF (at the engine's default size: at most 480 px on the long side): what it kept of the clip or image.
+    const what = r.gif?.source === 'image' ? 'image' : 'clip';
     const gifNote = r.gif
-      ? `${r.frames < r.gif.sourceFrames ? `, ${r.frames} of the clip's ${r.gif.sourceFrames} frames (GIF capped at ${r.gif.fps} fps)` : ''}${r.gif.audioDropped ? ', no sound (a GIF has none)' : ''}`
+      ? `${r.gif.sourceWidth !== r.width || r.gif.sourceHeight !== r.height ? `, scaled down from the ${what}'s ${r.gif.sourceWidth}×${r.gif.sourceHeight}` : ''}` +
+        `${r.frames < r.gif.sourceFrames ? `, ${r.frames} of the ${what}'s ${r.gif.sourceFrames} frames (GIF capped at ${r.gif.fps} fps)` : ''}${r.gif.audioDropped ? ', no sound (a GIF has none)' : ''}`
       : '';
     ui.resultInfo.textContent =
       `${r.width}×${r.height} ${format === 'gif' ? 'animated GIF, looping' : `${r.codec.toUpperCase()} MP4`}, styled at ${r.inferWidth}×${r.inferHeight} on ${r.backend}` +

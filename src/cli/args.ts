@@ -10,6 +10,7 @@ import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, DEFAULT_TEMPOR
 import { DEFAULT_UPSAMPLE, UPSAMPLES, type Upsample } from '../engine/constants.ts';
 import { invalidArgument } from '../engine/errors.ts';
 import { DEFAULT_GIF_FPS, MAX_GIF_FPS } from '../engine/sources/video-frames.ts';
+import { DEFAULT_GIF_SIZE, MAX_GIF_SIZE, MIN_GIF_SIZE } from '../engine/sinks/gif-size.ts';
 
 export class UsageError extends Error {}
 
@@ -19,8 +20,10 @@ export interface StylizeArgs extends StyleOptions {
   output: string;
   /** What the output is: an MP4, or an animated GIF (`-o out.gif` or --gif). */
   format: 'mp4' | 'gif';
-  /** --gif-fps: a GIF from a video keeps at most this many frames a second (null: DEFAULT_GIF_FPS). */
+  /** --gif-fps: a GIF keeps at most this many frames a second (null: DEFAULT_GIF_FPS from a video, every frame of an image). */
   gifFps: number | null;
+  /** --gif-size: a GIF's long side is at most this many pixels (null: DEFAULT_GIF_SIZE). */
+  gifSize: number | null;
   quiet: boolean;
   /** --segment: cut the clip into segments of this many seconds, stylised in parallel and joined (src/cli/segments.ts). */
   segment?: number | null;
@@ -37,6 +40,8 @@ export interface BatchArgs extends StyleOptions {
   format: 'mp4' | 'gif';
   /** --gif-fps: as stylize's (null: the default). */
   gifFps: number | null;
+  /** --gif-size: as stylize's (null: the default). */
+  gifSize: number | null;
   /** As given (files, folders, .txt lists), resolved. */
   inputs: string[];
   outDir: string;
@@ -112,14 +117,15 @@ export type Args = StylizeArgs | BatchArgs | WorkerArgs | ConvertArgs | { comman
 export const USAGE = `stylecast — painting-style filters for video
 
 Usage:
-  stylecast stylize <input> -o <out.mp4|out.gif> [--gif [--gif-fps N]] [--style <preset|image>] [--strength 0..1]
-                    [--mix <preset|image> [--mix-weight 0..1]] [--size <px>] [--temporal 0..1]
-                    [--temporal-method strokes|average] [--flow-size <px>] [--models <dir>] [--backend webgpu|webgl|wasm]
-                    [--upsample guided|cubic]
+  stylecast stylize <input> -o <out.mp4|out.gif> [--gif [--gif-fps N] [--gif-size N]] [--style <preset|image>]
+                    [--strength 0..1] [--mix <preset|image> [--mix-weight 0..1]] [--size <px>] [--temporal 0..1]
+                    [--temporal-method strokes|average] [--flow-size <px>] [--models <dir>]
+                    [--backend webgpu|webgl|wasm] [--upsample guided|cubic]
                     [--face-strength 0..1] [--person-strength 0..1] [--background-strength 0..1] [--adaptive-detail]
                     [--gpu auto|hardware|software] [--segment <seconds> [--warmup N] [--jobs N]] [--quiet]
   stylecast batch <videos | folders | list.txt>... -o <folder> [the style options of stylize]
-                    [--jobs N] [--recursive] [--name <pattern>] [--gif [--gif-fps N]] [--json] [--quiet]
+                    [--jobs N] [--recursive] [--name <pattern>] [--gif [--gif-fps N] [--gif-size N]] [--json]
+                    [--quiet]
                               one MP4 (or GIF) per video, N at once in one browser; see "Batch" below
   stylecast batch <videos | folders | list.txt | http(s) URLs>... -o <folder> --queue redis://… [--queue-prefix P]
                     [--shared-dir DIR] [the options of batch]
@@ -140,13 +146,17 @@ Input:
 
 Options:
   -o, --output     the MP4 to write (H.264, or VP9 where H.264 cannot be encoded; audio is copied), or a .gif: an
-                   animated GIF looping forever, up to 256 colours a frame, no audio (a video's is dropped, said so).
-                   From an animated GIF, WebP or PNG every frame for its own duration (to the hundredth of a second);
-                   from a video at most --gif-fps frames a second, evenly (the first of each 1/N s), each shown
-                   until the next, so the GIF lasts as long as the clip (rounding carried, never drifting)
+                   animated GIF looping forever, up to 256 colours a frame, no audio (a video's is dropped, said so),
+                   at most --gif-size pixels on its long side. From an animated GIF, WebP or PNG every frame for its
+                   own duration (to the hundredth of a second); from a video at most --gif-fps frames a second,
+                   evenly (the first of each 1/N s), each shown until the next, so the GIF lasts as long as the clip
+                   (rounding carried, never drifting)
   --gif            write an animated GIF (the output must end in .gif; the same as naming it so)
-  --gif-fps        the most frames a second a GIF from a video keeps, 1..${MAX_GIF_FPS} (default ${DEFAULT_GIF_FPS}; GIF delays are hundredths
-                   of a second and players show anything under 2 as 10, so a clip's 30 or 60 fps cannot be kept)
+  --gif-fps        the most frames a second a GIF keeps, 1..${MAX_GIF_FPS} (default ${DEFAULT_GIF_FPS} from a video; an animated image's every
+                   frame, up to ${MAX_GIF_FPS} a second). GIF delays are hundredths of a second and players show anything under
+                   2 as 10, so a clip's 30 or 60 fps cannot be kept
+  --gif-size       the GIF's long side at most this many pixels, ${MIN_GIF_SIZE}..${MAX_GIF_SIZE} (default ${DEFAULT_GIF_SIZE}: 480×270 from a 16:9
+                   clip), the aspect kept, never enlarged; the network still runs at --size on the input's frames
   --style          a preset name (see "stylecast styles") or a path to an image (default ${DEFAULT_STYLE})
   --strength       how much of the style to apply, 0..1 (default 1)
   --mix            a second style blended in; --mix-weight is its share, 0..1 (default 0.5)
@@ -183,8 +193,9 @@ Batch:
                    .mkv, .gif or .webp; hidden files skipped) and .txt lists (one path a line, relative to the list;
                    # comments); each file once
   -o, --output     the folder the MP4s (or GIFs) go to (made when needed)
-  --gif            animated GIFs instead of MP4s, as stylize -o out.gif makes them (--gif-fps too; --name then ends in
-                   .gif, default {name}-stylised.gif; --segment runs each file whole; not with --queue)
+  --gif            animated GIFs instead of MP4s, as stylize -o out.gif makes them (--gif-fps and --gif-size too;
+                   --name then ends in .gif, default {name}-stylised.gif; --segment runs each file whole; not with
+                   --queue)
   --name           the output's name: {name} is the input's name without its extension, {ext} its extension
                    (default {name}-stylised.mp4, or .gif with --gif). Two inputs that would get one name are refused
                    before any work (OUTPUT_COLLISION), an output that is an input too (SAME_FILE)
@@ -346,7 +357,7 @@ export function parseArgs(argv: string[], root: string, env: NodeJS.ProcessEnv =
   if (command === 'worker') return parseWorker(rest, env);
   if (command !== 'stylize' && command !== 'stylise') throw new UsageError(`Unknown command "${command}". Commands: stylize, batch, worker, flow, styles, convert.`);
 
-  const { flags, positional } = splitOptions('stylize', rest, [...STYLE_FLAGS, '--segment', '--jobs', '--warmup', '--gif-fps'], ['--quiet', '-q', '--adaptive-detail', '--gif']);
+  const { flags, positional } = splitOptions('stylize', rest, [...STYLE_FLAGS, '--segment', '--jobs', '--warmup', '--gif-fps', '--gif-size'], ['--quiet', '-q', '--adaptive-detail', '--gif']);
   const quiet = flags.has('--quiet') || flags.has('-q');
   if (positional.length !== 1) throw new UsageError(positional.length ? `Expected one input file, got ${positional.length}: ${positional.join(', ')}.` : 'Missing the input video. See "stylecast --help".');
   const input = existingFile(positional[0], 'Input file');
@@ -354,10 +365,11 @@ export function parseArgs(argv: string[], root: string, env: NodeJS.ProcessEnv =
   if (!out) throw new UsageError('Missing -o <out.mp4>.');
   const format = outputFormat(out, flags.has('--gif'));
   const gifFps = gifFpsOption(flags, format === 'gif');
+  const gifSize = gifSizeOption(flags, format === 'gif');
   const output = resolve(out);
   const segment = flags.has('--segment') ? parseSegmentSeconds(flags.get('--segment')) : null;
   if (flags.has('--jobs') && segment === null) throw new UsageError('--jobs needs --segment for stylize (segments stylised at once).');
-  const args: StylizeArgs = { command: 'stylize', input, output, format, gifFps, ...styleOptions(flags, root, env), quiet, segment, jobs: jobsOption(flags), warmup: warmupOption(flags, segment) };
+  const args: StylizeArgs = { command: 'stylize', input, output, format, gifFps, gifSize, ...styleOptions(flags, root, env), quiet, segment, jobs: jobsOption(flags), warmup: warmupOption(flags, segment) };
   refuseSameFile(output, [{ path: input, what: 'input' }, ...styleInputs(args)]);
   return args;
 }
@@ -377,6 +389,18 @@ function gifFpsOption(flags: Map<string, string>, gif: boolean): number | null {
   const raw = flags.get('--gif-fps') ?? '';
   const v = Number(raw);
   if (!raw.trim() || !Number.isFinite(v) || v < 1 || v > MAX_GIF_FPS) throw invalidArgument(`--gif-fps must be a number of frames per second from 1 to ${MAX_GIF_FPS}, got "${raw}".`);
+  return v;
+}
+
+/** --gif-size: the GIF's long side, MIN_GIF_SIZE..MAX_GIF_SIZE whole pixels, for a GIF only (null when not given). */
+function gifSizeOption(flags: Map<string, string>, gif: boolean): number | null {
+  if (!flags.has('--gif-size')) return null;
+  if (!gif) throw invalidArgument('--gif-size is for a GIF output (-o out.gif or --gif).');
+  const raw = flags.get('--gif-size') ?? '';
+  const v = Number(raw);
+  if (!/^\s*\d+\s*$/.test(raw) || v < MIN_GIF_SIZE || v > MAX_GIF_SIZE) {
+    throw invalidArgument(`--gif-size must be a whole number of pixels from ${MIN_GIF_SIZE} to ${MAX_GIF_SIZE} (the GIF's long side), got "${raw}".`);
+  }
   return v;
 }
 
@@ -423,7 +447,7 @@ export const DEFAULT_NAME_PATTERN = '{name}-stylised.mp4';
 export const DEFAULT_GIF_NAME_PATTERN = '{name}-stylised.gif';
 
 function parseBatch(rest: string[], root: string, env: NodeJS.ProcessEnv): BatchArgs {
-  const { flags, positional } = splitOptions('batch', rest, [...STYLE_FLAGS, '--jobs', '--name', '--segment', '--warmup', '--gif-fps', ...QUEUE_FLAGS], ['--quiet', '-q', '--recursive', '-r', '--json', '--adaptive-detail', '--gif']);
+  const { flags, positional } = splitOptions('batch', rest, [...STYLE_FLAGS, '--jobs', '--name', '--segment', '--warmup', '--gif-fps', '--gif-size', ...QUEUE_FLAGS], ['--quiet', '-q', '--recursive', '-r', '--json', '--adaptive-detail', '--gif']);
   const queue = flags.has('--queue') ? parseQueueUrl(flags.get('--queue')!) : null;
   if (!queue && (flags.has('--queue-prefix') || flags.has('--shared-dir'))) throw new UsageError(`${flags.has('--queue-prefix') ? '--queue-prefix' : '--shared-dir'} needs --queue.`);
   if (!positional.length) throw new UsageError('batch needs inputs: videos, folders or a list (.txt, one path a line). See "stylecast --help".');
@@ -438,6 +462,7 @@ function parseBatch(rest: string[], root: string, env: NodeJS.ProcessEnv): Batch
   const format = flags.has('--gif') ? 'gif' : 'mp4';
   if (format === 'gif' && queue) throw invalidArgument('--gif is for a batch on this machine: the queue\'s workers write MP4s (their segments are joined as MP4 packets).');
   const gifFps = gifFpsOption(flags, format === 'gif');
+  const gifSize = gifSizeOption(flags, format === 'gif');
   const name = flags.get('--name') ?? (format === 'gif' ? DEFAULT_GIF_NAME_PATTERN : DEFAULT_NAME_PATTERN);
   if (!name.includes('{name}')) throw new UsageError(`--name must contain {name} (the input's name without its extension), got "${name}".`);
   if (format === 'gif' && !/\.gif$/i.test(name)) throw new UsageError(`With --gif, --name must end in .gif, got "${name}".`);
@@ -447,6 +472,7 @@ function parseBatch(rest: string[], root: string, env: NodeJS.ProcessEnv): Batch
     command: 'batch',
     format,
     gifFps,
+    gifSize,
     inputs: positional.map((p) => (queue && isUrl(p) ? p : resolve(p))), // http(s) inputs only for workers
     outDir: resolve(out),
     ...styleOptions(flags, root, env),

@@ -11,7 +11,8 @@ import { StylecastError, isStylecastError } from '../engine/errors.ts';
 import { UsageError, VIDEO_EXTENSIONS, styleInputs, type BatchArgs } from './args.ts';
 import { SIGNAL_EXIT_CODES, openSession, type Session } from './browser.ts';
 import { checkFreeSpace, checkOutputPlace, commitOutput, minimumOutputBytes, partialPath, realTarget, refuseSameFile, sweepStalePartials, writeError } from './files.ts';
-import { exposeProgress, runOnPage, styleFiles, stylizeJob } from './job.ts';
+import { exposeProgress, gifJob, runOnPage, styleFiles, stylizeJob } from './job.ts';
+import { DEFAULT_GIF_SIZE } from '../engine/sinks/gif-size.ts';
 import { parseSettingsComment, settingsComment } from './protocol.ts';
 import { SegmentPages, planSegments, stylizeSegments } from './segments.ts';
 
@@ -148,7 +149,9 @@ export function settingsHash(args: BatchArgs, input: string, version = ''): stri
     models: args.models,
     backend: args.backend ?? null,
     input: { size: st.size, mtimeMs: st.mtimeMs },
-    ...(args.format === 'gif' ? { format: 'gif', gifFps: args.gifFps } : {}),
+    // The GIF's size as made (a default and the same size asked for are one GIF): GIFs made before --gif-size existed
+    // were at the clip's size, and are made again.
+    ...(args.format === 'gif' ? { format: 'gif', gifFps: args.gifFps, gifSize: args.gifSize ?? DEFAULT_GIF_SIZE } : {}),
   };
   return createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 32);
 }
@@ -223,7 +226,8 @@ export async function upToDate(output: string, hash: string): Promise<number | n
 }
 
 export type Outcome =
-  | { result: 'done'; frames: number; seconds: number }
+  /** `width`×`height`: the output's (a GIF's at most --gif-size on its long side); absent from a queue's worker. */
+  | { result: 'done'; frames: number; seconds: number; width?: number; height?: number }
   | { result: 'skipped'; frames: number; seconds: 0 }
   | { result: 'failed'; code: string; message: string; frames: number; seconds: number };
 
@@ -278,8 +282,9 @@ export class Reporter {
     this.fractions.delete(item.input);
     this.finished++;
     if (o.result === 'done') {
-      this.json({ event: 'done', input: item.input, output: item.output, frames: o.frames, seconds: round(o.seconds) });
-      this.line(`${this.name(item.input)}: wrote ${this.name(item.output)} (${o.frames} frames, ${o.seconds.toFixed(1)} s)`);
+      const size = o.width === undefined ? null : { width: o.width, height: o.height };
+      this.json({ event: 'done', input: item.input, output: item.output, frames: o.frames, ...size, seconds: round(o.seconds) });
+      this.line(`${this.name(item.input)}: wrote ${this.name(item.output)} (${o.frames} frames${size ? `, ${size.width}×${size.height}` : ''}, ${o.seconds.toFixed(1)} s)`);
     } else if (o.result === 'skipped') {
       this.skipped++;
       this.json({ event: 'skipped', input: item.input, output: item.output, frames: o.frames, reason: 'up to date' });
@@ -339,13 +344,13 @@ async function runItem(session: Session, worker: Worker, args: BatchArgs, item: 
     session.addJobFiles({ [inName]: item.input }, { [outName]: partial });
     worker.onProgress = (p) => reporter.progress(item, p);
     const job = stylizeJob(args, { inputName: inName, outputName: outName, settingsHash: hash });
-    const result = await runOnPage(worker.page, worker.guard, args.format === 'gif' ? { ...job, format: 'gif', ...(args.gifFps === null ? {} : { gifFps: args.gifFps }) } : job);
+    const result = await runOnPage(worker.page, worker.guard, args.format === 'gif' ? { ...job, format: 'gif', ...gifJob(args) } : job);
     const writing = session.uploadError(outName);
     if (writing) throw writeError(writing, item.output);
     if (!result.ok) return { result: 'failed', code: result.code, message: result.message, frames: 0, seconds: seconds() };
     if (!session.received(outName)) throw new Error('the browser finished but sent no output.');
     commitOutput(partial, output);
-    return { result: 'done', frames: result.frames, seconds: seconds() };
+    return { result: 'done', frames: result.frames, width: result.width, height: result.height, seconds: seconds() };
   } catch (e) {
     return { result: 'failed', ...failure(e), frames: 0, seconds: seconds() };
   } finally {
@@ -386,7 +391,7 @@ async function runItemSegmented(session: Session, pool: SegmentPages, args: Batc
       comment: (frames) => settingsComment(hash, frames),
       onProgress: (p) => reporter.progress(item, p),
     });
-    return { result: 'done', frames: out.result.frames, seconds: seconds() };
+    return { result: 'done', frames: out.result.frames, width: out.result.width, height: out.result.height, seconds: seconds() };
   } catch (e) {
     return { result: 'failed', ...failure(e), frames: 0, seconds: seconds() };
   }

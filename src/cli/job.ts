@@ -35,6 +35,11 @@ export function stylizeJob(o: StyleOptions, names: { inputName?: string; outputN
   };
 }
 
+/** A GIF job's --gif-fps and --gif-size, those given (the engine's defaults for the rest). */
+export function gifJob(o: { gifFps: number | null; gifSize: number | null }): Pick<StylizeJob, 'gifFps' | 'gifSize'> {
+  return { ...(o.gifFps === null ? {} : { gifFps: o.gifFps }), ...(o.gifSize === null ? {} : { gifSize: o.gifSize }) };
+}
+
 type Guard = <T>(work: Promise<T>) => Promise<T>;
 
 /**

@@ -1,13 +1,14 @@
 // The stylecast command line: validates arguments, then drives the browser engine in headless Chromium.
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Progress } from '../engine/index.ts';
+import type { Progress, StylizeResult } from '../engine/index.ts';
+import { DEFAULT_GIF_SIZE } from '../engine/sinks/gif-size.ts';
 import { isStylecastError } from '../engine/errors.ts';
 import { USAGE, UsageError, parseArgs, presetNames, type ConvertArgs, type FlowArgs, type StylizeArgs } from './args.ts';
 import { SIGNAL_EXIT_CODES, openSession, type Session } from './browser.ts';
 import { checkFreeSpace, checkOutputPlace, commitOutput, minimumOutputBytes, partialPath, sweepStalePartials, writeError } from './files.ts';
 import type { JobResult } from './protocol.ts';
-import { exposeProgress, runOnPage, styleFiles, stylizeJob } from './job.ts';
+import { exposeProgress, gifJob, runOnPage, styleFiles, stylizeJob } from './job.ts';
 import { batch } from './batch.ts';
 import { planSegments, stylizeSegmented } from './segments.ts';
 import { queueBatch } from './queue-batch.ts';
@@ -101,7 +102,7 @@ async function stylize(args: StylizeArgs): Promise<number> {
     if (plan && plan.segments.length > 1) return stylizeSegmented(args, ROOT, plan, progressPrinter(args.quiet));
   }
   const files = { ...styleFiles(args), input: args.input };
-  const job = { ...stylizeJob(args), format: args.format, ...(args.gifFps === null ? {} : { gifFps: args.gifFps }) };
+  const job = { ...stylizeJob(args), format: args.format, ...gifJob(args) };
   const output = checkOutputPlace(args.output);
   checkFreeSpace(dirname(output), minimumOutputBytes(statSync(args.input).size), args.output);
   sweepStalePartials(output);
@@ -126,7 +127,7 @@ async function stylize(args: StylizeArgs): Promise<number> {
       const wallPerFrame = result.frames > 0 ? result.elapsedMs / result.frames : 0;
       process.stderr.write(
         `stylecast: wrote ${args.output}: ${result.frames} frames, ${result.width}×${result.height} ${result.codec}` +
-          `${result.hasAudio ? ', audio copied' : ''}${result.codec === 'gif' ? ` (looping, no audio)${gifNote(result.frames, result.gif)}` : ''}; network at ${result.inferWidth}×${result.inferHeight} on ${result.backend} ` +
+          `${result.hasAudio ? ', audio copied' : ''}${result.codec === 'gif' ? ` (looping, no audio)${gifNote(result, args)}` : ''}; network at ${result.inferWidth}×${result.inferHeight} on ${result.backend} ` +
           `(${result.backendReason}) in ${(result.elapsedMs / 1000).toFixed(1)} s.\n` +
           `stylecast: temporal smoothing ${result.temporal > 0 ? `α ${result.temporal}, ${args.temporalMethod}, ` : ''}${result.smoothing}; per frame: network ` +
           `${result.stageMs.network.toFixed(1)} ms${result.stageMs.temporal === null ? '' : `, flow + blend ${result.stageMs.temporal.toFixed(1)} ms`}` +
@@ -146,15 +147,21 @@ async function stylize(args: StylizeArgs): Promise<number> {
   }
 }
 
-/** What a GIF made from a video kept and left out: frames above the cap, the sound. */
-function gifNote(frames: number, gif: { fps: number; sourceFrames: number; sourceFps: number; audioDropped: boolean } | undefined): string {
+/** What a GIF kept of its source and left out: its size when reduced, frames above the cap, the sound. */
+function gifNote(result: { frames: number; width: number; height: number; gif?: StylizeResult['gif'] }, args: StylizeArgs): string {
+  const gif = result.gif;
   if (!gif) return '';
+  const what = gif.source === 'video' ? 'clip' : 'image';
+  const scaled = gif.sourceWidth !== result.width || gif.sourceHeight !== result.height;
+  const size = scaled ? `; scaled down from the ${what}'s ${gif.sourceWidth}×${gif.sourceHeight} (--gif-size ${args.gifSize ?? DEFAULT_GIF_SIZE})` : '';
   const rate = `${Number(gif.sourceFps.toFixed(2))} fps`;
+  // An image's frames are capped only when asked to, or past what a GIF shows (50 a second).
+  const cap = gif.source === 'image' && args.gifFps === null ? `${gif.fps} fps, the most a GIF shows` : `${gif.fps} fps (--gif-fps)`;
   const kept =
-    frames < gif.sourceFrames
-      ? `; ${frames} of the clip's ${gif.sourceFrames} frames (${rate}) kept: GIF frame rate capped at ${gif.fps} fps (--gif-fps), each frame shown until the next`
-      : `; every frame of the clip (${rate}, within the ${gif.fps} fps cap)`;
-  return `${kept}${gif.audioDropped ? "; the clip's audio dropped (a GIF has none)" : ''}`;
+    result.frames < gif.sourceFrames
+      ? `; ${result.frames} of the ${what}'s ${gif.sourceFrames} frames (${rate}) kept: GIF frame rate capped at ${cap}, each frame shown until the next`
+      : `; every frame of the ${what} (${rate}, within the ${gif.fps} fps cap)`;
+  return `${size}${kept}${gif.audioDropped ? "; the clip's audio dropped (a GIF has none)" : ''}`;
 }
 
 async function flow(args: FlowArgs): Promise<number> {

@@ -122,7 +122,7 @@ window.stylecastRun = async (job: StylizeJob): Promise<JobResult> => {
         onProgress: (p) => window.stylecastProgress?.(p),
         output: out.stream,
         comment: hash === undefined ? undefined : (frames) => settingsComment(hash, frames),
-        ...(job.format === 'gif' ? { format: 'gif' as const, ...(job.gifFps === undefined ? {} : { gifFps: job.gifFps }) } : {}),
+        ...(job.format === 'gif' ? { format: 'gif' as const, ...(job.gifFps === undefined ? {} : { gifFps: job.gifFps }), ...(job.gifSize === undefined ? {} : { gifSize: job.gifSize }) } : {}),
         // A segment of a longer clip (src/cli/segments.ts): its frames, the warm-up before them, the clip's content vector.
         ...(job.range ? { range: job.range, warmupFrames: job.warmupFrames ?? 0 } : {}),
         ...(job.contentVector ? { contentVector: job.contentVector } : {}),

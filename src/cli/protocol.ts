@@ -1,5 +1,5 @@
 // The small protocol between the CLI (Node) and its page (headless Chromium).
-import type { BackendName, ErrorCode, Progress, TemporalMethod, Upsample } from '../engine/index.ts';
+import type { BackendName, ErrorCode, Progress, StylizeResult, TemporalMethod, Upsample } from '../engine/index.ts';
 
 /** Files the CLI serves to the page under IO_PREFIX, and where the page PUTs the result. */
 export const IO_PREFIX = '/__stylecast/';
@@ -41,8 +41,10 @@ export interface StylizeJob {
   contentVector?: number[] | null;
   /** 'gif': an animated GIF instead of an MP4. Absent: MP4. */
   format?: 'mp4' | 'gif';
-  /** A GIF from a video: at most this many frames a second (absent: the engine's default, 15). */
+  /** A GIF: at most this many frames a second (absent: the engine's default, 15 from a video, every frame of an image). */
   gifFps?: number;
+  /** A GIF: its long side at most this many pixels (absent: the engine's default, 480). */
+  gifSize?: number;
 }
 
 /**
@@ -88,8 +90,8 @@ export type JobResult =
       stageMs: { network: number; temporal: number | null; regions?: number | null };
       elapsedMs: number;
       numTensors: number;
-      /** A GIF from a video: the frame-rate cap, the clip's frames and rate, and whether its audio was dropped. */
-      gif?: { fps: number; sourceFrames: number; sourceFps: number; audioDropped: boolean };
+      /** A GIF: what it was made from, the frame-rate cap, the source's frames, rate and size, whether audio was dropped. */
+      gif?: StylizeResult['gif'];
       /** With a range: the frames kept and where the first sat in the clip (seconds after its first frame). */
       range?: { startFrame: number; endFrame: number; warmupFrames: number; offsetSeconds: number };
     }

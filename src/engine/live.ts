@@ -33,7 +33,7 @@ export interface LiveStylizer extends LiveSettings {
   /** Stops the current stream (the stylizer stays ready for another). */
   stop(): Promise<void>;
   /** A whole clip to MP4, or with `format: 'gif'` an animated GIF, in the worker (stops the live stream first). */
-  stylizeFile(file: Blob, options?: StylizeFileOptions & Pick<Mp4Destination, 'format' | 'gifFps'>): Promise<StylizeResult>;
+  stylizeFile(file: Blob, options?: StylizeFileOptions & Pick<Mp4Destination, 'format' | 'gifFps' | 'gifSize'>): Promise<StylizeResult>;
   stats(): Promise<LiveStats | null>;
   /** The last error of the running stream, if it stopped on one. */
   readonly error: StylecastError | null;
@@ -153,7 +153,7 @@ export async function createLiveStylizer(options: StylizerOptions = {}): Promise
       opts.signal?.addEventListener('abort', cancel, { once: true });
       const progress = opts.onProgress ? Comlink.proxy((p: Progress) => opts.onProgress!(p)) : null;
       try {
-        const output = opts.format === undefined && opts.gifFps === undefined ? null : { format: opts.format, gifFps: opts.gifFps };
+        const output = opts.format === undefined && opts.gifFps === undefined && opts.gifSize === undefined ? null : { format: opts.format, gifFps: opts.gifFps, gifSize: opts.gifSize };
         return await remote.convert(file, progress, previewFor(opts.preview), output);
       } finally {
         opts.signal?.removeEventListener('abort', cancel);

@@ -11,6 +11,7 @@ import type { Mp4Destination, OutputChunk } from './sinks/mp4.ts';
 import { urlBlob, urlHead } from './sources/url.ts';
 import { stylizeAnimatedImage, stylizeVideoToGif } from './pipeline/images.ts';
 import { checkGifFps } from './sources/video-frames.ts';
+import { checkGifSize } from './sinks/gif-size.ts';
 import { SNIFF_BYTES, animatedImageType } from './sources/animated-image.ts';
 import { LiveStream, type LiveStats, type StreamSinks } from './pipeline/stream.ts';
 import { StyleModel, blendVectors } from './stylise/model.ts';
@@ -30,7 +31,7 @@ export type { LiveStats, OutputChunk, StreamSinks, StylizeFileOptions, StylizeRe
  * Only a stylizeFile that resolved means the file is complete (the stream is closed on failure and cancellation too).
  * `comment`: the MP4's metadata comment (a function is given the number of frames the file will hold).
  */
-export type StreamedFileOptions = StylizeFileOptions & Required<Pick<Mp4Destination, 'output'>> & Pick<Mp4Destination, 'comment' | 'format' | 'gifFps'>;
+export type StreamedFileOptions = StylizeFileOptions & Required<Pick<Mp4Destination, 'output'>> & Pick<Mp4Destination, 'comment' | 'format' | 'gifFps' | 'gifSize'>;
 /** stylizeFile's result when the MP4 went to `output`. */
 export type StreamedResult = Omit<StylizeResult, 'blob'> & { blob: null };
 
@@ -543,10 +544,11 @@ export class Stylizer {
   /**
    * Stylises a whole clip into an MP4 (H.264 where supported, else VP9), audio copied through. An animated GIF or WebP
    * is a clip too: every frame with its own duration, no audio. With `format: 'gif'` the output is an animated GIF
-   * (sinks/gif.ts): an image's every frame, a video's at most `gifFps` a second (default 15) without its sound.
+   * (sinks/gif.ts) at most `gifSize` px on its long side (default 480): a video's frames at most `gifFps` a second
+   * (default 15) without its sound, an image's every frame a GIF can show (or at most `gifFps` a second, when given).
    */
   async stylizeFile(file: Blob | string | URL, options: StreamedFileOptions): Promise<StreamedResult>;
-  async stylizeFile(file: Blob | string | URL, options?: StylizeFileOptions & Pick<Mp4Destination, 'format' | 'gifFps'>): Promise<StylizeResult>;
+  async stylizeFile(file: Blob | string | URL, options?: StylizeFileOptions & Pick<Mp4Destination, 'format' | 'gifFps' | 'gifSize'>): Promise<StylizeResult>;
   /**
    * `file`: a File or Blob, or the URL of one (read by ranged requests as the conversion goes, a bounded part cached:
    * for files too large to hold; the server should answer `Range`). With `output` (StreamedFileOptions) the MP4 is
@@ -569,6 +571,7 @@ export class Stylizer {
     if (options.comment !== undefined && typeof options.comment !== 'string' && typeof options.comment !== 'function') throw invalidArgument('comment must be a string or a function.');
     if (options.format !== undefined && options.format !== 'mp4' && options.format !== 'gif') throw invalidArgument(`format must be "mp4" or "gif", got "${String(options.format)}".`);
     if (options.gifFps !== undefined) checkGifFps(options.gifFps);
+    if (options.gifSize !== undefined) checkGifSize(options.gifSize);
     checkPreview(options.preview);
     checkRange(options.range, options.warmupFrames);
     if (options.contentVector !== undefined) this.#checkContentVector(options.contentVector);

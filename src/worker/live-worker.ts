@@ -29,7 +29,7 @@ const api = {
   stop: () => need().stopStream(),
   ...forwardSettings((name, args) => (need()[name] as (...a: unknown[]) => unknown).apply(need(), args)),
   /** A whole clip to MP4 (the live stream must be stopped first); progress comes back through a proxied callback. */
-  async convert(file: Blob, onProgress: ((p: Progress) => void) | null, preview: { id: number; canvas?: OffscreenCanvas } | null = null, output: Pick<Mp4Destination, 'format' | 'gifFps'> | null = null): Promise<StylizeResult> {
+  async convert(file: Blob, onProgress: ((p: Progress) => void) | null, preview: { id: number; canvas?: OffscreenCanvas } | null = null, output: Pick<Mp4Destination, 'format' | 'gifFps' | 'gifSize'> | null = null): Promise<StylizeResult> {
     converting = new AbortController();
     if (preview?.canvas) previews.set(preview.id, preview.canvas);
     try {

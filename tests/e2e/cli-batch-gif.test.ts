@@ -56,16 +56,20 @@ describe('batch --gif', { timeout: TEST_MS }, () => {
     writeFileSync(at('out', 'loop-stylised.gif'), cut.subarray(0, cut.length - 40));
     const third = cli(['batch', at('in'), '-o', at('out'), '--gif', '--json', ...FAST], RUN_MS);
     expect(third.status, third.stderr).toBe(0);
-    const evs = third.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; input?: string });
+    const evs = third.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; input?: string; width?: number; height?: number });
     expect(evs.filter((e) => e.event === 'done').map((e) => e.input)).toEqual([at('in', 'loop.gif')]);
+    // The output's size in the event: 48×27, under the default 480 px and never enlarged.
+    expect(evs.filter((e) => e.event === 'done').map((e) => [e.width, e.height])).toEqual([[48, 27]]);
     expect(Number(probeVideo(at('out', 'loop-stylised.gif')).nb_read_frames)).toBe(3);
   });
 
-  it('--gif-fps and --segment: each file whole at the asked rate, said so', () => {
-    const r = cli(['batch', at('in', 'walk.mp4'), '-o', at('fps'), '--gif', '--gif-fps', '10', '--segment', '0.2', '--name', '{name}-{ext}.gif', ...FAST], RUN_MS);
+  it('--gif-fps, --gif-size and --segment: each file whole at the asked rate and size, said so', () => {
+    const r = cli(['batch', at('in', 'walk.mp4'), '-o', at('fps'), '--gif', '--gif-fps', '10', '--gif-size', '32', '--segment', '0.2', '--name', '{name}-{ext}.gif', ...FAST], RUN_MS);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/--segment is for MP4 output; each GIF is made in one piece/);
-    expect(Number(probeVideo(at('fps', 'walk-mp4.gif')).nb_read_frames)).toBe(4); // 0.4 s at 10 fps
+    expect(r.stderr).toMatch(/wrote .*walk-mp4\.gif \(4 frames, 32×18, /);
+    const v = probeVideo(at('fps', 'walk-mp4.gif'));
+    expect([v.width, v.height, Number(v.nb_read_frames)]).toEqual([32, 18, 4]); // 0.4 s at 10 fps, 64×36 at 32 px
   });
 });
 
@@ -78,9 +82,11 @@ describe('refused before any work (one line, its code, nothing written)', { time
     expect(lines[0]).toMatch(message);
     expect(existsSync(at('never'))).toBe(false);
   }
-  it('--gif with a --name not ending in .gif, --gif-fps without --gif, --gif with --queue', () => {
+  it('--gif with a --name not ending in .gif, --gif-fps or --gif-size without --gif, a bad --gif-size, --gif with --queue', () => {
     refused(['batch', at('in'), '-o', at('never'), '--gif', '--name', '{name}.mp4'], /With --gif, --name must end in \.gif, got "\{name\}\.mp4"/);
     refused(['batch', at('in'), '-o', at('never'), '--gif-fps', '10'], /--gif-fps is for a GIF output .*\(INVALID_ARGUMENT\)$/);
+    refused(['batch', at('in'), '-o', at('never'), '--gif-size', '200'], /--gif-size is for a GIF output .*\(INVALID_ARGUMENT\)$/);
+    refused(['batch', at('in'), '-o', at('never'), '--gif', '--gif-size', '5000'], /--gif-size must be a whole number of pixels from 16 to 4096.*\(INVALID_ARGUMENT\)$/);
     refused(['batch', at('in'), '-o', at('never'), '--gif', '--queue', 'redis://127.0.0.1:1'], /--gif is for a batch on this machine: the queue's workers write MP4s.*\(INVALID_ARGUMENT\)$/);
   });
 });

@@ -1,7 +1,8 @@
 // Animated GIF out, through the CLI's binary: `-o out.gif` (or --gif) turns an animated GIF or WebP into an animated
 // GIF of all its frames, each for its own duration (hundredths of a second), looping forever, stylised by the real
 // model at a tiny size; a video becomes one too, at most 15 frames a second by default (--gif-fps), lasting as long
-// as the clip, its sound dropped and said so. What cannot be a GIF is refused before any work, with a code.
+// as the clip, its sound dropped and said so. A GIF is at most 480 px on its long side (--gif-size), never enlarged; an
+// image's frames are capped by --gif-fps as a video's. What cannot be a GIF is refused before any work, with a code.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,6 +72,8 @@ beforeAll(() => {
   writeFileSync(at('in.gif'), bytes);
   // 24 frames at 30 fps (0.8 s) with a sound track: a video for the GIF.
   ffmpeg('-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '0.8', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', at('clip.mp4'));
+  // 3 frames at 10 fps of 960×540: a clip larger than a GIF's default 480 px.
+  ffmpeg('-f', 'lavfi', '-i', 'testsrc=size=960x540:rate=10', '-t', '0.3', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', at('big.mp4'));
 }, TEST_MS);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -91,7 +94,7 @@ const delaysFor = (ms: number[]) => {
   let shown = 0;
   return ms.map((d) => {
     end += d;
-    const cs = Math.max(Math.round(end / 10), shown + 1);
+    const cs = Math.max(Math.round(end / 10), shown + 2); // at least 2 (browsers show a 1 as 10)
     const delay = cs - shown;
     shown = cs;
     return delay;
@@ -202,12 +205,52 @@ describe('a video to an animated GIF', { timeout: TEST_MS }, () => {
   });
 });
 
+describe('the GIF\'s size: at most --gif-size (default 480) on the long side, never enlarged', { timeout: TEST_MS }, () => {
+  it('a 960×540 clip → 480×270 by default, 200×113 with --gif-size 200, said so; a 64×48 one stays 64×48 (above)', () => {
+    const r = cli(['stylize', at('big.mp4'), '-o', at('big.gif'), '--size', '32', '--temporal', '0'], RUN_MS);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/wrote .*big\.gif: 3 frames, 480×270 gif \(looping, no audio\); scaled down from the clip's 960×540 \(--gif-size 480\); every frame of the clip \(10 fps/);
+    const v = ffprobe(at('big.gif')).streams.find((s) => s.codec_type === 'video')!;
+    expect([v.codec_name, v.width, v.height, Number(v.nb_read_frames)]).toEqual(['gif', 480, 270, 3]);
+    // Stylised (not the test pattern scaled down), not blank.
+    ffmpeg('-i', at('big.mp4'), '-vf', 'scale=480:270', at('plain-big.gif'));
+    const [plain, ours] = [frames(at('plain-big.gif'), 48, 27), frames(at('big.gif'), 48, 27)];
+    expect(meanAbsDiff(plain[1], ours[1])).toBeGreaterThan(0.04);
+    expect(stdDev(ours[1])).toBeGreaterThan(0.05);
+
+    const small = cli(['stylize', at('big.mp4'), '-o', at('small.gif'), '--gif-size', '200', '--size', '32', '--temporal', '0'], RUN_MS);
+    expect(small.status, small.stderr).toBe(0);
+    expect(small.stderr).toMatch(/3 frames, 200×113 gif \(looping, no audio\); scaled down from the clip's 960×540 \(--gif-size 200\)/);
+    const s = ffprobe(at('small.gif')).streams.find((x) => x.codec_type === 'video')!;
+    expect([s.width, s.height, Number(s.nb_read_frames)]).toEqual([200, 113, 3]);
+    expect(readFileSync(at('small.gif')).length).toBeLessThan(readFileSync(at('big.gif')).length);
+  });
+
+  it('an animated image with --gif-fps 5 --gif-size 40: 40×30, the first frame of each 1/5 s, each shown until the next', () => {
+    // The image's frames start at 0, 0.2, 0.27, 0.6 and 0.72 s (delays 20, 7, 33, 12, 50): slots of 0.2 s keep 0, 1, 3.
+    const r = cli(['stylize', at('in.gif'), '-o', at('capped.gif'), '--gif-fps', '5', '--gif-size', '40', '--size', '32', '--temporal', '0'], RUN_MS);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/3\/3 frames/);
+    expect(r.stderr).toMatch(/wrote .*capped\.gif: 3 frames, 40×30 gif \(looping, no audio\); scaled down from the image's 64×48 \(--gif-size 40\); 3 of the image's 5 frames \(4\.1 fps\) kept: GIF frame rate capped at 5 fps \(--gif-fps\), each frame shown until the next/);
+    const v = ffprobe(at('capped.gif')).streams.find((s) => s.codec_type === 'video')!;
+    expect([v.width, v.height, Number(v.nb_read_frames)]).toEqual([40, 30, 3]);
+    // Each kept frame until the next kept one starts, the last until the image's end: 1.22 s in all, as the input.
+    expect(gifBlocks(readFileSync(at('capped.gif'))).delays.map((d) => d.cs)).toEqual([20, 40, 62]);
+    // Stylised, not a copy of the frames kept (ffmpeg's rawvideo repeats frames of uneven delays: the first compared).
+    const [a, b] = [frames(at('in.gif'), 32, 24), frames(at('capped.gif'), 32, 24)];
+    expect(meanAbsDiff(a[0], b[0])).toBeGreaterThan(0.04);
+    expect(stdDev(b[0])).toBeGreaterThan(0.05);
+  });
+});
+
 it('--help says how to get a GIF', () => {
   const r = cli(['--help'], 60_000);
   expect(r.status).toBe(0);
-  expect(r.stdout).toMatch(/-o <out\.mp4\|out\.gif> \[--gif \[--gif-fps N\]\]/);
+  expect(r.stdout).toMatch(/-o <out\.mp4\|out\.gif> \[--gif \[--gif-fps N\] \[--gif-size N\]\]/);
   expect(r.stdout).toMatch(/--gif +write an animated GIF/);
-  expect(r.stdout).toMatch(/--gif-fps +the most frames a second a GIF from a video keeps, 1\.\.50 \(default 15/);
+  expect(r.stdout).toMatch(/--gif-fps +the most frames a second a GIF keeps, 1\.\.50 \(default 15 from a video/);
+  expect(r.stdout).toMatch(/--gif-size +the GIF's long side at most this many pixels, 16\.\.4096 \(default 480/);
+  expect(r.stdout.split('\n').filter((l) => l.length >= 120)).toEqual([]);
   expect(r.stdout).toMatch(/or either becomes an animated GIF with -o out\.gif/);
 });
 
@@ -234,5 +277,10 @@ describe('what cannot be a GIF: refused before any work, one line with its code,
     refused(['stylize', at('clip.mp4'), '-o', at('fps.mp4'), '--gif-fps', '10'], /--gif-fps is for a GIF output/, at('fps.mp4'));
     refused(['stylize', at('clip.mp4'), '-o', at('fps.gif'), '--gif-fps', '60'], /--gif-fps must be a number of frames per second from 1 to 50, got "60"/, at('fps.gif'));
     refused(['stylize', at('clip.mp4'), '-o', at('fps2.gif'), '--gif-fps', 'x'], /--gif-fps must be/, at('fps2.gif'));
+  });
+  it('--gif-size without a GIF, or not a whole number from 16 to 4096', () => {
+    refused(['stylize', at('clip.mp4'), '-o', at('size.mp4'), '--gif-size', '200'], /--gif-size is for a GIF output/, at('size.mp4'));
+    refused(['stylize', at('clip.mp4'), '-o', at('size.gif'), '--gif-size', '8'], /--gif-size must be a whole number of pixels from 16 to 4096 \(the GIF's long side\), got "8"/, at('size.gif'));
+    refused(['stylize', at('clip.mp4'), '-o', at('size2.gif'), '--gif-size', '100.5'], /--gif-size must be .*got "100\.5"/, at('size2.gif'));
   });
 });

@@ -64,12 +64,24 @@ export interface StylizeResult {
    */
   stageMs: { network: number; temporal: number | null; regions: number | null };
   /**
-   * A video made into a GIF: the frame-rate cap, the clip's presented frames and rate (the GIF keeps `frames` of
-   * them), and whether a sound track was left out.
+   * A GIF (`format: 'gif'`): what it was made from (a video, or an animated image), the frame-rate cap, the source's
+   * presented frames and rate (the GIF keeps `frames` of them), whether a sound track was left out, and the source's
+   * size (the GIF is `width`×`height`: at most `gifSize` on the long side).
    */
-  gif?: { fps: number; sourceFrames: number; sourceFps: number; audioDropped: boolean };
+  gif?: GifFacts;
   /** With a range: the frames kept (presented frames, end exclusive), the warm-up, and where the first sat in the clip. */
   range?: { startFrame: number; endFrame: number; warmupFrames: number; offsetSeconds: number };
+}
+
+/** What a GIF kept of its source (StylizeResult.gif). */
+export interface GifFacts {
+  source: 'video' | 'image';
+  fps: number;
+  sourceFrames: number;
+  sourceFps: number;
+  audioDropped: boolean;
+  sourceWidth: number;
+  sourceHeight: number;
 }
 
 /** A result whose MP4 may have been streamed to `Mp4Destination.output` instead (then `blob` is null). */

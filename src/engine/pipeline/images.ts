@@ -1,23 +1,38 @@
 // An animated GIF or WebP → MP4 (or, with `format: 'gif'`, an animated GIF): the image's frames (ImageDecoder) through
 // the same frame pipeline as a clip's, each kept with its own timestamp and duration, encoded by Mediabunny or by the
 // GIF sink (sinks/gif.ts); no audio: images have none.
+//
+// A GIF is made at most `gifSize` pixels on its long side (sinks/gif-size.ts): the frame pipeline's output size is the
+// GIF's, so the network's output is enlarged (or reduced) once, straight to it (by the cubic on the CPU path, by the
+// present on a WebGPU device), and the GIF sink copies each frame once as before; nothing is drawn at the clip's size.
 import { Output, VideoSample, VideoSampleSource, getFirstEncodableVideoCodec } from 'mediabunny';
 import { StylecastError, isStylecastError } from '../errors.ts';
 import { openAnimatedImage, type AnimatedImageType, type OpenedImage } from '../sources/animated-image.ts';
-import { DEFAULT_GIF_FPS, openVideoFrames } from '../sources/video-frames.ts';
+import { DEFAULT_GIF_FPS, MAX_GIF_FPS, imageFramesForGif, openVideoFrames, type VideoFrames } from '../sources/video-frames.ts';
 import { DEFAULT_MAX_FRAME_SIDE, brief } from '../sources/file.ts';
 import { ClipFrames, clipFrameStylizer, type ClipResult, type StylizeFileOptions } from './clip.ts';
 import { OUTPUT_QUALITY, mp4Data, mp4Output, type Mp4Destination } from '../sinks/mp4.ts';
 import { PendingFrame } from '../sinks/pending-frame.ts';
 import { GifSink } from '../sinks/gif.ts';
+import { DEFAULT_GIF_SIZE, gifDimensions } from '../sinks/gif-size.ts';
 import type { PipelineContext } from './context.ts';
 import { inferenceGeometry, type FrameStylizer } from './frame.ts';
 
-/** What `stylizeClip` does for a video, for an image's frames; the caller has sniffed `type` from the bytes. */
+/**
+ * What `stylizeClip` does for a video, for an image's frames; the caller has sniffed `type` from the bytes. To a GIF
+ * (`format: 'gif'`): at most `gifFps` frames a second when asked (as a video's), else every frame a GIF can show (at
+ * most 50 a second: a GIF in keeps them all), at most `gifSize` on the long side.
+ */
 export async function stylizeAnimatedImage(ctx: PipelineContext, file: Blob, type: AnimatedImageType, options: StylizeFileOptions & Mp4Destination = {}): Promise<ClipResult> {
   const started = performance.now();
   const maxSide = ctx.backend.device?.limits.maxTextureDimension2D ?? DEFAULT_MAX_FRAME_SIDE;
-  return stylizeFrames(ctx, await openAnimatedImage(file, type, maxSide), options, started);
+  const image = await openAnimatedImage(file, type, maxSide);
+  if (options.format !== 'gif') return stylizeFrames(ctx, image, options, started);
+  const fps = options.gifFps ?? MAX_GIF_FPS;
+  const frames = await imageFramesForGif(image, fps, () => {
+    if (options.signal?.aborted) throw new StylecastError('CANCELLED', 'Stylising was cancelled.');
+  });
+  return gifResult(await stylizeFrames(ctx, frames, options, started), fps, 'image', frames);
 }
 
 /**
@@ -29,14 +44,22 @@ export async function stylizeVideoToGif(ctx: PipelineContext, file: Blob | URL, 
   const maxSide = ctx.backend.device?.limits.maxTextureDimension2D ?? DEFAULT_MAX_FRAME_SIDE;
   const fps = options.gifFps ?? DEFAULT_GIF_FPS;
   const video = await openVideoFrames(file, maxSide, fps);
-  const result = await stylizeFrames(ctx, video, { ...options, format: 'gif' }, started);
-  return { ...result, gif: { fps, sourceFrames: video.sourceFrames, sourceFps: video.sourceFps, audioDropped: video.hasAudio } };
+  return gifResult(await stylizeFrames(ctx, video, { ...options, format: 'gif' }, started), fps, 'video', video);
+}
+
+/** A GIF's result with what was kept of its source: the frame-rate cap and the frames, the size, the sound. */
+function gifResult(result: ClipResult, fps: number, source: 'video' | 'image', frames: VideoFrames): ClipResult {
+  const { sourceFrames, sourceFps, hasAudio, width, height } = frames;
+  return { ...result, gif: { source, fps, sourceFrames, sourceFps, audioDropped: hasAudio, sourceWidth: width, sourceHeight: height } };
 }
 
 /** The frames of `image` (an animated image's, or a video's for a GIF) through the frame pipeline and an encoder; closes `image`. */
 async function stylizeFrames(ctx: PipelineContext, image: Omit<OpenedImage, 'type'>, options: StylizeFileOptions & Mp4Destination, started: number): Promise<ClipResult> {
   const settings = ctx.settings();
-  const { width, height, frames: framesTotal } = image;
+  const asGif = options.format === 'gif';
+  // The output's size: the image's, or the GIF's (at most gifSize on the long side, never enlarged).
+  const { width, height } = asGif ? gifDimensions(image.width, image.height, options.gifSize ?? DEFAULT_GIF_SIZE) : image;
+  const framesTotal = image.frames;
   const cancelled = () => new StylecastError('CANCELLED', 'Stylising was cancelled.');
   let frames: FrameStylizer | null = null;
   let output: Output | null = null;
@@ -44,10 +67,10 @@ async function stylizeFrames(ctx: PipelineContext, image: Omit<OpenedImage, 'typ
   /** Rendered, not yet encoded: a frame of its own, or a surface left untouched until it is taken (two surfaces). */
   const pending: { out: OffscreenCanvas | VideoFrame | PendingFrame; timestamp: number; duration?: number }[] = [];
   try {
-    const asGif = options.format === 'gif';
     const codec = asGif ? 'gif' : await getFirstEncodableVideoCodec(['avc', 'vp9'], { width, height });
     if (!codec) throw new StylecastError('ENCODE_FAILED', `This browser cannot encode ${width}×${height} video as H.264 or VP9.`);
-    const geometry = inferenceGeometry(width, height, settings.size);
+    // The network at the image's own size (as for an MP4: --size means the same), its output made at the output's.
+    const geometry = { ...inferenceGeometry(image.width, image.height, settings.size), width, height };
     const clip = new ClipFrames(options);
     // The same choices as a clip's (see clip.ts): the 2d path without smoothing on a CPU backend, two surfaces so the
     // encoder takes frame t while t+1 renders.

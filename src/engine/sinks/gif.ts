@@ -6,6 +6,9 @@
 // stylised 480×270 frame (host vm, Node, best of 6, load ~10) 22 ms against 601 ms for quantize + applyPalette, for a
 // mean error of 6.9 against 5.8 (of 255) and no visible difference; at 5-6-5 a GIF took 7–10× the MP4's wall time.
 //
+// The frames come at the GIF's size (at most `gifSize` on the long side, sinks/gif-size.ts: the frame pipeline makes
+// its output at that size, see pipeline/images.ts), so nothing is scaled here.
+//
 // The pixels: a frame whose bytes are in CPU memory as RGBX/RGBA (the CPU path's frames, see FrameStylizer.takeFrame:
 // the network's output enlarged on the CPU, or read back from the smoothing device) is copied once, straight into the
 // quantiser's buffer (VideoFrame.copyTo); anything else (a canvas on the GPU, another pixel format) is drawn on a 2D
@@ -19,9 +22,17 @@ export const GIF_MAX_SIDE = 65_535;
 
 /**
  * Where a frame ends in hundredths of a second, for a frame that ends at `endUs`: delays are the differences of these
- * (so rounding never drifts over a long animation), at least 1 (0 means "no delay": players then pick their own).
+ * (so rounding never drifts over a long animation), at least MIN_DELAY_CS.
  */
 const centiseconds = (us: number) => Math.round(us / 10_000);
+
+/**
+ * The shortest delay written, hundredths of a second: browsers (Chromium, Firefox) show a frame of 0 or 1 as 10, so a
+ * frame that rounds to 1 (frames 1/60 s apart, kept at the 50 fps cap) would stall the animation. A frame pushed
+ * later by this is caught up by the next ones (their ends are rounded, not their delays): with at most 50 frames a
+ * second (the callers' cap) a frame is never more than 2 hundredths late.
+ */
+export const MIN_DELAY_CS = 2;
 
 /** A GIF Comment Extension (0x21 0xFE) holding `text` (Latin-1 / ASCII), in sub-blocks of at most 255 bytes. */
 export function gifComment(text: string): Uint8Array {
@@ -100,7 +111,7 @@ export class GifSink {
     const rgba = await this.#pixels(frame);
     const palette = quantize(rgba, 256, { format: 'rgb444' });
     const index = applyPalette(rgba, palette, 'rgb444');
-    const endCs = Math.max(centiseconds(timestampUs + durationUs), this.#shownCs + 1);
+    const endCs = Math.max(centiseconds(timestampUs + durationUs), this.#shownCs + MIN_DELAY_CS);
     const delayCs = endCs - this.#shownCs;
     this.#shownCs = endCs;
     // repeat 0: the NETSCAPE2.0 loop extension, loop forever (written with the first frame).

@@ -36,10 +36,16 @@ export interface Mp4Destination {
    */
   format?: 'mp4' | 'gif';
   /**
-   * With `format: 'gif'` from a video: the most frames a second the GIF keeps (1..50, default 15), the first of each
-   * 1/gifFps slot, each shown until the next (the GIF lasts as long as the clip). An animated image keeps every frame.
+   * With `format: 'gif'`: the most frames a second the GIF keeps (1..50), the first of each 1/gifFps slot, each shown
+   * until the next (the GIF lasts as long as the clip). Default: 15 from a video; from an animated image every frame a
+   * GIF can show (at most 50 a second).
    */
   gifFps?: number;
+  /**
+   * With `format: 'gif'`: the GIF's long side is at most this many pixels (16..4096, default 480; sinks/gif-size.ts),
+   * the aspect kept, never enlarged. The network still runs at `size` on the clip's own frames.
+   */
+  gifSize?: number;
 }
 
 /**

@@ -53,8 +53,13 @@ export interface OpenedImage {
   close(): void;
 }
 
-/** A still image (or a frame without a delay) is shown this long, as browsers show a GIF frame with no delay. */
+/**
+ * A still image, or a frame of 10 ms or less (no delay, or a GIF's 1 hundredth), is shown this long: as Chromium and
+ * Firefox show such a frame in a page (for GIF, WebP and APNG alike), so the output moves as the image does there.
+ */
 const DEFAULT_FRAME_US = 100_000;
+/** The longest frame duration browsers take for "no delay" (and show DEFAULT_FRAME_US instead). */
+const UNSHOWN_FRAME_US = 10_000;
 
 const NAMES: Record<AnimatedImageType, string> = { 'image/gif': 'GIF', 'image/webp': 'WebP', 'image/png': 'animated PNG' };
 
@@ -95,7 +100,7 @@ export async function openAnimatedImage(file: Blob, type: AnimatedImageType, max
         } catch (e) {
           throw new StylecastError('CORRUPT_INPUT', `The input ${name} is damaged or truncated: frame ${index + 1} of ${track.frameCount} cannot be decoded (${brief(e)}).`, { cause: e });
         }
-        const duration = image.duration || DEFAULT_FRAME_US;
+        const duration = image.duration && image.duration > UNSHOWN_FRAME_US ? image.duration : DEFAULT_FRAME_US;
         const timestamp = index === 0 ? 0 : Math.max(image.timestamp ?? next, next);
         next = timestamp + duration;
         if (image.timestamp === timestamp && image.duration === duration) return image;

@@ -3,6 +3,8 @@
 // clip cannot be shown at its own rate: the first frame of every 1/fps-second slot is kept (evenly: a 30 fps clip
 // at 15 keeps every other frame), and each kept frame is shown until the next one starts (the last until the clip's
 // end), so the GIF lasts as long as the clip. The rest are decoded (later frames need them) but not stylised.
+// An animated image's frames for a GIF go by the same rule (`imageFramesForGif`), at the cap asked for, else at the
+// most a GIF shows (50 fps): a GIF in keeps every frame, a 60 fps WebP or APNG loses what a GIF cannot show.
 import { EncodedPacketSink, VideoSampleSink, type VideoSample } from 'mediabunny';
 import { StylecastError, invalidArgument } from '../errors.ts';
 import { brief, openVideo } from './file.ts';
@@ -20,7 +22,7 @@ export function checkGifFps(v: unknown): number {
   return v;
 }
 
-/** A frame source like an animated image's, with what the GIF leaves out of the video. */
+/** A frame source like an animated image's, with what the GIF leaves out of the video (or image). */
 export interface VideoFrames extends Omit<OpenedImage, 'type'> {
   /** The frames the clip presents (the GIF keeps `frames` of them). */
   sourceFrames: number;
@@ -119,4 +121,52 @@ export async function openVideoFrames(file: Blob | URL, maxSide: number, fps: nu
     video.input.dispose();
     throw e;
   }
+}
+
+/**
+ * An animated image's frames for a GIF, at most `fps` a second by a video's rule (`gifFrameSelection`: the first of
+ * each 1/fps slot, each kept frame shown until the next kept one starts, the last until the image's end, so the GIF
+ * lasts as long as the image). ImageDecoder gives a frame's time only with its pixels: every frame is decoded once
+ * first for the times (and closed at once), then again in order as the GIF asks for them (a dropped frame closed
+ * unread: frames are composed on the ones before). Takes `image` over: closing the result closes it. `check` is
+ * called before each frame of the first pass (it throws to stop: a cancel).
+ */
+export async function imageFramesForGif(image: OpenedImage, fps: number, check: () => void = () => {}): Promise<VideoFrames> {
+  const times: { t: number; end: number }[] = []; // µs, as the image's frames carry them
+  try {
+    for (let i = 0; i < image.frames; i++) {
+      check();
+      const f = await image.decode(i);
+      times.push({ t: f.timestamp, end: f.timestamp + (f.duration ?? 0) });
+      f.close();
+    }
+  } catch (e) {
+    image.close();
+    throw e;
+  }
+  const end = times.at(-1)!.end; // frames follow one another: the last ends last
+  const kept = gifFrameSelection(times.map((x) => (x.t - times[0].t) / 1e6), fps);
+  let next = 0; // the image's frame the decoder reads next
+  return {
+    width: image.width,
+    height: image.height,
+    frames: kept.length,
+    sourceFrames: image.frames,
+    sourceFps: image.frames / Math.max((end - times[0].t) / 1e6, 1e-3),
+    hasAudio: false,
+    async decode(index) {
+      const want = kept[index];
+      if (want === undefined || want < next) throw new Error(`an image's frames for a GIF are read in order: asked for ${index}`);
+      while (next < want) (await image.decode(next++)).close(); // dropped: decoded (the next are composed on it), not kept
+      const frame = await image.decode(next++);
+      const timestamp = times[want].t;
+      const until = index + 1 < kept.length ? times[kept[index + 1]].t : end;
+      try {
+        return new VideoFrame(frame, { timestamp, duration: Math.max(1, until - timestamp) });
+      } finally {
+        frame.close();
+      }
+    },
+    close: () => image.close(),
+  };
 }
