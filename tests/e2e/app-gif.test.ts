@@ -1,6 +1,7 @@
 // The app's "Save as" pick in real Chromium: MP4 by default; with GIF picked, a clip (and an animated image) uploaded
 // through the page comes back as an animated GIF download: a video's frames capped at 15 fps, its duration kept, its
-// sound dropped and said so; the result shown as an image; the pick remembered. Tiny sizes: WebGPU here is SwiftShader.
+// sound dropped and said so; the result shown as an image; the pick remembered; a GIF at most 480 px on its long side
+// (the engine's default gifSize). Tiny sizes: WebGPU here is SwiftShader.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,9 +19,9 @@ beforeAll(() => {
   // 12 frames at 30 fps (0.4 s) of real footage, with a sound track.
   clip = join(dir, 'walk.mp4');
   ffmpeg('-ss', '1', '-i', CLIP, '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '0.4', '-map', '0:v', '-map', '1:a', '-vf', 'scale=128:72,fps=30', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', clip);
-  // An animated GIF of 4 frames at 10 fps.
+  // An animated GIF of 4 frames at 10 fps, larger than a GIF's default 480 px.
   anim = join(dir, 'loop.gif');
-  ffmpeg('-ss', '1', '-i', CLIP, '-t', '0.4', '-vf', 'scale=96:54,fps=10', '-loop', '0', anim);
+  ffmpeg('-ss', '1', '-i', CLIP, '-t', '0.4', '-vf', 'scale=512:288,fps=10', '-loop', '0', anim);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -62,17 +63,18 @@ it('Save as GIF: a clip and an animated image download as animated GIFs with the
     for (const k of [0, 5]) expect(meanAbsDiff(plain[2 * k], ours[k])).toBeGreaterThan(0.05);
     await page.waitForFunction("document.body.dataset.live === 'demo'", null, { timeout: 60_000 });
 
-    // The pick is remembered; an animated GIF in, an animated GIF of its 4 frames out.
+    // The pick is remembered; an animated GIF in, an animated GIF of its 4 frames out, scaled down to 480 px wide.
     expect(await page.evaluate(() => localStorage.getItem('stylecast.clipFormat'))).toBe('gif');
     await page.setInputFiles('#clip-file', anim);
     await page.waitForFunction(settled, null, { timeout: 120_000 });
     expect(await page.evaluate(() => document.body.dataset.state), (await page.locator('#error').textContent()) ?? '').toBe('done');
+    expect(await page.locator('#result-info').textContent()).toMatch(/^480×270 animated GIF, looping, .*, scaled down from the image's 512×288 ·/);
     const [again] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
     expect(again.suggestedFilename()).toBe('loop-stylised.gif');
     const loop = join(dir, 'loop-out.gif');
     await again.saveAs(loop);
     const g = ffprobe(loop).streams.find((s) => s.codec_type === 'video')!;
-    expect([g.codec_name, g.width, g.height, Number(g.nb_read_frames)]).toEqual(['gif', 96, 54, 4]);
+    expect([g.codec_name, g.width, g.height, Number(g.nb_read_frames)]).toEqual(['gif', 480, 270, 4]);
     await page.waitForFunction("document.body.dataset.live === 'demo'", null, { timeout: 60_000 });
 
     // Back to MP4: the same clip downloads as an MP4 again, shown in the video element.
