@@ -1,5 +1,6 @@
 // regions_map.wgsl — per-region style strength, per pixel of the network's output:
-//   face   = the largest of the feathered face ellipses (centre, semi-axes, rotation, feather: from the host),
+//   face   = the largest of the feathered face ellipses (centre, semi-axes, rotation, feather: from the host), of
+//            the faces near the pixel's 8×8 workgroup (the host's culling, in `faces`),
 //   person = the person mask, bilinear, with its soft fringe cut (≤ PERSON_LO → 0, ≥ PERSON_HI → 1),
 //   both carried along the temporal stage's backward flow: m = mix(m_new, m_{t−1}(x + back(x)), carry·confidence),
 //   values under 1/255 snapped to 0 so a carried mask dies out in a few frames instead of lingering;
@@ -18,7 +19,9 @@
 //   1: storage, read        person: array<f32>          person mask at person_size, 0..1
 //   2: storage, read        faces: array<vec4<f32>>     [0]: the frame's state (regions_cut.wgsl); then two per face:
 //                                                       (centre px, first row of M), (second row of M, 1/feather, 0);
-//                                                       M = rotation by −θ, then 1/semi-axes
+//                                                       M = rotation by −θ, then 1/semi-axes; from [1 + 2·MAX_FACES]
+//                                                       a u32 per 8×8 workgroup (row by row), a bit per face: bit k
+//                                                       set where face k's feathered ellipse may reach the tile
 //   3: storage, read        back: array<vec2<f32>>      flow t → t−1 at flow_size
 //   4: storage, read        confidence: array<f32>      at flow_size
 //   5: storage, read        previous: array<vec2<f32>>  (face, person) of the previous frame at size
@@ -28,13 +31,23 @@
 
 @group(0) @binding(0) var<storage, read> input: array<f32>;
 @group(0) @binding(1) var<storage, read> person: array<f32>;
-@group(0) @binding(2) var<storage, read> faces: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> faces: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read> back: array<vec2<f32>>;
 @group(0) @binding(4) var<storage, read> confidence: array<f32>;
 @group(0) @binding(5) var<storage, read> previous: array<vec2<f32>>;
 @group(0) @binding(6) var<storage, read_write> masks: array<vec2<f32>>;
 @group(0) @binding(7) var<storage, read_write> strength: array<f32>;
 @group(0) @binding(8) var<uniform> params: Params;
+
+// The faces buffer, read as u32 (its floats bitcast, which is exact): after the MAX_FACES faces, a mask per 8×8
+// workgroup (a bound storage buffer of its own would be the stage's ninth: over WebGPU's default limit of 8).
+const MAX_FACES = 32u;
+fn face_vec(i: u32) -> vec4<f32> {
+  return bitcast<vec4<f32>>(faces[i]);
+}
+fn tile_mask(tile: u32) -> u32 {
+  return faces[1u + 2u * MAX_FACES + tile / 4u][tile % 4u];
+}
 
 const PERSON_LO = 0.15;
 const PERSON_HI = 0.85;
@@ -43,12 +56,23 @@ const DETAIL_LO = 0.015;
 const DETAIL_HI = 0.08;
 
 // max over faces of 1 − smoothstep(1 − f, 1 + f, r) = 1 − smoothstep(−1, 1, min over faces of (r − 1)/f): the loop
-// keeps only that minimum (a crowd's ten faces cost every pixel ten times the loop's body on SwiftShader).
-fn face_at(p: vec2<f32>) -> f32 {
+// keeps only that minimum, over the faces near the pixel's 8×8 workgroup (`near`, a bit per face: the host's culling,
+// nearFaces in src/engine/regions). Its trip count is the same for the whole workgroup, and on SwiftShader a loop
+// costs its trips where a skipped branch would cost its body anyway: a crowd's ten faces cost every pixel ten times the
+// body before; most tiles are near one or two of them, or none. A face left out has r ≥ 1 + f, (r − 1)/f ≥ 1, on the
+// whole tile: it cannot be the minimum unless that is ≥ 1, where the mask is 0 either way — the map is bit for bit
+// the loop over every face's. CULL false (a pipeline constant, for the test) takes every face.
+override CULL: bool = true;
+
+fn face_at(p: vec2<f32>, near: u32) -> f32 {
+  let n = params.face_count;
+  var m = select(select(0xffffffffu >> (32u - n), 0u, n == 0u), near, CULL);
   var u = 1e9;
-  for (var k = 0u; k < params.face_count; k++) {
-    let a = faces[2u * k + 1u];
-    let b = faces[2u * k + 2u];
+  while (m != 0u) {
+    let k = firstTrailingBit(m);
+    m &= m - 1u;
+    let a = face_vec(2u * k + 1u);
+    let b = face_vec(2u * k + 2u);
     let d = p - a.xy;
     // Into the ellipse's frame (rotation by −θ), normalised by the semi-axes: r = 1 on the ellipse.
     let r = length(vec2<f32>(dot(a.zw, d), dot(b.xy, d)));
@@ -90,7 +114,7 @@ fn detail_at(p: vec2<i32>) -> f32 {
 }
 
 @compute @workgroup_size(8, 8, 1)
-fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(workgroup_id) group: vec3<u32>) {
   if (any(id.xy >= params.size)) {
     return;
   }
@@ -98,11 +122,11 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   let p = vec2<f32>(id.xy);
   // The faces only when detected since the last cut (or reset).
   var face = 0.0;
-  if (f32(params.faces_age) <= faces[0].z) {
-    face = face_at(p);
+  if (f32(params.faces_age) <= face_vec(0u).z) {
+    face = face_at(p, tile_mask(group.y * ((params.size.x + 7u) / 8u) + group.x));
   }
   var m = vec2<f32>(face, person_at(p));
-  let cut = faces[0].x > 0.0;
+  let cut = face_vec(0u).x > 0.0;
   // No new person mask this frame: the last one, where it was (the flow moves it below, where it is trusted); none
   // after a cut.
   let carried_person = params.has_person == 2u;

@@ -7,7 +7,7 @@ import { readBuffer } from '../../src/engine/temporal/estimate.ts';
 import { TemporalStage } from '../../src/engine/temporal/index.ts';
 import {
   CROP_BUDGET, DEFAULT_REGIONS, FACE_EVERY, MASK_CARRY, PERSON_EVERY, STRUCTURE, STRUCTURE_BELOW, WEAK_EVERY, RegionStage, ellipseBounds, faceEllipse, frameMasks, masksNeeded, planWeakPass, regionTuning, regionsActive,
-  structureFor, type MaskSource, type RegionFace, type RegionMasks, type RegionSettings, type WeakPass,
+  nearFaces, regionMapPlainProgram, structureFor, type MaskSource, type RegionFace, type RegionMasks, type RegionSettings, type WeakPass,
 } from '../../src/engine/regions/index.ts';
 import { gpuDeviceForFile } from './gpu-device.ts';
 
@@ -161,6 +161,90 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
       stage.dispose();
       fullBuf.destroy();
       weakBuf.destroy();
+    }
+  });
+
+  it('faces culled per 8×8 workgroup (nearFaces): the same face mask as every face for every pixel, bit for bit, on ten faces', async () => {
+    const device = gpu.device;
+    // A stage whose size is no multiple of 8 (partial tiles at the right and bottom), ten faces: overlapping each
+    // other and tile borders, turned (eyes' keypoints), one tiny, some across the image's border or mostly outside it.
+    const [w, h] = [101, 61];
+    const face = (x: number, y: number, bw: number, bh: number, tilt = 0): RegionFace => ({
+      box: { x, y, width: bw, height: bh },
+      ...(tilt ? { keypoints: [{ x: x + bw * 0.3, y: y + bh * 0.4 - tilt }, { x: x + bw * 0.7, y: y + bh * 0.4 + tilt }] } : {}),
+    });
+    const faces = [
+      face(0.05, 0.1, 0.12, 0.2), face(0.12, 0.15, 0.1, 0.18, 0.03), face(0.3, 0.3, 0.15, 0.25, -0.05), face(0.5, 0.05, 0.08, 0.12),
+      face(0.62, 0.4, 0.2, 0.3, 0.04), face(-0.06, 0.7, 0.12, 0.25), face(0.9, 0.85, 0.15, 0.2), face(0.45, -0.08, 0.1, 0.15),
+      face(0.7, 0.1, 0.02, 0.03), face(0.2, 0.75, 0.1, 0.15, 0.02),
+    ];
+    const settings: RegionSettings = { face: 0.3, person: 1, background: 1, adaptiveDetail: 0 };
+    const masks: RegionMasks = { faces, person: null };
+    const stages = [new RegionStage(device, w, h), new RegionStage(device, w, h)];
+    const fullBuf = upload(new Float32Array(w * h * 3));
+    // The map with its pipeline constant CULL false (every face for every pixel, the loop before the culling), swapped
+    // into the second stage's pass for the map's dispatch.
+    const unculled = device.createComputePipeline({
+      layout: device.createPipelineLayout({ bindGroupLayouts: [regionMapPlainProgram.layout(device)] }),
+      compute: { module: device.createShaderModule({ code: regionMapPlainProgram.code }), entryPoint: 'main', constants: { CULL: 0 } },
+    });
+    try {
+      const ellipses = stages[0].ellipses(masks);
+      expect(ellipses).toHaveLength(10);
+      const near = nearFaces(ellipses, w, h);
+      const bits = Array.from(near, (m) => m.toString(2).replace(/0/g, '').length);
+      // The culling culls: tiles near no face, none near all ten.
+      expect(bits.filter((b) => b === 0).length).toBeGreaterThan(0);
+      expect(Math.max(...bits)).toBeLessThan(10);
+      for (const [k, stage] of stages.entries()) {
+        stage.plan(settings, masks);
+        const encoder = device.createCommandEncoder();
+        const real = encoder.beginComputePass();
+        const pass = k === 0 ? real : new Proxy(real, {
+          get: (t, key) => {
+            if (key === 'setPipeline') return (p: GPUComputePipeline) => t.setPipeline(p.label === regionMapPlainProgram.name ? unculled : p);
+            const v = Reflect.get(t, key);
+            return typeof v === 'function' ? v.bind(t) : v;
+          },
+        });
+        stage.encode(pass, { full: fullBuf, weak: null, input: null, settings, masks }, null);
+        real.end();
+        device.queue.submit([encoder.finish()]);
+      }
+      const [culled, every] = await Promise.all(stages.map((s) => read(s.masks, w * h * 2)));
+      const faceMask = (m: Float32Array) => Float32Array.from({ length: w * h }, (_, i) => m[i * 2]);
+      const [a, b] = [faceMask(culled), faceMask(every)];
+      let drawn = 0;
+      let cut = 0;
+      for (let i = 0; i < w * h; i++) {
+        expect(a[i]).toBe(b[i]);
+        if (a[i] > 0) drawn++;
+        // Pixels whose tile is near no face: 0.
+        const tile = Math.floor(Math.floor(i / w) / 8) * Math.ceil(w / 8) + Math.floor((i % w) / 8);
+        if (near[tile] === 0) {
+          cut++;
+          expect(a[i]).toBe(0);
+        }
+      }
+      // Both drawn faces and culled tiles are a good part of the picture; the feathered edges reach tile borders.
+      expect(drawn).toBeGreaterThan(w * h * 0.2);
+      expect(cut).toBeGreaterThan(0);
+      // Against the ellipses in double precision (faceEllipse's, as the host gives them): the same mask to 1e-4.
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          let u = Infinity;
+          for (const e of ellipses) {
+            const [c, s] = [Math.cos(e.angle), Math.sin(e.angle)];
+            const r = Math.hypot((c * (x - e.cx) + s * (y - e.cy)) / e.ax, (-s * (x - e.cx) + c * (y - e.cy)) / e.ay);
+            u = Math.min(u, (r - 1) / e.feather);
+          }
+          const t = Math.min(1, Math.max(0, (u + 1) / 2));
+          expect(Math.abs(a[y * w + x] - (1 - t * t * (3 - 2 * t)))).toBeLessThan(1e-4);
+        }
+      }
+    } finally {
+      for (const s of stages) s.dispose();
+      fullBuf.destroy();
     }
   });
 

@@ -41,7 +41,7 @@ export const DEFAULT_REGIONS: RegionSettings = { face: 1, person: 1, background:
 export const DEFAULT_ADAPTIVE_DETAIL = 0.6;
 /** How much of the previous frame's masks is carried along the flow (times the flow's confidence). */
 export const MASK_CARRY = 0.6;
-/** Faces drawn at most (the detector's few boxes; more are dropped, smallest first). */
+/** Faces drawn at most (the detector's few boxes; more are dropped, smallest first; a bit each in nearFaces' masks). */
 export const MAX_FACES = 32;
 /** Frames a face strength stays in the weak pass after the last face was seen (the carried mask dies out). */
 const FACE_LINGER = 8;
@@ -181,6 +181,33 @@ export function ellipseBounds(e: Ellipse): { x0: number; y0: number; x1: number;
   const hy = k * Math.hypot(e.ax * s, e.ay * c);
   return { x0: e.cx - hx, y0: e.cy - hy, x1: e.cx + hx, y1: e.cy + hy };
 }
+
+/**
+ * The faces near each 8×8 tile of a width×height map (regions_map.wgsl's workgroups, row by row): bit k of a tile's
+ * mask is set when face k's feathered ellipse (r ≤ 1 + feather, as the shader draws it: semi-axes at least 0.5 px,
+ * feather at least 1e-3) may reach the tile — its box, 1 % of its half-extents and a pixel wider (the shader's f32
+ * rounding). Elsewhere the face's mask is exactly 0, so the map skips it there.
+ */
+export function nearFaces(ellipses: readonly Ellipse[], width: number, height: number, into?: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> {
+  const tx = Math.ceil(width / 8);
+  const ty = Math.ceil(height / 8);
+  const tiles = into ?? new Uint32Array(tx * ty);
+  tiles.fill(0);
+  ellipses.slice(0, MAX_FACES).forEach((e, k) => {
+    const b = ellipseBounds({ ...e, ax: Math.max(e.ax, 0.5), ay: Math.max(e.ay, 0.5), feather: Math.max(e.feather, 1e-3) });
+    const mx = 0.005 * (b.x1 - b.x0) + 1;
+    const my = 0.005 * (b.y1 - b.y0) + 1;
+    const x0 = Math.max(0, Math.floor((b.x0 - mx) / 8));
+    const y0 = Math.max(0, Math.floor((b.y0 - my) / 8));
+    const x1 = Math.min(tx - 1, Math.floor((b.x1 + mx) / 8));
+    const y1 = Math.min(ty - 1, Math.floor((b.y1 + my) / 8));
+    for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) tiles[y * tx + x] |= 1 << k;
+  });
+  return tiles;
+}
+
+/** Where the faces buffer holds nearFaces' masks (bytes): after its header and MAX_FACES faces (regions_map.wgsl). */
+const FACE_TILES_OFFSET = 16 + MAX_FACES * 32;
 
 const round4 = (v: number) => Math.max(16, Math.round(v / 4) * 4);
 
@@ -355,6 +382,8 @@ export class RegionStage {
   readonly #strength: GPUBuffer;
   readonly #result: GPUBuffer;
   readonly #faces: GPUBuffer;
+  /** The faces near each 8×8 tile (nearFaces; in #faces after the faces, regions_map.wgsl). */
+  readonly #tileMasks: Uint32Array<ArrayBuffer>;
   readonly #params: GPUBuffer;
   readonly #dummy: GPUBuffer;
   #personUpload: GPUBuffer | null = null;
@@ -393,9 +422,11 @@ export class RegionStage {
     this.#masks = [storage('region masks 0', n * 8), storage('region masks 1', n * 8)];
     this.#strength = storage('region strength', n * 4);
     this.#result = storage('regions out', n * 12);
-    // The frame's state (regions_cut.wgsl), then the faces.
-    this.#faces = storage('region faces', 16 + MAX_FACES * 32);
+    // The frame's state (regions_cut.wgsl), then the faces, then the faces near each 8×8 tile (regions_map.wgsl).
+    this.#tileMasks = new Uint32Array(Math.ceil(width / 8) * Math.ceil(height / 8));
+    this.#faces = storage('region faces', FACE_TILES_OFFSET + this.#tileMasks.byteLength);
     this.#dummy = storage('regions (unused binding)', 16);
+
     this.#params = this.#make('regions params', regionMapProgram.uniformSize, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
   }
 
@@ -495,6 +526,7 @@ export class RegionStage {
       faceData.set([e.cx, e.cy, c / ax, s / ax, -s / ay, c / ay, 1 / Math.max(e.feather, 1e-3), 0], k * 8);
     });
     if (ellipses.length) device.queue.writeBuffer(this.#faces, 16, faceData);
+    device.queue.writeBuffer(this.#faces, FACE_TILES_OFFSET, nearFaces(ellipses, width, height, this.#tileMasks));
     // A carried person mask needs the history: never without one (personDue asks for a new mask then).
     const carried = frame.masks.person === 'carried' && !this.#first;
     const person = frame.masks.person === 'carried' ? null : frame.masks.person;
