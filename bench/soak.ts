@@ -9,10 +9,17 @@
 // end and peak. A summary on stderr; JSON on stdout and in bench/results/soak-<machine>[-tag].json.
 //
 //   npm run bench:soak [-- --frames 10000] [--size 64] [--minutes 30] [--only cli|live] [--every 2] [--tag NAME]
-//                      [--temporal 0.7] [--backend wasm] [--inspect]
+//                      [--temporal 0.7] [--backend wasm] [--inspect] [--memory-infra] [--dumps 5]
+//                      [--dump-detail light|detailed|background] [--dump-gc]
 // --inspect: the cli part in this process instead of through the binary (the same page, job and static server the
 // CLI uses: openSession + runOnPage) with CDP attached, adding the page's JS heap after a forced GC, tf.memory() and
 // Chromium's own counters to every sample — to tell a leak from a warm-up.
+// --memory-infra (live part): Chromium's memory-infra dumps of every process (bench/memory-infra.ts) at --dumps evenly
+// spaced moments of the run (the first once the stream runs, the last before it stops) and once more after it stops:
+// each allocator's size (malloc, PartitionAlloc's partitions, V8 per isolate, Oilpan, GPU, shared memory, media, cc…)
+// and the growth between the first and the last, per process — to attribute a process's growth to an allocator
+// (--dump-detail: memory-infra's level of detail, default light; --dump-gc: a GC in every process before each dump). Every
+// sample also reads the engine worker's tfjs figures (tensors, the tfjs-wasm heap) and the governor's level.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -22,6 +29,7 @@ import { parseArgs, type StylizeArgs } from '../src/cli/args.ts';
 import { openSession } from '../src/cli/browser.ts';
 import { exposeProgress, runOnPage, stylizeJob } from '../src/cli/job.ts';
 import type { Progress } from '../src/engine/index.ts';
+import { anonRegions, dumpGrowth, memoryDump, workerSession, type ProcessDump } from './memory-infra.ts';
 import type { SoakLiveSample } from './soak-page.ts';
 import { ROOT, SHARED_MEDIA, log, machine, round, run } from './util.ts';
 
@@ -50,6 +58,14 @@ const TEMPORAL = option('temporal') ?? '0.7';
 const BACKEND = option('backend');
 const ONLY = option('only');
 const INSPECT = flag('inspect');
+const MEMORY_INFRA = flag('memory-infra');
+const DUMPS = number('dumps', 5);
+const DUMP_DETAIL = option('dump-detail') ?? 'light';
+if (!['background', 'light', 'detailed'].includes(DUMP_DETAIL)) {
+  log('bench:soak: --dump-detail must be background, light or detailed');
+  process.exit(2);
+}
+const DUMP_GC = flag('dump-gc');
 if (ONLY !== undefined && ONLY !== 'cli' && ONLY !== 'live') {
   log('bench:soak: --only must be cli or live');
   process.exit(2);
@@ -367,7 +383,7 @@ const statOrNull = (p: string) => {
 async function inspectCli(argvCli: string[], output: string) {
   const args = parseArgs(argvCli, ROOT) as StylizeArgs;
   const extra = ['--enable-precise-memory-info', '--js-flags=--expose-gc'];
-  const session = await openSession(ROOT, { input: args.input }, undefined, undefined, extra, { gpu: args.gpu, server: 'static', uploadTo: { output } });
+  const session = await openSession(ROOT, { input: args.input }, undefined, undefined, extra, { gpu: args.gpu, server: 'static', uploadTo: { output }, onSignal: () => {} });
   const samples: Sample[] = [];
   let frames = 0;
   let total = 0;
@@ -469,13 +485,91 @@ async function pageCounters(page: Page, cdp: CDPSession): Promise<Record<string,
 
 // ---------- the live part ----------
 
+interface MemoryInfraDump {
+  label: string;
+  /** Seconds since the stream started. */
+  t: number;
+  frames: number;
+  /** False when some process did not answer in time (the others are there). */
+  complete: boolean;
+  /** How long the dump took. */
+  seconds: number;
+  processes: (ProcessDump & { kind: string | null })[];
+  /** Renderers' and the GPU process's anonymous memory by region (anonRegions), read just before the dump. */
+  regions: Record<string, ReturnType<typeof anonRegions>>;
+  /** The engine worker's V8 heap right after a forced GC (bytes): used, and committed (total). */
+  workerHeapAfterGc: { usedSize: number; totalSize: number } | null;
+}
+
+/**
+ * Per process in the dumps: its totals and allocators at each dump, and the allocators that grew most between the
+ * first dump and the last one taken while the stream ran (bytes in the dumps, MB and KB per 1000 frames here).
+ */
+function memoryInfraSummary(dumps: MemoryInfraDump[]) {
+  const running = dumps.filter((d) => d.label !== 'after stop');
+  if (running.length < 2) return null;
+  const [first, last] = [running[0], running[running.length - 1]];
+  const frames = last.frames - first.frames;
+  const out: Record<string, unknown> = {};
+  for (const b of last.processes) {
+    const a = first.processes.find((p) => p.pid === b.pid);
+    if (!a) continue;
+    const key = `${b.kind ?? b.name}:${b.pid}`;
+    const growth = dumpGrowth(a, b, 30).map((g) => ({
+      allocator: g.allocator,
+      mb: dumps.map((d) => {
+        const p = d.processes.find((x) => x.pid === b.pid);
+        return p ? round((p.allocators[g.allocator] ?? 0) / MB, 2) : null;
+      }),
+      kb_per_1000_frames: frames > 0 ? round((g.growth / 1024 / frames) * 1000, 1) : null,
+    }));
+    const totals = Object.fromEntries(Object.keys(b.totals).map((k) => [k, dumps.map((d) => {
+      const p = d.processes.find((x) => x.pid === b.pid);
+      return p?.totals[k] === undefined ? null : round(p.totals[k] / MB, 2);
+    })]));
+    out[key] = { name: b.name, labels: b.labels, totals_mb: totals, top_growth: growth };
+  }
+  // Anonymous regions by growth between the first and the last running dump, per process (KB at each dump).
+  const regions: Record<string, { start: string; span_mb: number; anon_mb: (number | null)[]; kb_per_1000_frames: number | null }[]> = {};
+  for (const key of Object.keys(last.regions)) {
+    const starts = new Set(running.flatMap((d) => (d.regions[key] ?? []).map((r) => r.start)));
+    const rows = [...starts].map((start) => {
+      const at = dumps.map((d) => d.regions[key]?.find((r) => r.start === start) ?? null);
+      const span = Math.max(...at.map((r) => r?.span_mb ?? 0));
+      const a = first.regions[key]?.find((r) => r.start === start)?.anon_kb ?? 0;
+      const b = last.regions[key]?.find((r) => r.start === start)?.anon_kb ?? 0;
+      return { start, span_mb: span, anon_mb: at.map((r) => (r ? round(r.anon_kb / 1024, 2) : null)), growth_kb: b - a, kb_per_1000_frames: frames > 0 ? round(((b - a) / frames) * 1000, 1) : null };
+    });
+    regions[key] = rows.sort((x, y) => Math.abs(y.growth_kb) - Math.abs(x.growth_kb)).slice(0, 12);
+  }
+  return { regions, dumps: dumps.map((d) => ({ label: d.label, t: d.t, frames: d.frames, complete: d.complete, seconds: d.seconds, workerHeapAfterGcMb: d.workerHeapAfterGc ? { used: round(d.workerHeapAfterGc.usedSize / MB, 2), total: round(d.workerHeapAfterGc.totalSize / MB, 2) } : null })), fromFrame: first.frames, toFrame: last.frames, processes: out };
+}
+
+function printMemoryInfra(summary: ReturnType<typeof memoryInfraSummary>) {
+  if (!summary) return;
+  log(`\nmemory-infra: dumps ${summary.dumps.map((d) => `${d.label} (frame ${d.frames}${d.complete ? '' : ', incomplete'}; worker JS heap after GC ${d.workerHeapAfterGcMb ? `${d.workerHeapAfterGcMb.used} of ${d.workerHeapAfterGcMb.total} MB` : '?'})`).join(', ')}; MB at each, growth from the first to the last while running`);
+  for (const [key, v] of Object.entries(summary.processes) as [string, { totals_mb: Record<string, (number | null)[]>; top_growth: { allocator: string; mb: (number | null)[]; kb_per_1000_frames: number | null }[] }][]) {
+    if (!/^(renderer|gpu|browser)/.test(key)) continue;
+    log(`  ${key}: ${Object.entries(v.totals_mb).map(([k, s]) => `${k} ${s.join(' → ')}`).join('; ')}`);
+    for (const g of v.top_growth.slice(0, 15)) log(`    ${g.allocator.padEnd(48)} ${g.mb.join(' → ')}  (${g.kb_per_1000_frames} KB/1000 fr)`);
+  }
+  log('  anonymous memory (smaps) by 4 GiB window of the address space (span: what is mapped there), MB at each dump:');
+  for (const [key, rows] of Object.entries(summary.regions)) {
+    log(`  ${key}`);
+    for (const r of rows.slice(0, 8)) log(`    ${r.start} span ${r.span_mb} MB: ${r.anon_mb.join(' → ')}  (${r.kb_per_1000_frames} KB/1000 fr)`);
+  }
+}
+
 async function soakLive(dir: string) {
   const y4m = await cameraY4m(dir);
   const extra = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`, '--autoplay-policy=no-user-gesture-required', '--enable-precise-memory-info'];
   log(`bench:soak: live: fake camera 160×90 at 20 fps, size ${SIZE}, temporal ${TEMPORAL}, for ${MINUTES} min; sampling every ${EVERY_S} s`);
   // The Vite dev server (openSession's default): bench pages are not part of the built site.
-  const session = await openSession(ROOT, {}, '/bench/soak.html', "typeof window.soakLiveStart === 'function'", extra, { gpu: (process.env.STYLECAST_GPU as 'software' | undefined) ?? 'software' });
+  // onSignal: Ctrl-C is the bench's own (its handler above stops the part and writes what was sampled), not the
+  // session's default exit.
+  const session = await openSession(ROOT, {}, '/bench/soak.html', "typeof window.soakLiveStart === 'function'", extra, { gpu: (process.env.STYLECAST_GPU as 'software' | undefined) ?? 'software', onSignal: () => {} });
   const samples: Sample[] = [];
+  const dumps: MemoryInfraDump[] = [];
   try {
     const started = await session.page.evaluate(([s, t]) => window.soakLiveStart(s, t), [SIZE, Number(TEMPORAL)] as [number, number]);
     log(`bench:soak: live: ${JSON.stringify(started)}`);
@@ -483,21 +577,67 @@ async function soakLive(dir: string) {
     const end = t0 + MINUTES * 60_000;
     let last: SoakLiveSample | null = null;
     let lastReport = 0;
+    // --memory-infra: a browser-level session (memory-infra dumps every process), dumps at evenly spaced moments.
+    const browserCdp = MEMORY_INFRA ? await session.page.context().browser()!.newBrowserCDPSession() : null;
+    const dumpAt = MEMORY_INFRA ? Array.from({ length: DUMPS - 1 }, (_, i) => t0 + (i * MINUTES * 60_000) / Math.max(1, DUMPS - 1)) : [];
+    const dump = async (label: string, frames: number) => {
+      const t = round((performance.now() - t0) / 1000, 1)!;
+      const started = performance.now();
+      // The trace's pids are the system's: name each process as the samples do.
+      const kinds = new Map(sampleProcesses(process.pid, 'node (bench + Vite)').map((p) => [p.pid, p.kind]));
+      const regions = Object.fromEntries([...kinds].filter(([, k]) => k === 'renderer' || k === 'gpu').map(([pid, k]) => [`${k}:${pid}`, anonRegions(pid)]));
+      const { complete, processes } = await memoryDump(browserCdp!, DUMP_DETAIL as 'light', DUMP_GC);
+      // The worker's live JS heap: used after a full GC (what is really kept), and the heap's committed size then.
+      let workerHeapAfterGc: { usedSize: number; totalSize: number } | null = null;
+      if (workerCdp) {
+        await workerCdp('HeapProfiler.collectGarbage').catch(() => null);
+        workerHeapAfterGc = (await workerCdp('Runtime.getHeapUsage').catch(() => null)) as typeof workerHeapAfterGc;
+      }
+      dumps.push({ label, t, frames, complete, seconds: round((performance.now() - started) / 1000, 1)!, processes: processes.map((p) => ({ kind: kinds.get(p.pid) ?? null, ...p })), regions, workerHeapAfterGc });
+      const r = processes.filter((p) => kinds.get(p.pid) === 'renderer').map((p) => `${p.pid}: ${(p.totals.private_footprint_bytes / MB).toFixed(1)} MB private, malloc ${((p.allocators.malloc ?? 0) / MB).toFixed(1)}, partition_alloc ${((p.allocators.partition_alloc ?? 0) / MB).toFixed(1)}, v8 ${((p.allocators.v8 ?? 0) / MB).toFixed(1)}`);
+      log(`bench:soak: memory-infra dump "${label}" at ${t} s, frame ${frames}: ${processes.length} processes${complete ? '' : ' (incomplete: some did not answer in time)'}; renderers ${r.join('; ')}`);
+    };
+    // The engine's worker (tfjs lives there, not on the page): its tensors and tfjs-wasm heap, and through CDP its V8
+    // heap (used and committed at every sample; used after a forced GC at each dump).
+    const engineWorker = () => session.page.workers().find((w) => /live-worker/.test(w.url())) ?? null;
+    const workerCdp = browserCdp ? await workerSession(browserCdp, /live-worker/).catch(() => null) : null;
+    if (browserCdp && !workerCdp) log('bench:soak: the engine worker\'s CDP session could not be opened: no worker heap figures');
     while (performance.now() < end && !stopRequested) {
       last = await session.page.evaluate(() => window.soakLiveSample());
       if (last.error) throw new Error(`the live stream failed: ${last.error}`);
       const procs = sampleProcesses(process.pid, 'node (bench + Vite)');
       const frames = last.stats?.framesOut ?? 0;
-      samples.push({ t: round((performance.now() - t0) / 1000, 1)!, frames, procs, page: { usedJSHeapSize: last.usedJSHeapSize }, load1: machine().loadavg_1_5_15[0] ?? 0 });
+      const page: Record<string, number | null> = { usedJSHeapSize: last.usedJSHeapSize, governorLevel: last.stats?.governor?.level ?? null, inferWidth: last.stats?.inferWidth ?? null };
+      if (MEMORY_INFRA) {
+        const w = await engineWorker()?.evaluate(() => {
+          const engine = (globalThis as { _tfengine?: { memory(): { numTensors: number; numBytes: number }; backendInstance?: { wasm?: { HEAPU8?: Uint8Array } } } })._tfengine;
+          return engine ? { tensors: engine.memory().numTensors, bytes: engine.memory().numBytes, heap: engine.backendInstance?.wasm?.HEAPU8?.buffer.byteLength ?? null } : null;
+        }).catch(() => null);
+        Object.assign(page, { workerTensors: w?.tensors ?? null, workerTensorBytes: w?.bytes ?? null, workerWasmHeapBytes: w?.heap ?? null });
+        const heap = (await workerCdp?.('Runtime.getHeapUsage').catch(() => null)) as { usedSize: number; totalSize: number } | null;
+        Object.assign(page, { workerJsHeapUsed: heap?.usedSize ?? null, workerJsHeapTotal: heap?.totalSize ?? null });
+      }
+      samples.push({ t: round((performance.now() - t0) / 1000, 1)!, frames, procs, page, load1: machine().loadavg_1_5_15[0] ?? 0 });
+      if (dumpAt.length && performance.now() >= dumpAt[0]) {
+        dumpAt.shift();
+        await dump(dumps.length === 0 ? 'start' : `during ${dumps.length}`, frames).catch((e) => log(`bench:soak: memory-infra dump failed: ${e instanceof Error ? e.message : String(e)}`));
+      }
       if (performance.now() - lastReport > 60_000) {
         lastReport = performance.now();
         const r = (k: string) => procs.filter((p) => p.kind === k).reduce((n, p) => n + p.rss, 0) / MB;
-        log(`bench:soak: live ${((performance.now() - t0) / 60_000).toFixed(1)} min, ${frames} frames (${last.stats?.fps.toFixed(1)} fps); RSS MB renderer ${r('renderer').toFixed(0)}, gpu ${r('gpu').toFixed(0)}, browser ${r('browser').toFixed(0)}`);
+        const a = (k: string) => procs.filter((p) => p.kind === k).reduce((n, p) => n + p.anon, 0) / MB;
+        log(`bench:soak: live ${((performance.now() - t0) / 60_000).toFixed(1)} min, ${frames} frames (${last.stats?.fps.toFixed(1)} fps, level ${page.governorLevel}); RSS MB renderer ${r('renderer').toFixed(0)} (anon ${a('renderer').toFixed(1)}), gpu ${r('gpu').toFixed(0)}, browser ${r('browser').toFixed(0)}; load ${machine().loadavg_1_5_15[0]}${MEMORY_INFRA ? `; worker tensors ${page.workerTensors}, wasm heap ${page.workerWasmHeapBytes === null ? '?' : (page.workerWasmHeapBytes / MB).toFixed(1)} MB` : ''}`);
       }
       await sleep(EVERY_S * 1000);
     }
+    const minutes = round((performance.now() - t0) / 60_000, 2);
+    if (browserCdp) await dump('end', last?.stats?.framesOut ?? 0).catch((e) => log(`bench:soak: memory-infra dump failed: ${e instanceof Error ? e.message : String(e)}`));
     const stopped = await session.page.evaluate(() => window.soakLiveStop());
-    return { started, stats: last?.stats ?? null, tensorsLeft: stopped.tensorsLeft, samples, stopped: stopRequested, minutes: round((performance.now() - t0) / 60_000, 2) };
+    if (browserCdp) {
+      await sleep(5000); // what the stopped stream's pipeline hands back
+      await dump('after stop', last?.stats?.framesOut ?? 0).catch((e) => log(`bench:soak: memory-infra dump failed: ${e instanceof Error ? e.message : String(e)}`));
+    }
+    return { started, stats: last?.stats ?? null, tensorsLeft: stopped.tensorsLeft, samples, stopped: stopRequested, minutes, dumps };
   } finally {
     await session.close();
   }
@@ -513,7 +653,7 @@ async function main() {
     benchmark: 'npm run bench:soak (bench/soak.ts)',
     date: startedAt,
     machine: { tag: TAG, hostname: hostname(), atStart },
-    settings: { frames: FRAMES, clip: `${CLIP_W}×${CLIP_H} H.264, the walking clip looped`, size: SIZE, temporal: Number(TEMPORAL), backend: BACKEND ?? 'auto', minutes: MINUTES, everySeconds: EVERY_S, inspect: INSPECT },
+    settings: { frames: FRAMES, clip: `${CLIP_W}×${CLIP_H} H.264, the walking clip looped`, size: SIZE, temporal: Number(TEMPORAL), backend: BACKEND ?? 'auto', minutes: MINUTES, everySeconds: EVERY_S, inspect: INSPECT, memoryInfra: MEMORY_INFRA ? { dumps: DUMPS, detail: DUMP_DETAIL, gc: DUMP_GC } : false },
     notes: [
       'anon = RssAnon, the process\'s own memory (where a leak shows); the rest of RSS is file pages (mostly the chromium binary\'s code, paged in as more of it runs, shared and reclaimable) and shared memory.',
       'RSS counts shared pages in every process that maps them; PSS divides them among every process on the machine that maps them ("all (PSS)" is the sum), so it moves when other Chromiums start or stop on a shared machine: RSS is the figure to read.',
@@ -532,7 +672,9 @@ async function main() {
       const r = await soakLive(dir);
       const a = analyse(r.samples);
       printSummary(`live: ${r.stats?.framesOut ?? 0} frames in ${r.minutes} min`, a);
-      doc.live = { minutes: r.minutes, stoppedEarly: r.stopped, started: r.started, lastStats: r.stats, tensorsLeft: r.tensorsLeft, ...a, samples: compact(r.samples) };
+      const infra = MEMORY_INFRA ? memoryInfraSummary(r.dumps) : null;
+      printMemoryInfra(infra);
+      doc.live = { minutes: r.minutes, stoppedEarly: r.stopped, started: r.started, lastStats: r.stats, tensorsLeft: r.tensorsLeft, ...a, ...(MEMORY_INFRA ? { memoryInfra: infra, memoryInfraDumps: r.dumps } : {}), samples: compact(r.samples) };
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
