@@ -18,6 +18,10 @@ import {
 } from '../engine/index.ts';
 import { DEFAULT_UPSAMPLE, type Upsample } from '../engine/index.ts';
 
+// Start-up milestones as User Timing marks (ms since navigation start), read by the first-frame benchmark (npm run
+// bench, (f)) and visible in the browser's performance panel.
+performance.mark('app:module');
+
 // The short WebM cut when set-up had a local copy; else the full clip set-up downloads from its public source.
 const DEMO_URLS = ['/media/video/pexels-854100-people-walking-sidewalk-640x360-6s.webm', '/media/video/pexels-854100-people-walking-sidewalk-960x540.mp4'];
 const DEMO_MISSING = 'The demo clip is not installed (run `npm run setup`): use your webcam, or stylise a clip of your own.';
@@ -605,6 +609,9 @@ async function openSource(kind: Source): Promise<MediaStream> {
     return cam;
   }
   stopCamera();
+  // The demo is playing already (the engine became ready after it opened, or the preview comes back after a clip): its
+  // capture serves again (process() takes a clone of its track), without looking the clip up and capturing anew.
+  if (demoCapture?.getVideoTracks().some((t) => t.readyState === 'live') && !ui.raw.srcObject && !ui.raw.paused) return demoCapture;
   const url = await demoUrl();
   if (!url) throw new Error(DEMO_MISSING);
   ui.raw.srcObject = null;
@@ -612,6 +619,7 @@ async function openSource(kind: Source): Promise<MediaStream> {
   ui.raw.muted = true;
   if (!ui.raw.src.endsWith(url)) ui.raw.src = url;
   await ui.raw.play();
+  performance.mark('app:demo-playing');
   stopDemoCapture();
   const capture = (ui.raw as HTMLVideoElement & { captureStream(): MediaStream }).captureStream();
   demoCapture = capture;
@@ -654,6 +662,7 @@ async function startLive(kind: Source, resume = false): Promise<void> {
     canvas = freshCanvas(canvas);
     beforeCanvas = freshCanvas(beforeCanvas);
     beforeCanvas.hidden = false; // over the raw source: the frame the output beside it was made from
+    performance.mark('app:process');
     output = await live.process(stream, { canvas, before: beforeCanvas });
     if (mine !== generation) return;
     expose(kind);
@@ -1163,12 +1172,14 @@ async function start(): Promise<void> {
     fail(e, 'engine');
     return;
   }
+  performance.mark('app:engine-ready');
   describeEngine(live);
-  buildGallery(live);
   await opened;
-  if (document.body.dataset.state === 'error') return; // the source could not open: its message stays
-  // The first call started the engine on the source itself when the engine was ready before the source.
-  if (document.body.dataset.live === 'off') await startLive(source);
+  // The first call started the engine on the source itself when the engine was ready before the source; a source
+  // that could not open keeps its message. The gallery comes after: its thumbnails (a dozen JPEGs, up to 1200×1528,
+  // fetched and decoded) would otherwise be in the way of the first frame's start.
+  if (document.body.dataset.state !== 'error' && document.body.dataset.live === 'off') await startLive(source);
+  buildGallery(live);
 }
 
 void start();
