@@ -10,6 +10,7 @@ import { inferenceGeometry } from '../src/engine/pipeline/frame.ts';
 import { RegionStage, regionMapPlainProgram, type RegionFace, type RegionFrame, type RegionSettings } from '../src/engine/regions/index.ts';
 import { initBackend } from '../src/engine/stylise/backend.ts';
 import { StyleModel } from '../src/engine/stylise/model.ts';
+import { dispatchRecordingDevice, type NotedDispatch } from './dispatch-recorder.ts';
 
 export interface PassesCase {
   width: number;
@@ -44,38 +45,13 @@ declare global {
   }
 }
 
-interface Noted {
+interface Noted extends NotedDispatch {
   frame: string;
   stage?: RegionStage;
-  pipeline: GPUComputePipeline;
-  groups: [number, GPUBindGroup][];
-  grid: [number, number, number];
 }
 
-/** A view of the device whose compute passes note every dispatch (bench/stages-page.ts' PassRecorder, shortened). */
-function recording(real: GPUDevice, noted: Noted[], frame: () => string): GPUDevice {
-  const wrap = <T extends object>(target: T, get: (t: T, key: string | symbol) => unknown): T =>
-    new Proxy(target, {
-      get: (t, key) => {
-        const own = get(t, key);
-        if (own !== undefined) return own;
-        const v = Reflect.get(t, key);
-        return typeof v === 'function' ? v.bind(t) : v;
-      },
-    });
-  const pass = (p: GPUComputePassEncoder) => {
-    let pipeline: GPUComputePipeline | null = null;
-    const groups = new Map<number, GPUBindGroup>();
-    return wrap(p, (t, key) =>
-      key === 'setPipeline' ? (x: GPUComputePipeline) => (t.setPipeline(x), (pipeline = x))
-      : key === 'setBindGroup' ? (n: number, g: GPUBindGroup) => (t.setBindGroup(n, g), groups.set(n, g))
-      : key === 'dispatchWorkgroups' ? (x: number, y = 1, z = 1) => (t.dispatchWorkgroups(x, y, z), noted.push({ frame: frame(), pipeline: pipeline!, groups: [...groups], grid: [x, y, z] }))
-      : undefined,
-    );
-  };
-  const encoder = (e: GPUCommandEncoder) => wrap(e, (t, key) => (key === 'beginComputePass' ? (d?: GPUComputePassDescriptor) => pass(t.beginComputePass(d)) : undefined));
-  return wrap(real, (t, key) => (key === 'createCommandEncoder' ? (d?: GPUCommandEncoderDescriptor) => encoder(t.createCommandEncoder(d)) : undefined));
-}
+/** A view of the device whose compute passes note every dispatch, with the frame's name. */
+const recording = (real: GPUDevice, noted: Noted[], frame: () => string): GPUDevice => dispatchRecordingDevice(real, (d) => noted.push({ frame: frame(), ...d }));
 
 const middle = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 

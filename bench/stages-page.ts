@@ -15,6 +15,7 @@ import { FrameReader, RgbxScaler } from '../src/engine/stylise/tensors.ts';
 import type { FlowSettings } from '../src/engine/temporal/flow.ts';
 import { TemporalStage, flowPlan } from '../src/engine/temporal/index.ts';
 import { temporalPrograms } from '../src/engine/temporal/pipelines.ts';
+import { dispatchRecordingDevice, type NotedDispatch } from './dispatch-recorder.ts';
 
 const IO = '/__stylecast/';
 
@@ -199,43 +200,12 @@ class PassRecorder {
   readonly device: GPUDevice;
   /** A second pipeline for the program of that name, replayed beside the original (as "<name> (variant)"). */
   variant: { program: string; pipeline: GPUComputePipeline } | null = null;
-  #noted: { pipeline: GPUComputePipeline; groups: [number, GPUBindGroup][]; grid: [number, number, number] }[] = [];
+  #noted: NotedDispatch[] = [];
   readonly #real: GPUDevice;
 
   constructor(real: GPUDevice) {
     this.#real = real;
-    const note = (pass: GPUComputePassEncoder): GPUComputePassEncoder => {
-      let pipeline: GPUComputePipeline | null = null;
-      const groups = new Map<number, GPUBindGroup>();
-      return new Proxy(pass, {
-        get: (target, key) => {
-          if (key === 'setPipeline') return (p: GPUComputePipeline) => (target.setPipeline(p), (pipeline = p));
-          if (key === 'setBindGroup') return (n: number, g: GPUBindGroup) => (target.setBindGroup(n, g), groups.set(n, g));
-          if (key === 'dispatchWorkgroups')
-            return (x: number, y = 1, z = 1) => {
-              target.dispatchWorkgroups(x, y, z);
-              this.#noted.push({ pipeline: pipeline!, groups: [...groups], grid: [x, y, z] });
-            };
-          const v = Reflect.get(target, key);
-          return typeof v === 'function' ? v.bind(target) : v;
-        },
-      });
-    };
-    const encoder = (e: GPUCommandEncoder): GPUCommandEncoder =>
-      new Proxy(e, {
-        get: (target, key) => {
-          if (key === 'beginComputePass') return (d?: GPUComputePassDescriptor) => note(target.beginComputePass(d));
-          const v = Reflect.get(target, key);
-          return typeof v === 'function' ? v.bind(target) : v;
-        },
-      });
-    this.device = new Proxy(real, {
-      get: (target, key) => {
-        if (key === 'createCommandEncoder') return (d?: GPUCommandEncoderDescriptor) => encoder(target.createCommandEncoder(d));
-        const v = Reflect.get(target, key);
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
+    this.device = dispatchRecordingDevice(real, (d) => this.#noted.push(d));
   }
 
   start(): void {
