@@ -30,7 +30,9 @@ const USAGE = `npm run bench [-- options]
   --mem-frames N, --mem-frames-smooth N, --live-seconds S, --first-reps N
   --first-compare DIR       run (f) alternately with another checkout's
   --tag NAME                bench/results/suite-NAME.json (default: the host name)
-  --svg FILE, --svg-from RESULT.json   where the chart goes; redraw it from a saved result`;
+  --svg FILE, --svg-from RESULT.json   where the chart goes (default bench/results/suite.svg, the README's, for a
+                            run over every size and backend; suite-TAG.svg when --sizes or --backends narrow it);
+                            redraw it from a saved result`;
 /** Options that take a value; every other known option is a bare flag. */
 const VALUED = ['gpu', 'backends', 'sizes', 'extras', 'mem-frames', 'mem-frames-smooth', 'live-seconds', 'first-reps', 'first-compare', 'tag', 'svg', 'svg-from'];
 const BARE = ['quick', 'no-extras'];
@@ -896,7 +898,9 @@ async function main() {
     writeFileSync(jsonPath, JSON.stringify(doc, null, 2) + '\n');
     if (wasm) {
       const m = machineAtStart;
-      const svgPath = join(ROOT, 'bench/results', QUICK ? 'suite-quick.svg' : 'suite.svg');
+      // The README's chart is redrawn only by a full run; a run narrowed by --sizes or --backends draws its own.
+      const narrowed = option('sizes') !== undefined || option('backends') !== undefined;
+      const svgPath = option('svg') ?? join(ROOT, 'bench/results', narrowed ? `suite-${TAG}.svg` : QUICK ? 'suite-quick.svg' : 'suite.svg');
       writeFileSync(svgPath, chart(wasm.rows, `${m.cpus} × ${m.cpu}, load ${m.loadavg_1_5_15[0]}; Chromium ${chromium}; ${new Date().toISOString().slice(0, 10)}${QUICK ? ' (quick mode)' : ''}`));
       log(`bench: wrote ${jsonPath} and ${svgPath}`);
     }
