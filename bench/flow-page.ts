@@ -8,6 +8,7 @@ import { FlowField, FlowSolver, LumaPyramid, pyramidSizes } from '../src/engine/
 import { flowPlan } from '../src/engine/temporal/index.ts';
 import { BufferSet, temporalPipelines } from '../src/engine/temporal/pipelines.ts';
 import { PHOTO_FILES, cases } from './pairs.ts';
+import { base64 } from './photo.ts';
 
 const IO = '/__stylecast/';
 
@@ -51,17 +52,6 @@ declare global {
 }
 
 let device: GPUDevice;
-
-async function base64(data: Blob | ArrayBufferView): Promise<string> {
-  const blob = data instanceof Blob ? data : new Blob([data as BlobPart]);
-  const url: string = await new Promise((res, rej) => {
-    const r = new FileReader();
-    r.onload = () => res(r.result as string);
-    r.onerror = () => rej(r.error);
-    r.readAsDataURL(blob);
-  });
-  return url.slice(url.indexOf(',') + 1);
-}
 
 async function fetchBitmap(name: string): Promise<ImageBitmap> {
   const r = await fetch(IO + encodeURIComponent(name));

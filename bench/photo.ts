@@ -1,5 +1,5 @@
-// Pictures for the benchmarks' pages and the browser tests: a photo drawn at a given size, and a canvas read back.
-// Browser-only (OffscreenCanvas, VideoFrame).
+// Pictures for the benchmarks' pages and the browser tests: a photo drawn at a given size, a canvas read back, and
+// bytes as base64 for the page's answer to Node. Browser-only (OffscreenCanvas, VideoFrame, FileReader).
 
 /** A rectangle of the photo, in its own pixels. */
 export interface PhotoWindow {
@@ -37,4 +37,16 @@ export async function canvasPixels(canvas: OffscreenCanvas): Promise<Uint8Clampe
   ctx.drawImage(bitmap, 0, 0);
   bitmap.close();
   return ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+}
+
+/** `data` as base64 (for a page's answer to Node: Playwright's evaluate carries JSON, not bytes). */
+export async function base64(data: Blob | ArrayBufferView): Promise<string> {
+  const blob = data instanceof Blob ? data : new Blob([data as BlobPart]);
+  const url: string = await new Promise((res, rej) => {
+    const r = new FileReader();
+    r.onload = () => res(r.result as string);
+    r.onerror = () => rej(r.error);
+    r.readAsDataURL(blob);
+  });
+  return url.slice(url.indexOf(',') + 1);
 }

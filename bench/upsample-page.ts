@@ -13,7 +13,7 @@ import { readBuffer } from '../src/engine/temporal/estimate.ts';
 import { createStylizer, type Stylizer } from '../src/engine/index.ts';
 import type { Upsample } from '../src/engine/constants.ts';
 import { edgeAgreement, type EdgeAgreement } from './edges.ts';
-import { canvasPixels, drawnPhoto } from './photo.ts';
+import { base64, canvasPixels, drawnPhoto } from './photo.ts';
 
 const IO = '/__stylecast/';
 
@@ -102,16 +102,6 @@ function keepScore(rgba: Uint8ClampedArray, W: number, H: number, p: Float32Arra
   let d = 0;
   for (let k = 0; k < w * h; k++) for (let c = 0; c < 3; c++) d += Math.abs(sum[k * 3 + c] / count[k] - p[k * 3 + c] * 255);
   return d / (w * h * 3);
-}
-
-async function base64(blob: Blob): Promise<string> {
-  const url: string = await new Promise((res, rej) => {
-    const r = new FileReader();
-    r.onload = () => res(r.result as string);
-    r.onerror = () => rej(r.error);
-    r.readAsDataURL(blob);
-  });
-  return url.slice(url.indexOf(',') + 1);
 }
 
 async function timed(reps: number, run: () => void | Promise<void>): Promise<number[]> {

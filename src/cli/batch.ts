@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import type { Progress } from '../engine/index.ts';
 import { StylecastError, isStylecastError } from '../engine/errors.ts';
 import { UsageError, VIDEO_EXTENSIONS, styleInputs, type BatchArgs } from './args.ts';
-import { SIGNAL_EXIT_CODES, openSession, type Session } from './browser.ts';
+import { cancelOnSignal, openSession, type Session } from './browser.ts';
 import { checkFreeSpace, checkOutputPlace, commitOutput, minimumOutputBytes, partialPath, realTarget, refuseSameFile, sweepStalePartials, writeError } from './files.ts';
 import { exposeProgress, gifJob, runOnPage, styleFiles, stylizeJob } from './job.ts';
 import { DEFAULT_GIF_SIZE } from '../engine/sinks/gif-size.ts';
@@ -409,7 +409,16 @@ export async function batch(args: BatchArgs, root: string): Promise<number> {
   const outcomes = new Map<BatchItem, Outcome>();
   const version = String((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? '');
   const todo: { item: BatchItem; index: number; hash: string }[] = [];
-  let cancelled: number | null = null;
+  // Ctrl-C, SIGTERM, SIGHUP (the session's onSignal): the first cancels the files in flight (CANCELLED) and starts no
+  // more, then the summary and exit 128 + the signal's number; a second, or files that do not stop within
+  // CANCEL_GRACE_MS, exit at once. Either way the session's exit hook kills the browser and removes the partial outputs.
+  const workers = new Set<Worker>();
+  let pool: SegmentPages | null = null;
+  const { onSignal, exitCode: cancelled } = cancelOnSignal(() => {
+    process.stderr.write('\nstylecast: cancelling the batch…\n');
+    for (const w of workers) void w.page.evaluate(() => window.stylecastCancel?.()).catch(() => {});
+    pool?.cancelAll();
+  }, CANCEL_GRACE_MS);
   for (const [index, item] of items.entries()) {
     const hash = settingsHash(args, item.input, version);
     const frames = await upToDate(item.output, hash);
@@ -422,24 +431,6 @@ export async function batch(args: BatchArgs, root: string): Promise<number> {
     }
   }
   if (todo.length) {
-    // Ctrl-C, SIGTERM, SIGHUP: the first cancels the files in flight (CANCELLED) and starts no more, then the summary
-    // and exit 128 + the signal's number; a second, or files that do not stop within CANCEL_GRACE_MS, exit at once.
-    // Either way the session's exit hook kills the browser and removes the partial outputs.
-    const workers = new Set<Worker>();
-    let pool: SegmentPages | null = null;
-    const exitNow = (exit: number) => {
-      process.stderr.write('stylecast: Cancelled. (CANCELLED)\n');
-      process.exit(exit);
-    };
-    const onSignal = (signal: NodeJS.Signals) => {
-      const exit = SIGNAL_EXIT_CODES[signal as keyof typeof SIGNAL_EXIT_CODES] ?? 1;
-      if (cancelled !== null) return exitNow(exit);
-      cancelled = exit;
-      process.stderr.write('\nstylecast: cancelling the batch…\n');
-      for (const w of workers) void w.page.evaluate(() => window.stylecastCancel?.()).catch(() => {});
-      pool?.cancelAll();
-      setTimeout(() => exitNow(exit), CANCEL_GRACE_MS).unref();
-    };
     const session = await openSession(root, styleFiles(args), undefined, undefined, [], { gpu: args.gpu, server: 'static', onSignal });
     try {
       await session.page.close(); // every job runs on a page of its own (openPage)
@@ -450,7 +441,7 @@ export async function batch(args: BatchArgs, root: string): Promise<number> {
       const work = async () => {
         let worker: Worker | null = null;
         try {
-          while (next < todo.length && cancelled === null) {
+          while (next < todo.length && cancelled() === null) {
             const { item, index, hash } = todo[next++];
             reporter.started(item);
             let o: Outcome;
@@ -494,5 +485,5 @@ export async function batch(args: BatchArgs, root: string): Promise<number> {
     }
   }
   reporter.summary(items, outcomes);
-  return cancelled ?? ([...outcomes.values()].some((o) => o.result === 'failed') ? 1 : 0);
+  return cancelled() ?? ([...outcomes.values()].some((o) => o.result === 'failed') ? 1 : 0);
 }

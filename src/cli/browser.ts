@@ -516,6 +516,37 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const START_TIMEOUT_MS = 120_000;
 export const SIGNAL_EXIT_CODES: Record<(typeof SIGNALS)[number], number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
+/** What `cancelOnSignal` hands a command: its handler for openSession's `onSignal`, and how it was cancelled. */
+export interface SignalCancel {
+  onSignal: (signal: NodeJS.Signals) => void;
+  /** The exit status a cancelled command ends with (128 + the signal's number), or null while no signal came. */
+  exitCode: () => number | null;
+}
+
+/**
+ * The CLI's two-stage cancel on Ctrl-C, SIGTERM or SIGHUP. The first signal calls `cancel` (which says what it
+ * cancels and starts it; false: nothing to cancel yet, exit at once) and, if the command has not ended within
+ * `graceMs`, exits with 128 + the signal's number; a second signal exits at once. Each exit here says
+ * "Cancelled. (CANCELLED)"; the session's exit hook kills the browser and removes the partial files either way.
+ */
+export function cancelOnSignal(cancel: (signal: NodeJS.Signals, exit: number) => boolean | void, graceMs: number): SignalCancel {
+  let code: number | null = null;
+  const exitNow = (exit: number) => {
+    process.stderr.write('stylecast: Cancelled. (CANCELLED)\n');
+    process.exit(exit);
+  };
+  return {
+    onSignal: (signal) => {
+      const exit = SIGNAL_EXIT_CODES[signal as (typeof SIGNALS)[number]] ?? 1;
+      if (code !== null) return exitNow(exit);
+      code = exit;
+      if (cancel(signal, exit) === false) return exitNow(exit);
+      setTimeout(() => exitNow(exit), graceMs).unref();
+    },
+    exitCode: () => code,
+  };
+}
+
 function defaultGpuMode(): GpuMode {
   const mode = parseGpuMode(process.env.STYLECAST_GPU);
   if (!mode) throw new Error(`STYLECAST_GPU must be one of ${GPU_MODES.join(', ')}, got "${process.env.STYLECAST_GPU}".`);

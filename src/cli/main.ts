@@ -5,7 +5,7 @@ import type { Progress, StylizeResult } from '../engine/index.ts';
 import { DEFAULT_GIF_SIZE } from '../engine/sinks/gif-size.ts';
 import { isStylecastError } from '../engine/errors.ts';
 import { USAGE, UsageError, parseArgs, presetNames, type ConvertArgs, type FlowArgs, type StylizeArgs } from './args.ts';
-import { SIGNAL_EXIT_CODES, openSession, type Session } from './browser.ts';
+import { cancelOnSignal, openSession, type Session } from './browser.ts';
 import { checkFreeSpace, checkOutputPlace, commitOutput, minimumOutputBytes, partialPath, sweepStalePartials, writeError } from './files.ts';
 import type { JobResult } from './protocol.ts';
 import { exposeProgress, gifJob, runOnPage, styleFiles, stylizeJob } from './job.ts';
@@ -63,32 +63,24 @@ function progressPrinter(quiet: boolean): (p: Progress) => void {
 const CANCEL_GRACE_MS = 5_000;
 
 /**
- * Ctrl-C, SIGTERM, SIGHUP: while a job runs, the first asks the page to cancel (the job ends with CANCELLED and exit
- * 128 + the signal's number); a second, or one before the job runs, or a job that does not stop within
- * CANCEL_GRACE_MS, exits at once. Either way the session's exit hook kills the browser and removes every temporary
- * folder and partial file.
+ * Ctrl-C, SIGTERM, SIGHUP (cancelOnSignal): while a job runs, the first asks the page to cancel (the job ends with
+ * CANCELLED and exit 128 + the signal's number); a second, or one before the job runs, or a job that does not stop
+ * within CANCEL_GRACE_MS, exits at once. Either way the session's exit hook kills the browser and removes every
+ * temporary folder and partial file.
  */
 function signalHandler() {
   let session: Session | null = null;
-  let code: number | null = null;
-  const exitNow = (exit: number) => {
-    process.stderr.write('stylecast: Cancelled. (CANCELLED)\n');
-    process.exit(exit);
-  };
+  const cancel = cancelOnSignal(() => {
+    if (!session) return false;
+    process.stderr.write('\nstylecast: cancelling…\n');
+    void session.page.evaluate(() => window.stylecastCancel?.()).catch(() => {});
+  }, CANCEL_GRACE_MS);
   return {
-    handle: (signal: NodeJS.Signals) => {
-      const exit = SIGNAL_EXIT_CODES[signal as keyof typeof SIGNAL_EXIT_CODES] ?? 1;
-      if (code !== null || !session) return exitNow(exit);
-      code = exit;
-      process.stderr.write('\nstylecast: cancelling…\n');
-      void session.page.evaluate(() => window.stylecastCancel?.()).catch(() => {});
-      setTimeout(() => exitNow(exit), CANCEL_GRACE_MS).unref();
-    },
+    handle: cancel.onSignal,
     running: (s: Session) => {
       session = s;
     },
-    /** The exit status a cancelled job ends with, or null when no signal came. */
-    exitCode: () => code,
+    exitCode: cancel.exitCode,
   };
 }
 

@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Progress } from '../engine/index.ts';
 import { StylecastError, isStylecastError } from '../engine/errors.ts';
 import type { BatchArgs } from './args.ts';
-import { SIGNAL_EXIT_CODES } from './browser.ts';
+import { cancelOnSignal } from './browser.ts';
 import { Reporter, outputName, planBatch, settingsHash, upToDate, type BatchItem, type Outcome } from './batch.ts';
 import { checkOutputPlace, realTarget } from './files.ts';
 import { stylizeJob } from './job.ts';
@@ -211,7 +211,6 @@ export async function queueBatch(args: BatchArgs & { queue: QueueSpec }, root: s
   events.on('error', () => {});
   await events.waitUntilReady();
 
-  let cancelled: number | null = null;
   let lastActive = Date.now();
   let finish: () => void = () => {};
   const finished = new Promise<void>((res) => (finish = res));
@@ -362,19 +361,14 @@ export async function queueBatch(args: BatchArgs & { queue: QueueSpec }, root: s
   events.on('completed', ({ jobId }) => void check(jobId));
   events.on('failed', ({ jobId }) => void check(jobId));
 
-  const onSignal = (signal: NodeJS.Signals) => {
-    const exit = SIGNAL_EXIT_CODES[signal as keyof typeof SIGNAL_EXIT_CODES] ?? 1;
-    if (cancelled !== null) {
-      process.stderr.write('stylecast: Cancelled. (CANCELLED)\n');
-      process.exit(exit);
-    }
-    cancelled = exit;
+  // Ctrl-C, SIGTERM, SIGHUP (cancelOnSignal): the first fails the files not yet done (their jobs not taken leave the
+  // queue) and exits after the summary, or within 5 s; a second exits at once.
+  const { onSignal, exitCode: cancelled } = cancelOnSignal(() => {
     process.stderr.write('\nstylecast: cancelling the batch: its jobs not yet taken are removed from the queue…\n');
-    setTimeout(() => process.exit(exit), 5000).unref();
     void (async () => {
       for (const f of files) if (!f.settled) await failFile(f, 'CANCELLED', 'The batch was cancelled (jobs a worker had already taken finish there, unused).');
     })();
-  };
+  }, 5000);
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const s of signals) process.on(s, onSignal);
 
@@ -418,5 +412,5 @@ export async function queueBatch(args: BatchArgs & { queue: QueueSpec }, root: s
   if (failed.length && !args.quiet) {
     process.stderr.write(`stylecast: failed: ${failed.map((i) => { const o = outcomes.get(i) as Extract<Outcome, { result: 'failed' }>; return `${basename(i.input)} (${o.code})`; }).join(', ')}.\n`);
   }
-  return cancelled ?? (failed.length ? 1 : 0);
+  return cancelled() ?? (failed.length ? 1 : 0);
 }

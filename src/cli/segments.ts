@@ -13,7 +13,7 @@ import type { Progress } from '../engine/index.ts';
 import { StylecastError, isStylecastError } from '../engine/errors.ts';
 import type { StylizeArgs } from './args.ts';
 import { defaultJobs } from './batch.ts';
-import { SIGNAL_EXIT_CODES, openSession, type Session } from './browser.ts';
+import { cancelOnSignal, openSession, type Session } from './browser.ts';
 import { checkFreeSpace, checkOutputPlace, commitOutput, minimumOutputBytes, partialPath, writeError } from './files.ts';
 import { exposeProgress, runOnPage, styleFiles, stylizeJob } from './job.ts';
 import type { JobResult, StylizeJob } from './protocol.ts';
@@ -445,20 +445,12 @@ export async function stylizeSegmented(args: StylizeArgs, root: string, plan: Se
   const output = checkOutputPlace(args.output);
   // The parts and the joined file sit side by side until the join is done.
   checkFreeSpace(dirname(output), 2 * minimumOutputBytes(statSync(args.input).size), args.output);
-  let cancelled: number | null = null;
   let pool: SegmentPages | null = null;
-  const exitNow = (exit: number) => {
-    process.stderr.write('stylecast: Cancelled. (CANCELLED)\n');
-    process.exit(exit);
-  };
-  const onSignal = (signal: NodeJS.Signals) => {
-    const exit = SIGNAL_EXIT_CODES[signal as keyof typeof SIGNAL_EXIT_CODES] ?? 1;
-    if (cancelled !== null || !pool) return exitNow(exit);
-    cancelled = exit;
+  const { onSignal, exitCode } = cancelOnSignal(() => {
+    if (!pool) return false;
     process.stderr.write('\nstylecast: cancelling…\n');
     pool.cancelAll();
-    setTimeout(() => exitNow(exit), 5_000).unref();
-  };
+  }, 5_000);
   const session = await openSession(root, styleFiles(args), undefined, undefined, [], { gpu: args.gpu, server: 'static', onSignal });
   try {
     await session.page.close(); // every segment runs on a page of its own
@@ -477,7 +469,7 @@ export async function stylizeSegmented(args: StylizeArgs, root: string, plan: Se
     } catch (e) {
       if (isStylecastError(e)) {
         process.stderr.write(`stylecast: ${e.message} (${e.code})\n`);
-        return cancelled ?? 1;
+        return exitCode() ?? 1;
       }
       throw e;
     }

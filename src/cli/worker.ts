@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import type { Progress } from '../engine/index.ts';
 import { StylecastError, isStylecastError } from '../engine/errors.ts';
 import type { WorkerArgs } from './args.ts';
-import { SIGNAL_EXIT_CODES, openSession, type Session } from './browser.ts';
+import { cancelOnSignal, openSession, type Session } from './browser.ts';
 import { defaultJobs } from './batch.ts';
 import { checkFreeSpace, checkOutputPlace, commitOutput, minimumOutputBytes, partialPath, writeError } from './files.ts';
 import { exposeProgress, runOnPage } from './job.ts';
@@ -78,25 +78,18 @@ export async function worker(args: WorkerArgs, root: string): Promise<number> {
   };
   // Redis first (bounded: QUEUE_UNAVAILABLE within lostMs), then the browser.
   const watch = await watchRedis(args.queue, lostMs, (e) => die(e));
-  let stopping: number | null = null;
   const slots = new Set<Slot>();
   let bullWorker: import('bullmq').Worker<QueueJobData, QueueJobResult> | null = null;
-  const onSignal = (signal: NodeJS.Signals) => {
-    const exit = SIGNAL_EXIT_CODES[signal as keyof typeof SIGNAL_EXIT_CODES] ?? 1;
-    if (stopping !== null) {
-      process.stderr.write('stylecast: Cancelled. (CANCELLED)\n');
-      process.exit(exit);
-    }
-    stopping = exit;
+  // Ctrl-C, SIGTERM, SIGHUP (cancelOnSignal): the first cancels the jobs in flight, which go back to the queue, and
+  // exits once the queue's worker is closed (or within 10 s); a second exits at once.
+  const { onSignal, exitCode: stopping } = cancelOnSignal((signal, exit) => {
     say(`stopping (${signal}): the jobs in flight go back to the queue for another worker.`);
     for (const s of slots) s.cancel();
-    const forced = setTimeout(() => process.exit(exit), 10_000);
-    forced.unref();
     void (async () => {
       await bullWorker?.close().catch(() => {});
       process.exit(exit);
     })();
-  };
+  }, 10_000);
   const session = await openSession(root, {}, undefined, undefined, [], { gpu: args.gpu, server: 'static', onSignal });
   await session.page.close(); // every job runs on a page of its own
   const concurrency = args.concurrency ?? defaultJobs(session.gpu.software);
@@ -205,7 +198,7 @@ export async function worker(args: WorkerArgs, root: string): Promise<number> {
       say(`job ${job.id}: wrote ${output} (${result.frames} frames, ${seconds.toFixed(1)} s)`);
       return { frames: result.frames, seconds, worker: me };
     } catch (e) {
-      if (stopping !== null) {
+      if (stopping() !== null) {
         // Stopping: the job goes back to the queue at once, without counting as a try.
         await job.moveToDelayed(Date.now(), token).catch(() => {});
         throw new DelayedError();

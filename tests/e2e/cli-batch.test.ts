@@ -1,11 +1,11 @@
 // `stylecast batch` end to end: the real CLI as a subprocess on real files, checked with ffprobe. Tiny clips (3 frames
 // at 64×36, --size 64 --temporal 0) so each run takes seconds; the limits are generous for a loaded machine.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, WALKING, cli, ensureBuilt, ffmpeg, ffprobe } from './helpers.ts';
+import { ROOT, WALKING, cli, ensureBuilt, ffmpeg, ffprobe, descendants } from './helpers.ts';
 
 let dir: string;
 const at = (...names: string[]) => join(dir, ...names);
@@ -17,19 +17,6 @@ const FAST = ['--size', '64', '--temporal', '0', '--style', 'udnie'];
 const framesOf = (path: string) => Number(ffprobe(path).streams.find((s) => s.codec_type === 'video')?.nb_read_frames);
 const comment = (path: string) =>
   (JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format_tags=comment', '-of', 'json', path]).toString()) as { format: { tags?: { comment?: string } } }).format.tags?.comment;
-/** The processes below `root` (pid, command line). */
-function descendants(root: number): { pid: number; args: string }[] {
-  const ps = spawnSync('ps', ['-e', '-o', 'pid=,ppid=,args=']).stdout.toString().trim().split('\n').map((l) => {
-    const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)!;
-    return { pid: Number(m[1]), ppid: Number(m[2]), args: m[3] };
-  });
-  const tree = new Set([root]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const p of ps) if (tree.has(p.ppid) && !tree.has(p.pid)) (tree.add(p.pid), (grew = true));
-  }
-  return ps.filter((p) => p.pid !== root && tree.has(p.pid));
-}
 /** Chromium's main processes (no --type=) and its renderers among `procs`. */
 const browsers = (procs: { args: string }[]) => procs.filter((p) => /chrom/i.test(p.args) && !p.args.includes('--type=')).length;
 const renderers = (procs: { args: string }[]) => procs.filter((p) => p.args.includes('--type=renderer')).length;

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processStart } from '../../src/cli/jobdir.ts';
-import { cli, ensureBuilt, ffmpeg, ROOT, WALKING } from './helpers.ts';
+import { cli, ensureBuilt, ffmpeg, ROOT, WALKING, descendants } from './helpers.ts';
 
 let dir: string;
 const at = (name: string) => join(dir, name);
@@ -131,22 +131,6 @@ describe('no temporary folder is left behind', () => {
   });
 });
 
-/** The CLI's descendant processes: pid and command line. */
-function descendants(root: number): { pid: number; args: string }[] {
-  const rows = spawnSync('ps', ['-e', '-o', 'pid=,ppid=,args=']).stdout.toString().trim().split('\n').map((l) => {
-    const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)!;
-    return { pid: Number(m[1]), ppid: Number(m[2]), args: m[3] };
-  });
-  const out: { pid: number; args: string }[] = [];
-  const walk = (p: number) => {
-    for (const r of rows.filter((x) => x.ppid === p)) {
-      out.push(r);
-      walk(r.pid);
-    }
-  };
-  walk(root);
-  return out;
-}
 
 describe('BROWSER_CRASHED: a browser that dies mid-job is one sentence, exit 1, no output, nothing left', () => {
   it.each([

@@ -2,7 +2,7 @@
 // port, a temporary folder, no persistence), real workers as child processes (each its own headless Chromium), real
 // clips checked with ffprobe. The queue's lock and stalled check are shortened for the test ($STYLECAST_QUEUE_LOCK_MS,
 // $STYLECAST_QUEUE_LOST_MS); tiny clips (64×36, --size 64 --temporal 0) keep each job to seconds.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, WALKING, cli, ensureBuilt, ffmpeg, ffprobe, frameTimes } from './helpers.ts';
+import { ROOT, WALKING, cli, ensureBuilt, ffmpeg, ffprobe, frameTimes, descendants } from './helpers.ts';
 
 const TEST_MS = 600_000;
 const FAST = ['--size', '64', '--temporal', '0', '--style', 'udnie'];
@@ -66,19 +66,6 @@ async function startRedis(name: string, extra: string[] = [], tls: { password?: 
   };
 }
 
-/** The processes below `root` (pid, command line). */
-function descendants(root: number): { pid: number; args: string }[] {
-  const ps = spawnSync('ps', ['-e', '-o', 'pid=,ppid=,args=']).stdout.toString().trim().split('\n').map((l) => {
-    const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)!;
-    return { pid: Number(m[1]), ppid: Number(m[2]), args: m[3] };
-  });
-  const tree = new Set([root]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const p of ps) if (tree.has(p.ppid) && !tree.has(p.pid)) (tree.add(p.pid), (grew = true));
-  }
-  return ps.filter((p) => p.pid !== root && tree.has(p.pid));
-}
 
 interface Running {
   proc: ChildProcess;

@@ -97,3 +97,17 @@ export function lumaCorrelation(a: Uint8Array, b: Uint8Array): number {
   }
   return ab / Math.sqrt(aa * bb);
 }
+
+/** The descendant processes of `root` (its children, theirs, …), from `ps`: pid and command line. */
+export function descendants(root: number): { pid: number; args: string }[] {
+  const ps = spawnSync('ps', ['-e', '-o', 'pid=,ppid=,args=']).stdout.toString().trim().split('\n').map((l) => {
+    const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)!;
+    return { pid: Number(m[1]), ppid: Number(m[2]), args: m[3] };
+  });
+  const tree = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of ps) if (tree.has(p.ppid) && !tree.has(p.pid)) (tree.add(p.pid), (grew = true));
+  }
+  return ps.filter((p) => p.pid !== root && tree.has(p.pid));
+}
