@@ -1,5 +1,5 @@
-// regions_common.wgsl — the uniforms shared by regions_map.wgsl, regions_blend.wgsl, regions_copy.wgsl and
-// regions_cut.wgsl (one buffer for all; the host prepends this file and flow_common.wgsl to each).
+// regions_common.wgsl — the uniforms shared by regions_map.wgsl, regions_blend.wgsl, regions_copy.wgsl,
+// regions_cut.wgsl and regions_luma.wgsl (one buffer for all; the host prepends this file and flow_common.wgsl to each).
 struct Params {
   size: vec2<u32>,
   weak_size: vec2<u32>,
@@ -29,4 +29,9 @@ struct Params {
   faces_age: u32,
   // 1 on the stage's first frame after a reset (a known cut: a new clip, a seek), for regions_cut.wgsl.
   fresh: u32,
+  // The region stage's own cut test without a flow (regions_luma.wgsl): its grid of cells, and 1 when this frame's
+  // cells are compared with the previous frame's (regions_cut.wgsl then decides on regions_luma.wgsl's counts, with
+  // cut_inconsistent set to LUMA_CUT), 0 when there is no such test this frame.
+  luma_cells: vec2<u32>,
+  luma_cut: u32,
 }

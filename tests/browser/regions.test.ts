@@ -1,13 +1,14 @@
 // The region stage's WGSL on real WebGPU in Chromium, driven by hand-made masks and face boxes: the strength map,
 // the blend with the weak pass (whole frame and a crop), masks carried along the temporal stage's flow and dying
 // out, adaptive detail, and the output left bit for bit as it was outside the (dilated) masks.
-import { describe, expect, it } from 'vitest';
+import { ALL_FORMATS, BlobSource, Input, VideoSampleSink } from 'mediabunny';
+import { describe, expect, inject, it } from 'vitest';
 import { FrameImporter } from '../../src/engine/gpu/frame-import.ts';
 import { readBuffer } from '../../src/engine/temporal/estimate.ts';
 import { TemporalStage } from '../../src/engine/temporal/index.ts';
 import {
   CROP_BUDGET, DEFAULT_REGIONS, FACE_EVERY, MASK_CARRY, PERSON_EVERY, STRUCTURE, STRUCTURE_BELOW, WEAK_EVERY, RegionStage, ellipseBounds, faceEllipse, frameMasks, masksNeeded, planWeakPass, regionTuning, regionsActive,
-  nearFaces, regionMapPlainProgram, structureFor, type MaskSource, type RegionFace, type RegionMasks, type RegionSettings, type WeakPass,
+  LUMA_CUT, lumaGrid, nearFaces, regionMapPlainProgram, structureFor, type MaskSource, type RegionFace, type RegionMasks, type RegionSettings, type WeakPass,
 } from '../../src/engine/regions/index.ts';
 import { gpuDeviceForFile } from './gpu-device.ts';
 
@@ -514,15 +515,17 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
     for (const buf of bufs) buf.destroy();
   });
 
-  it('a scene cut with the last shot\'s face boxes (the detector\'s come late): its ellipses are not drawn on the new shot until a box of the new shot arrives', async () => {
+  it('a scene cut with the last shot\'s face boxes (the detector\'s come late): its ellipses are not drawn on the new shot until a box of the new shot arrives — with smoothing and without', async () => {
     // Shot A (frame 0) has a face at FACE; shot B (frames 1–3) one elsewhere (FACE_B). The detector's boxes come late
     // (`facesAge`): frame 1, the cut, still has shot A's (detected on frame 0), frame 2 too (the detection of frame 1
     // not back yet: FACE_EVERY), frame 3 shot B's (detected on frame 2). Faces alone are weakened (a crop pass of
-    // the frame's own every frame), so a drawn ellipse shows as the weak pass's colour.
+    // the frame's own every frame), so a drawn ellipse shows as the weak pass's colour. With smoothing the temporal
+    // stage's flow finds the cut; without, there is no flow and the stage's own luma test (regions_luma.wgsl) must:
+    // it gets the frames (`input`; no structure taken back, so the colours stay exact) and shot B holds still (its
+    // cells are ~2 px here, where a 4-px pan of 4-px random blocks is a new picture to it: real pans are the clips'
+    // test below).
     const device = gpu.device;
     const FACE_B: RegionFace = { box: { x: 0.65, y: 0.3, width: 0.2, height: 0.25 } };
-    const shotA = panning(4, 11);
-    const shotB = panning(4, 97);
     const fullB = fullFrame().map((v, i) => (i % 3 === 2 ? 1 - v : v * 0.5));
     const settings: RegionSettings = { face: 0, person: 1, background: 1, adaptiveDetail: 0 };
     const shots: { faces: RegionFace[]; facesAge: number }[] = [
@@ -531,62 +534,136 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
       { faces: [FACE], facesAge: 2 },
       { faces: [FACE_B], facesAge: 1 },
     ];
-    const bufs: GPUBuffer[] = [];
-    const keep = (buf: GPUBuffer) => (bufs.push(buf), buf);
-    regionTuning.weakEvery = 1;
-    const { temporal, stage, importer } = carrying(device);
-    try {
-      const differ: number[] = [];
-      const faceMax: number[] = [];
-      let outsideB = 0;
-      const at = (out: Float32Array, f: RegionFace) => {
-        const e = faceEllipse(f, W, H);
-        const i = (Math.round(e.cy) * W + Math.round(e.cx)) * 3;
-        return Array.from(out.subarray(i, i + 3));
-      };
-      for (const [k, { faces, facesAge }] of shots.entries()) {
-        const masks: RegionMasks = { faces, facesAge, person: null };
-        const plan = stage.plan(settings, masks, true)!;
-        expect(plan.crop && !plan.carried).toBe(true);
-        const weak = { buffer: keep(upload(constant(plan.width, plan.height, [0, 1, 0]))), pass: plan };
-        const frame = (k === 0 ? shotA : shotB)(k);
-        const input = importer.import(frame, W, H);
-        frame.close();
-        const full = k === 0 ? fullFrame() : fullB;
-        const region = stage.defer({ full: keep(upload(full)), weak, input: null, settings, masks });
-        const shown = await read(temporal.process(input, region, 0.5), W * H * 3);
-        const out = await read(region, W * H * 3);
-        if (k === 1) expect(shown).toEqual(out); // the temporal stage found the cut
-        const m = await read(stage.masks, W * H * 2);
-        faceMax.push(Math.max(...Array.from({ length: W * H }, (_, i) => m[2 * i])));
-        let changed = 0;
-        for (let i = 0; i < W * H; i++) if ([0, 1, 2].some((c) => out[i * 3 + c] !== full[i * 3 + c])) changed++;
-        differ.push(changed);
-        if (k === 0) expect(at(out, FACE)).toEqual([0, 1, 0]);
-        if (k === 3) {
-          // Shot B's face appears (faded in by the carry: m = 1 − MASK_CARRY·confidence on its first frame), and
-          // nothing changes outside its ellipse (at shot A's face neither).
-          const b = ellipseBounds(faceEllipse(FACE_B, W, H));
-          for (let i = 0; i < W * H; i++) {
-            const [x, y] = [i % W, Math.floor(i / W)];
-            if (!(x >= b.x0 && x <= b.x1 && y >= b.y0 && y <= b.y1) && [0, 1, 2].some((c) => out[i * 3 + c] !== full[i * 3 + c])) outsideB++;
+    for (const smoothing of [true, false]) {
+      const shotA = panning(4, 11);
+      const shotB = panning(smoothing ? 4 : 0, 97);
+      const bufs: GPUBuffer[] = [];
+      const keep = (buf: GPUBuffer) => (bufs.push(buf), buf);
+      regionTuning.weakEvery = 1;
+      regionTuning.structure = smoothing ? null : 0;
+      regionTuning.structureBelow = smoothing ? null : 0;
+      const { temporal, stage, importer } = carrying(device);
+      try {
+        const differ: number[] = [];
+        const faceMax: number[] = [];
+        let outsideB = 0;
+        const at = (out: Float32Array, f: RegionFace) => {
+          const e = faceEllipse(f, W, H);
+          const i = (Math.round(e.cy) * W + Math.round(e.cx)) * 3;
+          return Array.from(out.subarray(i, i + 3));
+        };
+        for (const [k, { faces, facesAge }] of shots.entries()) {
+          const masks: RegionMasks = { faces, facesAge, person: null };
+          const plan = stage.plan(settings, masks, smoothing)!;
+          expect(plan.crop && !plan.carried).toBe(true);
+          const weak = { buffer: keep(upload(constant(plan.width, plan.height, [0, 1, 0]))), pass: plan };
+          const frame = (k === 0 ? shotA : shotB)(k);
+          const input = importer.import(frame, W, H);
+          frame.close();
+          const full = k === 0 ? fullFrame() : fullB;
+          let out: Float32Array;
+          if (smoothing) {
+            const region = stage.defer({ full: keep(upload(full)), weak, input: null, settings, masks });
+            const shown = await read(temporal.process(input, region, 0.5), W * H * 3);
+            out = await read(region, W * H * 3);
+            if (k === 1) expect(shown).toEqual(out); // the temporal stage found the cut
+          } else {
+            out = await read(stage.run({ full: keep(upload(full)), weak, input, settings, masks }), W * H * 3);
+          }
+          const m = await read(stage.masks, W * H * 2);
+          faceMax.push(Math.max(...Array.from({ length: W * H }, (_, i) => m[2 * i])));
+          let changed = 0;
+          for (let i = 0; i < W * H; i++) if ([0, 1, 2].some((c) => out[i * 3 + c] !== full[i * 3 + c])) changed++;
+          differ.push(changed);
+          if (k === 0) expect(at(out, FACE)).toEqual([0, 1, 0]);
+          if (k === 3) {
+            // Shot B's face appears (with smoothing faded in by the carry: m = 1 − MASK_CARRY·confidence on its first
+            // frame), and nothing changes outside its ellipse (at shot A's face neither).
+            const b = ellipseBounds(faceEllipse(FACE_B, W, H));
+            for (let i = 0; i < W * H; i++) {
+              const [x, y] = [i % W, Math.floor(i / W)];
+              if (!(x >= b.x0 && x <= b.x1 && y >= b.y0 && y <= b.y1) && [0, 1, 2].some((c) => out[i * 3 + c] !== full[i * 3 + c])) outsideB++;
+            }
           }
         }
+        console.log(`${smoothing ? 'smoothing' : 'no smoothing'}: face mask's maximum frame by frame: ${faceMax.map((v) => v.toFixed(3)).join(' ')}; pixels differing from the full-strength frame: ${differ.join(' ')}; on frame 3 outside shot B's face: ${outsideB}`);
+        // Frames 1 and 2: shot A's ellipse is not drawn (no face mask at all), the output is shot B's full frame.
+        expect([faceMax[1], faceMax[2]]).toEqual([0, 0]);
+        expect([differ[1], differ[2]]).toEqual([0, 0]);
+        // Frames 0 and 3: the frame's own shot's face is.
+        expect(faceMax[0]).toBe(1);
+        expect(faceMax[3]).toBeGreaterThanOrEqual(smoothing ? 1 - MASK_CARRY - 1e-6 : 1);
+        expect(differ[0]).toBeGreaterThan(50);
+        expect(differ[3]).toBeGreaterThan(50);
+        expect(outsideB).toBe(0);
+      } finally {
+        regionTuning.weakEvery = null;
+        regionTuning.structure = null;
+        regionTuning.structureBelow = null;
+        for (const owner of [importer, temporal, stage]) owner.dispose();
+        for (const buf of bufs) buf.destroy();
       }
-      console.log(`face mask's maximum frame by frame: ${faceMax.map((v) => v.toFixed(3)).join(' ')}; pixels differing from the full-strength frame: ${differ.join(' ')}; on frame 3 outside shot B's face: ${outsideB}`);
-      // Frames 1 and 2: shot A's ellipse is not drawn (no face mask at all), the output is shot B's full frame.
-      expect([faceMax[1], faceMax[2]]).toEqual([0, 0]);
-      expect([differ[1], differ[2]]).toEqual([0, 0]);
-      // Frames 0 and 3: the frame's own shot's face is.
-      expect(faceMax[0]).toBe(1);
-      expect(faceMax[3]).toBeGreaterThanOrEqual(1 - MASK_CARRY - 1e-6);
-      expect(differ[0]).toBeGreaterThan(50);
-      expect(differ[3]).toBeGreaterThan(50);
-      expect(outsideB).toBe(0);
+    }
+  });
+
+  it('without smoothing, the stage\'s own cut test (regions_luma.wgsl) on real clips: no cut within the walking and interior clips (every frame, and every other), one where they are spliced', async () => {
+    // At the network's size for 16:9 (456×256, the grid LUMA_CUT was chosen on). A face box at the top left, handed
+    // every frame as detected on the frame before (facesAge 1): drawn unless this frame is a cut (or the first), so
+    // its mask at the ellipse's centre says, frame by frame, what the stage decided (the first rows read back: a test's
+    // readback, the stage never waits). Two stages: one sees every frame, one every other (a live run drops frames).
+    // The sequence: the walking clip's 150 frames, the interior clip's 150, the walking clip's first 10 again.
+    const device = gpu.device;
+    const [SW, SH] = [456, 256];
+    expect(lumaGrid(SW, SH)).toEqual([32, 18]);
+    const TOP: RegionFace = { box: { x: 0.02, y: 0.02, width: 0.08, height: 0.12 } };
+    const e = faceEllipse(TOP, SW, SH);
+    const [cx, cy] = [Math.round(e.cx), Math.round(e.cy)];
+    const settings: RegionSettings = { face: 0, person: 1, background: 1, adaptiveDetail: 0 };
+    const importer = new FrameImporter(device);
+    const stages = [new RegionStage(device, SW, SH), new RegionStage(device, SW, SH)];
+    const full = upload(new Float32Array(SW * SH * 3));
+    const cuts: number[][] = [[], []];
+    const frames = [0, 0];
+    const clips = [
+      ['walking', '/media/video/pexels-854100-people-walking-sidewalk-640x360-6s.webm', Infinity],
+      ['interior', `${inject('sharedMedia')}/video/pexels-3770033-interior-design-640x360-6s.webm`, Infinity],
+      ['walking again', '/media/video/pexels-854100-people-walking-sidewalk-640x360-6s.webm', 10],
+    ] as const;
+    const starts: number[] = [];
+    let n = 0;
+    try {
+      for (const [, url, count] of clips) {
+        starts.push(n);
+        const input = new Input({ source: new BlobSource(await (await fetch(url)).blob()), formats: ALL_FORMATS });
+        try {
+          for await (const sample of new VideoSampleSink((await input.getPrimaryVideoTrack())!).samples()) {
+            const frame = sample.toVideoFrame();
+            sample.close();
+            const rgb = importer.import(frame, SW, SH);
+            frame.close();
+            for (const [j, stage] of stages.entries()) {
+              if (j === 1 && n % 2 === 1) continue;
+              const masks: RegionMasks = { faces: [TOP], facesAge: 1, person: null };
+              stage.plan(settings, masks, false);
+              stage.run({ full, weak: null, input: rgb, settings, masks });
+              const m = await read(stage.masks, (cy + 1) * SW * 2);
+              if (frames[j] > 0 && m[2 * (cy * SW + cx)] === 0) cuts[j].push(n);
+              frames[j]++;
+            }
+            if (++n - starts[starts.length - 1] >= count) break;
+          }
+        } finally {
+          input.dispose();
+        }
+      }
+      console.log(`luma cut test (LUMA_CUT ${LUMA_CUT}), clips start at frames ${starts.join(', ')} of ${n}: cuts found every frame at ${cuts[0].join(', ')}; every other frame at ${cuts[1].join(', ')}`);
+      expect(starts).toEqual([0, 150, 300]);
+      expect(cuts[0]).toEqual([150, 300]);
+      expect(cuts[1]).toEqual([150, 300]);
     } finally {
-      regionTuning.weakEvery = null;
-      for (const owner of [importer, temporal, stage]) owner.dispose();
-      for (const buf of bufs) buf.destroy();
+      for (const stage of stages) stage.dispose();
+      importer.dispose();
+      full.destroy();
     }
   });
 

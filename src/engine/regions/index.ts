@@ -10,12 +10,14 @@
 // otherwise it covers the frame at the inference size. Under smoothing it runs every WEAK_EVERY frames, carried along
 // the flow in between. Compute passes (shaders/regions_map.wgsl: masks and strength; regions_copy.wgsl and
 // regions_blend.wgsl: the mix; regions_cut.wgsl: over the temporal stage's scene cut nothing of the previous shot is
-// carried, nor are its faces, which the detector hands late, drawn — decided on the GPU), sharing one uniform buffer.
+// carried, nor are its faces, which the detector hands late, drawn — decided on the GPU; without smoothing, on the
+// stage's own cut test, regions_luma.wgsl), sharing one uniform buffer.
 import * as tf from '@tensorflow/tfjs';
 import mapShader from '../../../shaders/regions_map.wgsl?raw';
 import blendShader from '../../../shaders/regions_blend.wgsl?raw';
 import copyShader from '../../../shaders/regions_copy.wgsl?raw';
 import cutShader from '../../../shaders/regions_cut.wgsl?raw';
+import lumaShader from '../../../shaders/regions_luma.wgsl?raw';
 import regionsCommon from '../../../shaders/regions_common.wgsl?raw';
 import common from '../../../shaders/flow_common.wgsl?raw';
 import { defineProgram, dispatch } from '../gpu/program.ts';
@@ -206,6 +208,25 @@ export function nearFaces(ellipses: readonly Ellipse[], width: number, height: n
   return tiles;
 }
 
+/**
+ * The stage's own scene-cut test on frames without the temporal stage's flow (smoothing off, regions_luma.wgsl): the
+ * frame's mean luma in about LUMA_CELLS cells (32×18 at 456×256), and a cut when more than LUMA_CUT of them moved by
+ * over 0.03 since the previous frame. Chosen on the shared clips at 456×256 (bench/luma_cut.py: the same cells
+ * computed offline, every frame and with 1 or 2 frames dropped in between): within a shot the largest share is 0.59
+ * (0.70, 0.77 with frames dropped) — the walking clip, legs passing close to the camera; the interior clip 0.08 (0.16,
+ * 0.24), the bench's portrait and crowd pans 0.17 and 0.51 (0.27, 0.67; 0.34, 0.75); a cut between any two of them
+ * (15,822 pairs of frames) at least 0.84, median 0.93. The cells' mean luma difference separates them worse: 0.12
+ * within the walking clip (0.18 with a frame dropped) against 0.14 for the closest cut.
+ */
+export const LUMA_CELLS = 576;
+export const LUMA_CUT = 0.78;
+
+/** The cells of the luma test for a width×height frame: about square, about LUMA_CELLS of them. */
+export function lumaGrid(width: number, height: number): [number, number] {
+  const cell = Math.sqrt((width * height) / LUMA_CELLS);
+  return [Math.max(1, Math.min(width, Math.round(width / cell))), Math.max(1, Math.min(height, Math.round(height / cell)))];
+}
+
 /** Where the faces buffer holds nearFaces' masks (bytes): after its header and MAX_FACES faces (regions_map.wgsl). */
 const FACE_TILES_OFFSET = 16 + MAX_FACES * 32;
 
@@ -290,6 +311,8 @@ const regionUniforms = {
   cut_inconsistent: 'f32',
   faces_age: 'u32',
   fresh: 'u32',
+  luma_cells: size,
+  luma_cut: 'u32',
 } as const;
 
 const mapBindings = { input: R, person: R, faces: R, back: R, confidence: R, previous: R, masks: W, strength: W, params: 'uniform' } as const;
@@ -339,6 +362,16 @@ export const regionCutProgram = defineProgram({
   uniforms: regionUniforms,
   workgroupSize: [1, 1, 1],
 });
+/**
+ * The stage's own cut test, for frames without a flow (smoothing off): the frame's luma in a grid of cells, compared
+ * with the previous frame's (regions_luma.wgsl); its counts go to regions_cut.wgsl like the temporal stage's sums.
+ */
+export const regionLumaProgram = defineProgram({
+  name: 'regions_luma',
+  code: `${common}\n${regionsCommon}\n${lumaShader}`,
+  bindings: { input: R, cells: W, stats: W, params: 'uniform' },
+  uniforms: regionUniforms,
+});
 /** The same with the previous frame's weak pass, carried along the flow. */
 export const regionBlendCarriedProgram = defineProgram({
   name: 'regions_blend_carried',
@@ -386,6 +419,12 @@ export class RegionStage {
   readonly #tileMasks: Uint32Array<ArrayBuffer>;
   readonly #params: GPUBuffer;
   readonly #dummy: GPUBuffer;
+  /** The luma test's grid (lumaGrid), its cells of the last frame it ran on, and its counts (regions_luma.wgsl). */
+  readonly #lumaGrid: [number, number];
+  readonly #lumaCells: GPUBuffer;
+  readonly #lumaStats: GPUBuffer;
+  /** The number of the frame the luma test last recorded its cells on (−1: none). */
+  #lumaFrame = -1;
   #personUpload: GPUBuffer | null = null;
   #parity = 0;
   #first = true;
@@ -414,6 +453,7 @@ export class RegionStage {
     regionBlendProgram.pipeline(device);
     regionCopyProgram.pipeline(device);
     regionCutProgram.pipeline(device);
+    regionLumaProgram.pipeline(device);
     // Adaptive detail's map and the carried blend (from the second frame under smoothing): compiled in the background.
     void regionMapProgram.warm(device);
     void regionBlendCarriedProgram.warm(device);
@@ -426,6 +466,9 @@ export class RegionStage {
     this.#tileMasks = new Uint32Array(Math.ceil(width / 8) * Math.ceil(height / 8));
     this.#faces = storage('region faces', FACE_TILES_OFFSET + this.#tileMasks.byteLength);
     this.#dummy = storage('regions (unused binding)', 16);
+    this.#lumaGrid = lumaGrid(width, height);
+    this.#lumaCells = storage('region luma cells', this.#lumaGrid[0] * this.#lumaGrid[1] * 4);
+    this.#lumaStats = storage('region luma cut counts', 12);
 
     this.#params = this.#make('regions params', regionMapProgram.uniformSize, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
   }
@@ -559,6 +602,11 @@ export class RegionStage {
     const y1 = Math.min(height, Math.ceil((r.y + r.height) * height));
     const whole = x0 === 0 && y0 === 0 && x1 === width && y1 === height;
     const adaptive = s.adaptiveDetail > 0 && frame.input ? s.adaptiveDetail : 0;
+    // No flow (smoothing off, or its first frame): the stage's own cut test, against the previous frame's cells when
+    // it recorded them (frames in a row; never across a reset).
+    const lumaTest = !flow && frame.input !== null;
+    const lumaCut = lumaTest && !this.#first && this.#lumaFrame === this.#frameNumber - 1;
+    if (lumaCut) device.queue.writeBuffer(this.#lumaStats, 0, new Uint32Array(3));
     device.queue.writeBuffer(
       this.#params,
       0,
@@ -566,7 +614,8 @@ export class RegionStage {
         size: [width, height],
         weak_size: weak ? [weak.pass.width, weak.pass.height] : [1, 1],
         person_size: person ? [person.width, person.height] : [1, 1],
-        flow_size: flow ? [flow.width, flow.height] : [1, 1],
+        // The luma test's grid stands in for the flow's size in regions_cut.wgsl (nothing else reads it without a flow).
+        flow_size: flow ? [flow.width, flow.height] : lumaCut ? this.#lumaGrid : [1, 1],
         rect_origin: weak ? [weak.pass.rect.x, weak.pass.rect.y] : [0, 0],
         rect_extent: weak ? [weak.pass.rect.width, weak.pass.rect.height] : [1, 1],
         face_strength: s.face,
@@ -580,10 +629,13 @@ export class RegionStage {
         structure: frame.input ? structureFor(weak?.pass ?? null, width) : 0,
         weak_carried: lookedUp ? 1 : 0,
         origin: whole ? [0, 0] : [x0, y0],
-        cut_residual: CUT_RESIDUAL,
-        cut_inconsistent: CUT_INCONSISTENT,
+        // The luma test has no residual (its sum is 0): only the share of changed cells decides.
+        cut_residual: lumaCut ? 1 : CUT_RESIDUAL,
+        cut_inconsistent: lumaCut ? LUMA_CUT : CUT_INCONSISTENT,
         faces_age: faceAge(frame.masks.facesAge),
         fresh: this.#first ? 1 : 0,
+        luma_cells: this.#lumaGrid,
+        luma_cut: lumaCut ? 1 : 0,
       }),
     );
     const out = this.#masks[this.#parity];
@@ -611,8 +663,14 @@ export class RegionStage {
       params: this.#params,
       faces: this.#faces,
     });
-    // A flow from t−1 (carry > 0): is it over a scene cut? And frames since the last one, every frame.
-    dispatch(pass, regionCutProgram, regionCutProgram.bind(device, { stats: (carry > 0 && flow?.stats) || this.#dummy, faces: this.#faces, params: this.#params }), 1);
+    // A flow from t−1 (carry > 0), or else the luma test: is it over a scene cut? And frames since the last one, every
+    // frame.
+    if (lumaTest) {
+      dispatch(pass, regionLumaProgram, regionLumaProgram.bind(device, { input: frame.input!, cells: this.#lumaCells, stats: this.#lumaStats, params: this.#params }), ...this.#lumaGrid);
+      this.#lumaFrame = this.#frameNumber;
+    }
+    const stats = lumaCut ? this.#lumaStats : (carry > 0 && flow?.stats) || this.#dummy;
+    dispatch(pass, regionCutProgram, regionCutProgram.bind(device, { stats, faces: this.#faces, params: this.#params }), 1);
     dispatch(pass, mapProgram, map, width, height);
     if (whole) dispatch(pass, blendProgram, blend, width, height);
     else {
