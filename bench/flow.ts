@@ -7,7 +7,16 @@ import { basename, join } from 'node:path';
 import { openSession } from '../src/cli/browser.ts';
 import type { FlowRun, OursResult } from './flow-page.ts';
 import { PHOTO_FILES } from './pairs.ts';
-import { PYTHON, ROOT, SHARED_MEDIA, log, machine, median, round, run } from './util.ts';
+import { PYTHON, ROOT, SHARED_MEDIA, log, machine, median, parseBenchArgs, round, run } from './util.ts';
+
+parseBenchArgs(
+  `npm run bench:flow
+EPE and time of our WGSL flow against OpenCV DIS (ultrafast, fast, medium) and Farneback: known-flow pairs from real
+photos (320×240, 640×480) and real consecutive video frames (320×180, warping residual and against DeepFlow). No options.
+  env: STYLECAST_GPU (the WebGPU adapter, default software here), STYLECAST_BENCH_KEEP=1 (keep the temporary folder),
+       STYLECAST_BENCH_PYTHON (a python3 with cv2, default /usr/bin/python3)`,
+  { name: 'bench:flow' },
+);
 
 const SIZES: [number, number][] = [
   [320, 240],

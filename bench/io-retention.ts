@@ -18,13 +18,16 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumPath, openSession } from '../src/cli/browser.ts';
 import { IO_PREFIX } from '../src/cli/protocol.ts';
-import { ROOT, log, machine } from './util.ts';
+import { ROOT, log, machine, parseBenchArgs } from './util.ts';
 
-const argv = process.argv.slice(2);
-const option = (name: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i < 0 ? undefined : argv[i + 1];
-};
+const USAGE = `npx tsx bench/io-retention.ts [options]
+who keeps the bytes the CLI's page sends and reads over HTTP: the renderer's RssAnon after rounds of PUTs or GETs
+  --only put|get|put-plain  one part (default all three)
+  --bytes N                 bytes per request (default 1048576)
+  --count N                 requests per round (default 50)
+  --rounds N                rounds (default 6)
+  --tag NAME                bench/results/io-retention-<host>-NAME.json (default: the host name alone)`;
+const { option } = parseBenchArgs(USAGE, { name: 'bench:io-retention', valued: ['only', 'bytes', 'count', 'rounds', 'tag'] });
 const BYTES = Number(option('bytes') ?? 1 << 20);
 const COUNT = Number(option('count') ?? 50);
 const ROUNDS = Number(option('rounds') ?? 6);

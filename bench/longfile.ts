@@ -18,17 +18,21 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ROOT, SHARED_MEDIA, log, machine, round, run } from './util.ts';
+import { ROOT, SHARED_MEDIA, log, machine, parseBenchArgs, round, run } from './util.ts';
 
-const argv = process.argv.slice(2);
-const option = (name: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
+const USAGE = `npm run bench:longfile [-- options]
+memory (RSS, PSS of the CLI and each Chromium process) while the CLI stylises a very large generated file
+  --mb N                    target input size in MiB (default 2048)
+  --before-cli PATH         a bin/stylecast.mjs of an older build: it and this one on a smaller input, in turn
+  --before-mb N             that smaller input's size in MiB (default 300)
+  --skip-main               only the before/after pair
+  --tag NAME                bench/results/longfile-NAME.json (default: the host name)
+  env: STYLECAST_BENCH_TAG (--tag's default)`;
+const { option, flag } = parseBenchArgs(USAGE, { name: 'bench:longfile', valued: ['mb', 'before-cli', 'before-mb', 'tag'], flags: ['skip-main'] });
 const TARGET_MB = Number(option('mb') ?? 2048);
 const BEFORE_CLI = option('before-cli');
 const BEFORE_MB = Number(option('before-mb') ?? 300);
-const SKIP_MAIN = argv.includes('--skip-main');
+const SKIP_MAIN = flag('skip-main');
 const TAG = (option('tag') ?? process.env.STYLECAST_BENCH_TAG ?? hostname()).replace(/[^A-Za-z0-9._-]+/g, '-');
 const CLI = resolve(ROOT, 'bin/stylecast.mjs');
 const WALKING = resolve(SHARED_MEDIA, 'video/pexels-854100-people-walking-sidewalk-960x540.mp4');

@@ -15,13 +15,23 @@ import { openSession } from '../src/cli/browser.ts';
 import type { GpuMode } from '../src/cli/gpu.ts';
 import { CLIPS, facesAt } from './regions-clips.ts';
 import type { PassesResult } from './regions-passes-page.ts';
-import { ROOT, log, machine, median, option, round } from './util.ts';
+import { ROOT, log, machine, median, parseBenchArgs, round } from './util.ts';
 
+const USAGE = `npm run bench:regions-passes [-- options]
+where the region stage's WGSL time goes on bench:regions' crowd: each dispatch replayed alone, beside the network
+  --rounds N                timed rounds after a warm-up (default 9)
+  --size PX                 the network's short side (default 256)
+  --clip crowd|portrait     bench:regions' clip whose first frame's faces are used (default crowd)
+  --gpu hardware|software|auto   the WebGPU adapter (default software)
+  --no-ab                   no A/B of the map with CULL false, no bit-for-bit comparison
+  --tag NAME                bench/results/regions-passes-NAME.json (default: the host name)
+  env: STYLECAST_BENCH_TAG (--tag's default)`;
+const { option, flag } = parseBenchArgs(USAGE, { name: 'bench:regions-passes', valued: ['rounds', 'size', 'clip', 'gpu', 'tag'], flags: ['no-ab'] });
 const ROUNDS = Number(option('rounds') ?? 9);
 const SIZE = Number(option('size') ?? 256);
 const GPU = (option('gpu') ?? 'software') as GpuMode;
 const CLIP = option('clip') ?? 'crowd';
-const AB = !process.argv.includes('--no-ab');
+const AB = !flag('no-ab');
 const TAG = (option('tag') ?? process.env.STYLECAST_BENCH_TAG ?? hostname()).replace(/[^A-Za-z0-9._-]+/g, '-');
 const FACE = 0.3;
 

@@ -20,19 +20,31 @@ import { openSession } from '../src/cli/browser.ts';
 import type { GpuMode } from '../src/cli/gpu.ts';
 import { CLIPS, facesAt } from './regions-clips.ts';
 import type { EngineVariant, RegionsResult } from './regions-page.ts';
-import { ROOT, SHARED_MEDIA, log, machine, median, round, run } from './util.ts';
+import { ROOT, SHARED_MEDIA, log, machine, median, parseBenchArgs, round, run } from './util.ts';
 
 /** The median over rounds of round k's (weak/every + masks·scale + wgsl) / network. */
 function roundShare(cost: RegionsResult['cost'], weakMs: number[], every: number, masksScale = 1): number {
   return median(cost.network.map((n, k) => (weakMs[k] / every + cost.masks[k] * masksScale + cost.wgsl[k]) / n))!;
 }
 
-const argv = process.argv.slice(2);
-const option = (name: string) => {
-  const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (i < 0) return undefined;
-  return argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1];
-};
+const USAGE = `npm run bench:regions [-- options]
+per-region strength on portrait pan clips: SSIM and style kept in the faces, change outside, the region work's cost
+  --frames N                frames per clip (default 12)
+  --face-strength S         the faces' strength (default 0.3)
+  --size PX                 the network's short side (default 256)
+  --temporal A              smoothing (default 0.7)
+  --gpu hardware|software|auto   the WebGPU adapter (default software)
+  --clips portrait,crowd    a subset (default both; a subset writes regions-<tag>-<clips>.json)
+  --variants LIST           engine variants besides 'unprotected', comma-separated: 'default' or '+'-joined knobs
+                            budget:X, every:N, structure:X, below:X, whole
+                            (default default,structure:0,structure:0.6,whole+structure:0)
+  --cost-rounds N           the cost section's timed rounds (default 9)
+  --tag NAME                bench/results/regions-NAME.json (default: the host name)
+  env: STYLECAST_BENCH_TAG (--tag's default)`;
+const { option } = parseBenchArgs(USAGE, {
+  name: 'bench:regions',
+  valued: ['frames', 'face-strength', 'size', 'temporal', 'gpu', 'clips', 'variants', 'cost-rounds', 'tag'],
+});
 const FRAMES = Number(option('frames') ?? 12);
 const FACE = Number(option('face-strength') ?? 0.3);
 const SIZE = Number(option('size') ?? 256);

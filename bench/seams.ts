@@ -9,7 +9,23 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD } from '../src/engine/constants.ts';
-import { PYTHON, ROOT, SHARED_MEDIA, log, machine, round, run } from './util.ts';
+import { PYTHON, ROOT, SHARED_MEDIA, log, machine, parseBenchArgs, round, run } from './util.ts';
+
+parseBenchArgs(
+  `npm run bench:seams
+do the joins of \`stylize --segment\` show: warping error of the frame pairs across a join against those inside the
+segments, whole and cut, for several warm-ups K. No options; settings through the environment:
+  STYLECAST_BENCH_QUICK=1          24 frames at 128 px, K = 0,8
+  STYLECAST_BENCH_CLIPS=N          the first N of the two clips (default 2; 1 = the walking clip)
+  STYLECAST_BENCH_FRAMES=N         frames per clip (default 48, quick 24)
+  STYLECAST_BENCH_SEGMENT_FRAMES=N frames per segment (default 8)
+  STYLECAST_BENCH_SIZE=PX          the network's short side (default 192, quick 128)
+  STYLECAST_BENCH_WARMUPS=K,...    warm-ups tried (default 0,2,4,8,16, quick 0,8)
+  STYLECAST_BENCH_JOBS=N           the CLI's --jobs for the segmented runs (default 2)
+  STYLECAST_BENCH_KEEP=1 (keep the temporary folder), STYLECAST_BENCH_PYTHON (default /usr/bin/python3),
+  STYLECAST_GPU (the CLI's WebGPU adapter)`,
+  { name: 'bench:seams' },
+);
 
 const ALL_CLIPS = [
   { name: 'people-walking (static camera)', file: 'pexels-854100-people-walking-sidewalk-960x540.mp4' },

@@ -31,17 +31,31 @@ import { exposeProgress, runOnPage, stylizeJob } from '../src/cli/job.ts';
 import type { Progress } from '../src/engine/index.ts';
 import { anonRegions, dumpGrowth, memoryDump, workerSession, type ProcessDump } from './memory-infra.ts';
 import type { SoakLiveSample } from './soak-page.ts';
-import { ROOT, SHARED_MEDIA, log, machine, round, run } from './util.ts';
+import { ROOT, SHARED_MEDIA, log, machine, parseBenchArgs, round, run } from './util.ts';
 
 // ---------- options ----------
 
-const argv = process.argv.slice(2);
-const flag = (name: string) => argv.includes(`--${name}`);
-const option = (name: string): string | undefined => {
-  const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (i < 0) return undefined;
-  return argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1];
-};
+const USAGE = `npm run bench:soak [-- options]
+memory over a long run: the CLI on a long low-resolution clip, and the live path on a fake camera; RSS/PSS per process
+  --only cli|live           one part (default both)
+  --frames N                frames of the cli part's clip (default 10000)
+  --size PX                 the network's short side (default 64)
+  --temporal A              smoothing (default 0.7)
+  --backend NAME            the CLI's --backend (default: its automatic choice)
+  --minutes M               the live part's length (default 30)
+  --every S                 seconds between samples (default 2)
+  --inspect                 the cli part in this process with CDP attached (JS heap, tf.memory(), Chromium's counters)
+  --memory-infra            (live part) Chromium's memory-infra dumps of every process, --dumps times and after the stop
+  --dumps N                 how many (default 5)
+  --dump-detail light|detailed|background   their level of detail (default light)
+  --dump-gc                 a GC in every process before each dump
+  --tag NAME                bench/results/soak-<host>-NAME.json (default: the host name alone)
+  env: STYLECAST_GPU (default software here)`;
+const { option, flag } = parseBenchArgs(USAGE, {
+  name: 'bench:soak',
+  valued: ['only', 'frames', 'size', 'temporal', 'backend', 'minutes', 'every', 'dumps', 'dump-detail', 'tag'],
+  flags: ['inspect', 'memory-infra', 'dump-gc'],
+});
 const number = (name: string, fallback: number, integer = true) => {
   const v = Number(option(name) ?? fallback);
   if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {

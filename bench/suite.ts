@@ -16,45 +16,32 @@ import type { GpuMode } from '../src/cli/gpu.ts';
 import { DEFAULT_SIZE, DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD, type BackendName } from '../src/engine/constants.ts';
 import type { FirstFrameResult } from './suite-first.ts';
 import type { DemoResult, LiveResult, MemoryResult, NetworkResult, PipelineResult } from './suite-page.ts';
-import { ROOT, SHARED_MEDIA, log, machine, median, round, run } from './util.ts';
+import { ROOT, SHARED_MEDIA, log, machine, median, parseBenchArgs, round, run } from './util.ts';
 
 // ---------- options ----------
 
-const argv = process.argv.slice(2);
 const USAGE = `npm run bench [-- options]
+speed, every backend side by side: the network alone, the clip pipeline with smoothing off and on, the per-frame-readback
+loop, the live path (e), the first frame and the CLI's start-up (f), memory over many frames (g)
   --quick                   fewer frames, sizes and repeats (also STYLECAST_BENCH_QUICK=1)
   --gpu hardware|software|auto   the WebGPU adapter to ask for (default auto; also STYLECAST_GPU)
   --backends a,b            only these backends (wasm, webgpu, webgl; none: no per-backend part)
   --sizes 128,256           only these short sides
   --no-extras | --extras e,f,g   skip or pick the live (e), first-frame (f) and memory (g) parts
   --mem-frames N, --mem-frames-smooth N, --live-seconds S, --first-reps N
+                            (defaults 10000, 500, 15, 3; quick 1000, 200, 6, 1)
   --first-compare DIR       run (f) alternately with another checkout's
   --tag NAME                bench/results/suite-NAME.json (default: the host name)
   --svg FILE, --svg-from RESULT.json   where the chart goes (default bench/results/suite.svg, the README's, for a
                             run over every size and backend; suite-TAG.svg when --sizes or --backends narrow it);
-                            redraw it from a saved result`;
-/** Options that take a value; every other known option is a bare flag. */
-const VALUED = ['gpu', 'backends', 'sizes', 'extras', 'mem-frames', 'mem-frames-smooth', 'live-seconds', 'first-reps', 'first-compare', 'tag', 'svg', 'svg-from'];
-const BARE = ['quick', 'no-extras'];
-if (argv.includes('--help') || argv.includes('-h')) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-for (let i = 0; i < argv.length; i++) {
-  const name = argv[i].replace(/^--/, '').replace(/=.*$/, '');
-  if (argv[i].startsWith('--') && VALUED.includes(name)) {
-    if (!argv[i].includes('=')) i++;
-  } else if (!argv[i].startsWith('--') || !BARE.includes(name)) {
-    process.stderr.write(`bench: unknown option "${argv[i]}"\n${USAGE}\n`);
-    process.exit(2);
-  }
-}
-const flag = (name: string) => argv.includes(`--${name}`);
-const option = (name: string): string | undefined => {
-  const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (i < 0) return undefined;
-  return argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1];
-};
+                            redraw it from a saved result
+  env: STYLECAST_BENCH_MEM_FRAMES, STYLECAST_BENCH_MEM_FRAMES_SMOOTH, STYLECAST_BENCH_LIVE_SECONDS,
+       STYLECAST_BENCH_FIRST_REPS, STYLECAST_BENCH_TAG (the options' defaults)`;
+const { option, flag } = parseBenchArgs(USAGE, {
+  name: 'bench',
+  valued: ['gpu', 'backends', 'sizes', 'extras', 'mem-frames', 'mem-frames-smooth', 'live-seconds', 'first-reps', 'first-compare', 'tag', 'svg', 'svg-from'],
+  flags: ['quick', 'no-extras'],
+});
 const QUICK = flag('quick') || !!process.env.STYLECAST_BENCH_QUICK;
 const GPU = option('gpu') ?? process.env.STYLECAST_GPU;
 if (GPU !== undefined && !['hardware', 'software', 'auto'].includes(GPU)) {

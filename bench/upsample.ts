@@ -13,16 +13,33 @@ import { join } from 'node:path';
 import { openSession } from '../src/cli/browser.ts';
 import type { GpuMode } from '../src/cli/gpu.ts';
 import type { CaseResult, PipelineRun, Variant } from './upsample-page.ts';
-import { ROOT, SHARED_MEDIA, log, machine, median, option, round, run } from './util.ts';
+import { ROOT, SHARED_MEDIA, log, machine, median, parseBenchArgs, round, run } from './util.ts';
 
-const argv = process.argv.slice(2);
+const USAGE = `npm run bench:upsample [-- options]
+guided upsampling against the cubic at 720p and 1080p from a 256-px inference: edge agreement, style kept, cost;
+then a 1280×720 clip end to end, guided and cubic in turn
+  --reps N                  timed runs per figure (default 15)
+  --sizes WxH,...           output sizes (default 1280x720,1920x1080)
+  --pngs DIR                write the outputs there as PNGs
+  --gpu hardware|software|auto   the WebGPU adapter (default software: this machine has no GPU)
+  --cases 0,2               indices into CASES, a subset (default all 4)
+  --variants 0,1            indices into VARIANTS, a subset (default all 6; 0 is the cubic every figure is set against)
+  --pipeline-only           only the end-to-end part (writes upsample-<tag>-pipeline.json)
+  --pipeline-runs N         clips per setting in the end-to-end part (default 2)
+  --tag NAME                bench/results/upsample-NAME.json (default: the host name)
+  env: STYLECAST_BENCH_TAG (--tag's default)`;
+const { option, flag } = parseBenchArgs(USAGE, {
+  name: 'bench:upsample',
+  valued: ['reps', 'sizes', 'pngs', 'gpu', 'cases', 'variants', 'pipeline-runs', 'tag'],
+  flags: ['pipeline-only'],
+});
 const REPS = Number(option('reps') ?? 15);
 const SIZES = (option('sizes') ?? '1280x720,1920x1080').split(',').map((s) => s.split('x').map(Number) as [number, number]);
 const PNG_DIR = option('pngs');
 const GPU = (option('gpu') ?? 'software') as GpuMode;
 const TAG = (option('tag') ?? process.env.STYLECAST_BENCH_TAG ?? hostname()).replace(/[^A-Za-z0-9._-]+/g, '-');
 const INFER = 256;
-const PIPELINE_ONLY = argv.includes('--pipeline-only');
+const PIPELINE_ONLY = flag('pipeline-only');
 const PIPELINE_RUNS = Number(option('pipeline-runs') ?? 2);
 /** The end-to-end clip: frames of a shared video at 1280×720 (an upscale of the 960×540 source: its detail is the source's). */
 const PIPELINE_SOURCE = 'pexels-854100-people-walking-sidewalk-960x540.mp4';

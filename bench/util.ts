@@ -1,7 +1,7 @@
 // Small helpers shared by the benchmark scripts (Node side).
 import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const SHARED_MEDIA = resolve(ROOT, '../shared/media');
@@ -47,4 +47,68 @@ export function option(name: string, argv = process.argv.slice(2)): string | und
   const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
   if (i < 0) return undefined;
   return argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1];
+}
+
+/** What a benchmark script accepts besides --help/-h: options that take a value, and bare flags. */
+export interface BenchArgSpec {
+  /** `--name value` or `--name=value`. */
+  valued?: readonly string[];
+  /** `--name`, no value. */
+  flags?: readonly string[];
+}
+
+/**
+ * Checks a benchmark's arguments against what it declares: `help` when --help or -h is among them (whatever else is),
+ * else the first problem in one line (an unknown option or a stray word, a valued option with no value, a flag given
+ * one), else nothing.
+ */
+export function checkBenchArgs(argv: readonly string[], spec: BenchArgSpec): { help: true } | { error: string } | null {
+  if (argv.includes('--help') || argv.includes('-h')) return { help: true };
+  const valued = spec.valued ?? [];
+  const flags = spec.flags ?? [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') ? arg.slice(2, eq < 0 ? undefined : eq) : '';
+    if (name && valued.includes(name)) {
+      // `--tag --quick` is a forgotten value, not a tag named "--quick".
+      const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
+      if (value === undefined || value === '' || (eq < 0 && value.startsWith('--'))) return { error: `--${name} needs a value` };
+    } else if (name && flags.includes(name)) {
+      if (eq >= 0) return { error: `--${name} takes no value, got "${arg}"` };
+    } else {
+      return { error: `unknown option "${arg}"` };
+    }
+  }
+  return null;
+}
+
+/**
+ * The first thing a benchmark script does, before any browser, server or ffmpeg starts: on --help or -h prints `usage`
+ * on stdout and exits 0; on an unknown option, a valued option without its value or a flag with one, prints one line
+ * and `usage` on stderr and exits 2 (a typo used to run the whole benchmark with the defaults). Returns the script's
+ * readers of its options; reading a name it did not declare throws, so what is read and what --help lists stay one.
+ */
+export function parseBenchArgs(usage: string, spec: BenchArgSpec & { name?: string }, argv = process.argv.slice(2)) {
+  const checked = checkBenchArgs(argv, spec);
+  if (checked && 'help' in checked) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  if (checked) {
+    process.stderr.write(`${spec.name ?? `bench:${basename(process.argv[1] ?? '', '.ts')}`}: ${checked.error}\n${usage}\n`);
+    process.exit(2);
+  }
+  return {
+    /** `--name value` or `--name=value`, or undefined. */
+    option(name: string): string | undefined {
+      if (!spec.valued?.includes(name)) throw new Error(`bench: --${name} is read but not declared as a valued option`);
+      return option(name, argv);
+    },
+    /** Whether `--name` was given. */
+    flag(name: string): boolean {
+      if (!spec.flags?.includes(name)) throw new Error(`bench: --${name} is read but not declared as a flag`);
+      return argv.includes(`--${name}`);
+    },
+  };
 }
