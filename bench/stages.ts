@@ -14,7 +14,22 @@ import { join } from 'node:path';
 import { openSession } from '../src/cli/browser.ts';
 import type { GpuMode } from '../src/cli/gpu.ts';
 import type { StageRun } from './stages-page.ts';
-import { ROOT, SHARED_MEDIA, log, machine, median, option, round, run } from './util.ts';
+import { ROOT, SHARED_MEDIA, log, machine, median, option, parseBenchArgs, round, run } from './util.ts';
+
+parseBenchArgs(
+  `npm run bench:stages [-- options]
+where a frame's time goes on tfjs-wasm with smoothing on a WebGPU device: every step timed alone, beside the
+smoothing-off path's steps on the same frames
+  --frames N                timed frames (default 8)
+  --size PX                 the network's short side (default 256)
+  --gpu hardware|software|auto   the WebGPU adapter (default auto)
+  --only passes             the temporal stage alone, each dispatch replayed by itself (stages-passes-<tag>.json)
+  --variant PROGRAM=FILE.wgsl   (with --only passes) PROGRAM's dispatches replayed with that WGSL too, in turn
+  --flow JSON               (with --only passes) a second stage with these FlowSettings over the plan's, in turn
+  --tag NAME                bench/results/stages-NAME.json (default: the host name)
+  env: STYLECAST_BENCH_TAG (--tag's default)`,
+  { name: 'bench:stages', valued: ['frames', 'size', 'gpu', 'only', 'variant', 'flow', 'tag'] },
+);
 
 const FRAMES = Number(option('frames') ?? 8);
 const SIZE = Number(option('size') ?? 256);

@@ -6,7 +6,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_SIZE, DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD, type TemporalMethod } from '../src/engine/constants.ts';
-import { PYTHON, ROOT, SHARED_MEDIA, log, machine, round, run } from './util.ts';
+import { PYTHON, ROOT, SHARED_MEDIA, log, machine, parseBenchArgs, round, run } from './util.ts';
+
+parseBenchArgs(
+  `npm run bench:temporal
+warping error (Lai et al., against DIS-medium and DeepFlow of the input) of the real CLI's output with smoothing off
+and on, on the first 50 frames of the two shared clips, with the detail kept and the per-frame stage times. No options;
+settings through the environment:
+  STYLECAST_BENCH_QUICK=1          off and the default only (for trying a change; publish full runs)
+  STYLECAST_BENCH_SIZE=PX          the network's short side (default ${DEFAULT_SIZE})
+  STYLECAST_BENCH_FLOW_SIZE=PX     the flow's short side (default the engine's own choice)
+  STYLECAST_BENCH_KEEP=1 (keep the temporary folder), STYLECAST_BENCH_PYTHON (default /usr/bin/python3),
+  STYLECAST_GPU (the CLI's WebGPU adapter)`,
+  { name: 'bench:temporal' },
+);
 
 const CLIPS = [
   { name: 'people-walking (static camera)', file: 'pexels-854100-people-walking-sidewalk-960x540.mp4' },
