@@ -27,7 +27,7 @@ who keeps the bytes the CLI's page sends and reads over HTTP: the renderer's Rss
   --count N                 requests per round (default 50)
   --rounds N                rounds (default 6)
   --tag NAME                bench/results/io-retention-<host>-NAME.json (default: the host name alone)`;
-const { option } = parseBenchArgs(USAGE, { name: 'bench:io-retention', valued: ['only', 'bytes', 'count', 'rounds', 'tag'] });
+const { option } = parseBenchArgs(USAGE, { name: 'bench:io-retention', valued: ['only', 'bytes', 'count', 'rounds', 'tag'], choices: { only: ['put', 'get', 'put-plain'] } });
 const BYTES = Number(option('bytes') ?? 1 << 20);
 const COUNT = Number(option('count') ?? 50);
 const ROUNDS = Number(option('rounds') ?? 6);

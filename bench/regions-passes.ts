@@ -15,7 +15,7 @@ import { openSession } from '../src/cli/browser.ts';
 import type { GpuMode } from '../src/cli/gpu.ts';
 import { CLIPS, facesAt } from './regions-clips.ts';
 import type { PassesResult } from './regions-passes-page.ts';
-import { ROOT, log, machine, median, parseBenchArgs, round } from './util.ts';
+import { GPU_CHOICES, ROOT, log, machine, median, parseBenchArgs, round } from './util.ts';
 
 const USAGE = `npm run bench:regions-passes [-- options]
 where the region stage's WGSL time goes on bench:regions' crowd: each dispatch replayed alone, beside the network
@@ -26,7 +26,7 @@ where the region stage's WGSL time goes on bench:regions' crowd: each dispatch r
   --no-ab                   no A/B of the map with CULL false, no bit-for-bit comparison
   --tag NAME                bench/results/regions-passes-NAME.json (default: the host name)
   env: STYLECAST_BENCH_TAG (--tag's default)`;
-const { option, flag } = parseBenchArgs(USAGE, { name: 'bench:regions-passes', valued: ['rounds', 'size', 'clip', 'gpu', 'tag'], flags: ['no-ab'] });
+const { option, flag } = parseBenchArgs(USAGE, { name: 'bench:regions-passes', valued: ['rounds', 'size', 'clip', 'gpu', 'tag'], flags: ['no-ab'], choices: { gpu: GPU_CHOICES } });
 const ROUNDS = Number(option('rounds') ?? 9);
 const SIZE = Number(option('size') ?? 256);
 const GPU = (option('gpu') ?? 'software') as GpuMode;

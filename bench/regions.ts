@@ -20,7 +20,7 @@ import { openSession } from '../src/cli/browser.ts';
 import type { GpuMode } from '../src/cli/gpu.ts';
 import { CLIPS, facesAt } from './regions-clips.ts';
 import type { EngineVariant, RegionsResult } from './regions-page.ts';
-import { ROOT, SHARED_MEDIA, log, machine, median, parseBenchArgs, round, run } from './util.ts';
+import { GPU_CHOICES, ROOT, SHARED_MEDIA, log, machine, median, parseBenchArgs, round, run } from './util.ts';
 
 /** The median over rounds of round k's (weak/every + masks·scale + wgsl) / network. */
 function roundShare(cost: RegionsResult['cost'], weakMs: number[], every: number, masksScale = 1): number {
@@ -42,6 +42,7 @@ per-region strength on portrait pan clips: SSIM and style kept in the faces, cha
   --tag NAME                bench/results/regions-NAME.json (default: the host name)
   env: STYLECAST_BENCH_TAG (--tag's default)`;
 const { option } = parseBenchArgs(USAGE, {
+  choices: { gpu: GPU_CHOICES },
   name: 'bench:regions',
   valued: ['frames', 'face-strength', 'size', 'temporal', 'gpu', 'clips', 'variants', 'cost-rounds', 'tag'],
 });

@@ -4,7 +4,7 @@
 // reference flows of the input, DIS-medium and DeepFlow). For each output, the warping error of the frame pairs that
 // straddle a join is set against that of the pairs inside the segments: with a warm segment start the two should match
 // (goal: join ≤ 1.2 × inside), and without a warm-up (K = 0) a join restarts the smoothing from nothing. One JSON
-// document on stdout (bench/results/seams-<host>.json).
+// document on stdout, nothing written: redirect it to keep it (`npm run -s bench:seams > bench/results/seams-<host>.json`).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,8 @@ import { PYTHON, ROOT, SHARED_MEDIA, log, machine, parseBenchArgs, round, run } 
 parseBenchArgs(
   `npm run bench:seams
 do the joins of \`stylize --segment\` show: warping error of the frame pairs across a join against those inside the
-segments, whole and cut, for several warm-ups K. No options; settings through the environment:
+segments, whole and cut, for several warm-ups K. Prints one JSON document on stdout and writes no file (redirect it:
+npm run -s bench:seams > bench/results/seams-HOST.json). No options; settings through the environment:
   STYLECAST_BENCH_QUICK=1          24 frames at 128 px, K = 0,8
   STYLECAST_BENCH_CLIPS=N          the first N of the two clips (default 2; 1 = the walking clip)
   STYLECAST_BENCH_FRAMES=N         frames per clip (default 48, quick 24)

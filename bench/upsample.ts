@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { openSession } from '../src/cli/browser.ts';
 import type { GpuMode } from '../src/cli/gpu.ts';
 import type { CaseResult, PipelineRun, Variant } from './upsample-page.ts';
-import { ROOT, SHARED_MEDIA, log, machine, median, parseBenchArgs, round, run } from './util.ts';
+import { GPU_CHOICES, ROOT, SHARED_MEDIA, log, machine, median, parseBenchArgs, round, run } from './util.ts';
 
 const USAGE = `npm run bench:upsample [-- options]
 guided upsampling against the cubic at 720p and 1080p from a 256-px inference: edge agreement, style kept, cost;
@@ -29,6 +29,7 @@ then a 1280×720 clip end to end, guided and cubic in turn
   --tag NAME                bench/results/upsample-NAME.json (default: the host name)
   env: STYLECAST_BENCH_TAG (--tag's default)`;
 const { option, flag } = parseBenchArgs(USAGE, {
+  choices: { gpu: GPU_CHOICES },
   name: 'bench:upsample',
   valued: ['reps', 'sizes', 'pngs', 'gpu', 'cases', 'variants', 'pipeline-runs', 'tag'],
   flags: ['pipeline-only'],

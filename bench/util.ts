@@ -55,12 +55,17 @@ export interface BenchArgSpec {
   valued?: readonly string[];
   /** `--name`, no value. */
   flags?: readonly string[];
+  /** The values a valued option may take (e.g. gpu: hardware, software, auto); any other is refused. */
+  choices?: Readonly<Record<string, readonly string[]>>;
 }
+
+/** The WebGPU adapter choices of every benchmark with --gpu. */
+export const GPU_CHOICES = ['hardware', 'software', 'auto'] as const;
 
 /**
  * Checks a benchmark's arguments against what it declares: `help` when --help or -h is among them (whatever else is),
- * else the first problem in one line (an unknown option or a stray word, a valued option with no value, a flag given
- * one), else nothing.
+ * else the first problem in one line (an unknown option or a stray word, a valued option with no value or one outside
+ * its choices, a flag given one), else nothing.
  */
 export function checkBenchArgs(argv: readonly string[], spec: BenchArgSpec): { help: true } | { error: string } | null {
   if (argv.includes('--help') || argv.includes('-h')) return { help: true };
@@ -74,6 +79,8 @@ export function checkBenchArgs(argv: readonly string[], spec: BenchArgSpec): { h
       // `--tag --quick` is a forgotten value, not a tag named "--quick".
       const value = eq < 0 ? argv[++i] : arg.slice(eq + 1);
       if (value === undefined || value === '' || (eq < 0 && value.startsWith('--'))) return { error: `--${name} needs a value` };
+      const allowed = spec.choices?.[name];
+      if (allowed && !allowed.includes(value)) return { error: `--${name} must be one of ${allowed.join(', ')}, got "${value}"` };
     } else if (name && flags.includes(name)) {
       if (eq >= 0) return { error: `--${name} takes no value, got "${arg}"` };
     } else {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { checkBenchArgs, parseBenchArgs } from '../../bench/util.ts';
+import { GPU_CHOICES, checkBenchArgs, parseBenchArgs } from '../../bench/util.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SPEC = { valued: ['size', 'tag'], flags: ['quick'] };
@@ -34,6 +34,14 @@ describe('checkBenchArgs', () => {
     expect(checkBenchArgs(['--size='], SPEC)).toEqual({ error: '--size needs a value' });
     expect(checkBenchArgs(['--tag', '--quick'], SPEC)).toEqual({ error: '--tag needs a value' });
     expect(checkBenchArgs(['--quick=1'], SPEC)).toEqual({ error: '--quick takes no value, got "--quick=1"' });
+  });
+
+  it('refuses a value outside a valued option\'s choices, in both forms', () => {
+    const spec = { valued: ['gpu', 'tag'], choices: { gpu: GPU_CHOICES } };
+    expect(checkBenchArgs(['--gpu', 'software', '--tag', 'x'], spec)).toBeNull();
+    expect(checkBenchArgs(['--gpu=auto'], spec)).toBeNull();
+    expect(checkBenchArgs(['--gpu', 'swiftshader'], spec)).toEqual({ error: '--gpu must be one of hardware, software, auto, got "swiftshader"' });
+    expect(checkBenchArgs(['--gpu=Hardware'], spec)).toEqual({ error: '--gpu must be one of hardware, software, auto, got "Hardware"' });
   });
 });
 
