@@ -20,13 +20,20 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   }
   let p = vec2<i32>(id.xy);
   let r = i32(ceil(2.5 * params.sigma));
-  let k = -0.5 / (params.sigma * params.sigma);
-  var sum = vec4<f32>(0.0);
-  var weight = 0.0;
-  for (var dx = -r; dx <= r; dx++) {
-    let w = exp(k * f32(dx * dx));
-    sum += w * src[px_index(p + vec2<i32>(dx, 0), params.size)];
-    weight += w;
+  // The weights e^(k·d²) by the recurrence w(d+1) = w(d)·q^(2d+1), q = e^k: one exp per pixel instead of one per
+  // tap (SwiftShader evaluates each exp in software: blur_rows replayed alone at 456×256 took 0.72× as long), and
+  // the two taps at ±d share theirs.
+  let q = exp(-0.5 / (params.sigma * params.sigma));
+  let q2 = q * q;
+  var sum = src[px_index(p, params.size)];
+  var weight = 1.0;
+  var w = 1.0;
+  var step = q;
+  for (var d = 1; d <= r; d++) {
+    w *= step;
+    step *= q2;
+    sum += w * (src[px_index(p + vec2<i32>(-d, 0), params.size)] + src[px_index(p + vec2<i32>(d, 0), params.size)]);
+    weight += 2.0 * w;
   }
   dst[id.y * params.size.x + id.x] = sum / weight;
 }

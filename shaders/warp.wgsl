@@ -1,5 +1,6 @@
 // warp.wgsl — brings the previous output into frame t along the backward flow, per output pixel:
-//   diff    = (c·(W − S_t), c), W = the previous output at x + back(x) (Lanczos-3), c = the confidence there,
+//   diff    = (c·(W − S_t), c), W = the previous output at x + back(x) (Lanczos-3, or the Keys cubic: TAPS below),
+//             c = the confidence there,
 //   carried = (the age of the strokes W carries, the strain of the flow at x).
 // Flow and confidence may be coarser than the output: they are looked up bilinearly at the pixel's centre.
 // compose.wgsl turns these into the output; blur_rows.wgsl blurs `diff` on the way.
@@ -65,7 +66,7 @@ fn row_sum(row: u32, cols_lo: vec3<u32>, cols_hi: vec3<u32>, w: Taps6) -> vec3<f
 // 4-px-period texture (11 % after 18 frames), Lanczos-3 all of it. The result is clamped to its four nearest
 // pixels so the sharper kernel cannot ring either. Outside the image each tap takes the nearest edge pixel (the
 // clamp is per axis, so rows and columns are clamped once each).
-fn previous_at(p: vec2<f32>) -> vec3<f32> {
+fn previous_at6(p: vec2<f32>) -> vec3<f32> {
   let c = clamp(p, vec2<f32>(0.0), vec2<f32>(params.size) - 1.0);
   let base = floor(c);
   let f = c - base;
@@ -90,6 +91,71 @@ fn previous_at(p: vec2<f32>) -> vec3<f32> {
   let n01 = previous[rows_hi.x + cols_lo.z].xyz;
   let n11 = previous[rows_hi.x + cols_hi.x].xyz;
   return clamp(sum, min(min(n00, n10), min(n01, n11)), max(max(n00, n10), max(n01, n11)));
+}
+
+// Taps per axis of the resampling kernel: 6, Lanczos-3 (previous_at6); 4, the Keys cubic (previous_at4). The host
+// sets it (temporal/pipelines.ts, FlowSettings.warpTaps).
+const TAPS: i32 = 6;
+
+// Keys' cubic convolution (a = −0.75, OpenCV's INTER_CUBIC) weights of the four taps at offsets −1..2 from floor(p),
+// for the fractional part t; they sum to 1.
+const KEYS_A = -0.75;
+
+fn keys4(t: f32) -> vec4<f32> {
+  let t2 = t * t;
+  let t3 = t2 * t;
+  return vec4<f32>(
+    KEYS_A * (t3 - 2.0 * t2 + t),
+    (KEYS_A + 2.0) * t3 - (KEYS_A + 3.0) * t2 + 1.0,
+    -(KEYS_A + 2.0) * t3 + (2.0 * KEYS_A + 3.0) * t2 - KEYS_A * t,
+    KEYS_A * (t2 - t3),
+  );
+}
+
+// One row of the 4×4 footprint, weighted horizontally; its two middle taps (the nearest pixels) are kept for the clamp.
+struct Row4 {
+  sum: vec3<f32>,
+  near0: vec3<f32>,
+  near1: vec3<f32>,
+}
+
+fn row4(row: u32, cols: vec4<u32>, w: vec4<f32>) -> Row4 {
+  var r: Row4;
+  r.near0 = previous[row + cols.y].xyz;
+  r.near1 = previous[row + cols.z].xyz;
+  r.sum = w.x * previous[row + cols.x].xyz + w.y * r.near0 + w.z * r.near1 + w.w * previous[row + cols.w].xyz;
+  return r;
+}
+
+// The previous output at a sub-pixel position with 16 taps instead of 36 (the software plan's: on SwiftShader the warp's
+// cost goes with the taps read — replayed alone at 456×256 it takes 0.64× Lanczos-3's time, the nearest pixel 0.21×),
+// at a softer passband: a half-pixel shift keeps 97 % of a 4-px-period texture (Lanczos-3 102 %, Catmull–Rom 88 %).
+// bench:temporal's flicker and detail did not move (see SOFTWARE_FLOW_SIDE in temporal/index.ts). Clamped to the
+// four nearest pixels, and exact on a pixel centre, as previous_at6.
+fn previous_at4(p: vec2<f32>) -> vec3<f32> {
+  let c = clamp(p, vec2<f32>(0.0), vec2<f32>(params.size) - 1.0);
+  let base = floor(c);
+  let f = c - base;
+  if (all(f == vec2<f32>(0.0))) {
+    return previous[u32(base.y) * params.size.x + u32(base.x)].xyz;
+  }
+  let wx = keys4(f.x);
+  let wy = keys4(f.y);
+  let b = vec2<i32>(base);
+  let last = vec2<i32>(params.size) - 1;
+  let cols = vec4<u32>(clamp(vec4<i32>(b.x) + vec4<i32>(-1, 0, 1, 2), vec4<i32>(0), vec4<i32>(last.x)));
+  let rows = vec4<u32>(clamp(vec4<i32>(b.y) + vec4<i32>(-1, 0, 1, 2), vec4<i32>(0), vec4<i32>(last.y))) * params.size.x;
+  let r1 = row4(rows.y, cols, wx);
+  let r2 = row4(rows.z, cols, wx);
+  let sum = wy.x * row4(rows.x, cols, wx).sum + wy.y * r1.sum + wy.z * r2.sum + wy.w * row4(rows.w, cols, wx).sum;
+  return clamp(sum, min(min(r1.near0, r1.near1), min(r2.near0, r2.near1)), max(max(r1.near0, r1.near1), max(r2.near0, r2.near1)));
+}
+
+fn previous_at(p: vec2<f32>) -> vec3<f32> {
+  if (TAPS == 4) {
+    return previous_at4(p);
+  }
+  return previous_at6(p);
 }
 
 @compute @workgroup_size(8, 8, 1)

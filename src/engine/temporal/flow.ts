@@ -47,6 +47,11 @@ export interface FlowSettings {
    * so where the motion changed the photometric test distrusts the stale flow and the output stays per-frame there.
    */
   solveEvery: number;
+  /**
+   * Taps per axis of the kernel that resamples the previous output along the flow (warp.wgsl; not the flow's, but the
+   * plan's): 6, Lanczos-3; 4, the Keys cubic, 16 taps instead of 36.
+   */
+  warpTaps: 4 | 6;
   /** Tikhonov regulariser on the structure tensor (luma in [0,1], Scharr gradients). */
   lambda: number;
   /** Bilateral window: luma difference at which a pixel's weight falls to e^(−1/2). */
@@ -70,6 +75,7 @@ export const DEFAULT_FLOW: FlowSettings = {
   coarseRadius: 3,
   occlusion: 'forward-backward',
   solveEvery: 1,
+  warpTaps: 6,
   lambda: 1e-3,
   sigmaLuma: 0.15,
   minLevelSize: 12,

@@ -39,10 +39,27 @@ export const CUT_INCONSISTENT = 0.6;
  * coarser windows at 5×5 (walking 0.601, static regions 0.63 → 0.78); the flow solved every other frame
  * (`solveEvery` 2: about a quarter of the stage): a pan keeps its flow (interior 0.312 → 0.311) but walking people do
  * not (walking 0.532 → 0.664 of off, moving regions 0.51 → 0.66).
+ * The warp resamples the history with the Keys cubic (`warpTaps` 4: 4×4 taps instead of Lanczos-3's 6×6; on SwiftShader
+ * its cost goes with the taps read): the stage takes 0.92× as long (Lanczos-3's 1.087× this one, median of 12 paired
+ * frames on the walking clip, load 1.6, bench/results/stages-passes-vm-warp-taps.json) at the same flicker and detail
+ * (bench:temporal quick against main at 0a81220: walking 0.532 → 0.531 of off, detail 1.019 → 1.019; interior
+ * 0.311 → 0.309, 0.985 → 0.986; bench/results/temporal-software-trials.json). The softer kernel's loss compounds over
+ * the frames a stroke is carried, but probably too little to show: the walking clip's still background has an exactly
+ * zero flow (one tap, either kernel), and a 16-frame half-pixel pan (temporal.test) keeps the output as sharp.
+ * Measured and not worth doing (2026-12-02, host vm): fewer median dispatches. Replayed alone, each dispatch on the
+ * tiny levels costs ~2 ms, but that is the submission's, not the pass's: a stage with 1 median a level instead of 5 (16
+ * dispatches fewer) takes 0.996× as long (12 paired frames, load 1.6,
+ * bench/results/stages-passes-vm-medians-one-pass.json), so a level's medians folded into one dispatch (with workgroup
+ * barriers, which SwiftShader runs as coroutines) cannot pay. Neither did splitting LK's match_window into a solve half
+ * and a cost half (lk_r2 replayed alone 1.02–1.04×, two runs at load 1.7, not kept: the compiler already drops the half
+ * a caller does not use), nor the compose's Gaussian weights by recurrence (compose replayed alone 1.13–1.23× as long,
+ * three runs at load 1.6–1.8; in blur_rows, 0.72×, it is kept). Rejected: LK's candidate search only where the coarse
+ * flows around a pixel differ by more than 1 px instead of 0.25 (finest lk_r2 replayed alone 0.88×, one run): walking
+ * 0.533 → 0.587 of off, static regions 0.64 → 0.88 (bench/results/temporal-software-trials.json).
  */
 export const SOFTWARE_FLOW_SIDE = 96;
 /** The flow's settings on a software adapter (see flowPlan). */
-export const SOFTWARE_FLOW: FlowSettings = { ...DEFAULT_FLOW, iterations: 4, fineRadius: 2, coarseRadius: 2, occlusion: 'crowding' };
+export const SOFTWARE_FLOW: FlowSettings = { ...DEFAULT_FLOW, iterations: 4, fineRadius: 2, coarseRadius: 2, occlusion: 'crowding', warpTaps: 4 };
 
 export function flowPlan(width: number, height: number, software: boolean, side?: number, solveEvery = 1): { size: Size; settings: FlowSettings } {
   const cap = side ?? (software ? SOFTWARE_FLOW_SIDE : Infinity);
@@ -167,6 +184,8 @@ export class TemporalStage {
   readonly #carried: GPUBuffer;
   readonly #confidenceGroups: Bound[];
   readonly #warpParams: GPUBuffer;
+  /** warp.wgsl with the plan's kernel (FlowSettings.warpTaps). */
+  readonly #warp: TemporalPrograms['warp'];
   readonly #blurGroup: Bound;
   /**
    * Warp and compose groups per parity, per stylised buffer: everything else they bind is fixed for the parity, and
@@ -242,7 +261,8 @@ export class TemporalStage {
       }),
     );
     this.#splatGroup = programs.splat.bind(device, { fwd: splatted, coverage: this.#coverage, params: sizeUniform });
-    this.#warpParams = this.#buffers.uniform('warp params', programs.warp.uniforms({ size: [width, height], flow_size: [flowSize.width, flowSize.height] }));
+    this.#warp = settings.warpTaps === 4 ? programs.warp4 : programs.warp;
+    this.#warpParams = this.#buffers.uniform('warp params', this.#warp.uniforms({ size: [width, height], flow_size: [flowSize.width, flowSize.height] }));
     const blurParams = this.#buffers.uniform('blur params', programs.blurRows.uniforms({ size: [width, height], sigma: this.#sigma }));
     this.#blurGroup = programs.blurRows.bind(device, { src: this.#diff, dst: this.#rows, params: blurParams });
     this.#composeParams = this.#buffers.raw('compose params', programs.compose.uniformSize, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
@@ -323,7 +343,7 @@ export class TemporalStage {
     }
     this.beforeBlend?.(pass, first ? null : { back: this.#back.result, confidence: this.#confidence, stats: this.#stats, width: flow.width, height: flow.height });
     if (!first && alpha > 0) {
-      dispatch(pass, programs.warp, warpGroup, width, height);
+      dispatch(pass, this.#warp, warpGroup, width, height);
       dispatch(pass, programs.blurRows, this.#blurGroup, width, height);
     }
     dispatch(pass, programs.compose, composeGroup, width, height);
@@ -342,10 +362,10 @@ export class TemporalStage {
     const cache = this.#frameGroups[parity];
     let groups = cache.get(stylised);
     if (!groups) {
-      const { warp, compose } = this.#programs;
+      const { compose } = this.#programs;
       const device = this.#device;
       groups = {
-        warp: warp.bind(device, {
+        warp: this.#warp.bind(device, {
           stylised,
           previous: this.#history[1 - parity],
           back: this.#back.result,

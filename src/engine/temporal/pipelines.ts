@@ -30,6 +30,18 @@ function lkProgram(radius: 2 | 3) {
   });
 }
 
+/** warp.wgsl with `taps` per axis (6: Lanczos-3, the shader's own; 4: the Keys cubic). */
+function warpProgram(taps: 4 | 6) {
+  const line = 'const TAPS: i32 = 6;';
+  if (!warp.includes(line)) throw new Error(`warp.wgsl no longer declares "${line}"`);
+  return defineProgram({
+    name: taps === 6 ? 'warp' : `warp_${taps}`,
+    code: shader(warp.replace(line, `const TAPS: i32 = ${taps};`)),
+    bindings: { stylised: R, previous: R, back: R, confidence: R, diff: W, carried: W, params: U },
+    uniforms: { size, flow_size: size },
+  });
+}
+
 /** Every compute program of the temporal stage, declared once (bindings and uniforms as in its WGSL). */
 export const temporalPrograms = {
   luma: defineProgram({ name: 'luma', code: shader(luma), bindings: { rgb: R, luma: W, params: U }, uniforms: { size } }),
@@ -57,12 +69,9 @@ export const temporalPrograms = {
     bindings: { back: R, fwd: R, cur: R, prev: R, confidence: W, stats: W, params: U, coverage: R },
     uniforms: { size, crowding: 'u32' },
   }),
-  warp: defineProgram({
-    name: 'warp',
-    code: shader(warp),
-    bindings: { stylised: R, previous: R, back: R, confidence: R, diff: W, carried: W, params: U },
-    uniforms: { size, flow_size: size },
-  }),
+  warp: warpProgram(6),
+  /** The same warp with a 4×4 kernel (the software plan's: see FlowSettings.warpTaps). */
+  warp4: warpProgram(4),
   blurRows: defineProgram({
     name: 'blur_rows',
     code: shader(blurRows),
