@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { openSession } from '../src/cli/browser.ts';
 import type { GpuMode } from '../src/cli/gpu.ts';
 import type { StageRun } from './stages-page.ts';
-import { ROOT, SHARED_MEDIA, log, machine, median, option, parseBenchArgs, round, run } from './util.ts';
+import { GPU_CHOICES, ROOT, SHARED_MEDIA, log, machine, median, option, parseBenchArgs, round, run } from './util.ts';
 
 parseBenchArgs(
   `npm run bench:stages [-- options]
@@ -28,7 +28,7 @@ smoothing-off path's steps on the same frames
   --flow JSON               (with --only passes) a second stage with these FlowSettings over the plan's, in turn
   --tag NAME                bench/results/stages-NAME.json (default: the host name)
   env: STYLECAST_BENCH_TAG (--tag's default)`,
-  { name: 'bench:stages', valued: ['frames', 'size', 'gpu', 'only', 'variant', 'flow', 'tag'] },
+  { name: 'bench:stages', valued: ['frames', 'size', 'gpu', 'only', 'variant', 'flow', 'tag'], choices: { gpu: GPU_CHOICES, only: ['passes'] } },
 );
 
 const FRAMES = Number(option('frames') ?? 8);
