@@ -26,6 +26,8 @@ export interface EngineVariant {
   structureBelow?: number | null;
   cropBudget?: number | null;
   weakEvery?: number | null;
+  /** regionTuning.mapScale (MAP_SCALE: 1 the map at the full size). */
+  mapScale?: 1 | 2 | null;
 }
 
 export interface RegionsCase {
@@ -100,6 +102,8 @@ export interface RegionCost {
   masks: number[];
   /** The region stage's two WGSL passes at the network's size (submit → queue done). */
   wgsl: number[];
+  /** The same with the map at the full size (regionTuning.mapScale 1, as before MAP_SCALE), timed in the same rounds. */
+  wgslFullMap: number[];
 }
 
 declare global {
@@ -246,6 +250,7 @@ window.benchRegionsCase = async (c: RegionsCase) => {
       regionTuning.structureBelow = v.structureBelow ?? null;
       regionTuning.cropBudget = v.cropBudget ?? null;
       regionTuning.weakEvery = v.weakEvery ?? null;
+      regionTuning.mapScale = v.mapScale ?? null;
     };
     const untune = () => tune({ name: '', regions: false });
     const outputs: Uint8ClampedArray[][] = [];
@@ -344,7 +349,7 @@ window.benchRegionsCase = async (c: RegionsCase) => {
     };
     const { plans, median } = planFor({ name: 'default', regions: true });
     const weakPixelShare = plans.map((p) => (p ? (p.width * p.height) / (iw * ih) : 0));
-    const cost: RegionCost = { weakPixelShare, weakEvery: WEAK_EVERY, faceEvery: FACE_EVERY, network: [], weakPass: [], masks: [], wgsl: [] };
+    const cost: RegionCost = { weakPixelShare, weakEvery: WEAK_EVERY, faceEvery: FACE_EVERY, network: [], weakPass: [], masks: [], wgsl: [], wgslFullMap: [] };
     const full = tf.tidy(() => tf.randomUniform([1, ih, iw, 3]) as tf.Tensor4D);
     const crop = tf.tidy(() => tf.randomUniform([1, median.height, median.width, 3]) as tf.Tensor4D);
     // Each variant's own weak pass (a crop of its median plan's size), timed in the same rounds.
@@ -354,6 +359,7 @@ window.benchRegionsCase = async (c: RegionsCase) => {
       return { ...p, input: tf.tidy(() => tf.randomUniform([1, p.median.height, p.median.width, 3]) as tf.Tensor4D), ms: [] as number[] };
     });
     const stage = new RegionStage(device, iw, ih);
+    const fullMapStage = new RegionStage(device, iw, ih);
     const fullBuf = device.createBuffer({ size: iw * ih * 12, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     const weakBuf = device.createBuffer({ size: median.width * median.height * 12, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     const timed = async (f: () => Promise<unknown>) => {
@@ -385,6 +391,12 @@ window.benchRegionsCase = async (c: RegionsCase) => {
           stage.run({ full: fullBuf, weak: { buffer: weakBuf, pass: median }, input: fullBuf, settings: { face: c.faceStrength, person: 1, background: 1, adaptiveDetail: 0 }, masks: { faces: c.faces[0], person: null } });
           await device.queue.onSubmittedWorkDone();
         });
+        regionTuning.mapScale = 1;
+        const g1 = await timed(async () => {
+          fullMapStage.run({ full: fullBuf, weak: { buffer: weakBuf, pass: median }, input: fullBuf, settings: { face: c.faceStrength, person: 1, background: 1, adaptiveDetail: 0 }, masks: { faces: c.faces[0], person: null } });
+          await device.queue.onSubmittedWorkDone();
+        });
+        regionTuning.mapScale = null;
         const variantMs: number[] = [];
         for (const vc of variantCrops) {
           if (!vc) continue;
@@ -402,12 +414,14 @@ window.benchRegionsCase = async (c: RegionsCase) => {
         cost.weakPass.push(weak);
         cost.masks.push(m);
         cost.wgsl.push(g);
+        cost.wgslFullMap.push(g1);
       }
     } finally {
       full.dispose();
       crop.dispose();
       for (const vc of variantCrops) vc?.input.dispose();
       stage.dispose();
+      fullMapStage.dispose();
       fullBuf.destroy();
       weakBuf.destroy();
     }

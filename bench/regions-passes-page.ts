@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { temporalDevice } from '../src/engine/gpu/device.ts';
 import { readBuffer } from '../src/engine/temporal/estimate.ts';
 import { inferenceGeometry } from '../src/engine/pipeline/frame.ts';
-import { RegionStage, regionMapPlainProgram, type RegionFace, type RegionFrame, type RegionSettings } from '../src/engine/regions/index.ts';
+import { RegionStage, regionMapPlainProgram, regionTuning, type RegionFace, type RegionFrame, type RegionSettings } from '../src/engine/regions/index.ts';
 import { initBackend } from '../src/engine/stylise/backend.ts';
 import { StyleModel } from '../src/engine/stylise/model.ts';
 import { dispatchRecordingDevice, type NotedDispatch } from './dispatch-recorder.ts';
@@ -22,6 +22,11 @@ export interface PassesCase {
   rounds: number;
   /** The map's dispatches replayed with CULL false too (every face for every pixel), in turn. */
   unculled: boolean;
+  /**
+   * Each frame also recorded by a stage with its map at the full size (regionTuning.mapScale 1: the map and blend as
+   * before MAP_SCALE), its frame named "<frame> [full map]", replayed in the same rounds.
+   */
+  fullMap: boolean;
 }
 
 export interface PassesResult {
@@ -35,8 +40,8 @@ export interface PassesResult {
   passes: Record<string, number[]>;
   /** Whether the map with CULL false gave the same strength map as the stage's own, bit for bit, per recorded map dispatch. */
   variantSame: boolean[];
-  /** Pixels of each recorded map's strength map below 1 (the faces drawn: a check that the map ran). */
-  weakened: number[];
+  /** Pixels of each recorded map's strength map below 1 (the faces drawn: a check that the map ran), of its pixels. */
+  weakened: { below: number; of: number }[];
 }
 
 declare global {
@@ -98,12 +103,15 @@ window.benchRegionPasses = async (c) => {
     // (after a first frame with nothing carried yet); and a frame run alone (no flow), as bench:regions times the
     // stage's WGSL. A stage of its own for each (the stage's uniforms are one buffer: the last frame's).
     device.pushErrorScope('validation');
-    const kinds: [string, boolean[]][] = [
-      ['smoothed, carried weak pass', [true, false]],
-      ['smoothed, own weak pass', [true, false, true]],
-      ['alone (stage.run)', [true]],
-    ];
-    for (const [name, owns] of kinds) {
+    const kinds: [string, boolean[], 1 | null][] = (
+      [
+        ['smoothed, carried weak pass', [true, false]],
+        ['smoothed, own weak pass', [true, false, true]],
+        ['alone (stage.run)', [true]],
+      ] as [string, boolean[]][]
+    ).flatMap(([name, owns]) => [[name, owns, null], ...(c.fullMap ? [[`${name} [full map]`, owns, 1] as [string, boolean[], 1]] : [])]);
+    for (const [name, owns, mapScale] of kinds) {
+      regionTuning.mapScale = mapScale;
       const s = new RegionStage(device, iw, ih);
       stages.push(s);
       owns.forEach((own, k) => {
@@ -120,6 +128,7 @@ window.benchRegionPasses = async (c) => {
         for (const d of noted.slice(before)) d.stage = s;
       });
     }
+    regionTuning.mapScale = null;
     await device.queue.onSubmittedWorkDone();
     const invalid = await device.popErrorScope();
     if (invalid) throw new Error(`the stage's dispatches: ${invalid.message}`);
@@ -178,15 +187,16 @@ window.benchRegionPasses = async (c) => {
     }
     // The variant's strength map against the stage's own, on each recorded map dispatch.
     const variantSame: boolean[] = [];
-    const weakened: number[] = [];
+    const weakened: { below: number; of: number }[] = [];
     if (variant) {
       for (const d of noted.filter(isMap)) {
+        const { width: mw, height: mh } = d.stage!.map;
         await submit(d);
-        const a = new Uint32Array(await readBuffer(device, d.stage!.strength, iw * ih * 4));
+        const a = new Uint32Array(await readBuffer(device, d.stage!.strength, mw * mh * 4));
         await submit(d, variant);
-        const b = new Uint32Array(await readBuffer(device, d.stage!.strength, iw * ih * 4));
+        const b = new Uint32Array(await readBuffer(device, d.stage!.strength, mw * mh * 4));
         variantSame.push(a.every((v, i) => v === b[i]));
-        weakened.push(new Float32Array(a.buffer).filter((v) => v < 1).length);
+        weakened.push({ below: new Float32Array(a.buffer).filter((v) => v < 1).length, of: mw * mh });
       }
     }
     return { info: `network: tfjs ${choice.name}; regions ${gpu.detail}`, inferWidth: iw, inferHeight: ih, weakRect: plan.rect, network, passes, variantSame, weakened };

@@ -5,7 +5,9 @@
 // done, less an empty submission's time), in rounds interleaved with the network alone (tfjs-wasm, same size).
 // The map's dispatches are replayed with its pipeline constant CULL false too (every face for every pixel, as before
 // the per-workgroup skip), A/B in turn within each round (the per-round ratio is what the machine's load moves least),
-// and the two strength maps compared bit for bit (--no-ab: not).
+// and the two strength maps compared bit for bit (--no-ab: not). --full-map: each frame recorded by a stage with its
+// map at the full size too (MAP_SCALE 1, the map and blend as before the half-size map), replayed in the same rounds;
+// per frame, the ratio of the sums of its dispatches (this / full map) in each round, and per dispatch in order.
 // Options: --rounds N (default 9, after a warm-up), --size PX (256), --clip crowd|portrait (crowd), --gpu (software),
 // --tag NAME (default the host name). JSON on stdout and in bench/results/regions-passes-<tag>.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,14 +26,16 @@ where the region stage's WGSL time goes on bench:regions' crowd: each dispatch r
   --clip crowd|portrait     bench:regions' clip whose first frame's faces are used (default crowd)
   --gpu hardware|software|auto   the WebGPU adapter (default software)
   --no-ab                   no A/B of the map with CULL false, no bit-for-bit comparison
+  --full-map                A/B against the stage with its map at the full size (MAP_SCALE 1), per frame
   --tag NAME                bench/results/regions-passes-NAME.json (default: the host name)
   env: STYLECAST_BENCH_TAG (--tag's default)`;
-const { option, flag } = parseBenchArgs(USAGE, { name: 'bench:regions-passes', valued: ['rounds', 'size', 'clip', 'gpu', 'tag'], flags: ['no-ab'], choices: { gpu: GPU_CHOICES } });
+const { option, flag } = parseBenchArgs(USAGE, { name: 'bench:regions-passes', valued: ['rounds', 'size', 'clip', 'gpu', 'tag'], flags: ['no-ab', 'full-map'], choices: { gpu: GPU_CHOICES } });
 const ROUNDS = Number(option('rounds') ?? 9);
 const SIZE = Number(option('size') ?? 256);
 const GPU = (option('gpu') ?? 'software') as GpuMode;
 const CLIP = option('clip') ?? 'crowd';
 const AB = !flag('no-ab');
+const FULL_MAP = flag('full-map');
 const TAG = (option('tag') ?? process.env.STYLECAST_BENCH_TAG ?? hostname()).replace(/[^A-Za-z0-9._-]+/g, '-');
 const FACE = 0.3;
 
@@ -43,7 +47,7 @@ async function main() {
   let r: PassesResult;
   try {
     log(`bench:regions-passes: ${clip.name}, ${ROUNDS} rounds…`);
-    const args = { width: 640, height: 360, size: SIZE, style: clip.style, faces: facesAt(clip, 0), faceStrength: FACE, rounds: ROUNDS, unculled: AB };
+    const args = { width: 640, height: 360, size: SIZE, style: clip.style, faces: facesAt(clip, 0), faceStrength: FACE, rounds: ROUNDS, unculled: AB, fullMap: FULL_MAP };
     r = await session.page.evaluate((a) => window.benchRegionPasses(a), args);
   } finally {
     await session.close();
@@ -60,6 +64,33 @@ async function main() {
           return { pass: k.replace(' (variant)', ''), this_over_variant_per_round: ratios.map((x) => round(x, 3)), median: round(median(ratios), 3), this_ms: round(median(mine), 2), variant_ms: round(median(theirs), 2) };
         })
     : [];
+  // --full-map: per frame, this stage's dispatches against the full-map stage's (the same sequence), round by round.
+  const frames = [...new Set(Object.keys(r.passes).map((k) => k.split(': ')[0]))].filter((f) => !f.endsWith(' [full map]'));
+  const ofFrame = (f: string) => Object.entries(r.passes).filter(([k]) => k.split(': ')[0] === f && !k.includes('(variant)'));
+  const fullMap = FULL_MAP
+    ? frames.map((f) => {
+        const mine = ofFrame(f);
+        const theirs = ofFrame(`${f} [full map]`);
+        const sum = (e: [string, number[]][]) => r.network.map((_, k) => e.reduce((a, [, ms]) => a + ms[k], 0));
+        const [a, b] = [sum(mine), sum(theirs)];
+        const ratios = a.map((m, k) => m / b[k]);
+        return {
+          frame: f,
+          this_over_full_map_per_round: ratios.map((x) => round(x, 3)),
+          median: round(median(ratios), 3),
+          this_ms: round(median(a), 2),
+          full_map_ms: round(median(b), 2),
+          this_share_of_network: round(median(a.map((m, k) => m / r.network[k])), 3),
+          full_map_share_of_network: round(median(b.map((m, k) => m / r.network[k])), 3),
+          dispatches: mine.map(([k, ms], j) => ({
+            this: k.split(': ')[1],
+            full_map: theirs[j]?.[0].split(': ')[1],
+            median_of_rounds_ratio: theirs[j] ? round(median(ms.map((m, i) => m / theirs[j][1][i])), 3) : null,
+          })),
+        };
+      })
+    : [];
+  for (const f of fullMap) log(`  A/B ${f.frame}: ${f.this_ms} ms / full map ${f.full_map_ms} ms, median of the rounds' ratios ${f.median}`);
   for (const p of passes) log(`  ${p.pass}: ${p.median_ms} ms (${((p.share_of_network_median_of_rounds ?? 0) * 100).toFixed(1)} % of the network)`);
   for (const a of ab) log(`  A/B ${a.pass}: this ${a.this_ms} ms / variant ${a.variant_ms} ms, median of the rounds' ratios ${a.median}`);
   const doc = {
@@ -70,10 +101,11 @@ async function main() {
     setup: `${clip.name} (${clip.photo}): bench:regions' clip's first frame's ${clip.faces.length} labelled faces at face strength ${FACE} (the faces' crop pass, rect ${JSON.stringify(r.weakRect)}), stage at ${r.inferWidth}×${r.inferHeight}; each dispatch replayed alone 3 times per round (median, less an empty submission's), ${ROUNDS} rounds after a warm-up, each round after one network run (transform + data(), same size); the map with CULL false (variant) and this one in turn, order swapped every replay`,
     variant: AB ? 'the map with CULL false (every face for every pixel)' : null,
     variant_strength_map_bit_identical: r.variantSame,
-    strength_map_pixels_below_1: { of: r.inferWidth * r.inferHeight, per_map: r.weakened },
+    strength_map_pixels_below_1: r.weakened,
     network_ms: { median: round(net, 1), runs: r.network.map((m) => round(m, 1)) },
     passes,
     ab,
+    full_map: FULL_MAP ? { what: 'this stage (map at 1/MAP_SCALE of the size, the blend looking it up bilinearly) against the same stage with regionTuning.mapScale 1 (map at the full size, the blend reading it at the pixel: as before), recorded on the same frames and replayed in the same rounds', frames: fullMap } : null,
   };
   const text = JSON.stringify(doc, null, 2) + '\n';
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });

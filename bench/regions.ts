@@ -9,10 +9,12 @@
 // --tag NAME (default the host name), --clips portrait,crowd (default both; a subset writes regions-<tag>-<clips>.json,
 // leaving the full run's file as it is), --variants LIST (the engine variants besides 'unprotected', comma-separated;
 // each 'default' or '+'-joined knobs of regionTuning: 'budget:X' (CROP_BUDGET), 'every:N' (WEAK_EVERY),
-// 'structure:X' (STRUCTURE), 'below:X' (STRUCTURE_BELOW), 'whole' (faces take the whole-frame pass); default: default, structure:0,
+// 'structure:X' (STRUCTURE), 'below:X' (STRUCTURE_BELOW), 'map:1|2' (MAP_SCALE), 'whole' (faces take the whole-frame
+// pass); default: default, structure:0,
 // structure:0.6, whole+structure:0), --cost-rounds N (9: the cost section's timed rounds). The cost's headline is the
 // median over rounds of each round's share (the parts and the network timed side by side in that round), which the
-// machine's load moves less than a ratio of medians taken minutes apart.
+// machine's load moves less than a ratio of medians taken minutes apart. The stage's WGSL is timed with the strength map
+// at the full size too (MAP_SCALE 1, as before), in the same rounds.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +38,7 @@ per-region strength on portrait pan clips: SSIM and style kept in the faces, cha
   --gpu hardware|software|auto   the WebGPU adapter (default software)
   --clips portrait,crowd    a subset (default both; a subset writes regions-<tag>-<clips>.json)
   --variants LIST           engine variants besides 'unprotected', comma-separated: 'default' or '+'-joined knobs
-                            budget:X, every:N, structure:X, below:X, whole
+                            budget:X, every:N, structure:X, below:X, map:1|2 (MAP_SCALE), whole
                             (default default,structure:0,structure:0.6,whole+structure:0)
   --cost-rounds N           the cost section's timed rounds (default 9)
   --tag NAME                bench/results/regions-NAME.json (default: the host name)
@@ -72,12 +74,14 @@ function variant(spec: string): EngineVariant {
     else if (key === 'every' && Number.isInteger(x) && x >= 1) v.weakEvery = x;
     else if (key === 'structure' && x >= 0) v.structure = x;
     else if (key === 'below' && x >= 0) v.structureBelow = x;
-    else throw new Error(`--variants: cannot read "${knob}" (budget:X, every:N, structure:X, below:X, whole)`);
+    else if (key === 'map' && (x === 1 || x === 2)) v.mapScale = x;
+    else throw new Error(`--variants: cannot read "${knob}" (budget:X, every:N, structure:X, below:X, map:1|2, whole)`);
     said.push(
       key === 'whole' ? 'whole-frame weak pass'
       : key === 'budget' ? `crop ≤ ${x} of the frame's pixels`
       : key === 'every' ? `weak pass every ${x} frames`
       : key === 'below' ? `structure + ${x}·(1 − scale) below 1×`
+      : key === 'map' ? `strength map at 1/${x} of the size`
       : x === 0 ? 'no structure' : `structure ${x}`,
     );
   }
@@ -164,12 +168,15 @@ async function main() {
             weak_pass_every: r.cost.weakEvery,
             masks_ms: round(median(r.cost.masks)!, 1),
             region_wgsl_ms: round(median(r.cost.wgsl)!, 1),
+            region_wgsl_full_map_ms: round(median(r.cost.wgslFullMap)!, 1),
+            region_wgsl_over_full_map_median_of_rounds: round(median(r.cost.wgsl.map((g, k) => g / r.cost.wgslFullMap[k]))!, 3),
+            region_work_share_median_of_rounds_with_full_map: round(median(r.cost.network.map((n, k) => (r.cost.weakPass[k] / r.cost.weakEvery + r.cost.masks[k] + r.cost.wgslFullMap[k]) / n))!, 3),
             region_work_share_of_network: round((median(r.cost.weakPass)! / r.cost.weakEvery + median(r.cost.masks)! + median(r.cost.wgsl)!) / median(r.cost.network)!, 3),
             region_work_share_median_of_rounds: round(roundShare(r.cost, r.cost.weakPass, r.cost.weakEvery), 3),
             face_detection_every: r.cost.faceEvery,
             region_work_share_if_faces_every_next: round(roundShare(r.cost, r.cost.weakPass, r.cost.weakEvery, r.cost.faceEvery / (r.cost.faceEvery + 1)), 3),
             region_work_share_without_masks: round((median(r.cost.weakPass)! / r.cost.weakEvery + median(r.cost.wgsl)!) / median(r.cost.network)!, 3),
-            raw_ms: { network: r.cost.network.map((x) => round(x, 1)), weak_pass: r.cost.weakPass.map((x) => round(x, 1)), masks: r.cost.masks.map((x) => round(x, 1)), wgsl: r.cost.wgsl.map((x) => round(x, 1)) },
+            raw_ms: { network: r.cost.network.map((x) => round(x, 1)), weak_pass: r.cost.weakPass.map((x) => round(x, 1)), masks: r.cost.masks.map((x) => round(x, 1)), wgsl: r.cost.wgsl.map((x) => round(x, 1)), wgsl_full_map: r.cost.wgslFullMap.map((x) => round(x, 1)) },
           },
           input_face_style_cosine: round(r.inputFaceStyleCosine, 4),
           input_faces_detected: r.inputDetected,

@@ -3,8 +3,13 @@
 //   out = mix(weak, full, (s − weak) / (1 − weak)),
 // and where s < 1 the input's luma structure is taken back in part: out += structure·(1 − s)·(Y_in − Y_out) on every
 // channel (tones and shading of the face from the camera, colours and strokes from the network — not a cross-fade).
-// Where s = 1 (outside every mask, adaptive detail off) or outside `rect`, the output is the full-strength frame
-// itself, bit for bit.
+// s is regions_map.wgsl's map looked up bilinearly at the pixel: a map at half the size each way (map_scale 2), whose
+// pixel q stands for the frame's point 2q + 0.5, so the pixel's four map pixels and their weights (¼, ¾) come from
+// integer arithmetic; with adaptive detail the map is at size, and the host compiles the lookup into a plain read
+// (`strength_at(px)` → `strength[i]`). The lookup weighs 1 − s, so that where the four map pixels are exactly 1 the
+// sum is of zeros, and s exactly 1.
+// Where s = 1 (the map 1 all around: outside every mask, dilated by a map pixel, adaptive detail off) or outside
+// `rect`, the output is the full-strength frame itself, bit for bit.
 // The host may dispatch it over the weak pass's rect alone (from `origin`) after regions_copy.wgsl copied the full
 // frame to `result`: the same output, and on SwiftShader the weak lookup's code no longer costs every pixel.
 // A frame without a weak pass of its own (weak_carried 1, WEAK_EVERY in src/engine/regions) takes the previous frame's
@@ -16,7 +21,7 @@
 // Bindings (group 0):
 //   0: storage, read        full: array<f32>            float32 NHWC RGB at size (the network's output)
 //   1: storage, read        weak: array<f32>            float32 NHWC RGB at weak_size, covering rect
-//   2: storage, read        strength: array<f32>        s per pixel at size
+//   2: storage, read        strength: array<f32>        s per pixel at map_size
 //   3: storage, read        input: array<f32>           the frame, float32 NHWC RGB at size
 //   4: storage, read_write  result: array<f32>          float32 NHWC RGB at size
 //   5: storage, read        back: array<vec2<f32>>      flow t → t−1 at flow_size (weak_carried 1)
@@ -59,6 +64,18 @@ fn weak_at(p: vec2<f32>) -> vec3<f32> {
   return mix(mix(c00, c10, q.f.x), mix(c01, c11, q.f.x), q.f.y);
 }
 
+// The strength map (map_scale 2) at pixel px: frame pixel 2m lies ¼ of the way from map pixel m − 1 to m, 2m + 1 ¼ of
+// the way from m to m + 1 (clamped at the borders, as bilinear_at does), by weights of 1 − s (see above).
+fn strength_at(px: vec2<u32>) -> f32 {
+  let ms = params.map_size;
+  let lo = (max(px, vec2<u32>(1u)) - 1u) / 2u;
+  let hi = min((px + 1u) / 2u, ms - 1u);
+  let f = select(vec2<f32>(0.25), vec2<f32>(0.75), (px & vec2<u32>(1u)) == vec2<u32>(0u));
+  let u0 = mix(1.0 - strength[lo.y * ms.x + lo.x], 1.0 - strength[lo.y * ms.x + hi.x], f.x);
+  let u1 = mix(1.0 - strength[hi.y * ms.x + lo.x], 1.0 - strength[hi.y * ms.x + hi.x], f.x);
+  return 1.0 - mix(u0, u1, f.y);
+}
+
 fn in_rect(p: vec2<f32>) -> bool {
   let u = (p + 0.5) / vec2<f32>(params.size);
   return all(u >= params.rect_origin) && all(u <= params.rect_origin + params.rect_extent);
@@ -72,7 +89,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   }
   let i = px.y * params.size.x + px.x;
   let p = vec2<f32>(px);
-  let s = strength[i];
+  let s = strength_at(px);
   let f = vec3<f32>(full[i * 3u], full[i * 3u + 1u], full[i * 3u + 2u]);
   var o = f;
   let q = weak_source(p);

@@ -34,4 +34,8 @@ struct Params {
   // cut_inconsistent set to LUMA_CUT), 0 when there is no such test this frame.
   luma_cells: vec2<u32>,
   luma_cut: u32,
+  // The masks' and the strength map's size (regions_map.wgsl): size / map_scale, rounded up; map_scale is MAP_SCALE
+  // (2), or 1 with adaptive detail. Map pixel q stands for the frame's point (q + 0.5)·map_scale − 0.5.
+  map_size: vec2<u32>,
+  map_scale: f32,
 }

@@ -1,4 +1,9 @@
-// regions_map.wgsl — per-region style strength, per pixel of the network's output:
+// regions_map.wgsl — per-region style strength, per pixel of a map at map_size: the network's output size with
+// adaptive detail (its fine structure), else half of it each way (map_scale 2: MAP_SCALE in src/engine/regions;
+// regions_blend.wgsl looks it up bilinearly) — the masks are smooth (feathered ellipses, a person mask from a 256²
+// segmenter), and on SwiftShader the map's time is its pixels'. Map pixel q stands for the frame's point
+// (q + 0.5)·map_scale − 0.5 (the centre of the 2×2 pixels it covers): the faces, the person mask and the flow are
+// looked up there; the flow's displacement is divided by map_scale to look the previous map up.
 //   face   = the largest of the feathered face ellipses (centre, semi-axes, rotation, feather: from the host), of
 //            the faces near the pixel's 8×8 workgroup (the host's culling, in `faces`),
 //   person = the person mask, bilinear, with its soft fringe cut (≤ PERSON_LO → 0, ≥ PERSON_HI → 1),
@@ -15,18 +20,21 @@
 // face region is then the person's or the background's.
 // regions_blend.wgsl then mixes the full-strength frame with the weak pass by s.
 // Bindings (group 0):
-//   0: storage, read        input: array<f32>           the frame, float32 NHWC RGB at size (adaptive detail)
+//   0: storage, read        input: array<f32>           the frame, float32 NHWC RGB at size (adaptive detail; the
+//                                                       map is then at size)
 //   1: storage, read        person: array<f32>          person mask at person_size, 0..1
 //   2: storage, read        faces: array<vec4<f32>>     [0]: the frame's state (regions_cut.wgsl); then two per face:
 //                                                       (centre px, first row of M), (second row of M, 1/feather, 0);
 //                                                       M = rotation by −θ, then 1/semi-axes; from [1 + 2·MAX_FACES]
-//                                                       a u32 per 8×8 workgroup (row by row), a bit per face: bit k
-//                                                       set where face k's feathered ellipse may reach the tile
+//                                                       a u32 per 8×8 workgroup of the map (row by row), a bit per
+//                                                       face: bit k set where face k's feathered ellipse may reach
+//                                                       the tile
 //   3: storage, read        back: array<vec2<f32>>      flow t → t−1 at flow_size
 //   4: storage, read        confidence: array<f32>      at flow_size
-//   5: storage, read        previous: array<vec2<f32>>  (face, person) of the previous frame at size
-//   6: storage, read_write  masks: array<vec2<f32>>     (face, person) of this frame at size
-//   7: storage, read_write  strength: array<f32>        s per pixel at size
+//   5: storage, read        previous: array<vec2<f32>>  (face, person) of the previous frame at map_size (the host
+//                                                       carries nothing over a change of map_size)
+//   6: storage, read_write  masks: array<vec2<f32>>     (face, person) of this frame at map_size
+//   7: storage, read_write  strength: array<f32>        s per pixel at map_size
 //   8: uniform              Params (regions_common.wgsl)
 
 @group(0) @binding(0) var<storage, read> input: array<f32>;
@@ -115,17 +123,20 @@ fn detail_at(p: vec2<i32>) -> f32 {
 
 @compute @workgroup_size(8, 8, 1)
 fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(workgroup_id) group: vec3<u32>) {
-  if (any(id.xy >= params.size)) {
+  let ms = params.map_size;
+  if (any(id.xy >= ms)) {
     return;
   }
-  let i = id.y * params.size.x + id.x;
+  let i = id.y * ms.x + id.x;
   let p = vec2<f32>(id.xy);
+  // The frame's point the map pixel stands for (p itself at map_scale 1: (p + 0.5)·1 − 0.5 is exact).
+  let pf = (p + 0.5) * params.map_scale - 0.5;
   // The faces only when detected since the last cut (or reset).
   var face = 0.0;
   if (f32(params.faces_age) <= face_vec(0u).z) {
-    face = face_at(p, tile_mask(group.y * ((params.size.x + 7u) / 8u) + group.x));
+    face = face_at(pf, tile_mask(group.y * ((ms.x + 7u) / 8u) + group.x));
   }
-  var m = vec2<f32>(face, person_at(p));
+  var m = vec2<f32>(face, person_at(pf));
   let cut = face_vec(0u).x > 0.0;
   // No new person mask this frame: the last one, where it was (the flow moves it below, where it is trusted); none
   // after a cut.
@@ -136,12 +147,12 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(workgroup_id) gro
 
   if (params.carry > 0.0 && !cut) {
     let scale = vec2<f32>(params.flow_size) / vec2<f32>(params.size);
-    let fb = bilinear_at((p + 0.5) * scale - 0.5, params.flow_size);
+    let fb = bilinear_at((pf + 0.5) * scale - 0.5, params.flow_size);
     let b = mix(mix(back[fb.i00], back[fb.i10], fb.f.x), mix(back[fb.i01], back[fb.i11], fb.f.x), fb.f.y) / scale;
     let c = mix(mix(confidence[fb.i00], confidence[fb.i10], fb.f.x), mix(confidence[fb.i01], confidence[fb.i11], fb.f.x), fb.f.y);
-    let src = p + b;
-    if (c > 0.0 && in_image(src, params.size)) {
-      let q = bilinear_at(src, params.size);
+    let src = p + b / params.map_scale;
+    if (c > 0.0 && in_image(src, ms)) {
+      let q = bilinear_at(src, ms);
       let w = mix(mix(previous[q.i00], previous[q.i10], q.f.x), mix(previous[q.i01], previous[q.i11], q.f.x), q.f.y);
       let carried = mix(m, w, params.carry * c);
       m = vec2<f32>(carried.x, select(carried.y, mix(m.y, w.y, c), carried_person));

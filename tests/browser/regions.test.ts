@@ -7,7 +7,7 @@ import { FrameImporter } from '../../src/engine/gpu/frame-import.ts';
 import { readBuffer } from '../../src/engine/temporal/estimate.ts';
 import { TemporalStage } from '../../src/engine/temporal/index.ts';
 import {
-  CROP_BUDGET, DEFAULT_REGIONS, FACE_EVERY, MASK_CARRY, PERSON_EVERY, STRUCTURE, STRUCTURE_BELOW, WEAK_EVERY, RegionStage, ellipseBounds, faceEllipse, frameMasks, masksNeeded, planWeakPass, regionTuning, regionsActive,
+  CROP_BUDGET, DEFAULT_REGIONS, FACE_EVERY, MAP_SCALE, MASK_CARRY, PERSON_EVERY, STRUCTURE, STRUCTURE_BELOW, WEAK_EVERY, RegionStage, ellipseBounds, faceEllipse, frameMasks, masksNeeded, planWeakPass, regionTuning, regionsActive,
   LUMA_CUT, lumaGrid, nearFaces, regionMapPlainProgram, structureFor, type MaskSource, type RegionFace, type RegionMasks, type RegionSettings, type WeakPass,
 } from '../../src/engine/regions/index.ts';
 import { gpuDeviceForFile } from './gpu-device.ts';
@@ -43,12 +43,30 @@ function personMask(): Float32Array {
   for (let y = 3; y < PH; y++) for (let x = 2; x < 8; x++) d[y * PW + x] = 1;
   return d;
 }
-/** Stage pixels the person mask can reach through its bilinear lookup (a mask pixel is 4 stage pixels). */
-const nearPerson = (x: number, y: number) => x >= 2 * 4 - 4 && x < 8 * 4 + 4 && y >= 3 * 4 - 4;
+/**
+ * Stage pixels the person mask can reach through its bilinear lookup (a mask pixel is 4 stage pixels), and the
+ * blend's lookup of the map (MAP_REACH).
+ */
+const nearPerson = (x: number, y: number) => x >= 2 * 4 - 4 - MAP_REACH && x < 8 * 4 + 4 + MAP_REACH && y >= 3 * 4 - 4 - MAP_REACH;
 
 async function read(buffer: GPUBuffer, floats: number): Promise<Float32Array> {
   return new Float32Array(await readBuffer(gpu.device, buffer, floats * 4));
 }
+
+/**
+ * The stage's last strength map (channels 1) or masks (2: face, person) as a function of the stage's pixel: the map
+ * pixel covering it (the map is at 1/MAP_SCALE of the size each way, the full size with adaptive detail).
+ */
+async function readMap(stage: RegionStage, channels: 1 | 2): Promise<{ at: (x: number, y: number, c?: number) => number; values: Float32Array }> {
+  const { scale, width, height } = stage.map;
+  const values = await read(channels === 1 ? stage.strength : stage.masks, width * height * channels);
+  return { values, at: (x, y, c = 0) => values[(Math.floor(y / scale) * width + Math.floor(x / scale)) * channels + c] };
+}
+/**
+ * How far the blend reaches from a map pixel's point, in the stage's pixels: it looks the map up bilinearly, from
+ * points at most 1.5 px away (MAP_SCALE 2).
+ */
+const MAP_REACH = 2;
 
 
 /** A temporal stage whose flow carries a region stage's masks (its `beforeBlend`), and an importer for its frames. */
@@ -133,31 +151,77 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
       const plan = stage.plan(settings, masks)!;
       expect(plan.crop).toBe(false);
       const out = await read(stage.run({ full: fullBuf, weak: { buffer: weakBuf, pass: plan }, input: null, settings, masks }), W * H * 3);
-      const s = await read(stage.strength, W * H);
+      const s = (await readMap(stage, 1)).at;
       const e = faceEllipse(FACE, W, H);
       const b = ellipseBounds(e);
       const at = (x: number, y: number) => Array.from(out.subarray((y * W + x) * 3, (y * W + x) * 3 + 3));
       const fullAt = (x: number, y: number) => Array.from(full.subarray((y * W + x) * 3, (y * W + x) * 3 + 3));
       // The face's centre: face strength, the weak pass itself.
       const [cx, cy] = [Math.round(e.cx), Math.round(e.cy)];
-      expect(s[cy * W + cx]).toBeCloseTo(0.3, 5);
+      expect(s(cx, cy)).toBeCloseTo(0.3, 5);
       at(cx, cy).forEach((v, c) => expect(v).toBeCloseTo(weakRgb[c], 5));
       // Inside the person, away from the face: 0.6, i.e. (0.6 − 0.3)/(1 − 0.3) of the full frame.
       const [px, py] = [12, 44];
-      expect(s[py * W + px]).toBeCloseTo(0.6, 5);
+      expect(s(px, py)).toBeCloseTo(0.6, 5);
       const t = 0.3 / 0.7;
       at(px, py).forEach((v, c) => expect(v).toBeCloseTo(weakRgb[c] * (1 - t) + fullAt(px, py)[c] * t, 5));
-      // Everywhere outside the face's feathered ellipse and the person's reach: exactly the full frame.
+      // Everywhere outside the face's feathered ellipse and the person's reach (and the blend's lookup of the map):
+      // exactly the full frame.
+      const r = 1 + MAP_REACH;
       let outside = 0;
       for (let y = 0; y < H; y++) {
         for (let x = 0; x < W; x++) {
-          if ((x >= b.x0 - 1 && x <= b.x1 + 1 && y >= b.y0 - 1 && y <= b.y1 + 1) || nearPerson(x, y)) continue;
+          if ((x >= b.x0 - r && x <= b.x1 + r && y >= b.y0 - r && y <= b.y1 + r) || nearPerson(x, y)) continue;
           outside++;
-          expect(s[y * W + x]).toBe(1);
+          expect(s(x, y)).toBe(1);
           expect(at(x, y)).toEqual(fullAt(x, y).map((v) => Math.fround(v)));
         }
       }
-      expect(outside).toBeGreaterThan(W * H * 0.4);
+      expect(outside).toBeGreaterThan(W * H * 0.3);
+      // The blend's strength: the map (at 1/MAP_SCALE of the size) bilinearly at the pixel's point in it,
+      // (x + 0.5)/k − 0.5 clamped, by weights of 1 − s — the output is the weak pass and the full frame mixed by it.
+      const { scale: k, width: mw, height: mh } = stage.map;
+      expect(k).toBe(MAP_SCALE);
+      expect([mw, mh]).toEqual([W / k, H / k]);
+      const sv = (await readMap(stage, 1)).values;
+      const lookup = (x: number, y: number) => {
+        const u = (v: number, n: number) => Math.min(n - 1, Math.max(0, (v + 0.5) / k - 0.5));
+        const [qx, qy] = [u(x, mw), u(y, mh)];
+        const [x0, y0] = [Math.floor(qx), Math.floor(qy)];
+        const [x1, y1] = [Math.min(x0 + 1, mw - 1), Math.min(y0 + 1, mh - 1)];
+        const [fx, fy] = [qx - x0, qy - y0];
+        const v = (i: number, j: number) => 1 - sv[j * mw + i];
+        return 1 - ((v(x0, y0) * (1 - fx) + v(x1, y0) * fx) * (1 - fy) + (v(x0, y1) * (1 - fx) + v(x1, y1) * fx) * fy);
+      };
+      let worst = 0;
+      let between = 0;
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          const sx = lookup(x, y);
+          if (sx > 0.31 && sx < 0.99) between++;
+          const tt = Math.min(1, Math.max(0, (sx - 0.3) / 0.7));
+          at(x, y).forEach((v, c) => (worst = Math.max(worst, Math.abs(v - (weakRgb[c] * (1 - tt) + fullAt(x, y)[c] * tt)))));
+        }
+      }
+      expect(between).toBeGreaterThan(50); // the feathered edges: strengths between the regions'
+      expect(worst).toBeLessThan(1e-5);
+      // Against the map at the full size (MAP_SCALE 1, as before): the same picture but for the edges' sub-pixel course.
+      regionTuning.mapScale = 1;
+      const fine = new RegionStage(device, W, H);
+      try {
+        fine.plan(settings, masks);
+        const ref = await read(fine.run({ full: fullBuf, weak: { buffer: weakBuf, pass: plan }, input: null, settings, masks }), W * H * 3);
+        expect(fine.map).toEqual({ scale: 1, width: W, height: H });
+        let max = 0;
+        let sum = 0;
+        for (let i = 0; i < W * H * 3; i++) (max = Math.max(max, Math.abs(out[i] - ref[i]))), (sum += Math.abs(out[i] - ref[i]));
+        console.log(`map at 1/${MAP_SCALE} against the full size: output |Δ| mean ${(sum / (W * H * 3)).toFixed(5)}, max ${max.toFixed(4)}`);
+        expect(sum / (W * H * 3)).toBeLessThan(0.005);
+        expect(max).toBeLessThan(0.15);
+      } finally {
+        regionTuning.mapScale = null;
+        fine.dispose();
+      }
     } finally {
       stage.dispose();
       fullBuf.destroy();
@@ -165,8 +229,9 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
     }
   });
 
-  it('faces culled per 8×8 workgroup (nearFaces): the same face mask as every face for every pixel, bit for bit, on ten faces', async () => {
+  it.each([2, 1] as const)('faces culled per 8×8 workgroup (nearFaces): the same face mask as every face for every pixel, bit for bit, on ten faces (map scale %i)', async (mapScale) => {
     const device = gpu.device;
+    regionTuning.mapScale = mapScale;
     // A stage whose size is no multiple of 8 (partial tiles at the right and bottom), ten faces: overlapping each
     // other and tile borders, turned (eyes' keypoints), one tiny, some across the image's border or mostly outside it.
     const [w, h] = [101, 61];
@@ -192,7 +257,9 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
     try {
       const ellipses = stages[0].ellipses(masks);
       expect(ellipses).toHaveLength(10);
-      const near = nearFaces(ellipses, w, h);
+      const { scale: k, width: mw, height: mh } = stages[0].mapFor(false);
+      expect(k).toBe(mapScale);
+      const near = nearFaces(ellipses, mw, mh, undefined, [k, k]);
       const bits = Array.from(near, (m) => m.toString(2).replace(/0/g, '').length);
       // The culling culls: tiles near no face, none near all ten.
       expect(bits.filter((b) => b === 0).length).toBeGreaterThan(0);
@@ -212,27 +279,30 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
         real.end();
         device.queue.submit([encoder.finish()]);
       }
-      const [culled, every] = await Promise.all(stages.map((s) => read(s.masks, w * h * 2)));
-      const faceMask = (m: Float32Array) => Float32Array.from({ length: w * h }, (_, i) => m[i * 2]);
+      expect(stages.map((s) => s.map)).toEqual([{ scale: k, width: mw, height: mh }, { scale: k, width: mw, height: mh }]);
+      const [culled, every] = await Promise.all(stages.map((s) => read(s.masks, mw * mh * 2)));
+      const faceMask = (m: Float32Array) => Float32Array.from({ length: mw * mh }, (_, i) => m[i * 2]);
       const [a, b] = [faceMask(culled), faceMask(every)];
       let drawn = 0;
       let cut = 0;
-      for (let i = 0; i < w * h; i++) {
+      for (let i = 0; i < mw * mh; i++) {
         expect(a[i]).toBe(b[i]);
         if (a[i] > 0) drawn++;
         // Pixels whose tile is near no face: 0.
-        const tile = Math.floor(Math.floor(i / w) / 8) * Math.ceil(w / 8) + Math.floor((i % w) / 8);
+        const tile = Math.floor(Math.floor(i / mw) / 8) * Math.ceil(mw / 8) + Math.floor((i % mw) / 8);
         if (near[tile] === 0) {
           cut++;
           expect(a[i]).toBe(0);
         }
       }
       // Both drawn faces and culled tiles are a good part of the picture; the feathered edges reach tile borders.
-      expect(drawn).toBeGreaterThan(w * h * 0.2);
+      expect(drawn).toBeGreaterThan(mw * mh * 0.2);
       expect(cut).toBeGreaterThan(0);
-      // Against the ellipses in double precision (faceEllipse's, as the host gives them): the same mask to 1e-4.
-      for (let y = 0; y < h; y++) {
-        for (let x = 0; x < w; x++) {
+      // Against the ellipses in double precision (faceEllipse's, as the host gives them) at the points the map's
+      // pixels stand for, (q + 0.5)·k − 0.5: the same mask to 1e-4.
+      for (let qy = 0; qy < mh; qy++) {
+        for (let qx = 0; qx < mw; qx++) {
+          const [x, y] = [(qx + 0.5) * k - 0.5, (qy + 0.5) * k - 0.5];
           let u = Infinity;
           for (const e of ellipses) {
             const [c, s] = [Math.cos(e.angle), Math.sin(e.angle)];
@@ -240,10 +310,11 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
             u = Math.min(u, (r - 1) / e.feather);
           }
           const t = Math.min(1, Math.max(0, (u + 1) / 2));
-          expect(Math.abs(a[y * w + x] - (1 - t * t * (3 - 2 * t)))).toBeLessThan(1e-4);
+          expect(Math.abs(a[qy * mw + qx] - (1 - t * t * (3 - 2 * t)))).toBeLessThan(1e-4);
         }
       }
     } finally {
+      regionTuning.mapScale = null;
       for (const s of stages) s.dispose();
       fullBuf.destroy();
     }
@@ -295,7 +366,7 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
     const weakBuf = upload(constant(W, H, [0.2, 0.6, 0.3]));
     const settings: RegionSettings = { face: 0.3, person: 1, background: 0.99, adaptiveDetail: 0 };
     const e = faceEllipse(FACE, W, H);
-    const centre = Math.round(e.cy) * W + Math.round(e.cx);
+    const [cx, cy] = [Math.round(e.cx), Math.round(e.cy)];
     const faceAt: number[] = [];
     try {
       for (let k = 0; k < 16; k++) {
@@ -307,7 +378,7 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
         frame.close();
         const region = stage.defer({ full: fullBuf, weak: { buffer: weakBuf, pass: plan }, input: null, settings, masks });
         temporal.process(input, region, 0.5);
-        faceAt.push((await read(stage.masks, W * H * 2))[centre * 2]);
+        faceAt.push((await readMap(stage, 2)).at(cx, cy, 0));
       }
       console.log(`face mask at the centre, frame by frame: ${faceAt.map((v) => v.toFixed(3)).join(' ')}`);
       expect(faceAt[0]).toBe(1);
@@ -315,8 +386,7 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
       expect(faceAt[1]).toBeLessThanOrEqual(MASK_CARRY + 1e-6);
       for (let k = 2; k < 16; k++) expect(faceAt[k]).toBeLessThanOrEqual(faceAt[k - 1]);
       expect(faceAt[15]).toBe(0);
-      const s = await read(stage.strength, W * H);
-      expect(s[centre]).toBeCloseTo(0.99, 6);
+      expect((await readMap(stage, 1)).at(cx, cy)).toBeCloseTo(0.99, 6);
     } finally {
       for (const owner of [importer, temporal, stage]) owner.dispose();
       fullBuf.destroy();
@@ -352,8 +422,8 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
         const input = importer.import(frame, W, H);
         frame.close();
         temporal.process(input, stage.defer({ full: fullBuf, weak: { buffer: weakBuf, pass: plan }, input: null, settings, masks }), 0.5);
-        const m = await read(stage.masks, W * H * 2);
-        personAt.push(Float32Array.from({ length: W * H }, (_, i) => m[2 * i + 1]));
+        const m = await readMap(stage, 2);
+        personAt.push(Float32Array.from({ length: W * H }, (_, i) => m.at(i % W, Math.floor(i / W), 1)));
       }
       expect(due).toEqual([true, false, true, false]);
       expect(stage.personDue(false)).toBe(true); // no flow to carry it (smoothing off): every frame
@@ -502,8 +572,8 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
           expect(mixed).toEqual([]);
           if (k === 1) {
             // On the cut itself no mask is carried over from shot A: the person mask is none (none new this frame).
-            const m = await read(stage.masks, W * H * 2);
-            expect(Math.max(...Array.from({ length: W * H }, (_, i) => m[2 * i + 1]))).toBe(0);
+            const m = (await readMap(stage, 2)).values;
+            expect(Math.max(...m.filter((_, i) => i % 2 === 1))).toBe(0);
           }
         }
         expect(carried).toEqual(weakEvery === 2 ? [false, true, false] : [false, true, true]);
@@ -570,19 +640,21 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
           } else {
             out = await read(stage.run({ full: keep(upload(full)), weak, input, settings, masks }), W * H * 3);
           }
-          const m = await read(stage.masks, W * H * 2);
-          faceMax.push(Math.max(...Array.from({ length: W * H }, (_, i) => m[2 * i])));
+          const m = (await readMap(stage, 2)).values;
+          faceMax.push(Math.max(...m.filter((_, i) => i % 2 === 0)));
           let changed = 0;
           for (let i = 0; i < W * H; i++) if ([0, 1, 2].some((c) => out[i * 3 + c] !== full[i * 3 + c])) changed++;
           differ.push(changed);
           if (k === 0) expect(at(out, FACE)).toEqual([0, 1, 0]);
           if (k === 3) {
             // Shot B's face appears (with smoothing faded in by the carry: m = 1 − MASK_CARRY·confidence on its first
-            // frame), and nothing changes outside its ellipse (at shot A's face neither).
+            // frame), and nothing changes outside its ellipse and the blend's lookup of the map (at shot A's face
+            // neither).
             const b = ellipseBounds(faceEllipse(FACE_B, W, H));
+            const r = MAP_REACH;
             for (let i = 0; i < W * H; i++) {
               const [x, y] = [i % W, Math.floor(i / W)];
-              if (!(x >= b.x0 && x <= b.x1 && y >= b.y0 && y <= b.y1) && [0, 1, 2].some((c) => out[i * 3 + c] !== full[i * 3 + c])) outsideB++;
+              if (!(x >= b.x0 - r && x <= b.x1 + r && y >= b.y0 - r && y <= b.y1 + r) && [0, 1, 2].some((c) => out[i * 3 + c] !== full[i * 3 + c])) outsideB++;
             }
           }
         }
@@ -609,7 +681,7 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
   it('without smoothing, the stage\'s own cut test (regions_luma.wgsl) on real clips: no cut within the walking and interior clips (every frame, and every other), one where they are spliced', async () => {
     // At the network's size for 16:9 (456×256, the grid LUMA_CUT was chosen on). A face box at the top left, handed
     // every frame as detected on the frame before (facesAge 1): drawn unless this frame is a cut (or the first), so
-    // its mask at the ellipse's centre says, frame by frame, what the stage decided (the first rows read back: a test's
+    // its mask at the ellipse's centre says, frame by frame, what the stage decided (the map read back: a test's
     // readback, the stage never waits). Two stages: one sees every frame, one every other (a live run drops frames).
     // The sequence: the walking clip's 150 frames, the interior clip's 150, the walking clip's first 10 again.
     const device = gpu.device;
@@ -646,8 +718,7 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
               const masks: RegionMasks = { faces: [TOP], facesAge: 1, person: null };
               stage.plan(settings, masks, false);
               stage.run({ full, weak: null, input: rgb, settings, masks });
-              const m = await read(stage.masks, (cy + 1) * SW * 2);
-              if (frames[j] > 0 && m[2 * (cy * SW + cx)] === 0) cuts[j].push(n);
+              if (frames[j] > 0 && (await readMap(stage, 2)).at(cx, cy, 0) === 0) cuts[j].push(n);
               frames[j]++;
             }
             if (++n - starts[starts.length - 1] >= count) break;

@@ -8,7 +8,9 @@
 // inference resolution within CROP_BUDGET of its pixels (the instance-aware way: the strokes get smaller relative to
 // the face, so its structure survives, for a fraction of a whole pass; below 1× for a rectangle larger than that);
 // otherwise it covers the frame at the inference size. Under smoothing it runs every WEAK_EVERY frames, carried along
-// the flow in between. Compute passes (shaders/regions_map.wgsl: masks and strength; regions_copy.wgsl and
+// the flow in between. The masks and the strength map are at 1/MAP_SCALE of the size each way (the blend looks the
+// map up bilinearly), at the full size with adaptive detail. Compute passes (shaders/regions_map.wgsl: masks and
+// strength; regions_copy.wgsl and
 // regions_blend.wgsl: the mix; regions_cut.wgsl: over the temporal stage's scene cut nothing of the previous shot is
 // carried, nor are its faces, which the detector hands late, drawn — decided on the GPU; without smoothing, on the
 // stage's own cut test, regions_luma.wgsl), sharing one uniform buffer.
@@ -71,8 +73,18 @@ export const STRUCTURE = 0.3;
  */
 export const STRUCTURE_BELOW = 1;
 /**
+ * The masks and the strength map (regions_map.wgsl) are computed at 1/MAP_SCALE of the stage's size each way (rounded
+ * up), and the blend looks the map up bilinearly: they are smooth (feathered ellipses; the person mask comes from a
+ * 256² segmenter, under 2 px of the map's pixels at 456×256), and on SwiftShader the map's time is its pixels' (the map
+ * was 13–14 ms at 456×256 on the crowd, the blend 7). With adaptive detail (the input's fine structure) the map is at
+ * the full size. Where the map is exactly 1 around a pixel the blend's strength is exactly 1 (its output the full
+ * frame bit for bit): the masks' reach grows by a map pixel.
+ */
+export const MAP_SCALE: 1 | 2 = 2;
+/**
  * For bench:regions and tests: `crop: false` makes faces alone take the whole-frame weak pass too; `structure`
- * overrides STRUCTURE, `personEvery` PERSON_EVERY, `cropBudget` CROP_BUDGET, `weakEvery` WEAK_EVERY (to compare them).
+ * overrides STRUCTURE, `personEvery` PERSON_EVERY, `cropBudget` CROP_BUDGET, `weakEvery` WEAK_EVERY, `mapScale`
+ * MAP_SCALE (to compare them).
  */
 export const regionTuning: {
   crop: boolean;
@@ -81,6 +93,7 @@ export const regionTuning: {
   personEvery: number | null;
   cropBudget: number | null;
   weakEvery: number | null;
+  mapScale: 1 | 2 | null;
 } = {
   crop: true,
   structure: null,
@@ -88,6 +101,7 @@ export const regionTuning: {
   personEvery: null,
   cropBudget: null,
   weakEvery: null,
+  mapScale: null,
 };
 
 /** A face as the detector gives it (src/engine/masks): normalised frame coordinates, top-left origin. */
@@ -188,9 +202,10 @@ export function ellipseBounds(e: Ellipse): { x0: number; y0: number; x1: number;
  * The faces near each 8×8 tile of a width×height map (regions_map.wgsl's workgroups, row by row): bit k of a tile's
  * mask is set when face k's feathered ellipse (r ≤ 1 + feather, as the shader draws it: semi-axes at least 0.5 px,
  * feather at least 1e-3) may reach the tile — its box, 1 % of its half-extents and a pixel wider (the shader's f32
- * rounding). Elsewhere the face's mask is exactly 0, so the map skips it there.
+ * rounding). Elsewhere the face's mask is exactly 0, so the map skips it there. The ellipses are in the stage's
+ * pixels; `scale`: the stage's pixels per map pixel (map pixel q stands for the stage's point (q + 0.5)·scale − 0.5).
  */
-export function nearFaces(ellipses: readonly Ellipse[], width: number, height: number, into?: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> {
+export function nearFaces(ellipses: readonly Ellipse[], width: number, height: number, into?: Uint32Array<ArrayBuffer>, scale: readonly [number, number] = [1, 1]): Uint32Array<ArrayBuffer> {
   const tx = Math.ceil(width / 8);
   const ty = Math.ceil(height / 8);
   const tiles = into ?? new Uint32Array(tx * ty);
@@ -199,10 +214,12 @@ export function nearFaces(ellipses: readonly Ellipse[], width: number, height: n
     const b = ellipseBounds({ ...e, ax: Math.max(e.ax, 0.5), ay: Math.max(e.ay, 0.5), feather: Math.max(e.feather, 1e-3) });
     const mx = 0.005 * (b.x1 - b.x0) + 1;
     const my = 0.005 * (b.y1 - b.y0) + 1;
-    const x0 = Math.max(0, Math.floor((b.x0 - mx) / 8));
-    const y0 = Math.max(0, Math.floor((b.y0 - my) / 8));
-    const x1 = Math.min(tx - 1, Math.floor((b.x1 + mx) / 8));
-    const y1 = Math.min(ty - 1, Math.floor((b.y1 + my) / 8));
+    const [kx, ky] = scale;
+    const map = (v: number, k: number) => (k === 1 ? v : (v + 0.5) / k - 0.5);
+    const x0 = Math.max(0, Math.floor(map(b.x0 - mx, kx) / 8));
+    const y0 = Math.max(0, Math.floor(map(b.y0 - my, ky) / 8));
+    const x1 = Math.min(tx - 1, Math.floor(map(b.x1 + mx, kx) / 8));
+    const y1 = Math.min(ty - 1, Math.floor(map(b.y1 + my, ky) / 8));
     for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) tiles[y * tx + x] |= 1 << k;
   });
   return tiles;
@@ -313,6 +330,8 @@ const regionUniforms = {
   fresh: 'u32',
   luma_cells: size,
   luma_cut: 'u32',
+  map_size: size,
+  map_scale: 'f32',
 } as const;
 
 const mapBindings = { input: R, person: R, faces: R, back: R, confidence: R, previous: R, masks: W, strength: W, params: 'uniform' } as const;
@@ -336,10 +355,19 @@ export const regionMapPlainProgram = defineProgram({
 });
 
 const blendBindings = { full: R, weak: R, strength: R, input: R, result: W, back: R, confidence: R, params: 'uniform', faces: R } as const;
+const ownWeak = (code: string) => code.replace('let q = weak_source(p);', 'let q = p;');
+const fullMap = (code: string) => code.replace('let s = strength_at(px);', 'let s = strength[i];');
 /** The full-strength frame mixed with this frame's weak pass by the strength map (the flow lookup compiled out). */
 export const regionBlendProgram = defineProgram({
   name: 'regions_blend',
-  code: `${common}\n${regionsCommon}\n${blendShader.replace('let q = weak_source(p);', 'let q = p;')}`,
+  code: `${common}\n${regionsCommon}\n${ownWeak(blendShader)}`,
+  bindings: blendBindings,
+  uniforms: regionUniforms,
+});
+/** The same with a strength map at the full size (adaptive detail): read at the pixel, no bilinear lookup. */
+export const regionBlendFullMapProgram = defineProgram({
+  name: 'regions_blend_fullmap',
+  code: `${common}\n${regionsCommon}\n${fullMap(ownWeak(blendShader))}`,
   bindings: blendBindings,
   uniforms: regionUniforms,
 });
@@ -376,6 +404,13 @@ export const regionLumaProgram = defineProgram({
 export const regionBlendCarriedProgram = defineProgram({
   name: 'regions_blend_carried',
   code: `${common}\n${regionsCommon}\n${blendShader}`,
+  bindings: blendBindings,
+  uniforms: regionUniforms,
+});
+/** The carried blend with a strength map at the full size (adaptive detail). */
+export const regionBlendCarriedFullMapProgram = defineProgram({
+  name: 'regions_blend_carried_fullmap',
+  code: `${common}\n${regionsCommon}\n${fullMap(blendShader)}`,
   bindings: blendBindings,
   uniforms: regionUniforms,
 });
@@ -444,6 +479,9 @@ export class RegionStage {
   /** This frame's plan (from `plan`), read by `encode`. */
   #planned: WeakPass | null = null;
   #frameNumber = 0;
+  /** The last frame's map size (see MAP_SCALE): the masks' history is at it. */
+  #mapSize: [number, number] = [0, 0];
+  #mapScale = 1;
 
   constructor(device: GPUDevice, width: number, height: number) {
     this.#device = device;
@@ -457,6 +495,8 @@ export class RegionStage {
     // Adaptive detail's map and the carried blend (from the second frame under smoothing): compiled in the background.
     void regionMapProgram.warm(device);
     void regionBlendCarriedProgram.warm(device);
+    void regionBlendFullMapProgram.warm(device);
+    void regionBlendCarriedFullMapProgram.warm(device);
     const n = width * height;
     const storage = (label: string, bytes: number) => this.#make(label, bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
     this.#masks = [storage('region masks 0', n * 8), storage('region masks 1', n * 8)];
@@ -536,6 +576,21 @@ export class RegionStage {
   get masks(): GPUBuffer {
     return this.#masks[1 - this.#parity];
   }
+  /**
+   * The map `strength` and `masks` were on the last frame (see MAP_SCALE): its scale (the stage's pixels per map pixel
+   * each way; map pixel q covers the stage's pixels scale·q … scale·q + scale − 1) and size.
+   */
+  get map(): { scale: number; width: number; height: number } {
+    return { scale: this.#mapScale, width: this.#mapSize[0], height: this.#mapSize[1] };
+  }
+  /**
+   * The map's scale for these settings (the stage's pixels per map pixel each way: MAP_SCALE, 1 with adaptive detail)
+   * and its size (the stage's over the scale, rounded up).
+   */
+  mapFor(adaptive: boolean): { scale: 1 | 2; width: number; height: number } {
+    const k = adaptive ? 1 : (regionTuning.mapScale ?? MAP_SCALE);
+    return { scale: k, width: Math.ceil(this.width / k), height: Math.ceil(this.height / k) };
+  }
 
   /** Forget the carried masks (a new clip, a seek, a scene cut). */
   reset(): void {
@@ -569,9 +624,14 @@ export class RegionStage {
       faceData.set([e.cx, e.cy, c / ax, s / ax, -s / ay, c / ay, 1 / Math.max(e.feather, 1e-3), 0], k * 8);
     });
     if (ellipses.length) device.queue.writeBuffer(this.#faces, 16, faceData);
-    device.queue.writeBuffer(this.#faces, FACE_TILES_OFFSET, nearFaces(ellipses, width, height, this.#tileMasks));
+    const adaptive = s.adaptiveDetail > 0 && frame.input ? s.adaptiveDetail : 0;
+    const { scale: mapScale, width: mw, height: mh } = this.mapFor(adaptive > 0);
+    device.queue.writeBuffer(this.#faces, FACE_TILES_OFFSET, nearFaces(ellipses, mw, mh, this.#tileMasks, [mapScale, mapScale]));
+    // The masks' history is at the last frame's map size: none over a change of it (adaptive detail turned on or off;
+    // a carried person mask is then none for this frame).
+    const history = !this.#first && this.#mapSize[0] === mw && this.#mapSize[1] === mh;
     // A carried person mask needs the history: never without one (personDue asks for a new mask then).
-    const carried = frame.masks.person === 'carried' && !this.#first;
+    const carried = frame.masks.person === 'carried' && history;
     const person = frame.masks.person === 'carried' ? null : frame.masks.person;
     let personBuffer = this.#dummy;
     if (person) {
@@ -586,7 +646,7 @@ export class RegionStage {
         personBuffer = this.#personUpload;
       }
     }
-    const carry = flow && !this.#first ? MASK_CARRY : 0;
+    const carry = flow && history ? MASK_CARRY : 0;
     // A planned carry takes the last pass (looked up along the flow; held in place on the rare frame without one).
     const carrying = !frame.weak && this.#planned?.carried === true && this.#lastWeak !== null;
     const weak = carrying ? this.#lastWeak : frame.weak;
@@ -601,7 +661,6 @@ export class RegionStage {
     const x1 = Math.min(width, Math.ceil((r.x + r.width) * width));
     const y1 = Math.min(height, Math.ceil((r.y + r.height) * height));
     const whole = x0 === 0 && y0 === 0 && x1 === width && y1 === height;
-    const adaptive = s.adaptiveDetail > 0 && frame.input ? s.adaptiveDetail : 0;
     // No flow (smoothing off, or its first frame): the stage's own cut test, against the previous frame's cells when
     // it recorded them (frames in a row; never across a reset).
     const lumaTest = !flow && frame.input !== null;
@@ -636,6 +695,8 @@ export class RegionStage {
         fresh: this.#first ? 1 : 0,
         luma_cells: this.#lumaGrid,
         luma_cut: lumaCut ? 1 : 0,
+        map_size: [mw, mh],
+        map_scale: mapScale,
       }),
     );
     const out = this.#masks[this.#parity];
@@ -651,7 +712,8 @@ export class RegionStage {
       strength: this.#strength,
       params: this.#params,
     });
-    const blendProgram = lookedUp ? regionBlendCarriedProgram : regionBlendProgram;
+    const fullMap = mapScale === 1;
+    const blendProgram = lookedUp ? (fullMap ? regionBlendCarriedFullMapProgram : regionBlendCarriedProgram) : fullMap ? regionBlendFullMapProgram : regionBlendProgram;
     const blend = blendProgram.bind(device, {
       full: frame.full,
       weak: weak?.buffer ?? this.#dummy,
@@ -671,7 +733,7 @@ export class RegionStage {
     }
     const stats = lumaCut ? this.#lumaStats : (carry > 0 && flow?.stats) || this.#dummy;
     dispatch(pass, regionCutProgram, regionCutProgram.bind(device, { stats, faces: this.#faces, params: this.#params }), 1);
-    dispatch(pass, mapProgram, map, width, height);
+    dispatch(pass, mapProgram, map, mw, mh);
     if (whole) dispatch(pass, blendProgram, blend, width, height);
     else {
       dispatch(pass, regionCopyProgram, regionCopyProgram.bind(device, { full: frame.full, result: this.#result, params: this.#params }), width, height);
@@ -679,6 +741,8 @@ export class RegionStage {
     }
     this.#parity = 1 - this.#parity;
     this.#first = false;
+    this.#mapSize = [mw, mh];
+    this.#mapScale = mapScale;
     this.#sincePerson = person ? 0 : carried ? this.#sincePerson + 1 : Infinity;
     this.#sinceWeak = frame.weak ? 0 : carrying ? this.#sinceWeak + 1 : Infinity; // a frame without one: none to carry next
     this.#planned = null;
