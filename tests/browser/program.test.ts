@@ -108,14 +108,15 @@ describe('uniform packing', () => {
   });
 
   it('packs the migrated programs exactly as the hand-packed buffers they replace', () => {
-    // compose.wgsl Params, as temporal/index.ts packed it before.
-    const compose = new ArrayBuffer(48);
+    // compose.wgsl Params, as temporal/index.ts packed it before (and low_half after them, rounding it to 64 bytes).
+    const compose = new ArrayBuffer(64);
     new Uint32Array(compose, 0, 4).set([456, 256, 96, 54]);
     new Float32Array(compose, 16, 1).set([0.7]);
     new Uint32Array(compose, 20, 1).set([1]);
     new Float32Array(compose, 24, 3).set([0.1, 0.6, 2]);
     new Uint32Array(compose, 36, 1).set([1]);
     new Float32Array(compose, 40, 2).set([18, 25.6]);
+    new Uint32Array(compose, 48, 1).set([1]);
     const c = temporalPrograms.compose.uniforms({
       size: [456, 256],
       flow_size: [96, 54],
@@ -127,6 +128,7 @@ describe('uniform packing', () => {
       mode: 1,
       max_age: 18,
       cell: 25.6,
+      low_half: 1,
     });
     expect(bytes(c)).toEqual(bytes(compose));
 

@@ -366,4 +366,34 @@ describe('strokes are carried, not averaged', () => {
     expect(d.four).toBeGreaterThan(0.97 * d.six);
     expect(f.four).toBeLessThan(0.5 * f.off);
   });
+
+  // The software plan blurs the low band at half size and takes it back up bilinearly (FlowSettings.lowBand 'half',
+  // low_half.wgsl), at the full-size band's overall σ: what it blends must be nearly the full-size band's. Measured
+  // (SwiftShader): |half − full| 0.0005 against |full − off| 0.080 (0.6 %), flicker 0.0091 both, stroke detail 0.0339
+  // and 0.0340; with both half-size σs twice what they should be, |half − full| 0.0098 (12 %) and this fails.
+  it('the low band at half size blends as the full-size one (1 px/frame, 8 frames)', async () => {
+    const step = 1;
+    const plain = frames(step).map((c) => {
+      const b = rgbBuffer(c);
+      b.buffer.destroy();
+      return b.data;
+    });
+    const run = async (alpha: number, lowBand: 'full' | 'half') =>
+      (await runStage(frames(step), alpha, new TemporalStage(device, W, H, { width: W, height: H }, { ...DEFAULT_FLOW, lowBand }), strokes)).outputs;
+    const [off, full, half] = [await run(0, 'full'), await run(0.7, 'full'), await run(0.7, 'half')];
+    // Per frame from the second on: how far half is from full, against how far the stage moves full from off.
+    let apart = 0;
+    let moved = 0;
+    for (let t = 1; t < off.length; t++) {
+      apart += meanAbs(half[t], full[t], interior);
+      moved += meanAbs(full[t], off[t], interior);
+    }
+    const f = { off: flicker(off, step), full: flicker(full, step), half: flicker(half, step) };
+    const d = { full: strokeDetail(full, plain), half: strokeDetail(half, plain) };
+    console.log(`low band half vs full: |half − full| ${(apart / 7).toFixed(5)}, |full − off| ${(moved / 7).toFixed(5)}; flicker off ${f.off.toFixed(4)}, full ${f.full.toFixed(4)}, half ${f.half.toFixed(4)}; detail full ${d.full.toFixed(4)}, half ${d.half.toFixed(4)}`);
+    expect(half).not.toEqual(full);
+    expect(apart).toBeLessThan(0.02 * moved);
+    expect(f.half).toBeLessThan(1.05 * f.full);
+    expect(d.half).toBeGreaterThan(0.97 * d.full);
+  });
 });

@@ -91,7 +91,7 @@ describe('pipelines compiled ahead', () => {
     expect(error?.message).toMatch(/undefined_name|unresolved/i);
   });
 
-  it('framePrograms: the present only where frames are presented; of the LK windows and warps, only those the flow plan runs', () => {
+  it('framePrograms: the present only where frames are presented; of the LK windows, warps and low-band blurs, only those the flow plan runs', () => {
     const temporal: FrameProgram[] = Object.values(temporalPrograms);
     for (const software of [true, false]) {
       for (const presented of [true, false]) {
@@ -102,13 +102,17 @@ describe('pipelines compiled ahead', () => {
         expect(first).toEqual([...FIRST_FRAME_PROGRAMS, ...(presented ? PRESENT_PROGRAMS : [])]);
         for (const p of PRESENT_PROGRAMS) expect(later).not.toContain(p);
         // Every program of the temporal stage but the LK window and the warp the plan does not use is in one of them.
-        const unused: FrameProgram[] = software ? [temporalPrograms.lk, temporalPrograms.warp] : [temporalPrograms.lk5, temporalPrograms.warp4];
+        const unused: FrameProgram[] = software
+          ? [temporalPrograms.lk, temporalPrograms.warp, temporalPrograms.blurRows]
+          : [temporalPrograms.lk5, temporalPrograms.warp4, temporalPrograms.lowHalf];
         expect(pyramidSizes(flow.size.width, flow.size.height, flow.settings).length).toBeGreaterThan(1);
         for (const p of temporal) expect([...first, ...later].includes(p), p.name).toBe(!unused.includes(p));
         // A software plan: 5×5 on every level; a hardware plan: 7×7 only.
         expect(names(later).filter((n) => n.startsWith('lk'))).toEqual(software ? ['lk_r2'] : ['lk']);
         // A software plan warps with the 4×4 Keys cubic, a hardware one with Lanczos-3 (FlowSettings.warpTaps).
         expect(names(later).filter((n) => n.startsWith('warp'))).toEqual(software ? ['warp_4'] : ['warp']);
+        // A software plan blurs the low band at half size, a hardware one at full size (FlowSettings.lowBand).
+        expect(names(later).filter((n) => n === 'blur_rows' || n === 'low_half')).toEqual(software ? ['low_half'] : ['blur_rows']);
       }
     }
     // The coarser levels' window is the plan's own: at 7×7 there, both are compiled.

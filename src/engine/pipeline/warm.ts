@@ -40,7 +40,7 @@ export function framePrograms(path: FramePath): { first: FrameProgram[]; later: 
   const lk = [...new Set([lkOf(settings.fineRadius), ...(levels > 1 ? [lkOf(settings.coarseRadius)] : [])])];
   return {
     first: [...FIRST_FRAME_PROGRAMS, ...(path.presented ? PRESENT_PROGRAMS : [])],
-    later: [...lk, t.median, ...(settings.smoothPasses > 0 ? [t.smooth] : []), t.splat, t.confidence, settings.warpTaps === 4 ? t.warp4 : t.warp, t.blurRows],
+    later: [...lk, t.median, ...(settings.smoothPasses > 0 ? [t.smooth] : []), t.splat, t.confidence, settings.warpTaps === 4 ? t.warp4 : t.warp, settings.lowBand === 'half' ? t.lowHalf : t.blurRows],
   };
 }
 

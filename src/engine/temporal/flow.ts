@@ -52,6 +52,12 @@ export interface FlowSettings {
    * plan's): 6, Lanczos-3; 4, the Keys cubic, 16 taps instead of 36.
    */
   warpTaps: 4 | 6;
+  /**
+   * The resolution of the low band that compose.wgsl blends (the plan's too): 'full', blur_rows.wgsl and compose's
+   * vertical half at the output's size; 'half', low_half.wgsl at half the size, taken back up bilinearly at the same
+   * overall σ.
+   */
+  lowBand: 'full' | 'half';
   /** Tikhonov regulariser on the structure tensor (luma in [0,1], Scharr gradients). */
   lambda: number;
   /** Bilateral window: luma difference at which a pixel's weight falls to e^(−1/2). */
@@ -76,6 +82,7 @@ export const DEFAULT_FLOW: FlowSettings = {
   occlusion: 'forward-backward',
   solveEvery: 1,
   warpTaps: 6,
+  lowBand: 'full',
   lambda: 1e-3,
   sigmaLuma: 0.15,
   minLevelSize: 12,

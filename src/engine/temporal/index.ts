@@ -46,6 +46,14 @@ export const CUT_INCONSISTENT = 0.6;
  * 0.311 → 0.309, 0.985 → 0.986; bench/results/temporal-software-trials.json). The softer kernel's loss compounds over
  * the frames a stroke is carried, but probably too little to show: the walking clip's still background has an exactly
  * zero flow (one tap, either kernel), and a 16-frame half-pixel pan (temporal.test) keeps the output as sharp.
+ * The low band is blurred at half size (`lowBand` 'half', shaders/low_half.wgsl: a quarter of the pixels, compose reads
+ * 4 values bilinearly instead of blurring 11 down the column) at the same overall σ: the stage takes 0.88× as long
+ * (the full-size band's 1.13× this one, median of 108 frames paired in 5 runs, per run 0.70–1.34, load 9–22:
+ * bench/results/stages-passes-vm-h5-lowhalf-strain*.json) at the same flicker and detail (bench:temporal quick against
+ * main at 0e8914b: walking 0.533 → 0.533 of off, detail 1.018 → 1.018; interior 0.309 → 0.310, 0.985 → 0.987; uncovered
+ * |on − off| 0.0573 / 0.0940 → 0.0573 / 0.0944; bench/results/temporal-software-trials.json). σ = 2 network px is
+ * wide enough that a half-size blur taken back up bilinearly differs from the full-size one by 0.6 % of what the
+ * stage changes (temporal.test).
  * Measured and not worth doing (2026-12-02, host vm): fewer median dispatches. Replayed alone, each dispatch on the
  * tiny levels costs ~2 ms, but that is the submission's, not the pass's: a stage with 1 median a level instead of 5 (16
  * dispatches fewer) takes 0.996× as long (12 paired frames, load 1.6,
@@ -59,7 +67,7 @@ export const CUT_INCONSISTENT = 0.6;
  */
 export const SOFTWARE_FLOW_SIDE = 96;
 /** The flow's settings on a software adapter (see flowPlan). */
-export const SOFTWARE_FLOW: FlowSettings = { ...DEFAULT_FLOW, iterations: 4, fineRadius: 2, coarseRadius: 2, occlusion: 'crowding', warpTaps: 4 };
+export const SOFTWARE_FLOW: FlowSettings = { ...DEFAULT_FLOW, iterations: 4, fineRadius: 2, coarseRadius: 2, occlusion: 'crowding', warpTaps: 4, lowBand: 'half' };
 
 export function flowPlan(width: number, height: number, software: boolean, side?: number, solveEvery = 1): { size: Size; settings: FlowSettings } {
   const cap = side ?? (software ? SOFTWARE_FLOW_SIDE : Infinity);
@@ -186,7 +194,11 @@ export class TemporalStage {
   readonly #warpParams: GPUBuffer;
   /** warp.wgsl with the plan's kernel (FlowSettings.warpTaps). */
   readonly #warp: TemporalPrograms['warp'];
-  readonly #blurGroup: Bound;
+  /** The low band's passes: blur_rows (lowBand 'full'), or low_half's two (lowBand 'half'). */
+  readonly #lowPasses: { program: TemporalPrograms['blurRows'] | TemporalPrograms['lowHalf']; group: Bound; width: number; height: number }[];
+  /** What compose reads as `rows`: blur_rows' output, or the low band at half size. */
+  readonly #low: GPUBuffer;
+  readonly #lowHalf: boolean;
   /**
    * Warp and compose groups per parity, per stylised buffer: everything else they bind is fixed for the parity, and
    * the network hands back a few pooled buffers, so each group is built once and found again on later frames.
@@ -240,7 +252,9 @@ export class TemporalStage {
     this.#outputs = [this.#buffers.storage('temporal out 0', m * 12), this.#buffers.storage('temporal out 1', m * 12)];
     this.#history = [this.#buffers.storage('history 0', m * 16), this.#buffers.storage('history 1', m * 16)];
     this.#diff = this.#buffers.storage('warped difference', m * 16);
-    this.#rows = this.#buffers.storage('difference, rows blurred', m * 16);
+    this.#lowHalf = settings.lowBand === 'half';
+    const half = { width: Math.ceil(width / 2), height: Math.ceil(height / 2) };
+    this.#rows = this.#buffers.storage('difference, rows blurred', (this.#lowHalf ? half.width * half.height : m) * 16);
     this.#carried = this.#buffers.storage('carried age and strain', m * 8);
     this.#sigma = LOW_BAND_SIGMA;
     // confidence and splat share one Params at the flow's size (splat reads its `size` only).
@@ -263,8 +277,24 @@ export class TemporalStage {
     this.#splatGroup = programs.splat.bind(device, { fwd: splatted, coverage: this.#coverage, params: sizeUniform });
     this.#warp = settings.warpTaps === 4 ? programs.warp4 : programs.warp;
     this.#warpParams = this.#buffers.uniform('warp params', this.#warp.uniforms({ size: [width, height], flow_size: [flowSize.width, flowSize.height] }));
-    const blurParams = this.#buffers.uniform('blur params', programs.blurRows.uniforms({ size: [width, height], sigma: this.#sigma }));
-    this.#blurGroup = programs.blurRows.bind(device, { src: this.#diff, dst: this.#rows, params: blurParams });
+    if (this.#lowHalf) {
+      // σs such that the row pair's box (¼ px²), the Gaussian and the bilinear upsample (¾ px²) add up to σ² on each
+      // axis (low_half.wgsl); floored at ½ px for a σ too small for it to matter.
+      const sx = Math.sqrt(Math.max(0.25, this.#sigma ** 2 - 0.75));
+      const sy = Math.sqrt(Math.max(0.25, this.#sigma ** 2 - 1)) / 2;
+      const low = (this.#low = this.#buffers.storage('low band, half size', half.width * half.height * 16));
+      const { lowHalf } = programs;
+      const rowsParams = this.#buffers.uniform('low rows params', lowHalf.uniforms({ src_size: [width, height], dst_size: [half.width, half.height], sigma: sx, axis: 0 }));
+      const colsParams = this.#buffers.uniform('low cols params', lowHalf.uniforms({ src_size: [half.width, half.height], dst_size: [half.width, half.height], sigma: sy, axis: 1 }));
+      this.#lowPasses = [
+        { program: lowHalf, group: lowHalf.bind(device, { src: this.#diff, dst: this.#rows, params: rowsParams }), ...half },
+        { program: lowHalf, group: lowHalf.bind(device, { src: this.#rows, dst: low, params: colsParams }), ...half },
+      ];
+    } else {
+      this.#low = this.#rows;
+      const blurParams = this.#buffers.uniform('blur params', programs.blurRows.uniforms({ size: [width, height], sigma: this.#sigma }));
+      this.#lowPasses = [{ program: programs.blurRows, group: programs.blurRows.bind(device, { src: this.#diff, dst: this.#rows, params: blurParams }), width, height }];
+    }
     this.#composeParams = this.#buffers.raw('compose params', programs.compose.uniformSize, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
     this.#timer = new PassTimer(device, this.#buffers, options.software ?? false);
   }
@@ -319,6 +349,7 @@ export class TemporalStage {
       mode: this.method === 'strokes' ? 1 : 0,
       max_age: maxStrokeAge(alpha),
       cell: Math.max(8, Math.min(width, height) / 10),
+      low_half: this.#lowHalf ? 1 : 0,
     });
     this.#device.queue.writeBuffer(this.#composeParams, 0, params);
     const { warp: warpGroup, compose: composeGroup } = this.#groupsFor(parity, stylised);
@@ -344,7 +375,7 @@ export class TemporalStage {
     this.beforeBlend?.(pass, first ? null : { back: this.#back.result, confidence: this.#confidence, stats: this.#stats, width: flow.width, height: flow.height });
     if (!first && alpha > 0) {
       dispatch(pass, this.#warp, warpGroup, width, height);
-      dispatch(pass, programs.blurRows, this.#blurGroup, width, height);
+      for (const low of this.#lowPasses) dispatch(pass, low.program, low.group, low.width, low.height);
     }
     dispatch(pass, programs.compose, composeGroup, width, height);
     pass.end();
@@ -377,7 +408,7 @@ export class TemporalStage {
         compose: compose.bind(device, {
           stylised,
           diff: this.#diff,
-          rows: this.#rows,
+          rows: this.#low,
           stats: this.#stats,
           carried: this.#carried,
           result: this.#outputs[parity],

@@ -6,6 +6,7 @@ import downsample from '../../../shaders/downsample.wgsl?raw';
 import flowMedian from '../../../shaders/flow_median.wgsl?raw';
 import flowSmooth from '../../../shaders/flow_smooth.wgsl?raw';
 import lk from '../../../shaders/lk.wgsl?raw';
+import lowHalf from '../../../shaders/low_half.wgsl?raw';
 import luma from '../../../shaders/luma.wgsl?raw';
 import splat from '../../../shaders/splat.wgsl?raw';
 import gradient from '../../../shaders/gradient.wgsl?raw';
@@ -78,6 +79,13 @@ export const temporalPrograms = {
     bindings: { src: R, dst: W, params: U },
     uniforms: { size, sigma: 'f32' },
   }),
+  /** The low band at half size, in two passes (the software plan's: see FlowSettings.lowBand). */
+  lowHalf: defineProgram({
+    name: 'low_half',
+    code: shader(lowHalf),
+    bindings: { src: R, dst: W, params: U },
+    uniforms: { src_size: size, dst_size: size, sigma: 'f32', axis: 'u32' },
+  }),
   compose: defineProgram({
     name: 'compose',
     code: shader(compose),
@@ -93,6 +101,7 @@ export const temporalPrograms = {
       mode: 'u32',
       max_age: 'f32',
       cell: 'f32',
+      low_half: 'u32',
     },
   }),
 };
