@@ -1,7 +1,7 @@
 // warp.wgsl — brings the previous output into frame t along the backward flow, per output pixel:
 //   diff    = (c·(W − S_t), c), W = the previous output at x + back(x) (Lanczos-3, or the Keys cubic: TAPS below),
 //             c = the confidence there,
-//   carried = (the age of the strokes W carries, the strain of the flow at x).
+//   carried = (the age of the strokes W carries, the strain of the flow at x: confidence.wgsl's, nearest flow pixel).
 // Flow and confidence may be coarser than the output: they are looked up bilinearly at the pixel's centre.
 // compose.wgsl turns these into the output; blur_rows.wgsl blurs `diff` on the way.
 // Bindings (group 0):
@@ -12,6 +12,7 @@
 //   4: storage, read_write  diff: array<vec4<f32>>     size
 //   5: storage, read_write  carried: array<vec2<f32>>  size
 //   6: uniform              Params
+//   7: storage, read        strain: array<f32>         at flow_size (confidence.wgsl)
 struct Params {
   size: vec2<u32>,
   flow_size: vec2<u32>,
@@ -24,6 +25,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> diff: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> carried: array<vec2<f32>>;
 @group(0) @binding(6) var<uniform> params: Params;
+@group(0) @binding(7) var<storage, read> strain: array<f32>;
 
 // Lanczos-3 weights of the six taps at offsets n = −2..3 from floor(p), for the fractional part t, as (n = −2..0,
 // n = 1..3). With x = n − t: sin(πx) = −(−1)ⁿ·sin(πt) and sin(πx/3) = sin(πn/3)·cos(πt/3) − cos(πn/3)·sin(πt/3),
@@ -172,12 +174,10 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   let b = mix(mix(back[fb.i00], back[fb.i10], fb.f.x), mix(back[fb.i01], back[fb.i11], fb.f.x), fb.f.y) / scale;
   let c = mix(mix(confidence[fb.i00], confidence[fb.i10], fb.f.x), mix(confidence[fb.i01], confidence[fb.i11], fb.f.x), fb.f.y);
 
-  // Strain: central differences of the flow field around the nearest flow pixel (dimensionless, so the flow's
-  // resolution does not matter).
+  // Strain: the flow's central differences at the nearest flow pixel (dimensionless, so the flow's resolution does not
+  // matter), computed once per flow pixel by confidence.wgsl instead of 4 loads and a sqrt per output pixel here.
   let k = vec2<i32>(round(clamp(q, vec2<f32>(0.0), vec2<f32>(params.flow_size) - 1.0)));
-  let bx = back[px_index(k + vec2<i32>(1, 0), params.flow_size)] - back[px_index(k - vec2<i32>(1, 0), params.flow_size)];
-  let by = back[px_index(k + vec2<i32>(0, 1), params.flow_size)] - back[px_index(k - vec2<i32>(0, 1), params.flow_size)];
-  let strain = 0.5 * sqrt(dot(bx, bx) + dot(by, by));
+  let strained = strain[px_index(k, params.flow_size)];
 
   let src = vec2<f32>(id.xy) + b;
   var age = 0.0;
@@ -187,5 +187,5 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     age = previous[px_index(vec2<i32>(round(src)), params.size)].w;
   }
   diff[i] = d;
-  carried[i] = vec2<f32>(age, strain);
+  carried[i] = vec2<f32>(age, strained);
 }

@@ -183,6 +183,8 @@ export class TemporalStage {
   readonly #confidence: GPUBuffer;
   readonly #stats: GPUBuffer;
   readonly #coverage: GPUBuffer;
+  /** The flow's strain per flow pixel (confidence.wgsl → warp.wgsl). */
+  readonly #strain: GPUBuffer;
   readonly #splatGroup: Bound;
   readonly #outputs: [GPUBuffer, GPUBuffer];
   /** The outputs again as (RGB, stroke age) per pixel: what the warp reads back the next frame. */
@@ -248,6 +250,7 @@ export class TemporalStage {
     this.#confidence = this.#buffers.storage('confidence', n * 4);
     this.#stats = this.#buffers.storage('cut stats', 16);
     this.#coverage = this.#buffers.storage('coverage', n * 4);
+    this.#strain = this.#buffers.storage('flow strain', n * 4);
     const m = width * height;
     this.#outputs = [this.#buffers.storage('temporal out 0', m * 12), this.#buffers.storage('temporal out 1', m * 12)];
     this.#history = [this.#buffers.storage('history 0', m * 16), this.#buffers.storage('history 1', m * 16)];
@@ -272,6 +275,7 @@ export class TemporalStage {
         stats: this.#stats,
         params: sizeUniform,
         coverage: this.#coverage,
+        strain: this.#strain,
       }),
     );
     this.#splatGroup = programs.splat.bind(device, { fwd: splatted, coverage: this.#coverage, params: sizeUniform });
@@ -404,6 +408,7 @@ export class TemporalStage {
           diff: this.#diff,
           carried: this.#carried,
           params: this.#warpParams,
+          strain: this.#strain,
         }),
         compose: compose.bind(device, {
           stylised,
