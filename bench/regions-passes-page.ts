@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { temporalDevice } from '../src/engine/gpu/device.ts';
 import { readBuffer } from '../src/engine/temporal/estimate.ts';
 import { inferenceGeometry } from '../src/engine/pipeline/frame.ts';
-import { RegionStage, regionMapPlainProgram, regionTuning, type RegionFace, type RegionFrame, type RegionSettings } from '../src/engine/regions/index.ts';
+import { RegionStage, regionBlendCarriedFullMapProgram, regionBlendCarriedProgram, regionBlendFullMapProgram, regionBlendProgram, regionMapPlainProgram, regionTuning, type RegionFace, type RegionFrame, type RegionSettings } from '../src/engine/regions/index.ts';
 import { initBackend } from '../src/engine/stylise/backend.ts';
 import { StyleModel } from '../src/engine/stylise/model.ts';
 import { dispatchRecordingDevice, type NotedDispatch } from './dispatch-recorder.ts';
@@ -22,6 +22,8 @@ export interface PassesCase {
   rounds: number;
   /** The map's dispatches replayed with CULL false too (every face for every pixel), in turn. */
   unculled: boolean;
+  /** The blend's dispatches replayed with SKIP false too (the weak lookup's loop one trip everywhere), in turn. */
+  unskipped: boolean;
   /**
    * Each frame also recorded by a stage with its map at the full size (regionTuning.mapScale 1: the map and blend as
    * before MAP_SCALE), its frame named "<frame> [full map]", replayed in the same rounds.
@@ -40,6 +42,8 @@ export interface PassesResult {
   passes: Record<string, number[]>;
   /** Whether the map with CULL false gave the same strength map as the stage's own, bit for bit, per recorded map dispatch. */
   variantSame: boolean[];
+  /** Whether the blend with SKIP false gave the same output as the stage's own, bit for bit, per recorded blend dispatch. */
+  blendVariantSame: boolean[];
   /** Pixels of each recorded map's strength map below 1 (the faces drawn: a check that the map ran), of its pixels. */
   weakened: { below: number; of: number }[];
 }
@@ -53,6 +57,8 @@ declare global {
 interface Noted extends NotedDispatch {
   frame: string;
   stage?: RegionStage;
+  /** The stage's output buffer on that frame. */
+  out?: GPUBuffer;
 }
 
 /** A view of the device whose compute passes note every dispatch, with the frame's name. */
@@ -122,10 +128,10 @@ window.benchRegionPasses = async (c) => {
         const before = noted.length;
         const e = (last ? recording(device, noted, () => name) : device).createCommandEncoder();
         const pass = e.beginComputePass();
-        s.encode(pass, frame(own), smoothed && k > 0 ? flow : null);
+        const out = s.encode(pass, frame(own), smoothed && k > 0 ? flow : null);
         pass.end();
         device.queue.submit([e.finish()]);
-        for (const d of noted.slice(before)) d.stage = s;
+        for (const d of noted.slice(before)) Object.assign(d, { stage: s, out });
       });
     }
     regionTuning.mapScale = null;
@@ -134,13 +140,17 @@ window.benchRegionPasses = async (c) => {
     if (invalid) throw new Error(`the stage's dispatches: ${invalid.message}`);
 
     // B: the same map with CULL false (regions_map.wgsl: every face for every pixel, as before the culling).
-    const variant = c.unculled
-      ? device.createComputePipeline({
-          label: 'regions_map_plain (CULL false)',
-          layout: device.createPipelineLayout({ bindGroupLayouts: [regionMapPlainProgram.layout(device)] }),
-          compute: { module: device.createShaderModule({ code: regionMapPlainProgram.code }), entryPoint: 'main', constants: { CULL: 0 } },
-        })
-      : null;
+    // And the blends with SKIP false (regions_blend.wgsl: the weak lookup's loop one trip everywhere, as the branch before).
+    const variantOf = (p: { name: string; code: string; layout(d: GPUDevice): GPUBindGroupLayout }, constants: Record<string, number>) =>
+      device.createComputePipeline({
+        label: `${p.name} (${Object.keys(constants).join(', ')} false)`,
+        layout: device.createPipelineLayout({ bindGroupLayouts: [p.layout(device)] }),
+        compute: { module: device.createShaderModule({ code: p.code }), entryPoint: 'main', constants },
+      });
+    const variants = new Map<string, GPUComputePipeline>();
+    if (c.unculled) variants.set(regionMapPlainProgram.name, variantOf(regionMapPlainProgram, { CULL: 0 }));
+    if (c.unskipped) for (const p of [regionBlendProgram, regionBlendCarriedProgram, regionBlendFullMapProgram, regionBlendCarriedFullMapProgram]) variants.set(p.name, variantOf(p, { SKIP: 0 }));
+    const variant = variants.get(regionMapPlainProgram.name) ?? null;
     const submit = async (d: Noted | null, pipeline?: GPUComputePipeline): Promise<number> => {
       const e = device.createCommandEncoder();
       const p = e.beginComputePass();
@@ -172,9 +182,10 @@ window.benchRegionPasses = async (c) => {
         empty.push(await submit(null));
         for (const d of noted) {
           // A and B in turn, the order swapped every rep.
-          const order = variant && isMap(d) ? (r % 2 ? [true, false] : [false, true]) : [false];
+          const vp = variants.get(d.pipeline.label);
+          const order = vp ? (r % 2 ? [true, false] : [false, true]) : [false];
           for (const v of order) {
-            const ms = await submit(d, v ? variant! : undefined);
+            const ms = await submit(d, v ? vp : undefined);
             const k = key(d, v);
             (times.get(k) ?? times.set(k, []).get(k)!).push(ms);
           }
@@ -199,7 +210,23 @@ window.benchRegionPasses = async (c) => {
         weakened.push({ below: new Float32Array(a.buffer).filter((v) => v < 1).length, of: mw * mh });
       }
     }
-    return { info: `network: tfjs ${choice.name}; regions ${gpu.detail}`, inferWidth: iw, inferHeight: ih, weakRect: plan.rect, network, passes, variantSame, weakened };
+    // The blend variants' output against the stage's own (the map's dispatch of the frame replayed first: the blend
+    // reads its strength map).
+    const blendVariantSame: boolean[] = [];
+    for (const d of noted) {
+      const vp = d.pipeline.label !== regionMapPlainProgram.name ? variants.get(d.pipeline.label) : undefined;
+      if (!vp) continue;
+      const before = noted.filter((e) => e.frame === d.frame && e.stage === d.stage && noted.indexOf(e) < noted.indexOf(d));
+      const floats = iw * ih * 3;
+      for (const e of before) await submit(e);
+      await submit(d);
+      const a = new Uint32Array(await readBuffer(device, d.out!, floats * 4));
+      for (const e of before) await submit(e);
+      await submit(d, vp);
+      const b = new Uint32Array(await readBuffer(device, d.out!, floats * 4));
+      blendVariantSame.push(a.every((v, i) => v === b[i]));
+    }
+    return { info: `network: tfjs ${choice.name}; regions ${gpu.detail}`, inferWidth: iw, inferHeight: ih, weakRect: plan.rect, network, passes, variantSame, blendVariantSame, weakened };
   } finally {
     x.dispose();
     styleVec.dispose();

@@ -26,16 +26,18 @@ where the region stage's WGSL time goes on bench:regions' crowd: each dispatch r
   --clip crowd|portrait     bench:regions' clip whose first frame's faces are used (default crowd)
   --gpu hardware|software|auto   the WebGPU adapter (default software)
   --no-ab                   no A/B of the map with CULL false, no bit-for-bit comparison
+  --skip-ab                 A/B of the blends with SKIP false (the weak lookup one trip everywhere), outputs compared
   --full-map                A/B against the stage with its map at the full size (MAP_SCALE 1), per frame
   --tag NAME                bench/results/regions-passes-NAME.json (default: the host name)
   env: STYLECAST_BENCH_TAG (--tag's default)`;
-const { option, flag } = parseBenchArgs(USAGE, { name: 'bench:regions-passes', valued: ['rounds', 'size', 'clip', 'gpu', 'tag'], flags: ['no-ab', 'full-map'], choices: { gpu: GPU_CHOICES } });
+const { option, flag } = parseBenchArgs(USAGE, { name: 'bench:regions-passes', valued: ['rounds', 'size', 'clip', 'gpu', 'tag'], flags: ['no-ab', 'full-map', 'skip-ab'], choices: { gpu: GPU_CHOICES } });
 const ROUNDS = Number(option('rounds') ?? 9);
 const SIZE = Number(option('size') ?? 256);
 const GPU = (option('gpu') ?? 'software') as GpuMode;
 const CLIP = option('clip') ?? 'crowd';
 const AB = !flag('no-ab');
 const FULL_MAP = flag('full-map');
+const SKIP_AB = flag('skip-ab');
 const TAG = (option('tag') ?? process.env.STYLECAST_BENCH_TAG ?? hostname()).replace(/[^A-Za-z0-9._-]+/g, '-');
 const FACE = 0.3;
 
@@ -47,14 +49,14 @@ async function main() {
   let r: PassesResult;
   try {
     log(`bench:regions-passes: ${clip.name}, ${ROUNDS} rounds…`);
-    const args = { width: 640, height: 360, size: SIZE, style: clip.style, faces: facesAt(clip, 0), faceStrength: FACE, rounds: ROUNDS, unculled: AB, fullMap: FULL_MAP };
+    const args = { width: 640, height: 360, size: SIZE, style: clip.style, faces: facesAt(clip, 0), faceStrength: FACE, rounds: ROUNDS, unculled: AB, unskipped: SKIP_AB, fullMap: FULL_MAP };
     r = await session.page.evaluate((a) => window.benchRegionPasses(a), args);
   } finally {
     await session.close();
   }
   const net = median(r.network)!;
   const passes = Object.entries(r.passes).map(([name, ms]) => ({ pass: name, median_ms: round(median(ms), 2), share_of_network_median_of_rounds: round(median(ms.map((m, k) => m / r.network[k])), 3), runs_ms: ms.map((m) => round(m, 2)) }));
-  const ab = AB
+  const ab = AB || SKIP_AB
     ? Object.keys(r.passes)
         .filter((k) => k.includes('(variant)'))
         .map((k) => {
@@ -98,9 +100,10 @@ async function main() {
     date: new Date().toISOString(),
     machine: { tag: TAG, hostname: hostname(), gpu: GPU, atStart, atEnd: machine() },
     where: r.info,
-    setup: `${clip.name} (${clip.photo}): bench:regions' clip's first frame's ${clip.faces.length} labelled faces at face strength ${FACE} (the faces' crop pass, rect ${JSON.stringify(r.weakRect)}), stage at ${r.inferWidth}×${r.inferHeight}; each dispatch replayed alone 3 times per round (median, less an empty submission's), ${ROUNDS} rounds after a warm-up, each round after one network run (transform + data(), same size); the map with CULL false (variant) and this one in turn, order swapped every replay`,
-    variant: AB ? 'the map with CULL false (every face for every pixel)' : null,
+    setup: `${clip.name} (${clip.photo}): bench:regions' clip's first frame's ${clip.faces.length} labelled faces at face strength ${FACE} (the faces' crop pass, rect ${JSON.stringify(r.weakRect)}), stage at ${r.inferWidth}×${r.inferHeight}; each dispatch replayed alone 3 times per round (median, less an empty submission's), ${ROUNDS} rounds after a warm-up, each round after one network run (transform + data(), same size); ${[AB ? 'the map with CULL false' : '', SKIP_AB ? 'the blends with SKIP false' : ''].filter(Boolean).join(' and ') || 'no variant'} (variant) and this one in turn, order swapped every replay`,
+    variant: [AB ? 'the map with CULL false (every face for every pixel)' : '', SKIP_AB ? 'the blends with SKIP false (the weak lookup one trip for every pixel, as the branch before)' : ''].filter(Boolean).join('; ') || null,
     variant_strength_map_bit_identical: r.variantSame,
+    variant_blend_output_bit_identical: r.blendVariantSame,
     strength_map_pixels_below_1: r.weakened,
     network_ms: { median: round(net, 1), runs: r.network.map((m) => round(m, 1)) },
     passes,

@@ -76,6 +76,8 @@ fn strength_at(px: vec2<u32>) -> f32 {
   return 1.0 - mix(u0, u1, f.y);
 }
 
+override SKIP: bool = true;
+
 fn in_rect(p: vec2<f32>) -> bool {
   let u = (p + 0.5) / vec2<f32>(params.size);
   return all(u >= params.rect_origin) && all(u <= params.rect_origin + params.rect_extent);
@@ -92,14 +94,20 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   let s = strength_at(px);
   let f = vec3<f32>(full[i * 3u], full[i * 3u + 1u], full[i * 3u + 2u]);
   var o = f;
-  let q = weak_source(p);
-  if (s < 1.0 && params.weak < 1.0 && in_rect(q)) {
-    let t = clamp((s - params.weak) / (1.0 - params.weak), 0.0, 1.0);
-    o = mix(weak_at(q), f, t);
-    if (params.structure > 0.0) {
-      let luma = vec3<f32>(0.299, 0.587, 0.114);
-      let y_in = dot(vec3<f32>(input[i * 3u], input[i * 3u + 1u], input[i * 3u + 2u]), luma);
-      o = clamp(o + params.structure * (1.0 - s) * (y_in - dot(o, luma)), vec3<f32>(0.0), vec3<f32>(1.0));
+  // The weak pass only where s < 1, as a loop of one trip there and none elsewhere: on SwiftShader a branch's body
+  // costs every invocation, a loop only its trips (SIMD lanes together: where a few neighbouring pixels are all at
+  // s = 1 it is skipped). SKIP false (a pipeline constant, for bench:regions-passes' A/B) makes it one trip everywhere.
+  let trips = select(0u, 1u, (s < 1.0 && params.weak < 1.0) || !SKIP);
+  for (var k = 0u; k < trips; k++) {
+    let q = weak_source(p);
+    if (s < 1.0 && params.weak < 1.0 && in_rect(q)) {
+      let t = clamp((s - params.weak) / (1.0 - params.weak), 0.0, 1.0);
+      o = mix(weak_at(q), f, t);
+      if (params.structure > 0.0) {
+        let luma = vec3<f32>(0.299, 0.587, 0.114);
+        let y_in = dot(vec3<f32>(input[i * 3u], input[i * 3u + 1u], input[i * 3u + 2u]), luma);
+        o = clamp(o + params.structure * (1.0 - s) * (y_in - dot(o, luma)), vec3<f32>(0.0), vec3<f32>(1.0));
+      }
     }
   }
   result[i * 3u] = o.x;
