@@ -17,8 +17,9 @@
 //   5: storage, read_write  stats: array<atomic<u32>, 3>   (cleared by the host each frame)
 //   6: uniform              Params
 //   7: storage, read        coverage: array<u32>    from splat.wgsl, fixed point ×256
-//   8: storage, read_write  strain: array<f32>      ½‖∂back/∂x‖ (central differences, dimensionless): how much the
-//                                                   flow stretches or shears here, for warp.wgsl's stroke ages
+//   8: storage, read_write  field: array<vec4<f32>> what warp.wgsl reads, packed: (back, confidence, strain), strain =
+//                                                   ½‖∂back/∂x‖ (central differences, dimensionless): how much the
+//                                                   flow stretches or shears here, for its stroke ages
 struct Params {
   size: vec2<u32>,
   // 0: forward–backward consistency and coverage as above. 1 (FlowSettings.occlusion 'crowding'): no forward flow;
@@ -36,7 +37,7 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> stats: array<atomic<u32>, 3>;
 @group(0) @binding(6) var<uniform> params: Params;
 @group(0) @binding(7) var<storage, read> coverage: array<u32>;
-@group(0) @binding(8) var<storage, read_write> strain: array<f32>;
+@group(0) @binding(8) var<storage, read_write> field: array<vec4<f32>>;
 
 // Crowding (mode 1): trust falls from 1 to 0 as the pixels of t landing at a pixel's source go from FROM to AT.
 // 1.5 → 2.5 let a little more history into uncovered pixels (bench:temporal's "uncovered" figure, walking 0.060
@@ -60,8 +61,6 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(local_invocation_
     let bx = back[px_index(p + vec2<i32>(1, 0), params.size)] - back[px_index(p - vec2<i32>(1, 0), params.size)];
     let by = back[px_index(p + vec2<i32>(0, 1), params.size)] - back[px_index(p - vec2<i32>(0, 1), params.size)];
     let shear = 0.25 * (dot(bx, bx) + dot(by, by));
-    // Once per flow pixel here rather than per output pixel in the warp (which looks up its nearest flow pixel's).
-    strain[i] = sqrt(shear);
     if (in_image(src, params.size)) {
       let s = bilinear_at(src, params.size);
       var consistent = 1.0;
@@ -105,6 +104,9 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(local_invocation_
       }
     }
     confidence[i] = c;
+    // The strain once per flow pixel here rather than per output pixel in the warp (which takes its nearest flow
+    // pixel's), and the three in one value: the warp's bilinear lookup reads 4 values instead of 8 (+ 1).
+    field[i] = vec4<f32>(b, c, sqrt(shear));
   }
   workgroupBarrier();
   if (local == 0u) {

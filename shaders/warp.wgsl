@@ -2,17 +2,16 @@
 //   diff    = (c·(W − S_t), c), W = the previous output at x + back(x) (Lanczos-3, or the Keys cubic: TAPS below),
 //             c = the confidence there,
 //   carried = (the age of the strokes W carries, the strain of the flow at x: confidence.wgsl's, nearest flow pixel).
+// Flow, confidence and strain come packed in one value per flow pixel (confidence.wgsl's `field`).
 // Flow and confidence may be coarser than the output: they are looked up bilinearly at the pixel's centre.
 // compose.wgsl turns these into the output; blur_rows.wgsl blurs `diff` on the way.
 // Bindings (group 0):
 //   0: storage, read        stylised: array<f32>       S_t, float32 NHWC RGB, size
 //   1: storage, read        previous: array<vec4<f32>> the previous output with its stroke ages (RGB, age), size
-//   2: storage, read        back: array<vec2<f32>>     flow t → t−1 at flow_size
-//   3: storage, read        confidence: array<f32>     at flow_size
-//   4: storage, read_write  diff: array<vec4<f32>>     size
-//   5: storage, read_write  carried: array<vec2<f32>>  size
-//   6: uniform              Params
-//   7: storage, read        strain: array<f32>         at flow_size (confidence.wgsl)
+//   2: storage, read        field: array<vec4<f32>>    (flow t → t−1, confidence, strain) at flow_size (confidence.wgsl)
+//   3: storage, read_write  diff: array<vec4<f32>>     size
+//   4: storage, read_write  carried: array<vec2<f32>>  size
+//   5: uniform              Params
 struct Params {
   size: vec2<u32>,
   flow_size: vec2<u32>,
@@ -20,12 +19,10 @@ struct Params {
 
 @group(0) @binding(0) var<storage, read> stylised: array<f32>;
 @group(0) @binding(1) var<storage, read> previous: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> back: array<vec2<f32>>;
-@group(0) @binding(3) var<storage, read> confidence: array<f32>;
-@group(0) @binding(4) var<storage, read_write> diff: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> carried: array<vec2<f32>>;
-@group(0) @binding(6) var<uniform> params: Params;
-@group(0) @binding(7) var<storage, read> strain: array<f32>;
+@group(0) @binding(2) var<storage, read> field: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> diff: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> carried: array<vec2<f32>>;
+@group(0) @binding(5) var<uniform> params: Params;
 
 // Lanczos-3 weights of the six taps at offsets n = −2..3 from floor(p), for the fractional part t, as (n = −2..0,
 // n = 1..3). With x = n − t: sin(πx) = −(−1)ⁿ·sin(πt) and sin(πx/3) = sin(πn/3)·cos(πt/3) − cos(πn/3)·sin(πt/3),
@@ -171,13 +168,19 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   let scale = vec2<f32>(params.flow_size) / vec2<f32>(params.size);
   let q = (vec2<f32>(id.xy) + 0.5) * scale - 0.5;
   let fb = bilinear_at(q, params.flow_size);
-  let b = mix(mix(back[fb.i00], back[fb.i10], fb.f.x), mix(back[fb.i01], back[fb.i11], fb.f.x), fb.f.y) / scale;
-  let c = mix(mix(confidence[fb.i00], confidence[fb.i10], fb.f.x), mix(confidence[fb.i01], confidence[fb.i11], fb.f.x), fb.f.y);
+  let f00 = field[fb.i00];
+  let f10 = field[fb.i10];
+  let f01 = field[fb.i01];
+  let f11 = field[fb.i11];
+  let fl = mix(mix(f00, f10, fb.f.x), mix(f01, f11, fb.f.x), fb.f.y);
+  let b = fl.xy / scale;
+  let c = fl.z;
 
   // Strain: the flow's central differences at the nearest flow pixel (dimensionless, so the flow's resolution does not
-  // matter), computed once per flow pixel by confidence.wgsl instead of 4 loads and a sqrt per output pixel here.
-  let k = vec2<i32>(round(clamp(q, vec2<f32>(0.0), vec2<f32>(params.flow_size) - 1.0)));
-  let strained = strain[px_index(k, params.flow_size)];
+  // matter), computed once per flow pixel by confidence.wgsl instead of 4 loads and a sqrt per output pixel here; the
+  // nearest is one of the four just read.
+  let near = fb.f > vec2<f32>(0.5);
+  let strained = select(select(f00.w, f10.w, near.x), select(f01.w, f11.w, near.x), near.y);
 
   let src = vec2<f32>(id.xy) + b;
   var age = 0.0;

@@ -53,7 +53,14 @@ export const CUT_INCONSISTENT = 0.6;
  * main at 0e8914b: walking 0.533 → 0.533 of off, detail 1.018 → 1.018; interior 0.309 → 0.310, 0.985 → 0.987; uncovered
  * |on − off| 0.0573 / 0.0940 → 0.0573 / 0.0944; bench/results/temporal-software-trials.json). σ = 2 network px is
  * wide enough that a half-size blur taken back up bilinearly differs from the full-size one by 0.6 % of what the
- * stage changes (temporal.test).
+ * stage changes (temporal.test). With the warp's strain computed once per flow pixel (in confidence.wgsl) the two
+ * together against main before them (0e8914b): 0.94× as long (the old 1.066× this one, median of 48 paired frames in
+ * two runs, load 11–18, stages-passes-vm-h5-old-both-{1,2}.json: a local flag ran 0e8914b's warp and full-size band
+ * in turn); the strain alone does not show above that noise (the old 0.97× this one, 48 frames,
+ * stages-passes-vm-h5-old-strain-{1,2}.json), the warp replayed alone does (the old 1.18× this one, median of 5 runs,
+ * 0.69–1.29, stages-passes-vm-h5-lowhalf-strain*.json). The warp then reads flow, confidence and strain packed in one
+ * value per flow pixel (4 loads instead of 9, same output): the stage with the warp before that 1.035× this one (72
+ * paired frames in 3 runs, 0.99–1.05, load 13–18, stages-passes-vm-h5-warp-field-*.json): within the noise.
  * Measured and not worth doing (2026-12-02, host vm): fewer median dispatches. Replayed alone, each dispatch on the
  * tiny levels costs ~2 ms, but that is the submission's, not the pass's: a stage with 1 median a level instead of 5 (16
  * dispatches fewer) takes 0.996× as long (12 paired frames, load 1.6,
@@ -183,8 +190,8 @@ export class TemporalStage {
   readonly #confidence: GPUBuffer;
   readonly #stats: GPUBuffer;
   readonly #coverage: GPUBuffer;
-  /** The flow's strain per flow pixel (confidence.wgsl → warp.wgsl). */
-  readonly #strain: GPUBuffer;
+  /** (backward flow, confidence, strain) per flow pixel, packed for the warp (confidence.wgsl → warp.wgsl). */
+  readonly #field: GPUBuffer;
   readonly #splatGroup: Bound;
   readonly #outputs: [GPUBuffer, GPUBuffer];
   /** The outputs again as (RGB, stroke age) per pixel: what the warp reads back the next frame. */
@@ -250,7 +257,7 @@ export class TemporalStage {
     this.#confidence = this.#buffers.storage('confidence', n * 4);
     this.#stats = this.#buffers.storage('cut stats', 16);
     this.#coverage = this.#buffers.storage('coverage', n * 4);
-    this.#strain = this.#buffers.storage('flow strain', n * 4);
+    this.#field = this.#buffers.storage('flow, confidence, strain', n * 16);
     const m = width * height;
     this.#outputs = [this.#buffers.storage('temporal out 0', m * 12), this.#buffers.storage('temporal out 1', m * 12)];
     this.#history = [this.#buffers.storage('history 0', m * 16), this.#buffers.storage('history 1', m * 16)];
@@ -275,7 +282,7 @@ export class TemporalStage {
         stats: this.#stats,
         params: sizeUniform,
         coverage: this.#coverage,
-        strain: this.#strain,
+        field: this.#field,
       }),
     );
     this.#splatGroup = programs.splat.bind(device, { fwd: splatted, coverage: this.#coverage, params: sizeUniform });
@@ -403,12 +410,10 @@ export class TemporalStage {
         warp: this.#warp.bind(device, {
           stylised,
           previous: this.#history[1 - parity],
-          back: this.#back.result,
-          confidence: this.#confidence,
+          field: this.#field,
           diff: this.#diff,
           carried: this.#carried,
           params: this.#warpParams,
-          strain: this.#strain,
         }),
         compose: compose.bind(device, {
           stylised,

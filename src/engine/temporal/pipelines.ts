@@ -38,7 +38,7 @@ function warpProgram(taps: 4 | 6) {
   return defineProgram({
     name: taps === 6 ? 'warp' : `warp_${taps}`,
     code: shader(warp.replace(line, `const TAPS: i32 = ${taps};`)),
-    bindings: { stylised: R, previous: R, back: R, confidence: R, diff: W, carried: W, params: U, strain: R },
+    bindings: { stylised: R, previous: R, field: R, diff: W, carried: W, params: U },
     uniforms: { size, flow_size: size },
   });
 }
@@ -67,7 +67,7 @@ export const temporalPrograms = {
   confidence: defineProgram({
     name: 'confidence',
     code: shader(confidence),
-    bindings: { back: R, fwd: R, cur: R, prev: R, confidence: W, stats: W, params: U, coverage: R, strain: W },
+    bindings: { back: R, fwd: R, cur: R, prev: R, confidence: W, stats: W, params: U, coverage: R, field: W },
     uniforms: { size, crowding: 'u32' },
   }),
   warp: warpProgram(6),
