@@ -735,6 +735,7 @@ setInterval(async () => {
     const s = await live.stats();
     // Frames stylised by the running stream: a hook for tests and embedders (data-frames on <body>).
     document.body.dataset.frames = String(s?.running ? s.framesOut : 0);
+    if (s && s.framesOut > 0) releaseThumbnails();
     markRecordable(s?.running ? s.framesOut : 0);
     if (OVERLAY && s && s.framesOut > 0) {
       ui.overlay.textContent = describeStats(s);
@@ -807,6 +808,23 @@ function markSelected(): void {
   }
 }
 
+/**
+ * The tiles' images are fetched and decoded once the first stylised frame is on show (or the preview did not start,
+ * or THUMBNAILS_AT_MOST ms after the gallery was built): a dozen JPEGs of up to 1200×1528 (1.3 MB), fetched, decoded
+ * and rastered while the first frame's network and present ran on the same cores, in its way. The tiles themselves
+ * (buttons) are there, and work, from the start.
+ */
+let thumbnailsHeld = true;
+const THUMBNAILS_AT_MOST = 4000;
+function releaseThumbnails(): void {
+  if (!thumbnailsHeld) return;
+  thumbnailsHeld = false;
+  for (const img of ui.gallery.querySelectorAll<HTMLImageElement>('img[data-src]')) {
+    img.src = img.dataset.src!;
+    delete img.dataset.src;
+  }
+}
+
 function tile(label: string, imageUrl: string, onPick: () => void): HTMLButtonElement {
   const b = document.createElement('button');
   b.type = 'button';
@@ -815,7 +833,8 @@ function tile(label: string, imageUrl: string, onPick: () => void): HTMLButtonEl
   b.setAttribute('aria-label', label);
   b.setAttribute('aria-pressed', 'false');
   const img = document.createElement('img');
-  img.src = imageUrl;
+  if (thumbnailsHeld) img.dataset.src = imageUrl;
+  else img.src = imageUrl;
   img.alt = '';
   img.loading = 'lazy';
   img.decoding = 'async';
@@ -1176,10 +1195,12 @@ async function start(): Promise<void> {
   describeEngine(live);
   await opened;
   // The first call started the engine on the source itself when the engine was ready before the source; a source
-  // that could not open keeps its message. The gallery comes after: its thumbnails (a dozen JPEGs, up to 1200×1528,
-  // fetched and decoded) would otherwise be in the way of the first frame's start.
+  // that could not open keeps its message. The gallery comes after, and its thumbnails after the first frame (see
+  // releaseThumbnails): a dozen JPEGs, up to 1200×1528, fetched and decoded, would otherwise be in its way.
   if (document.body.dataset.state !== 'error' && document.body.dataset.live === 'off') await startLive(source);
   buildGallery(live);
+  if (document.body.dataset.live === 'off') releaseThumbnails(); // no first frame is coming
+  setTimeout(releaseThumbnails, THUMBNAILS_AT_MOST);
 }
 
 void start();

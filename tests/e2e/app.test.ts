@@ -19,6 +19,15 @@ it('the app plays the built-in demo clip stylised on load (settings from the URL
     expect(await page.locator('#size').inputValue()).toBe('64');
     expect(await page.locator('[data-preset=udnie]').getAttribute('aria-pressed')).toBe('true');
     expect(await page.locator('#gallery button.tile').count()).toBeGreaterThanOrEqual(12);
+    // The thumbnails, held back until the first stylised frame was on show, load: every tile has its picture.
+    await page.waitForFunction(
+      () => {
+        const imgs = [...document.querySelectorAll<HTMLImageElement>('#gallery button.tile img')];
+        return imgs.length >= 12 && imgs.every((i) => !i.dataset.src && i.complete && i.naturalWidth > 0);
+      },
+      null,
+      { timeout: 30_000 },
+    );
     expect(await page.locator('#smoothing').textContent()).toMatch(/Smoothing runs on a WebGPU device/);
     expect(await page.locator('#backend').textContent()).toMatch(/^Backend: (webgpu|webgl|wasm)/);
     const stats = (await page.evaluate(() => window.__stylecast!.live!.stats()))!;

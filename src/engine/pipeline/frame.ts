@@ -74,6 +74,11 @@ export interface FrameStylizer {
    */
   warm(bottleneck: tf.Tensor4D): Promise<void>;
   /**
+   * Resolves once what the next frame runs on the device is compiled: after the first smoothed frame, the later
+   * frames' programs (see GpuOutput.submitted); at once otherwise, and without a device.
+   */
+  ready(): Promise<void>;
+  /**
    * The last rendered frame as a `VideoFrame` of its own (the caller closes it or hands it on), when this stylizer was
    * made with `frames: true` and keeps its output in CPU memory (a CPU backend without smoothing); else null: take
    * `canvas`.
@@ -471,6 +476,10 @@ class GpuFrameStylizer implements FrameStylizer {
     this.#gpu.reset();
   }
 
+  ready(): Promise<void> {
+    return this.#gpu.ready();
+  }
+
   async warm(bottleneck: tf.Tensor4D): Promise<void> {
     // tfjs's shaders and our WGSL pipelines compile at the same time, each with the device's async calls.
     await Promise.all([this.#model.compile(this.geometry.inferWidth, this.geometry.inferHeight, bottleneck), this.#gpu.warm()]);
@@ -677,6 +686,10 @@ class CpuFrameStylizer implements FrameStylizer {
     const { inferWidth: w, inferHeight: h } = this.geometry;
     const input = gpu.importer.import(frame, w, h); // adaptive detail and the structure taken back read it
     return { masks, weak, input };
+  }
+
+  async ready(): Promise<void> {
+    await this.#gpu?.ready();
   }
 
   async warm(): Promise<void> {

@@ -67,10 +67,14 @@ export class LiveStream {
   readonly #rate = new RateMeter();
   #governor: Governor | null = null;
   #stopped = false;
+  /** Resolves on `stop()`: a wait between frames ends with it. */
+  readonly #stopping: Promise<void>;
+  #stop!: () => void;
   readonly #stats: LiveStats;
 
   constructor(ctx: PipelineContext) {
     this.#ctx = ctx;
+    this.#stopping = new Promise((resolve) => (this.#stop = resolve));
     const s = ctx.settings();
     this.#stats = {
       running: true, framesIn: 0, framesOut: 0, dropped: 0, fps: 0, latencyMs: null, governor: null, shownTimestamp: null, firstFrameMs: null,
@@ -82,6 +86,7 @@ export class LiveStream {
   /** Stops after the frame in hand. */
   stop(): void {
     this.#stopped = true;
+    this.#stop();
   }
 
   /** The figures as they are now (the rate falls while no frame comes out). */
@@ -106,6 +111,15 @@ export class LiveStream {
     const stats = this.#stats;
     try {
       while (!this.#stopped) {
+        // What the next frame runs on the device is compiled before it is taken (on a software adapter the flow's and
+        // the warp's programs compile after the first frame: GpuOutput.submitted). Taken first, its copy out of the
+        // video frame waited for those compiles in the GPU process with this thread blocked (copyTo 100 → 350 ms in
+        // the app, load 5–8), then its network ran, and only then did the page's stats() get an answer: the first
+        // frame was on show 270–370 ms before the page could know. The frame taken after the wait is the newest.
+        if (frames) {
+          await Promise.race([frames.ready(), this.#stopping]);
+          if (this.#stopped) break;
+        }
         const { value: frame, done } = await reader.read();
         if (done || !frame) break;
         const arrived = performance.now();
@@ -148,7 +162,6 @@ export class LiveStream {
           const alpha = frames.smoothing && level.smoothing ? settings.temporal : 0;
           const upsample = level.guided ? 'guided' : 'cubic'; // the governor may drop guided before lowering the size
           const t = await frames.render(frame, ctx.bottleneck(frame, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample, regions: ctx.regions(frame, frames) });
-          before?.draw(frame);
           stats.shownTimestamp = frame.timestamp; // on the canvas now (the track may still refuse it below)
           Object.assign(stats, { networkMs: t.networkMs, temporalMs: t.temporalMs, regionsMs: t.regionsMs, temporal: alpha, temporalMethod: settings.temporalMethod, upsample: frames.smoothing ? upsample : 'cubic' });
           if (writer) {
@@ -160,6 +173,10 @@ export class LiveStream {
               break; // the output track was stopped: nobody is listening any more
             }
           }
+          // The input frame beside it once the output is out (write() resolves when the device has drawn it): drawn
+          // before, its 2d draw — on the first frame the 2d canvas's start in the GPU process too — went ahead of the
+          // output's own work on the device, and it showed the new input while the old output was still on screen.
+          before?.draw(frame);
           const shown = performance.now();
           stats.firstFrameMs ??= shown - streamStarted;
           stats.framesOut++;
