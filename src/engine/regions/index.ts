@@ -244,6 +244,9 @@ export function lumaGrid(width: number, height: number): [number, number] {
   return [Math.max(1, Math.min(width, Math.round(width / cell))), Math.max(1, Math.min(height, Math.round(height / cell)))];
 }
 
+/** regions_luma.wgsl's counts cleared before a frame that compares (written from here: no allocation per frame). */
+const NO_COUNTS = new Uint32Array(3);
+
 /** Where the faces buffer holds nearFaces' masks (bytes): after its header and MAX_FACES faces (regions_map.wgsl). */
 const FACE_TILES_OFFSET = 16 + MAX_FACES * 32;
 
@@ -665,7 +668,7 @@ export class RegionStage {
     // it recorded them (frames in a row; never across a reset).
     const lumaTest = !flow && frame.input !== null;
     const lumaCut = lumaTest && !this.#first && this.#lumaFrame === this.#frameNumber - 1;
-    if (lumaCut) device.queue.writeBuffer(this.#lumaStats, 0, new Uint32Array(3));
+    if (lumaCut) device.queue.writeBuffer(this.#lumaStats, 0, NO_COUNTS);
     device.queue.writeBuffer(
       this.#params,
       0,
