@@ -26,8 +26,11 @@ struct Params {
   zero_test: u32,
 }
 
-// Window radius (the window is (2R+1)² pixels).
-const RADIUS: i32 = 3;
+// Window radius (the window is (2R+1)² pixels), a pipeline constant: 3, or 2 (5×5, the software plan's finest level)
+// set by the host (temporal/pipelines.ts, FlowSettings.fineRadius and coarseRadius). The function-scope arrays below
+// are sized for the largest, MAX_RADIUS (WGSL sizes an array by an override only in workgroup memory).
+override RADIUS: i32 = 3;
+const MAX_RADIUS = 3;
 
 @group(0) @binding(0) var<storage, read> i0: array<f32>;
 @group(0) @binding(1) var<storage, read> grad0: array<vec2<f32>>;
@@ -52,7 +55,9 @@ fn initial_flow(p: vec2<i32>) -> vec2<f32> {
   return u * vec2<f32>(params.size) / vec2<f32>(params.coarse_size);
 }
 
-const SIDE = 2 * RADIUS + 1;
+// Derived from RADIUS (the host does not set it).
+override SIDE: i32 = 2 * RADIUS + 1;
+const MAX_SIDE = 2 * MAX_RADIUS + 1;
 
 // Zero-motion test (finest level): the prior's largest length, in pixels, and the squared luma difference per
 // window pixel that counts as noise (≈ 0.8/255).
@@ -60,7 +65,7 @@ const ZERO_PRIOR = 1.0;
 const ZERO_NOISE = 1e-5;
 
 // Per window pixel: (weight × I0's gradient, I0, weight) — fixed for the pixel, read from memory once.
-alias Taps = array<vec4<f32>, SIDE * SIDE>;
+alias Taps = array<vec4<f32>, MAX_SIDE * MAX_SIDE>;
 
 // The window matched at p + u, in one pass over it: (b, cost) with b = Σ w·∇I0·(I1(q + u) − I0(q)) over the
 // window pixels q whose match lies in I1 (the others are left out of the solve), cost = Σ w·(I1(q + u) − I0(q))² over
@@ -80,13 +85,13 @@ fn match_window(p: vec2<i32>, u: vec2<f32>, taps: ptr<function, Taps>) -> vec3<f
   let lim = vec2<i32>(params.size) - 1;
   // Source columns and rows, clamped to the image (a match outside I1 compares with its clamped edge), and whether
   // each window column's / row's match lies inside I1.
-  var cols: array<u32, SIDE + 1>;
+  var cols: array<u32, MAX_SIDE + 1>;
   for (var i = 0; i <= SIDE; i++) {
     cols[i] = u32(clamp(base.x + i, 0, lim.x));
   }
   let mx = vec2<f32>(p - vec2<i32>(RADIUS)) + u;
   var row = u32(clamp(base.y, 0, lim.y)) * params.size.x;
-  var above: array<f32, SIDE>;
+  var above: array<f32, MAX_SIDE>;
   for (var i = 0; i < SIDE; i++) {
     above[i] = mix(i1[row + cols[i]], i1[row + cols[i + 1]], f.x);
   }

@@ -92,9 +92,9 @@ fn previous_at6(p: vec2<f32>) -> vec3<f32> {
   return clamp(sum, min(min(n00, n10), min(n01, n11)), max(max(n00, n10), max(n01, n11)));
 }
 
-// Taps per axis of the resampling kernel: 6, Lanczos-3 (previous_at6); 4, the Keys cubic (previous_at4). The host
-// sets it (temporal/pipelines.ts, FlowSettings.warpTaps).
-const TAPS: i32 = 6;
+// Taps per axis of the resampling kernel: 6, Lanczos-3 (previous_at6); 4, the Keys cubic (previous_at4). A pipeline
+// constant the host sets (temporal/pipelines.ts, FlowSettings.warpTaps).
+override TAPS: i32 = 6;
 
 // Keys' cubic convolution (a = −0.75, OpenCV's INTER_CUBIC) weights of the four taps at offsets −1..2 from floor(p),
 // for the fractional part t; they sum to 1.

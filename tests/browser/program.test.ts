@@ -1,6 +1,6 @@
 // The GPU-program layer (src/engine/gpu/program.ts): uniform packing by WGSL's alignment rules (checked byte for byte
 // against hand-packed buffers and against what a shader reads), bindings by name, the check against the WGSL, the
-// pipeline cache, and the programs migrated onto it.
+// pipeline cache, pipeline constants, and the programs migrated onto it.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importFrame } from '../../src/engine/gpu/frame-import.ts';
 import { defineProgram, dispatch, uniformLayout } from '../../src/engine/gpu/program.ts';
@@ -262,6 +262,63 @@ describe('pipeline cache', () => {
     // A render program: once per device and target format.
     expect(present.pipeline(device, 'rgba8unorm')).toBe(present.pipeline(device, 'rgba8unorm'));
     expect(present.pipeline(device, 'bgra8unorm')).not.toBe(present.pipeline(device, 'rgba8unorm'));
+  });
+});
+
+// Pipeline constants: one WGSL, variants set when the pipeline is compiled (as the temporal stage's lk and warp).
+const OVERRIDE_WGSL = /* wgsl */ `
+@group(0) @binding(0) var<storage, read_write> out: array<u32>;
+
+override K: u32 = 1u;
+@id(7) override FLAG: bool = true;
+
+@compute @workgroup_size(1)
+fn main() {
+  out[0] = K;
+  out[1] = select(0u, 1u, FLAG);
+}
+`;
+
+describe('pipeline constants', () => {
+  const variant = (constants?: Record<string, number>) =>
+    defineProgram({ name: 'overrides', code: OVERRIDE_WGSL, bindings: { out: 'storage' }, workgroupSize: [1], ...(constants ? { constants } : {}) });
+  const run = async (program: ReturnType<typeof variant>) => {
+    const out = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    dispatch(pass, program, program.bind(device, { out }), 1);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    const got = Array.from(new Uint32Array(await readBuffer(device, out)).subarray(0, 2));
+    out.destroy();
+    return got;
+  };
+
+  it('are set on the pipeline, and each setting is a pipeline of its own', async () => {
+    const [plain, five, nine, fiveOff] = [variant(), variant({ K: 5 }), variant({ K: 9 }), variant({ 7: 0, K: 5 })];
+    expect(await run(plain)).toEqual([1, 1]);
+    expect(await run(five)).toEqual([5, 1]);
+    expect(await run(nine)).toEqual([9, 1]);
+    expect(await run(fiveOff)).toEqual([5, 0]);
+    expect(new Set([plain, five, nine, fiveOff].map((p) => p.key)).size).toBe(4);
+    expect(five.pipeline(device)).not.toBe(nine.pipeline(device));
+    // The same setting, in any order, is the same pipeline (FLAG is set by its @id).
+    expect(variant({ K: 5, 7: 0 }).key).toBe(fiveOff.key);
+    expect(variant({ K: 5 }).pipeline(device)).toBe(five.pipeline(device));
+  });
+
+  it('refuses a constant the WGSL does not declare as an override', () => {
+    expect(() => variant({ J: 1 })).toThrow('program overrides: pipeline constant J is not an override in the WGSL (its constants: K, 7)');
+    // One with an @id is known by its id alone (WebGPU's rule).
+    expect(() => variant({ FLAG: 0 })).toThrow('pipeline constant FLAG is not an override in the WGSL');
+    expect(() => variant({ K: NaN })).toThrow('pipeline constant K is NaN, not a finite number');
+  });
+
+  it("the temporal stage's variants are one WGSL each, told apart by their constants", () => {
+    expect(temporalPrograms.lk5.code).toBe(temporalPrograms.lk.code);
+    expect([temporalPrograms.lk.constants, temporalPrograms.lk5.constants]).toEqual([{ RADIUS: 3 }, { RADIUS: 2 }]);
+    expect(temporalPrograms.warp4.code).toBe(temporalPrograms.warp.code);
+    expect([temporalPrograms.warp.constants, temporalPrograms.warp4.constants]).toEqual([{ TAPS: 6 }, { TAPS: 4 }]);
   });
 });
 

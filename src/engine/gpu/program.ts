@@ -2,13 +2,14 @@
 // and the fields of its uniform struct (in the struct's order, typed) — and everything the host needs is derived
 // from that declaration:
 //   - the bind-group layout and the pipeline, compiled once per device and cached by the program's key (its name and
-//     a hash of its code, bindings and entry points), so two declarations of the same program share one pipeline;
+//     a hash of its code, bindings, entry points and pipeline constants), so two declarations of the same program
+//     share one pipeline and two settings of its constants do not;
 //   - bind groups built from resources named like the WGSL variables (`program.bind(device, { src, dst, params })`),
 //     a missing or unknown name being an Error that names the program and the binding;
 //   - the uniform buffer's bytes, laid out by WGSL's alignment rules (`program.uniforms({ size: [w, h], alpha })`);
 //   - the dispatch, from the program's workgroup size.
 // The declaration is checked against the WGSL when it is made (binding numbers, names and kinds; the uniform
-// struct's fields and types; @workgroup_size): a shader edit that the host does not follow fails at load, not as a
+// struct's fields and types; @workgroup_size; each pipeline constant's `override`): a shader edit that the host does not follow fails at load, not as a
 // garbled buffer on the GPU.
 
 export type BindingKind = 'read-only-storage' | 'storage' | 'uniform' | 'texture' | 'sampler' | 'external-texture';
@@ -48,6 +49,12 @@ export interface ComputeDeclaration<B extends Record<string, BindingKind>, U ext
   entryPoint?: string;
   /** Must equal the entry point's @workgroup_size; [8, 8, 1] if not given. */
   workgroupSize?: readonly [number, number?, number?];
+  /**
+   * Values of the WGSL's pipeline-overridable constants (`override NAME`), by name, set when the pipeline is compiled
+   * (the pipeline's `compute.constants`); the others keep the WGSL's defaults. One WGSL serves several variants
+   * this way, each a pipeline of its own.
+   */
+  constants?: Readonly<Record<string, number>>;
 }
 
 export interface RenderDeclaration<B extends Record<string, BindingKind>, U extends Record<string, UniformType>> extends BaseDeclaration<B, U> {
@@ -271,16 +278,26 @@ export abstract class Program<B extends Record<string, BindingKind> = Record<str
 export class ComputeProgram<B extends Record<string, BindingKind> = Record<string, BindingKind>, U extends Record<string, UniformType> = Record<string, UniformType>> extends Program<B, U> {
   readonly entryPoint: string;
   readonly workgroupSize: readonly [number, number, number];
+  /** The pipeline constants the declaration sets (see ComputeDeclaration.constants). */
+  readonly constants: Readonly<Record<string, number>>;
 
   constructor(decl: ComputeDeclaration<B, U>) {
     const entryPoint = decl.entryPoint ?? 'main';
     const [x, y = 1, z = 1] = decl.workgroupSize ?? [8, 8, 1];
-    super(decl, GPUShaderStageFlags.COMPUTE, [entryPoint], `wg ${x},${y},${z}`);
+    const constants = { ...decl.constants };
+    const setting = Object.entries(constants).map(([name, value]) => `${name}=${value}`).sort().join(',');
+    super(decl, GPUShaderStageFlags.COMPUTE, [entryPoint], `wg ${x},${y},${z}${setting ? `\nconstants ${setting}` : ''}`);
     this.entryPoint = entryPoint;
     this.workgroupSize = [x, y, z];
+    this.constants = constants;
     const declared = workgroupSizeIn(this.code, entryPoint);
     if (!declared || declared.join() !== this.workgroupSize.join()) {
       throw this.error(`workgroup size ${this.workgroupSize.join('×')} but the WGSL says ${declared ? declared.join('×') : 'nothing'}`);
+    }
+    const overrides = overridesIn(this.code);
+    for (const [name, value] of Object.entries(constants)) {
+      if (!overrides.includes(name)) throw this.error(`pipeline constant ${name} is not an override in the WGSL (its constants: ${overrides.join(', ') || 'none'})`);
+      if (!Number.isFinite(value)) throw this.error(`pipeline constant ${name} is ${value}, not a finite number`);
     }
   }
 
@@ -298,7 +315,7 @@ export class ComputeProgram<B extends Record<string, BindingKind> = Record<strin
   }
 
   #descriptor(device: GPUDevice): GPUComputePipelineDescriptor {
-    return { label: this.name, layout: this.pipelineLayout(device), compute: { module: this.module(device), entryPoint: this.entryPoint } };
+    return { label: this.name, layout: this.pipelineLayout(device), compute: { module: this.module(device), entryPoint: this.entryPoint, constants: this.constants } };
   }
 }
 
@@ -396,6 +413,14 @@ function workgroupSizeIn(code: string, entryPoint: string): [number, number, num
   if (!m) return null;
   const [x, y = 1, z = 1] = m[1].split(',').filter((s) => s.trim()).map((s) => Number(s.trim()));
   return [x, y, z];
+}
+
+/**
+ * The keys the pipeline's `constants` take for the module's pipeline-overridable constants: an `override`'s name, or
+ * its @id(n)'s n where it has one (WebGPU's rule: such a constant is not known by its name).
+ */
+function overridesIn(code: string): string[] {
+  return [...stripComments(code).matchAll(/(?:@id\(\s*(\d+)\s*\)\s*)?\boverride\s+(\w+)/g)].map((m) => m[1] ?? m[2]);
 }
 
 function wgslKind(space: string | undefined, type: string): BindingKind | null {

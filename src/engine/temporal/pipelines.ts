@@ -19,27 +19,25 @@ const U = 'uniform';
 const size = 'vec2<u32>';
 const shader = (code: string) => `${common}\n${code}`;
 
-/** lk.wgsl with its window radius set to `radius` (3: 7×7, the shader's own; 2: 5×5). */
+/** lk.wgsl with its window radius set to `radius` (its pipeline constant RADIUS; 3: 7×7, the shader's own; 2: 5×5). */
 function lkProgram(radius: 2 | 3) {
-  const line = 'const RADIUS: i32 = 3;';
-  if (!lk.includes(line)) throw new Error(`lk.wgsl no longer declares "${line}"`);
   return defineProgram({
     name: radius === 3 ? 'lk' : `lk_r${radius}`,
-    code: shader(lk.replace(line, `const RADIUS: i32 = ${radius};`)),
+    code: shader(lk),
     bindings: { i0: R, grad0: R, i1: R, coarse: R, flow: W, params: U },
     uniforms: { size, coarse_size: size, has_coarse: 'u32', iterations: 'u32', lambda: 'f32', sigma_luma: 'f32', zero_test: 'u32' },
+    constants: { RADIUS: radius },
   });
 }
 
-/** warp.wgsl with `taps` per axis (6: Lanczos-3, the shader's own; 4: the Keys cubic). */
+/** warp.wgsl with `taps` per axis (its pipeline constant TAPS; 6: Lanczos-3, the shader's own; 4: the Keys cubic). */
 function warpProgram(taps: 4 | 6) {
-  const line = 'const TAPS: i32 = 6;';
-  if (!warp.includes(line)) throw new Error(`warp.wgsl no longer declares "${line}"`);
   return defineProgram({
     name: taps === 6 ? 'warp' : `warp_${taps}`,
-    code: shader(warp.replace(line, `const TAPS: i32 = ${taps};`)),
+    code: shader(warp),
     bindings: { stylised: R, previous: R, field: R, diff: W, carried: W, params: U },
     uniforms: { size, flow_size: size },
+    constants: { TAPS: taps },
   });
 }
 
