@@ -244,8 +244,11 @@ export function lumaGrid(width: number, height: number): [number, number] {
   return [Math.max(1, Math.min(width, Math.round(width / cell))), Math.max(1, Math.min(height, Math.round(height / cell)))];
 }
 
-/** regions_luma.wgsl's counts cleared before a frame that compares (written from here: no allocation per frame). */
-const NO_COUNTS = new Uint32Array(3);
+/**
+ * Zeros written from here (no allocation per frame): regions_luma.wgsl's counts, cleared before a frame that compares,
+ * and the frame's state at the head of the faces buffer (regions_cut.wgsl's: no cut, a weak pass that is not stale).
+ */
+const ZEROS = new Uint32Array(3);
 
 /** Where the faces buffer holds nearFaces' masks (bytes): after its header and MAX_FACES faces (regions_map.wgsl). */
 const FACE_TILES_OFFSET = 16 + MAX_FACES * 32;
@@ -455,6 +458,8 @@ export class RegionStage {
   readonly #faces: GPUBuffer;
   /** The faces near each 8×8 tile (nearFaces; in #faces after the faces, regions_map.wgsl). */
   readonly #tileMasks: Uint32Array<ArrayBuffer>;
+  /** The faces as #faces holds them after its header, 8 floats each (regions_map.wgsl): filled per frame, made once. */
+  readonly #faceData = new Float32Array(MAX_FACES * 8);
   readonly #params: GPUBuffer;
   readonly #dummy: GPUBuffer;
   /** The luma test's grid (lumaGrid), its cells of the last frame it ran on, and its counts (regions_luma.wgsl). */
@@ -620,13 +625,13 @@ export class RegionStage {
     const device = this.#device;
     const s = frame.settings;
     const ellipses = this.ellipses(frame.masks);
-    const faceData = new Float32Array(Math.max(8, ellipses.length * 8));
+    const faceData = this.#faceData;
     // Per face (regions_map.wgsl): the centre, M = rotation by −θ then 1/semi-axes (two rows), 1/feather.
     ellipses.forEach((e, k) => {
       const [c, s, ax, ay] = [Math.cos(e.angle), Math.sin(e.angle), Math.max(e.ax, 0.5), Math.max(e.ay, 0.5)];
       faceData.set([e.cx, e.cy, c / ax, s / ax, -s / ay, c / ay, 1 / Math.max(e.feather, 1e-3), 0], k * 8);
     });
-    if (ellipses.length) device.queue.writeBuffer(this.#faces, 16, faceData);
+    if (ellipses.length) device.queue.writeBuffer(this.#faces, 16, faceData, 0, ellipses.length * 8);
     const adaptive = s.adaptiveDetail > 0 && frame.input ? s.adaptiveDetail : 0;
     const { scale: mapScale, width: mw, height: mh } = this.mapFor(adaptive > 0);
     device.queue.writeBuffer(this.#faces, FACE_TILES_OFFSET, nearFaces(ellipses, mw, mh, this.#tileMasks, [mapScale, mapScale]));
@@ -655,7 +660,7 @@ export class RegionStage {
     const weak = carrying ? this.#lastWeak : frame.weak;
     if (frame.weak) this.#lastWeak = frame.weak;
     // The frame's state (regions_cut.wgsl): no cut unless the flow shows one; a pass of the frame's own is not stale.
-    device.queue.writeBuffer(this.#faces, 0, new Float32Array(frame.weak ? 2 : 1));
+    device.queue.writeBuffer(this.#faces, 0, ZEROS, 0, frame.weak ? 2 : 1);
     // The blend over the weak pass's rect alone (the copy does the rest), when it is a crop looked up in place.
     const lookedUp = carrying && flow;
     const r = weak && weak.pass.crop && !lookedUp ? weak.pass.rect : FULL_FRAME;
@@ -668,7 +673,7 @@ export class RegionStage {
     // it recorded them (frames in a row; never across a reset).
     const lumaTest = !flow && frame.input !== null;
     const lumaCut = lumaTest && !this.#first && this.#lumaFrame === this.#frameNumber - 1;
-    if (lumaCut) device.queue.writeBuffer(this.#lumaStats, 0, NO_COUNTS);
+    if (lumaCut) device.queue.writeBuffer(this.#lumaStats, 0, ZEROS);
     device.queue.writeBuffer(
       this.#params,
       0,
