@@ -3,7 +3,7 @@ import { StylecastError, invalidArgument } from './errors.ts';
 import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD, MAX_SIZE, MIN_SIZE, TEMPORAL_METHODS, type BackendName, type TemporalMethod } from './constants.ts';
 import { initBackend, type BackendChoice } from './stylise/backend.ts';
 import { temporalDevice, type TemporalDevice } from './gpu/device.ts';
-import { FIRST_FRAME_PROGRAMS, PRESENT_PROGRAMS, warmFramePrograms } from './pipeline/warm.ts';
+import { LIVE_FIRST_PROGRAMS, warmFramePrograms } from './pipeline/warm.ts';
 import { readsBack, type FrameStylizer } from './pipeline/frame.ts';
 import type { PipelineContext } from './pipeline/context.ts';
 import { clipContentVector, stylizeClip, type ClipResult, type StylizeFileOptions, type StylizeResult } from './pipeline/clip.ts';
@@ -148,9 +148,11 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
   const [model, gpu] = await Promise.all([
     StyleModel.load({ modelsUrl: options.modelsUrl, modelDir: options.modelDir }),
     temporalDevice(backend).then((gpu) => {
-      // What a first frame on this device runs starts compiling as soon as there is a device, while the model loads
-      // (see pipeline/warm.ts): the present's too, for a live stream presents even where a clip's frames are read back.
-      if (gpu.device) void warmFramePrograms(gpu.device, [...FIRST_FRAME_PROGRAMS, ...PRESENT_PROGRAMS]);
+      // What a live stream's first frame runs on this device (its import and the guided present: the temporal stage
+      // starts on its second frame, see FrameStylizerOptions.presentFirst) starts compiling as soon as there is a
+      // device, while the model loads (see pipeline/warm.ts). Only that: on a software adapter a compile is CPU work,
+      // and more of them here ran on into the first frame. A clip compiles its own first frame's at its start.
+      if (gpu.device) void warmFramePrograms(gpu.device, LIVE_FIRST_PROGRAMS);
       return gpu;
     }),
   ]);

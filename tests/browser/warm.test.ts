@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineProgram, RenderProgram, type ComputeProgram } from '../../src/engine/gpu/program.ts';
 import { createFrameStylizer, inferenceGeometry, readsBack } from '../../src/engine/pipeline/frame.ts';
-import { FIRST_FRAME_PROGRAMS, PRESENT_PROGRAMS, framePrograms, warmFramePrograms, type FrameProgram } from '../../src/engine/pipeline/warm.ts';
+import { CUBIC_PROGRAMS, FIRST_FRAME_PROGRAMS, LIVE_FIRST_PROGRAMS, PRESENT_PROGRAMS, framePrograms, warmFramePrograms, type FrameProgram } from '../../src/engine/pipeline/warm.ts';
 import { initBackend } from '../../src/engine/stylise/backend.ts';
 import { StyleModel } from '../../src/engine/stylise/model.ts';
 import { pyramidSizes } from '../../src/engine/temporal/flow.ts';
@@ -190,6 +190,66 @@ describe('pipelines compiled ahead', () => {
         expect(sync).toBe(0);
         expect(compiled.slice(first.length).sort()).toEqual(names(later).sort());
         expect(compiled.includes('lk_r2')).toBe(software);
+      } finally {
+        inputs.forEach((f) => f.close());
+        frames.dispose();
+        style.dispose();
+        model.dispose();
+        device.destroy();
+      }
+    });
+  }
+
+  for (const software of [true, false]) {
+    it(`a live stream's frame stylizer (presentFirst) on a ${software ? 'software adapter' : 'hardware plan'}: its first frame runs only the import and the guided present, unsmoothed; the temporal stage's programs compile after it, and no frame compiles on the device's thread`, { timeout: 300_000 }, async () => {
+      const adapter = await navigator.gpu.requestAdapter();
+      const device = await adapter!.requestDevice();
+      const compiled: string[] = [];
+      const compute = device.createComputePipelineAsync.bind(device);
+      const render = device.createRenderPipelineAsync.bind(device);
+      device.createComputePipelineAsync = (d) => (compiled.push(d.label!), compute(d));
+      device.createRenderPipelineAsync = (d) => (compiled.push(d.label!), render(d));
+      const choice = await initBackend('wasm');
+      const model = await StyleModel.load();
+      const style = await model.presetVector('udnie');
+      const geometry = inferenceGeometry(160, 90, 64);
+      const gpu = { device, software, detail: 'test' };
+      const frames = createFrameStylizer(choice, model, geometry, { gpu, presentFirst: true });
+      const flow = flowPlan(geometry.inferWidth, geometry.inferHeight, software);
+      const { first, next, later } = framePrograms({ presented: true, presentFirst: { enlarged: true }, flow });
+      expect(names(first).sort()).toEqual(names(LIVE_FIRST_PROGRAMS).sort());
+      expect(next).toEqual(expect.arrayContaining([...FIRST_FRAME_PROGRAMS.filter((p) => !LIVE_FIRST_PROGRAMS.includes(p)), ...CUBIC_PROGRAMS]));
+      const inputs = [0, 1, 2].map((i) => {
+        const c = new OffscreenCanvas(160, 90);
+        const g = c.getContext('2d')!;
+        g.fillStyle = '#345';
+        g.fillRect(0, 0, 160, 90);
+        g.fillStyle = '#e92';
+        g.fillRect(40 + i * 3, 20 + i, 50, 40);
+        return new VideoFrame(c, { timestamp: i * 40_000 });
+      });
+      try {
+        await frames.warm(style);
+        expect(compiled.slice(0, first.length).sort()).toEqual(names(first).sort());
+        const timings: { temporalMs: number | null }[] = [];
+        let sync = 0;
+        for (const [i, input] of inputs.entries()) {
+          if (i > 0) await frames.ready(); // as the live stream does before it takes a frame
+          const n = compiled.length;
+          sync += await syncCompiles(device, async () => timings.push(await frames.render(input, style, 0.7, { upsample: 'guided' })));
+          // A software adapter: the first frame starts no compile (the rest compile once its work is done).
+          if (i === 0 && software) expect(compiled.length).toBe(n);
+          // ready() after the first frame: the stage's first pass is compiled; after the second (the first smoothed
+          // one), the flow's programs too.
+          if (i < 2) {
+            await frames.ready();
+            expect(syncCompiles(device, () => (i === 0 ? next : later).forEach((p) => pipelineOf(device, p)))).toBe(0);
+          }
+        }
+        // Had the first frame run the temporal stage, its pyramid and compose (not warmed for it) would compile here.
+        expect(sync).toBe(0);
+        expect(timings[0].temporalMs).toBeNull();
+        expect(compiled.slice(first.length).sort()).toEqual(names([...next, ...later]).sort());
       } finally {
         inputs.forEach((f) => f.close());
         frames.dispose();

@@ -142,6 +142,13 @@ export interface FrameStylizerOptions {
    * always so without smoothing, and with smoothing on a software adapter too (see `readsBack`).
    */
   frames?: boolean;
+  /**
+   * The first frame is presented as the network made it, and smoothing starts with the second (a live stream's first
+   * frame: what shows first is what the user waits for). That frame runs only the import and the present on the
+   * device — no temporal pass, no compile of the stage's programs in front of it: they compile once it is on show,
+   * and `ready()` waits for them before the second frame. Ignored where frames are read back (nothing presented).
+   */
+  presentFirst?: boolean;
 }
 
 export function createFrameStylizer(backend: BackendChoice, model: StyleModel, geometry: FrameGeometry, options: FrameStylizerOptions): FrameStylizer {
@@ -149,7 +156,8 @@ export function createFrameStylizer(backend: BackendChoice, model: StyleModel, g
   const frames = !canvas && !!options.frames;
   const readback = frames && readsBack(backend, gpu);
   const surfaces = readback ? 0 : canvas ? 1 : (options.surfaces ?? 1);
-  const output = (device: GPUDevice) => new GpuOutput(device, flowPlan(geometry.inferWidth, geometry.inferHeight, gpu.software, flowSide, options.flowEvery), geometry, canvas, gpu.software, surfaces);
+  const output = (device: GPUDevice) =>
+    new GpuOutput(device, flowPlan(geometry.inferWidth, geometry.inferHeight, gpu.software, flowSide, options.flowEvery), geometry, canvas, gpu.software, surfaces, options.presentFirst ?? false);
   const device = backend.device ?? gpu.device;
   const out = device ? output(device) : null;
   try {
@@ -190,17 +198,28 @@ class GpuOutput {
   #shown = 0;
   /** Frames whose GPU work (import, network, smoothing, present) the queue has not finished yet. */
   readonly #inFlight: Promise<void>[] = [];
-  /** What this output's first smoothed frame runs, and what the frames after it add (see pipeline/warm.ts). */
-  readonly #programs: { first: FrameProgram[]; later: FrameProgram[] };
+  /**
+   * What this output's first frame runs, what the second adds where the first is presented unsmoothed, and what the
+   * frames after the first smoothed one add (see pipeline/warm.ts).
+   */
+  readonly #programs: { first: FrameProgram[]; next: FrameProgram[]; later: FrameProgram[] };
   /** The later frames' programs being compiled (see `submitted`); null before they start. */
   #later: Promise<void> | null = null;
+  /** With `presentFirst`: the second frame's programs being compiled (see `submitted`); null before they start. */
+  #next: Promise<void> | null = null;
+  /** The first frame is presented unsmoothed (FrameStylizerOptions.presentFirst) and has not been submitted yet. */
+  #presentFirst: boolean;
+  /** That first frame was asked for with smoothing (so the second will be smoothed: its programs are due). */
+  #firstWanted = false;
   /** A smoothed frame has been submitted: the frames after it run the later programs. */
   #smoothed = false;
   readonly #software: boolean;
 
-  constructor(device: GPUDevice, plan: ReturnType<typeof flowPlan>, g: FrameGeometry, canvas: OffscreenCanvas | undefined, software: boolean, surfaces: number) {
+  constructor(device: GPUDevice, plan: ReturnType<typeof flowPlan>, g: FrameGeometry, canvas: OffscreenCanvas | undefined, software: boolean, surfaces: number, presentFirst: boolean) {
     this.device = device;
-    this.#programs = framePrograms({ presented: surfaces > 0, flow: plan });
+    this.#presentFirst = presentFirst && surfaces > 0;
+    const enlarged = g.width !== g.inferWidth || g.height !== g.inferHeight;
+    this.#programs = framePrograms({ presented: surfaces > 0, presentFirst: this.#presentFirst ? { enlarged } : undefined, flow: plan });
     this.#software = software;
     this.importer = new FrameImporter(device);
     try {
@@ -225,15 +244,27 @@ class GpuOutput {
    */
   warm(): Promise<void> {
     const first = warmFramePrograms(this.device, this.#programs.first);
-    if (!this.#software) this.#compileLater(first);
+    if (!this.#software) this.#compileLater(this.#compileNext(first));
     return first;
   }
 
   /**
-   * Before a frame's WGSL: once a smoothed frame has gone through, waits for the later frames' programs (the flow, its
-   * confidence, the warp), so that no frame compiles one on the device's thread in front of its own work.
+   * The smoothing of the frame about to be rendered: `temporal`, except 0 on a first frame presented unsmoothed
+   * (FrameStylizerOptions.presentFirst). Both stylizers render with what this says.
+   */
+  temporalFor(temporal: number): number {
+    if (!this.#presentFirst) return temporal;
+    this.#firstWanted = temporal > 0;
+    return 0;
+  }
+
+  /**
+   * Before a frame's WGSL: once the first frame has been presented unsmoothed, waits for the second frame's programs
+   * (the temporal stage's first pass); once a smoothed frame has gone through, for the later frames' programs (the
+   * flow, its confidence, the warp), so that no frame compiles one on the device's thread in front of its own work.
    */
   async ready(): Promise<void> {
+    if (this.#next) await this.#next;
     if (this.#smoothed) await this.#compileLater(Promise.resolve());
   }
 
@@ -245,6 +276,14 @@ class GpuOutput {
    * the driver compiles on threads of its own while the frame runs on the GPU.
    */
   submitted(temporal: number): void {
+    if (this.#presentFirst) {
+      // The first frame is on its way to the screen: the second frame's programs compile once the queue has finished
+      // it (on a software adapter a compile is CPU work like the frame's; on a hardware GPU they started with the
+      // warm-up), then the later frames'.
+      this.#presentFirst = false;
+      if (this.#firstWanted && !this.#next) this.#compileLater(this.#compileNext(this.device.queue.onSubmittedWorkDone().catch(() => {})));
+      return;
+    }
     if (this.#smoothed || temporal <= 0) return;
     this.#smoothed = true;
     if (!this.#later) this.#compileLater(this.device.queue.onSubmittedWorkDone().catch(() => {})); // a lost device settles it too
@@ -252,6 +291,11 @@ class GpuOutput {
 
   #compileLater(after: Promise<unknown>): Promise<void> {
     return (this.#later ??= after.then(() => warmFramePrograms(this.device, this.#programs.later)));
+  }
+
+  /** The second frame's programs (`next`), compiled after `after`; resolves at once where there are none. */
+  #compileNext(after: Promise<unknown>): Promise<void> {
+    return (this.#next ??= after.then(() => warmFramePrograms(this.device, this.#programs.next)));
   }
 
   /** The canvas showing the last presented frame. */
@@ -383,6 +427,7 @@ class GpuFrameStylizer implements FrameStylizer {
 
   async render(frame: VideoFrame, bottleneck: tf.Tensor4D, temporal: number, options: RenderOptions = {}): Promise<FrameTiming> {
     const started = performance.now();
+    temporal = this.#gpu.temporalFor(temporal);
     const { inferWidth: w, inferHeight: h } = this.geometry;
     const input = this.#gpu.importer.import(frame, w, h);
     const out = tf.tidy(() => {
@@ -576,6 +621,7 @@ class CpuFrameStylizer implements FrameStylizer {
 
   async render(frame: VideoFrame, bottleneck: tf.Tensor4D, temporal: number, options: RenderOptions = {}): Promise<FrameTiming> {
     const started = performance.now();
+    if (this.#gpu) temporal = this.#gpu.temporalFor(temporal);
     const { inferWidth: w, inferHeight: h } = this.geometry;
     const x = await this.#reader.read(frame, w, h);
     let out: tf.Tensor3D | null = null;

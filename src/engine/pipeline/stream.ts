@@ -154,7 +154,7 @@ export class LiveStream {
           if (!frames || fKey !== framesKey) {
             frames?.dispose();
             frames = null; // if the next line throws, the finally below must not dispose it again
-            frames = createFrameStylizer(ctx.backend, ctx.model, g, { gpu: ctx.gpu, canvas: sinks.canvas ?? undefined, flowSide: level.flowSize, flowEvery: level.flowEvery });
+            frames = createFrameStylizer(ctx.backend, ctx.model, g, { gpu: ctx.gpu, canvas: sinks.canvas ?? undefined, flowSide: level.flowSize, flowEvery: level.flowEvery, presentFirst: true });
             framesKey = fKey;
             await frames.warm(ctx.bottleneck(frame, frames));
             Object.assign(stats, { width: g.width, height: g.height, inferWidth: g.inferWidth, inferHeight: g.inferHeight });

@@ -15,33 +15,56 @@ export type FrameProgram = ComputeProgram | RenderProgram;
  * pyramid of the frame and the compose; no flow, warp or confidence yet: there is no previous frame).
  */
 export const FIRST_FRAME_PROGRAMS: readonly FrameProgram[] = [importFrame, t.luma, t.downsample, t.gradient, t.compose];
+/** The guided enlargement on the device's canvas (the default where the output is larger than the network's). */
+export const GUIDED_PROGRAMS: readonly FrameProgram[] = [guidedRows, guidedCoeffs, guided];
+/** The cubic enlargement on the device's canvas (`upsample` 'cubic', or an output at the network's own size). */
+export const CUBIC_PROGRAMS: readonly FrameProgram[] = [presentRows, present];
 /** The present on the device's canvas (guided and cubic): not on a path whose frames are read back (see readsBack). */
-export const PRESENT_PROGRAMS: readonly FrameProgram[] = [guidedRows, guidedCoeffs, guided, presentRows, present];
+export const PRESENT_PROGRAMS: readonly FrameProgram[] = [...GUIDED_PROGRAMS, ...CUBIC_PROGRAMS];
+/**
+ * What a live stream's first frame runs (see FramePath.presentFirst): the import and the guided present, nothing of
+ * the temporal stage. The engine compiles these as soon as it has a device, while the model loads.
+ */
+export const LIVE_FIRST_PROGRAMS: readonly FrameProgram[] = [importFrame, ...GUIDED_PROGRAMS];
 
 /** How a frame stylizer's frames go through the device: what decides which programs it runs. */
 export interface FramePath {
   /** Presented on a canvas of the device (false: read back for the CPU's cubic, see readsBack). */
   presented: boolean;
+  /**
+   * The first frame is presented as the network made it and the temporal stage starts on the second (a live
+   * stream's, see FrameStylizerOptions.presentFirst): that frame runs only the import and the present — guided, or
+   * the cubic where `enlarged` is false (an output at the network's own size) — and the stage's first pass compiles
+   * after it.
+   */
+  presentFirst?: { enlarged: boolean };
   /** The temporal stage's flow (flowPlan): its finest level's LK window and its pyramid's depth. */
   flow: { size: Size; settings: FlowSettings };
 }
 
 /**
  * The programs a frame stylizer on `path` runs: `first`, its first frame (the present's only where it presents);
- * `later`, what later frames add — the flow with only the LK windows its plan uses (its settings' fineRadius on the
- * finest level, coarseRadius on the others: today the 5×5 `lk5` on a software plan and the 7×7 `lk` on a hardware
- * one), its confidence, the warp.
- * The region programs are in neither: per-region strength is off by default, and its stage compiles them when made.
+ * `next`, what the second frame adds where the first is presented unsmoothed (`presentFirst`: the temporal stage's
+ * first pass and the other present), else nothing; `later`, what the frames after the first smoothed one add — the
+ * flow with only the LK windows its plan uses (its settings' fineRadius on the finest level, coarseRadius on the
+ * others: today the 5×5 `lk5` on a software plan and the 7×7 `lk` on a hardware one), its confidence, the warp.
+ * The region programs are in none: per-region strength is off by default, and its stage compiles them when made.
  */
-export function framePrograms(path: FramePath): { first: FrameProgram[]; later: FrameProgram[] } {
+export function framePrograms(path: FramePath): { first: FrameProgram[]; next: FrameProgram[]; later: FrameProgram[] } {
   const { size, settings } = path.flow;
   const levels = pyramidSizes(size.width, size.height, settings).length;
   const lkOf = (radius: 2 | 3) => (radius === 2 ? t.lk5 : t.lk);
   const lk = [...new Set([lkOf(settings.fineRadius), ...(levels > 1 ? [lkOf(settings.coarseRadius)] : [])])];
-  return {
-    first: [...FIRST_FRAME_PROGRAMS, ...(path.presented ? PRESENT_PROGRAMS : [])],
-    later: [...lk, t.median, ...(settings.smoothPasses > 0 ? [t.smooth] : []), t.splat, t.confidence, settings.warpTaps === 4 ? t.warp4 : t.warp, settings.lowBand === 'half' ? t.lowHalf : t.blurRows],
-  };
+  const later = [...lk, t.median, ...(settings.smoothPasses > 0 ? [t.smooth] : []), t.splat, t.confidence, settings.warpTaps === 4 ? t.warp4 : t.warp, settings.lowBand === 'half' ? t.lowHalf : t.blurRows];
+  if (path.presented && path.presentFirst) {
+    const shown = path.presentFirst.enlarged ? GUIDED_PROGRAMS : CUBIC_PROGRAMS;
+    return {
+      first: [importFrame, ...shown],
+      next: [...FIRST_FRAME_PROGRAMS.filter((p) => p !== importFrame), ...PRESENT_PROGRAMS.filter((p) => !shown.includes(p))],
+      later,
+    };
+  }
+  return { first: [...FIRST_FRAME_PROGRAMS, ...(path.presented ? PRESENT_PROGRAMS : [])], next: [], later };
 }
 
 /**
