@@ -114,8 +114,15 @@ export interface LiveResult {
 
 declare global {
   interface Window {
-    benchInit(backend: BackendName): Promise<PageInfo>;
+    /** `threads`: tfjs-wasm's pool (default: every core, as the engine picks). */
+    benchInit(backend: BackendName, threads?: number): Promise<PageInfo>;
     benchNetwork(size: number, reps: number, width: number, height: number): Promise<NetworkResult>;
+    /**
+     * Set by a driver that accounts for CPU time (bench/cpu.ts, with page.exposeFunction): awaited right before and
+     * after the timed clip of `benchPipeline` (after its warm-up clip), so its snapshots cover the timed frames only.
+     */
+    benchTimedStart?(): Promise<void>;
+    benchTimedEnd?(): Promise<void>;
     benchPipeline(size: number, temporal: number, clip: string, warmClip: string, upsample?: Upsample): Promise<PipelineResult>;
     benchDemo(size: number, clip: string, warmClip: string, encode: boolean, width: number, height: number): Promise<DemoResult>;
     benchMemory(size: number, frames: number, every: number, temporal: number, clip: string): Promise<MemoryResult>;
@@ -156,9 +163,9 @@ async function styleModel(): Promise<{ model: StyleModel; vector: tf.Tensor4D }>
 
 const geometry = (size: number, width = CLIP_W, height = CLIP_H) => inferenceGeometry(width, height, size);
 
-window.benchInit = async (backend) => {
+window.benchInit = async (backend, threads) => {
   backendName = backend;
-  choice = await initBackend(backend);
+  choice = await initBackend(backend, undefined, threads);
   const gpu = await temporalDevice(choice);
   let webgpuAdapter: PageInfo['webgpuAdapter'] = null;
   const adapter = await navigator.gpu?.requestAdapter().catch(() => null);
@@ -211,7 +218,10 @@ window.benchPipeline = async (size, temporal, clipName, warmClip, upsample = 'gu
   stylizer.setTemporal(temporal);
   stylizer.setUpsample(upsample);
   const warm = await stylizer.stylizeFile(await clip(warmClip));
-  const r = await stylizer.stylizeFile(await clip(clipName));
+  const timed = await clip(clipName);
+  await window.benchTimedStart?.();
+  const r = await stylizer.stylizeFile(timed);
+  await window.benchTimedEnd?.();
   return {
     frames: r.frames,
     elapsedMs: r.elapsedMs,

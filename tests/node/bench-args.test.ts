@@ -58,7 +58,7 @@ describe('parseBenchArgs', () => {
 });
 
 /** Every benchmark entry point (bench/suite-first.ts is a page script, not one). */
-const SCRIPTS = ['suite', 'flow', 'io-retention', 'longfile', 'regions', 'regions-passes', 'seams', 'soak', 'stages', 'temporal', 'upsample'];
+const SCRIPTS = ['suite', 'cpu', 'flow', 'io-retention', 'longfile', 'regions', 'regions-passes', 'seams', 'soak', 'stages', 'temporal', 'upsample'];
 const tsx = (script: string, ...argv: string[]) =>
   promisify(execFile)(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', `${script}.ts`), ...argv], { cwd: ROOT, timeout: 120_000 }).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
