@@ -7,7 +7,7 @@ import { FrameImporter } from '../../src/engine/gpu/frame-import.ts';
 import { readBuffer } from '../../src/engine/temporal/estimate.ts';
 import { TemporalStage } from '../../src/engine/temporal/index.ts';
 import {
-  CROP_BUDGET, DEFAULT_REGIONS, FACE_EVERY, MAP_SCALE, MASK_CARRY, PERSON_EVERY, STRUCTURE, STRUCTURE_BELOW, WEAK_EVERY, RegionStage, ellipseBounds, faceEllipse, frameMasks, masksNeeded, planWeakPass, regionTuning, regionsActive,
+  CROP_BUDGET, DEFAULT_REGIONS, FACE_EVERY, FACE_EVERY_STILL, MAP_SCALE, MASK_CARRY, PERSON_EVERY, STRUCTURE, STRUCTURE_BELOW, WEAK_EVERY, RegionStage, ellipseBounds, faceEllipse, frameMasks, masksNeeded, planWeakPass, regionTuning, regionsActive,
   LUMA_CUT, lumaGrid, nearFaces, regionMapPlainProgram, structureFor, type MaskSource, type RegionFace, type RegionMasks, type RegionSettings, type WeakPass,
 } from '../../src/engine/regions/index.ts';
 import { gpuDeviceForFile } from './gpu-device.ts';
@@ -427,8 +427,12 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
       }
       expect(due).toEqual([true, false, true, false]);
       expect(stage.personDue(false)).toBe(true); // no flow to carry it (smoothing off): every frame
+      // The face detector's cadence (frameMasks): FACE_EVERY with a flow, FACE_EVERY_STILL without, now after a reset.
+      expect(stage.faceCadence(true)).toEqual({ every: FACE_EVERY, restart: false });
+      expect(stage.faceCadence(false)).toEqual({ every: FACE_EVERY_STILL, restart: false });
       stage.reset();
       expect(stage.personDue(true)).toBe(true); // nothing to carry after a reset
+      expect(stage.faceCadence(true)).toEqual({ every: FACE_EVERY, restart: true });
       // Carried frames: the mask moved with the picture (compared over the rows the person spans, away from the
       // left edge, where the pan brings in pixels the flow cannot trust).
       const err = (m: Float32Array, want: Float32Array) => {
@@ -739,7 +743,8 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
   });
 
   it('frameMasks: detections tagged with the stage\'s frame number, the faces handed on with their age in it', async () => {
-    expect(FACE_EVERY).toBe(2);
+    expect(FACE_EVERY).toBe(3);
+    expect(FACE_EVERY_STILL).toBe(2);
     const tags: number[] = [];
     let latest: { faces: RegionFace[]; tag: number } | null = null;
     const source: MaskSource = {
@@ -753,12 +758,22 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
     const ages: number[] = [];
     for (const [frame, arrived] of [[10, null], [11, 10], [12, 10], [13, 12]] as const) {
       latest = arrived === null ? null : { faces: [FACE], tag: arrived };
-      ages.push((await frameMasks(request, null as never, true, true, frame)).masks.facesAge!);
+      ages.push((await frameMasks(request, null as never, true, true, frame, { every: 2 })).masks.facesAge!);
     }
-    expect(tags).toEqual([10, 12]); // every FACE_EVERY-th frame, tagged with the stage's number
+    expect(tags).toEqual([10, 12]); // every 2nd frame (FACE_EVERY_STILL), tagged with the stage's number
     expect(ages).toEqual([0, 1, 2, 1]);
     latest = { faces: [FACE], tag: 20 }; // another clock's (a source shared with another stage): of unknown age
     expect((await frameMasks(request, null as never, true, true, 14)).masks.facesAge).toBe(Infinity);
+    // The stage's cadence (RegionStage.faceCadence): every 3rd frame; a due frame whose detection cannot start (one
+    // still reading back) leaves it due on the next; a restart (the first frame after a reset) detects now.
+    const paced: number[] = [];
+    let busy = false;
+    const pacedRequest = { ...request, source: { ...source, submitFaces: (_x: unknown, tag?: number) => !busy && (paced.push(tag!), true) } };
+    for (let frame = 20; frame < 30; frame++) {
+      busy = frame === 23;
+      await frameMasks(pacedRequest, null as never, true, true, frame, { every: 3, restart: frame === 26 });
+    }
+    expect(paced).toEqual([20, 24, 26, 29]);
   });
 
   it('adaptive detail: less style on fine structure, all of it on a flat area', async () => {

@@ -478,7 +478,7 @@ class GpuFrameStylizer implements FrameStylizer {
     const x = bufferToInput(input, w, h);
     let masks: Awaited<ReturnType<typeof frameMasks>>;
     try {
-      masks = await frameMasks(request, x, true, stage.personDue(temporal > 0), stage.frameNumber);
+      masks = await frameMasks(request, x, true, stage.personDue(temporal > 0), stage.frameNumber, stage.faceCadence(temporal > 0));
     } finally {
       x.dispose();
     }
@@ -706,7 +706,7 @@ class CpuFrameStylizer implements FrameStylizer {
     if (!request || !this.#gpu || !regionsActive(request.settings)) return null;
     const gpu = this.#gpu;
     const stage = gpu.regionStage();
-    const { masks } = await frameMasks(request, x, false, stage.personDue(temporal > 0), stage.frameNumber);
+    const { masks } = await frameMasks(request, x, false, stage.personDue(temporal > 0), stage.frameNumber, stage.faceCadence(temporal > 0));
     const plan = stage.plan(request.settings, masks, temporal > 0);
     let weak: { buffer: GPUBuffer; pass: WeakPass } | null = null;
     if (plan && !plan.carried) {

@@ -84,7 +84,7 @@ export const MAP_SCALE: 1 | 2 = 2;
 /**
  * For bench:regions and tests: `crop: false` makes faces alone take the whole-frame weak pass too; `structure`
  * overrides STRUCTURE, `personEvery` PERSON_EVERY, `cropBudget` CROP_BUDGET, `weakEvery` WEAK_EVERY, `mapScale`
- * MAP_SCALE (to compare them).
+ * MAP_SCALE, `faceEvery` FACE_EVERY (to compare them).
  */
 export const regionTuning: {
   crop: boolean;
@@ -94,6 +94,7 @@ export const regionTuning: {
   cropBudget: number | null;
   weakEvery: number | null;
   mapScale: 1 | 2 | null;
+  faceEvery: number | null;
 } = {
   crop: true,
   structure: null,
@@ -102,6 +103,7 @@ export const regionTuning: {
   cropBudget: null,
   weakEvery: null,
   mapScale: null,
+  faceEvery: null,
 };
 
 /** A face as the detector gives it (src/engine/masks): normalised frame coordinates, top-left origin. */
@@ -616,6 +618,15 @@ export class RegionStage {
   }
 
   /**
+   * How often the face detector runs for the frame the stage encodes next (`frameMasks`' `cadence`): every FACE_EVERY
+   * frames when it will be recorded into the temporal stage's pass (`flow`: its flow carries the face masks in
+   * between), FACE_EVERY_STILL without; and now on the first frame since the stage was made or reset.
+   */
+  faceCadence(flow: boolean): { every: number; restart: boolean } {
+    return { every: flow ? (regionTuning.faceEvery ?? FACE_EVERY) : FACE_EVERY_STILL, restart: this.#first };
+  }
+
+  /**
    * Records the stage into `pass` (after whatever wrote `frame.full`, `frame.weak` and `flow`) and returns its
    * output, float32 NHWC RGB at the stage's size, owned by the stage (valid until the next frame). Writes its
    * uniforms on the queue now: submit the pass after this call.
@@ -826,10 +837,21 @@ export interface RegionRequest {
  */
 export const FACE_TILES = 3;
 /**
- * The detector runs on every FACE_EVERY-th frame (its boxes arrive a frame late anyway, and the face masks are carried
- * along the flow in between): it is the largest part of the region work on a CPU backend.
+ * The detector runs on every FACE_EVERY-th frame while smoothing runs (its boxes arrive a frame late anyway, and the
+ * face masks are carried along the flow in between), on every FACE_EVERY_STILL-th without it (no flow carries them),
+ * and always on the first frame after a reset (a seek, a new clip: `RegionStage.faceCadence`), so that a new clip's
+ * faces come no later than before. A frame it is due on whose detection cannot start (one still reading back) leaves
+ * it due on the next. 3 rather than 2 under smoothing: on the crowd (ten faces, tiles 3) a detection is about a fifth
+ * of the network's time, the largest part of the region work after the weak pass (bench:regions with nothing else
+ * running, bench/results/regions-vm-amd-quiet-s8-crowd.json: 19 ms a run against the network's 96; the region work
+ * 43 % of the network with it every other frame, 40 % every third, median of the rounds' shares). What it costs: a face
+ * box up to three frames old instead of two on a moving face (bench:regions, fed labelled boxes, does not score it),
+ * and after a scene cut the flow finds (on the GPU: the host does not know of it) the new shot's faces may come a
+ * frame later than before; the weak pass every third frame instead was not taken: its second carried frame looks the
+ * pass up along one frame's flow while the pass is two frames old (portrait face SSIM 0.830 against 0.835).
  */
-export const FACE_EVERY = 2;
+export const FACE_EVERY = 3;
+export const FACE_EVERY_STILL = 2;
 /**
  * While smoothing runs, the person segmenter runs on every PERSON_EVERY-th frame, and in between the stage carries its
  * last mask along the temporal stage's flow (where the flow is trusted the warped mask, elsewhere the mask where it
@@ -838,7 +860,8 @@ export const FACE_EVERY = 2;
  * flow to carry it along, so it runs on every frame (a held mask would trail a moving person by a frame).
  */
 export const PERSON_EVERY = 2;
-const faceFrames = new WeakMap<MaskSource, number>();
+/** Per mask source: its own frame clock (faces' age without the stage's), and frames since a detection last started. */
+const faceClocks = new WeakMap<MaskSource, { frame: number; since: number }>();
 
 /** Which masks change the strength map under these settings (a mask that changes nothing is not computed). */
 export function masksNeeded(s: RegionSettings): { person: boolean; faces: boolean } {
@@ -852,19 +875,24 @@ export function masksNeeded(s: RegionSettings): { person: boolean; faces: boolea
  * `personDue`: whether a new person mask is due this frame (`RegionStage.personDue`); else it is "carried".
  * `frame`: the stage's number of this frame (`RegionStage.frameNumber`): detections are tagged with it, and the faces
  * handed on carry their age in it (`facesAge`; without `frame`, counted in this source's frames).
+ * `cadence`: how often the detector runs (`RegionStage.faceCadence`: `every` frames, FACE_EVERY by default; `restart`:
+ * now, whenever it last ran — the first frame after a reset).
  * `release` frees what was made (call after the stage's work is submitted).
  */
-export async function frameMasks(request: RegionRequest, x: tf.Tensor4D, gpu: boolean, personDue = true, frame?: number): Promise<{ masks: RegionMasks; release(): void }> {
+export async function frameMasks(request: RegionRequest, x: tf.Tensor4D, gpu: boolean, personDue = true, frame?: number, cadence: { every?: number; restart?: boolean } = {}): Promise<{ masks: RegionMasks; release(): void }> {
   const source = request.source;
   if (!source) return { masks: request.masks ?? { faces: [], person: null }, release: () => {} };
   const need = masksNeeded(request.settings);
   let faces: readonly RegionFace[] = [];
   let facesAge = 0;
   if (need.faces) {
-    const n = faceFrames.get(source) ?? 0;
-    faceFrames.set(source, n + 1);
-    const now = frame ?? n;
-    if (n % FACE_EVERY === 0) source.submitFaces(x, now, { tiles: FACE_TILES });
+    let clock = faceClocks.get(source);
+    if (!clock) faceClocks.set(source, (clock = { frame: 0, since: Infinity }));
+    const now = frame ?? clock.frame;
+    clock.frame++;
+    const due = cadence.restart === true || clock.since + 1 >= (cadence.every ?? FACE_EVERY);
+    if (due) clock.since = source.submitFaces(x, now, { tiles: FACE_TILES }) ? 0 : Infinity; // due until one starts
+    else clock.since++;
     const latest = source.latestFaces();
     faces = latest?.faces ?? [];
     // A tag from the future is another clock's (a source shared with another stage): of unknown age.
