@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { ALL_FORMATS, BlobSource, Input, VideoSampleSink } from 'mediabunny';
 import { temporalDevice } from '../src/engine/gpu/device.ts';
 import { createFrameStylizer, inferenceGeometry } from '../src/engine/pipeline/frame.ts';
-import { FACE_EVERY, PERSON_EVERY, FACE_FEATHER, FACE_TILES, WEAK_EVERY, RegionStage, masksNeeded, ellipseBounds, faceEllipse, planWeakPass, regionTuning, type RegionFace, type RegionRequest, type WeakPass } from '../src/engine/regions/index.ts';
+import { flowPlan } from '../src/engine/temporal/index.ts';
+import { FACE_EVERY, PERSON_EVERY, FACE_FEATHER, FACE_TILES, WEAK_EVERY, RegionStage, masksNeeded, ellipseBounds, faceEllipse, planWeakPass, regionTuning, type MaskSource, type RegionFace, type RegionRequest, type WeakPass } from '../src/engine/regions/index.ts';
 import type { BackendChoice } from '../src/engine/stylise/backend.ts';
 import { initBackend } from '../src/engine/stylise/backend.ts';
 import { StyleModel, blendVectors } from '../src/engine/stylise/model.ts';
@@ -28,6 +29,13 @@ export interface EngineVariant {
   weakEvery?: number | null;
   /** regionTuning.mapScale (MAP_SCALE: 1 the map at the full size). */
   mapScale?: 1 | 2 | null;
+  /**
+   * The faces from the engine's own detector (frameMasks with a source, on the engine's cadence: late, every
+   * FACE_EVERY frames under smoothing) instead of the labelled boxes: what the detection's cadence costs in quality.
+   */
+  detect?: boolean;
+  /** regionTuning.faceEvery (FACE_EVERY), with `detect`. */
+  faceEvery?: number | null;
 }
 
 export interface RegionsCase {
@@ -104,6 +112,13 @@ export interface RegionCost {
   wgsl: number[];
   /** The same with the map at the full size (regionTuning.mapScale 1, as before MAP_SCALE), timed in the same rounds. */
   wgslFullMap: number[];
+  /**
+   * The stage's WGSL as the engine records it under smoothing, per frame, by the weak pass's cadence N (the engine's
+   * WEAK_EVERY and each variant's): a cycle of N frames, each in a pass with a flow as the temporal stage's (so no
+   * luma test), the first with a weak pass of its own, the others carrying it along the flow (the carried blend over
+   * the whole frame); the cycle's time over N. Timed in the same rounds.
+   */
+  wgslCycle: Record<number, number[]>;
 }
 
 declare global {
@@ -220,6 +235,30 @@ async function detect(rgba: Uint8ClampedArray, w: number, h: number, labels: Pix
   return labels.map((l) => Math.max(0, ...boxes.map((b) => iou(l, b)))).filter((v) => v >= 0.3);
 }
 
+/**
+ * The engine's face detector as a mask source of a variant's own (MaskModels.submitFaces' way: queued now, read back
+ * asynchronously, one at a time), so that one variant's late boxes never reach the next (the models are shared).
+ */
+function detectorSource(): MaskSource {
+  let latest: { faces: RegionFace[]; tag: number } | null = null;
+  let inflight = false;
+  return {
+    personMask: () => {
+      throw new Error('bench:regions weakens faces alone: no person mask');
+    },
+    submitFaces: (x, tag = 0, options) => {
+      if (inflight) return false;
+      inflight = true;
+      masks
+        .detectFaces(x, options)
+        .then((faces) => void (latest = { faces, tag }))
+        .finally(() => void (inflight = false));
+      return true;
+    },
+    latestFaces: () => latest,
+  };
+}
+
 window.benchRegionsCase = async (c: RegionsCase) => {
   const frames = await decode(c.clip);
   const W = frames[0].displayWidth;
@@ -251,6 +290,7 @@ window.benchRegionsCase = async (c: RegionsCase) => {
       regionTuning.cropBudget = v.cropBudget ?? null;
       regionTuning.weakEvery = v.weakEvery ?? null;
       regionTuning.mapScale = v.mapScale ?? null;
+      regionTuning.faceEvery = v.faceEvery ?? null;
     };
     const untune = () => tune({ name: '', regions: false });
     const outputs: Uint8ClampedArray[][] = [];
@@ -258,6 +298,7 @@ window.benchRegionsCase = async (c: RegionsCase) => {
     for (const v of engineVariants) {
       tune(v);
       const fs = createFrameStylizer(choice, model, geometry, { gpu });
+      const source = v.detect ? detectorSource() : null;
       const content = fs.contentVector(frames[0]);
       const vectors = new Map<number, tf.Tensor4D>();
       const outs: Uint8ClampedArray[] = [];
@@ -267,8 +308,8 @@ window.benchRegionsCase = async (c: RegionsCase) => {
           const request: RegionRequest | undefined = v.regions
             ? {
                 settings: { face: c.faceStrength, person: 1, background: 1, adaptiveDetail: 0 },
-                source: null,
-                masks: { faces: c.faces[k], person: null },
+                source,
+                masks: source ? undefined : { faces: c.faces[k], person: null },
                 vector: (s) => {
                   let vec = vectors.get(s);
                   if (!vec) vectors.set(s, (vec = blendVectors(styleVec, content, s)));
@@ -349,7 +390,7 @@ window.benchRegionsCase = async (c: RegionsCase) => {
     };
     const { plans, median } = planFor({ name: 'default', regions: true });
     const weakPixelShare = plans.map((p) => (p ? (p.width * p.height) / (iw * ih) : 0));
-    const cost: RegionCost = { weakPixelShare, weakEvery: WEAK_EVERY, faceEvery: FACE_EVERY, network: [], weakPass: [], masks: [], wgsl: [], wgslFullMap: [] };
+    const cost: RegionCost = { weakPixelShare, weakEvery: WEAK_EVERY, faceEvery: FACE_EVERY, network: [], weakPass: [], masks: [], wgsl: [], wgslFullMap: [], wgslCycle: {} };
     const full = tf.tidy(() => tf.randomUniform([1, ih, iw, 3]) as tf.Tensor4D);
     const crop = tf.tidy(() => tf.randomUniform([1, median.height, median.width, 3]) as tf.Tensor4D);
     // Each variant's own weak pass (a crop of its median plan's size), timed in the same rounds.
@@ -360,6 +401,42 @@ window.benchRegionsCase = async (c: RegionsCase) => {
     });
     const stage = new RegionStage(device, iw, ih);
     const fullMapStage = new RegionStage(device, iw, ih);
+    // The cycles (see RegionCost.wgslCycle): a stage of their own per cadence, a still flow trusted everywhere.
+    const cadences = [...new Set([WEAK_EVERY, ...variantCrops.filter((vc) => vc).map((vc) => vc!.every)])];
+    const cycleStages = new Map(cadences.map((n) => [n, new RegionStage(device, iw, ih)]));
+    for (const n of cadences) cost.wgslCycle[n] = [];
+    const flowSize = flowPlan(iw, ih, true).size;
+    const flowBuf = (bytes: number, fill?: number) => {
+      const b = device.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+      if (fill !== undefined) device.queue.writeBuffer(b, 0, new Float32Array(bytes / 4).fill(fill));
+      return b;
+    };
+    // The temporal stage's cut sums of a flow with no cut (confidence.wgsl: residual, inconsistent pixels, pixels inside).
+    const stats = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(stats, 0, new Uint32Array([0, 0, flowSize.width * flowSize.height, 0]));
+    const flow = { back: flowBuf(flowSize.width * flowSize.height * 8), confidence: flowBuf(flowSize.width * flowSize.height * 4, 1), stats, ...flowSize };
+    const cycle = async (n: number) => {
+      const cycleStage = cycleStages.get(n)!;
+      const settings = { face: c.faceStrength, person: 1, background: 1, adaptiveDetail: 0 };
+      const frameMasks = { faces: c.faces[0], person: null };
+      regionTuning.weakEvery = n;
+      try {
+        const t = await timed(async () => {
+          for (let f = 0; f < n; f++) {
+            const plan = cycleStage.plan(settings, frameMasks, true);
+            const encoder = device.createCommandEncoder();
+            const pass = encoder.beginComputePass();
+            cycleStage.encode(pass, { full: fullBuf, weak: plan?.carried ? null : { buffer: weakBuf, pass: median }, input: fullBuf, settings, masks: frameMasks }, flow);
+            pass.end();
+            device.queue.submit([encoder.finish()]);
+          }
+          await device.queue.onSubmittedWorkDone();
+        });
+        return t / n;
+      } finally {
+        regionTuning.weakEvery = null;
+      }
+    };
     const fullBuf = device.createBuffer({ size: iw * ih * 12, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     const weakBuf = device.createBuffer({ size: median.width * median.height * 12, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     const timed = async (f: () => Promise<unknown>) => {
@@ -386,7 +463,7 @@ window.benchRegionsCase = async (c: RegionsCase) => {
           p.dispose();
         });
         const faces = !need.faces ? 0 : await timed(() => masks.detectFaces(full, { tiles: FACE_TILES }));
-        const m = person / PERSON_EVERY + faces / FACE_EVERY; // the pipeline runs smoothed here: both every other frame
+        const m = person / PERSON_EVERY + faces / FACE_EVERY; // the pipeline runs smoothed here: the cadences under smoothing
         const g = await timed(async () => {
           stage.run({ full: fullBuf, weak: { buffer: weakBuf, pass: median }, input: fullBuf, settings: { face: c.faceStrength, person: 1, background: 1, adaptiveDetail: 0 }, masks: { faces: c.faces[0], person: null } });
           await device.queue.onSubmittedWorkDone();
@@ -397,6 +474,8 @@ window.benchRegionsCase = async (c: RegionsCase) => {
           await device.queue.onSubmittedWorkDone();
         });
         regionTuning.mapScale = null;
+        const cycles: number[] = [];
+        for (const n of cadences) cycles.push(await cycle(n));
         const variantMs: number[] = [];
         for (const vc of variantCrops) {
           if (!vc) continue;
@@ -415,6 +494,7 @@ window.benchRegionsCase = async (c: RegionsCase) => {
         cost.masks.push(m);
         cost.wgsl.push(g);
         cost.wgslFullMap.push(g1);
+        cadences.forEach((n, k) => cost.wgslCycle[n].push(cycles[k]));
       }
     } finally {
       full.dispose();
@@ -422,6 +502,8 @@ window.benchRegionsCase = async (c: RegionsCase) => {
       for (const vc of variantCrops) vc?.input.dispose();
       stage.dispose();
       fullMapStage.dispose();
+      for (const cs of cycleStages.values()) cs.dispose();
+      for (const b of [flow.back, flow.confidence, flow.stats]) b.destroy();
       fullBuf.destroy();
       weakBuf.destroy();
     }
