@@ -659,7 +659,13 @@ class CpuFrameStylizer implements FrameStylizer {
         }
         const stylised = region ? this.#gpu.regionBlend(this.#upload, region.weak, region.input, options.regions!, region.masks, temporal) : this.#upload;
         if (this.#readback) {
-          // Nothing waits for the device here: `takeFrame` hands out the read, to be taken when it has landed.
+          // Nothing waits for the device here: `takeFrame` hands out the read, to be taken when it has landed. On a
+          // software adapter the device's work (the smoothing) is CPU work beside the next frame's network, and the two
+          // share the cores; that overlap wastes no CPU time measurably. Tried and rejected (issue 11, npm run
+          // bench:cpu, bench/results/cpu-vm-serial-*.json): the next frame's network waiting for this frame's queue
+          // before it starts: 1.02× the core-ms a frame and 1.30× the wall time of (c) (0/5 rounds faster, load 13–21;
+          // 1.25×, 1/3, load 12–17). What the stage costs there: 370–540 core-ms a frame in the GPU process against
+          // 350–550 for the network's renderer (loaded figures: quiet, the network is 80 ms on two threads).
           await this.#gpu.ready();
           const { buffer } = this.#gpu.blend(frame, stylised, temporal, options.temporalMethod);
           this.#inflight = await this.#readback.start(buffer, w * h * 12);

@@ -71,6 +71,17 @@ export const CUT_INCONSISTENT = 0.6;
  * three runs at load 1.6–1.8; in blur_rows, 0.72×, it is kept). Rejected: LK's candidate search only where the coarse
  * flows around a pixel differ by more than 1 px instead of 0.25 (finest lk_r2 replayed alone 0.88×, one run): walking
  * 0.533 → 0.587 of off, static regions 0.64 → 0.88 (bench/results/temporal-software-trials.json).
+ * In CPU time (2026-12-02, `npm run bench:cpu`: /proc's counters of the bench's browser; wasm at 256 px on the shared
+ * clip, load 8–27, bench/results/cpu-vm-*.json): with smoothing the GPU process (SwiftShader: two worker threads of
+ * ~190 core-ms each, its main thread 30–60) takes 370–540 core-ms a frame, as much as the network's renderer
+ * (350–550); the renderer's own core-ms with smoothing stay within their spread without (−70 to +85 a frame between
+ * paired runs). So (c) ≤ 1.35 × (b) on two cores needs the stage at a fraction of the network's CPU, not a different
+ * order of the same work: waiting for the stage before the next network (see CpuFrameStylizer.render) spent the same
+ * core-ms and was slower. tfjs-wasm's second thread spins
+ * when the cores are busy: with 1 thread instead of 2 the renderer took 0.54–0.67× the core-ms in (c) (0.53–0.72× in
+ * (b)), SwiftShader the same, and (c) ran 1.31× faster (4 of 4 rounds, load 10–13, cpu-vm-threads-3.json; 1.09×, 3 of
+ * 4, at load 8–12) — loaded-machine figures, where a spinning thread is worst; a quiet
+ * `npm run bench:cpu -- --threads 2,1` decides whether a software adapter's machine should leave it a core.
  */
 export const SOFTWARE_FLOW_SIDE = 96;
 /** The flow's settings on a software adapter (see flowPlan). */
