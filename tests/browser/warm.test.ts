@@ -54,6 +54,51 @@ const tiny = (name: string, body = 'out[0] = 1u;') =>
     workgroupSize: [1],
   });
 
+/**
+ * A device of its own (the pipeline cache is per device, so nothing of another test is in it) that logs, by label,
+ * every pipeline compiled ahead.
+ */
+async function loggedDevice(): Promise<{ device: GPUDevice; compiled: string[] }> {
+  const adapter = await navigator.gpu.requestAdapter();
+  const device = await adapter!.requestDevice();
+  const compiled: string[] = [];
+  const compute = device.createComputePipelineAsync.bind(device);
+  const render = device.createRenderPipelineAsync.bind(device);
+  device.createComputePipelineAsync = (d) => (compiled.push(d.label!), compute(d));
+  device.createRenderPipelineAsync = (d) => (compiled.push(d.label!), render(d));
+  return { device, compiled };
+}
+
+/**
+ * What a frame stylizer of these tests is made from: a logged device of its own, wasm, the model, a preset's vector,
+ * a 160×90 frame at 64 px; `release` frees them.
+ */
+async function stylizerParts(software: boolean) {
+  const { device, compiled } = await loggedDevice();
+  const choice = await initBackend('wasm');
+  const model = await StyleModel.load();
+  const style = await model.presetVector('udnie');
+  const release = () => {
+    style.dispose();
+    model.dispose();
+    device.destroy();
+  };
+  return { device, compiled, choice, model, style, geometry: inferenceGeometry(160, 90, 64), gpu: { device, software, detail: 'test' }, release };
+}
+
+/** `n` 160×90 frames of a box moving a few pixels a frame (the caller closes them). */
+function movingBox(n: number): VideoFrame[] {
+  return Array.from({ length: n }, (_, i) => {
+    const c = new OffscreenCanvas(160, 90);
+    const g = c.getContext('2d')!;
+    g.fillStyle = '#345';
+    g.fillRect(0, 0, 160, 90);
+    g.fillStyle = '#e92';
+    g.fillRect(40 + i * 3, 20 + i, 50, 40);
+    return new VideoFrame(c, { timestamp: i * 40_000 });
+  });
+}
+
 describe('pipelines compiled ahead', () => {
   it('warm() puts the pipeline in the cache that pipeline() reads; one compile however often it is asked', async () => {
     const { device } = gpu;
@@ -141,32 +186,12 @@ describe('pipelines compiled ahead', () => {
     ['presented on a hardware plan', false, false],
   ] as const) {
     it(`a frame stylizer ${what}: its warm-up compiles its first frame's programs, then the later ones${software ? ' once that frame is done' : ''}; no frame compiles on the device's thread`, { timeout: 300_000 }, async () => {
-      // A device of its own: the pipeline cache is per device, so nothing of another test is in it.
-      const adapter = await navigator.gpu.requestAdapter();
-      const device = await adapter!.requestDevice();
-      const compiled: string[] = [];
-      const compute = device.createComputePipelineAsync.bind(device);
-      const render = device.createRenderPipelineAsync.bind(device);
-      device.createComputePipelineAsync = (d) => (compiled.push(d.label!), compute(d));
-      device.createRenderPipelineAsync = (d) => (compiled.push(d.label!), render(d));
-      const choice = await initBackend('wasm');
-      const model = await StyleModel.load();
-      const style = await model.presetVector('udnie');
-      const geometry = inferenceGeometry(160, 90, 64);
-      const gpu = { device, software, detail: 'test' };
+      const { device, compiled, choice, model, style, geometry, gpu, release } = await stylizerParts(software);
       expect(readsBack(choice, gpu)).toBe(readBack);
       const frames = createFrameStylizer(choice, model, geometry, { gpu, frames: true });
       const flow = flowPlan(geometry.inferWidth, geometry.inferHeight, software);
       const { first, later } = framePrograms({ presented: !readBack, flow });
-      const inputs = [0, 1, 2].map((i) => {
-        const c = new OffscreenCanvas(160, 90);
-        const g = c.getContext('2d')!;
-        g.fillStyle = '#345';
-        g.fillRect(0, 0, 160, 90);
-        g.fillStyle = '#e92';
-        g.fillRect(40 + i * 3, 20 + i, 50, 40);
-        return new VideoFrame(c, { timestamp: i * 40_000 });
-      });
+      const inputs = movingBox(3);
       try {
         await frames.warm(style);
         expect(compiled.slice(0, first.length).sort()).toEqual(names(first).sort());
@@ -193,41 +218,20 @@ describe('pipelines compiled ahead', () => {
       } finally {
         inputs.forEach((f) => f.close());
         frames.dispose();
-        style.dispose();
-        model.dispose();
-        device.destroy();
+        release();
       }
     });
   }
 
   for (const software of [true, false]) {
     it(`a live stream's frame stylizer (presentFirst) on a ${software ? 'software adapter' : 'hardware plan'}: its first frame runs only the import and the guided present, unsmoothed; the temporal stage's programs compile after it, and no frame compiles on the device's thread`, { timeout: 300_000 }, async () => {
-      const adapter = await navigator.gpu.requestAdapter();
-      const device = await adapter!.requestDevice();
-      const compiled: string[] = [];
-      const compute = device.createComputePipelineAsync.bind(device);
-      const render = device.createRenderPipelineAsync.bind(device);
-      device.createComputePipelineAsync = (d) => (compiled.push(d.label!), compute(d));
-      device.createRenderPipelineAsync = (d) => (compiled.push(d.label!), render(d));
-      const choice = await initBackend('wasm');
-      const model = await StyleModel.load();
-      const style = await model.presetVector('udnie');
-      const geometry = inferenceGeometry(160, 90, 64);
-      const gpu = { device, software, detail: 'test' };
+      const { device, compiled, choice, model, style, geometry, gpu, release } = await stylizerParts(software);
       const frames = createFrameStylizer(choice, model, geometry, { gpu, presentFirst: true });
       const flow = flowPlan(geometry.inferWidth, geometry.inferHeight, software);
       const { first, next, later } = framePrograms({ presented: true, presentFirst: { enlarged: true }, flow });
       expect(names(first).sort()).toEqual(names(LIVE_FIRST_PROGRAMS).sort());
       expect(next).toEqual(expect.arrayContaining([...FIRST_FRAME_PROGRAMS.filter((p) => !LIVE_FIRST_PROGRAMS.includes(p)), ...CUBIC_PROGRAMS]));
-      const inputs = [0, 1, 2].map((i) => {
-        const c = new OffscreenCanvas(160, 90);
-        const g = c.getContext('2d')!;
-        g.fillStyle = '#345';
-        g.fillRect(0, 0, 160, 90);
-        g.fillStyle = '#e92';
-        g.fillRect(40 + i * 3, 20 + i, 50, 40);
-        return new VideoFrame(c, { timestamp: i * 40_000 });
-      });
+      const inputs = movingBox(3);
       try {
         await frames.warm(style);
         expect(compiled.slice(0, first.length).sort()).toEqual(names(first).sort());
@@ -253,9 +257,7 @@ describe('pipelines compiled ahead', () => {
       } finally {
         inputs.forEach((f) => f.close());
         frames.dispose();
-        style.dispose();
-        model.dispose();
-        device.destroy();
+        release();
       }
     });
   }
