@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { temporalDevice } from '../src/engine/gpu/device.ts';
 import { readBuffer } from '../src/engine/temporal/estimate.ts';
 import { inferenceGeometry } from '../src/engine/pipeline/frame.ts';
-import { RegionStage, regionBlendCarriedFullMapProgram, regionBlendCarriedProgram, regionBlendFullMapProgram, regionBlendProgram, regionMapPlainProgram, regionTuning, type RegionFace, type RegionFrame, type RegionSettings } from '../src/engine/regions/index.ts';
+import { RegionStage, regionBlendCarriedFullMapProgram, regionBlendCarriedProgram, regionBlendFullMapProgram, regionBlendProgram, regionMapPlainProgram, regionTuning, unskipped, type RegionFace, type RegionFrame, type RegionSettings } from '../src/engine/regions/index.ts';
 import { initBackend } from '../src/engine/stylise/backend.ts';
 import { StyleModel } from '../src/engine/stylise/model.ts';
 import { dispatchRecordingDevice, type NotedDispatch } from './dispatch-recorder.ts';
@@ -141,15 +141,9 @@ window.benchRegionPasses = async (c) => {
 
     // B: the same map with CULL false (regions_map.wgsl: every face for every pixel, as before the culling).
     // And the blends with SKIP false (regions_blend.wgsl: the weak lookup's loop one trip everywhere, as the branch before).
-    const variantOf = (p: { name: string; code: string; layout(d: GPUDevice): GPUBindGroupLayout }, constants: Record<string, number>) =>
-      device.createComputePipeline({
-        label: `${p.name} (${Object.keys(constants).join(', ')} false)`,
-        layout: device.createPipelineLayout({ bindGroupLayouts: [p.layout(device)] }),
-        compute: { module: device.createShaderModule({ code: p.code }), entryPoint: 'main', constants },
-      });
     const variants = new Map<string, GPUComputePipeline>();
-    if (c.unculled) variants.set(regionMapPlainProgram.name, variantOf(regionMapPlainProgram, { CULL: 0 }));
-    if (c.unskipped) for (const p of [regionBlendProgram, regionBlendCarriedProgram, regionBlendFullMapProgram, regionBlendCarriedFullMapProgram]) variants.set(p.name, variantOf(p, { SKIP: 0 }));
+    if (c.unculled) variants.set(regionMapPlainProgram.name, unskipped(regionMapPlainProgram).pipeline(device));
+    if (c.unskipped) for (const p of [regionBlendProgram, regionBlendCarriedProgram, regionBlendFullMapProgram, regionBlendCarriedFullMapProgram]) variants.set(p.name, unskipped(p).pipeline(device));
     const variant = variants.get(regionMapPlainProgram.name) ?? null;
     const submit = async (d: Noted | null, pipeline?: GPUComputePipeline): Promise<number> => {
       const e = device.createCommandEncoder();

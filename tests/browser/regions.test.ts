@@ -8,7 +8,7 @@ import { readBuffer } from '../../src/engine/temporal/estimate.ts';
 import { TemporalStage } from '../../src/engine/temporal/index.ts';
 import {
   CROP_BUDGET, DEFAULT_REGIONS, FACE_EVERY, FACE_EVERY_STILL, MAP_SCALE, MASK_CARRY, PERSON_EVERY, STRUCTURE, STRUCTURE_BELOW, WEAK_EVERY, RegionStage, ellipseBounds, faceEllipse, frameMasks, masksNeeded, planWeakPass, regionTuning, regionsActive,
-  LUMA_CUT, lumaGrid, nearFaces, regionMapPlainProgram, structureFor, type MaskSource, type RegionFace, type RegionMasks, type RegionSettings, type WeakPass,
+  LUMA_CUT, lumaGrid, nearFaces, regionMapPlainProgram, structureFor, unskipped, type MaskSource, type RegionFace, type RegionMasks, type RegionSettings, type WeakPass,
 } from '../../src/engine/regions/index.ts';
 import { gpuDeviceForFile } from './gpu-device.ts';
 
@@ -250,10 +250,7 @@ describe('per-region strength (regions_map.wgsl, regions_blend.wgsl)', () => {
     const fullBuf = upload(new Float32Array(w * h * 3));
     // The map with its pipeline constant CULL false (every face for every pixel, the loop before the culling), swapped
     // into the second stage's pass for the map's dispatch.
-    const unculled = device.createComputePipeline({
-      layout: device.createPipelineLayout({ bindGroupLayouts: [regionMapPlainProgram.layout(device)] }),
-      compute: { module: device.createShaderModule({ code: regionMapPlainProgram.code }), entryPoint: 'main', constants: { CULL: 0 } },
-    });
+    const unculled = unskipped(regionMapPlainProgram).pipeline(device);
     try {
       const ellipses = stages[0].ellipses(masks);
       expect(ellipses).toHaveLength(10);

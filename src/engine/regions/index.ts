@@ -22,7 +22,7 @@ import cutShader from '../../../shaders/regions_cut.wgsl?raw';
 import lumaShader from '../../../shaders/regions_luma.wgsl?raw';
 import regionsCommon from '../../../shaders/regions_common.wgsl?raw';
 import common from '../../../shaders/flow_common.wgsl?raw';
-import { defineProgram, dispatch } from '../gpu/program.ts';
+import { defineProgram, dispatch, type ComputeProgram } from '../gpu/program.ts';
 import { FULL_FRAME, type NormRect } from '../gpu/frame-import.ts';
 import { CUT_INCONSISTENT, CUT_RESIDUAL } from '../temporal/index.ts';
 
@@ -355,30 +355,30 @@ export const regionMapProgram = defineProgram({
  * detail code cost every invocation its time even when the branch is never taken (map pass 12–24 ms → 1 ms at
  * 452×256, measured in Chromium on this host).
  */
-export const regionMapPlainProgram = defineProgram({
+const mapPlain = {
   name: 'regions_map_plain',
   code: `${common}\n${regionsCommon}\n${mapShader.replace('detail_at(vec2<i32>(id.xy))', '0.0')}`,
   bindings: mapBindings,
   uniforms: regionUniforms,
-});
+} as const;
+export const regionMapPlainProgram = defineProgram(mapPlain);
 
 const blendBindings = { full: R, weak: R, strength: R, input: R, result: W, back: R, confidence: R, params: 'uniform', faces: R } as const;
 const ownWeak = (code: string) => code.replace('let q = weak_source(p);', 'let q = p;');
 const fullMap = (code: string) => code.replace('let s = strength_at(px);', 'let s = strength[i];');
+/** Each program with a skip of its own → the same with it off (see `unskipped`). */
+const withoutSkip = new Map<ComputeProgram, ComputeProgram>();
+/** A blend program (regions_blend.wgsl, as `code` has it), and its twin with SKIP false in withoutSkip. */
+function blendProgram(name: string, code: string) {
+  const decl = { name, code, bindings: blendBindings, uniforms: regionUniforms } as const;
+  const program = defineProgram(decl);
+  withoutSkip.set(program, defineProgram({ ...decl, name: `${name}_unskipped`, constants: { SKIP: 0 } }));
+  return program;
+}
 /** The full-strength frame mixed with this frame's weak pass by the strength map (the flow lookup compiled out). */
-export const regionBlendProgram = defineProgram({
-  name: 'regions_blend',
-  code: `${common}\n${regionsCommon}\n${ownWeak(blendShader)}`,
-  bindings: blendBindings,
-  uniforms: regionUniforms,
-});
+export const regionBlendProgram = blendProgram('regions_blend', `${common}\n${regionsCommon}\n${ownWeak(blendShader)}`);
 /** The same with a strength map at the full size (adaptive detail): read at the pixel, no bilinear lookup. */
-export const regionBlendFullMapProgram = defineProgram({
-  name: 'regions_blend_fullmap',
-  code: `${common}\n${regionsCommon}\n${fullMap(ownWeak(blendShader))}`,
-  bindings: blendBindings,
-  uniforms: regionUniforms,
-});
+export const regionBlendFullMapProgram = blendProgram('regions_blend_fullmap', `${common}\n${regionsCommon}\n${fullMap(ownWeak(blendShader))}`);
 /** The full frame copied to the result, before a blend over the weak pass's rect alone. */
 export const regionCopyProgram = defineProgram({
   name: 'regions_copy',
@@ -409,19 +409,21 @@ export const regionLumaProgram = defineProgram({
   uniforms: regionUniforms,
 });
 /** The same with the previous frame's weak pass, carried along the flow. */
-export const regionBlendCarriedProgram = defineProgram({
-  name: 'regions_blend_carried',
-  code: `${common}\n${regionsCommon}\n${blendShader}`,
-  bindings: blendBindings,
-  uniforms: regionUniforms,
-});
+export const regionBlendCarriedProgram = blendProgram('regions_blend_carried', `${common}\n${regionsCommon}\n${blendShader}`);
 /** The carried blend with a strength map at the full size (adaptive detail). */
-export const regionBlendCarriedFullMapProgram = defineProgram({
-  name: 'regions_blend_carried_fullmap',
-  code: `${common}\n${regionsCommon}\n${fullMap(blendShader)}`,
-  bindings: blendBindings,
-  uniforms: regionUniforms,
-});
+export const regionBlendCarriedFullMapProgram = blendProgram('regions_blend_carried_fullmap', `${common}\n${regionsCommon}\n${fullMap(blendShader)}`);
+withoutSkip.set(regionMapPlainProgram, defineProgram({ ...mapPlain, name: 'regions_map_plain_unculled', constants: { CULL: 0 } }));
+
+/**
+ * For tests and bench:regions-passes: the program with its skip off — the map's pipeline constant CULL false (every
+ * face for every pixel, not the faces near its workgroup) or a blend's SKIP false (the weak lookup one trip for every
+ * pixel): the same WGSL as a pipeline of its own, the reference the skipping program is checked against bit for bit.
+ */
+export function unskipped(program: ComputeProgram): ComputeProgram {
+  const twin = withoutSkip.get(program);
+  if (!twin) throw new Error(`program ${program.name} has no skip to turn off`);
+  return twin;
+}
 
 /** What the stage reads for one frame (buffers on the stage's device). */
 export interface RegionFrame {
