@@ -1,7 +1,7 @@
 // First stylised frame after navigation, through the public API only (what an embedder's page does): the demo clip
 // in a <video>, createLiveStylizer (engine in a worker, automatic backend), process(video.captureStream()), and the
 // first frame read off the stylised output track. All times are performance.now(), i.e. ms since navigation start.
-import { DEFAULT_SIZE, DEFAULT_STYLE, createLiveStylizer } from '../src/engine/index.ts';
+import { DEFAULT_SIZE, DEFAULT_STYLE, createLiveStylizer, type StartupTimes } from '../src/engine/index.ts';
 
 /** The clip set-up installs (the app's demo clip), served by Vite from public/. */
 export const FIRST_CLIP_URL = '/media/video/pexels-854100-people-walking-sidewalk-640x360-6s.webm';
@@ -11,6 +11,8 @@ export interface FirstFrameResult {
   marks: { moduleStart: number; engineReady: number; videoPlaying: number; processStarted: number; firstFrame: number };
   backend: string;
   backendReason: string;
+  /** The engine's own breakdown of its start in the worker (LiveStylizer.startup). */
+  startup: StartupTimes | null;
   smoothing: string;
   size: number;
   /**
@@ -53,6 +55,7 @@ async function first(): Promise<FirstFrameResult> {
     marks: { moduleStart, engineReady, videoPlaying, processStarted, firstFrame },
     backend: live.backend,
     backendReason: live.backendReason,
+    startup: live.startup,
     smoothing: live.smoothing,
     size: DEFAULT_SIZE,
     pageResources: {

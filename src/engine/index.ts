@@ -10,7 +10,7 @@ export async function createStylizer(options?: StylizerOptions): Promise<Stylize
   return engine.createStylizer(options);
 }
 export { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD, MAX_SIZE, MIN_SIZE, TEMPORAL_METHODS } from './constants.ts';
-export type { LiveStats, OutputChunk, StreamedFileOptions, StreamedResult, StyleSource, StylizerOptions, StylizeFileOptions, StylizeResult } from './stylizer.ts';
+export type { LiveStats, OutputChunk, StartupTimes, StreamedFileOptions, StreamedResult, StyleSource, StylizerOptions, StylizeFileOptions, StylizeResult } from './stylizer.ts';
 export { createLiveStylizer } from './live.ts';
 export type { LiveStylizer, ProcessOptions } from './live.ts';
 export { openCamera } from './sources/webcam.ts';

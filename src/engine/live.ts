@@ -7,7 +7,7 @@ import { forwardSettings, installErrorTransfer, type LiveSettings } from '../wor
 import { StylecastError, invalidArgument } from './errors.ts';
 import type { Mp4Destination, Progress } from './sinks/mp4.ts';
 import { checkPreview } from './sinks/preview.ts';
-import type { LiveStats, StylizeFileOptions, StylizeResult, StylizerOptions } from './stylizer.ts';
+import type { LiveStats, StartupTimes, StylizeFileOptions, StylizeResult, StylizerOptions } from './stylizer.ts';
 
 export interface ProcessOptions {
   /** Show the stylised frames on this canvas (it is handed to the worker: draw nothing else on it). */
@@ -23,6 +23,8 @@ export interface ProcessOptions {
 export interface LiveStylizer extends LiveSettings {
   readonly backend: string;
   readonly backendReason: string;
+  /** Where the engine's start in its worker went (see StartupTimes). */
+  readonly startup: StartupTimes | null;
   /** Where temporal smoothing runs, or why it is off. */
   readonly smoothing: string;
   readonly presets: string[];
@@ -86,6 +88,7 @@ export async function createLiveStylizer(options: StylizerOptions = {}): Promise
   return {
     backend: info.backend,
     backendReason: info.reason,
+    startup: info.startup,
     smoothing: info.smoothing,
     presets: info.presets,
     presetImageUrl: (name) => {

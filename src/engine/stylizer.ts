@@ -144,10 +144,17 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
   }
   const regions = checkRegions(options.regions, options.adaptiveDetail, DEFAULT_REGIONS);
   if (options.upsample !== undefined) checkUpsample(options.upsample);
+  const t0 = performance.now();
+  const times: Partial<StartupTimes> = {};
+  const done = (phase: keyof StartupTimes) => (times[phase] = Math.round(performance.now() - t0));
+  // The model's files download while the backend starts (they need no tensors): see StyleModel.fetch.
+  const files = StyleModel.fetch({ modelsUrl: options.modelsUrl, modelDir: options.modelDir });
   const backend = await initBackend(options.backend, options.wasmUrl, options.threads);
+  done('backendMs');
   const [model, gpu] = await Promise.all([
-    StyleModel.load({ modelsUrl: options.modelsUrl, modelDir: options.modelDir }),
+    StyleModel.load(files.location, files, { predictor: 'on-demand' }).finally(() => done('modelMs')),
     temporalDevice(backend).then((gpu) => {
+      done('deviceMs');
       // What a live stream's first frame runs on this device (its import and the guided present: the temporal stage
       // starts on its second frame, see FrameStylizerOptions.presentFirst) starts compiling as soon as there is a
       // device, while the model loads (see pipeline/warm.ts). Only that: on a software adapter a compile is CPU work,
@@ -164,6 +171,7 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
   if (options.upsample !== undefined) stylizer.setUpsample(options.upsample);
   stylizer.setRegions({ face: regions.face, person: regions.person, background: regions.background }, regions.adaptiveDetail);
   await stylizer.useMaskModels(options.modelsUrl); // loads them now when regions are on, so a clip's first frame has masks
+  done('masksMs');
   try {
     await stylizer.setStyle(options.style ?? DEFAULT_STYLE);
     if (options.mix) await stylizer.mixStyles(options.mix.style, options.mix.weight);
@@ -171,7 +179,23 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
     stylizer.dispose();
     throw e;
   }
+  done('totalMs');
+  stylizer.startup = times as StartupTimes;
   return stylizer;
+}
+
+/**
+ * Where createStylizer's time went: ms from its start to the end of each phase (rounded). The model's files download
+ * from the start; `modelMs` is when its graphs were made (after the backend), `deviceMs` when the smoothing device was
+ * there (side by side with the model), `masksMs` when the mask models were loaded (only with per-region strength on),
+ * `totalMs` when the style was set and the stylizer returned.
+ */
+export interface StartupTimes {
+  backendMs: number;
+  modelMs: number;
+  deviceMs: number;
+  masksMs: number;
+  totalMs: number;
 }
 
 /** The engine's public face: one style state, one backend, clips in, MP4s out. */
@@ -198,6 +222,8 @@ export class Stylizer {
   #deviceLost: string | null = null;
 
   readonly #flowSize: number | undefined;
+  /** Where createStylizer's time went (null for a stylizer made otherwise). */
+  startup: StartupTimes | null = null;
   /** What the pipeline reads from this stylizer while frames flow. */
   readonly #context: PipelineContext;
 
@@ -224,8 +250,14 @@ export class Stylizer {
         upsample: this.#upsample,
         regions: this.#regions,
       }),
-      regions: (frame, frames) => this.#regionRequest(frame, frames),
-      bottleneck: (frame, frames) => this.#bottleneckFor(frame, frames),
+      regions: async (frame, frames) => {
+        if (frames.regions && regionsActive(this.#regions) && !this.#model.predictorLoaded) await this.#model.predictorReady();
+        return this.#regionRequest(frame, frames);
+      },
+      bottleneck: async (frame, frames) => {
+        if (this.#strength < 1 && !this.#fixedContent && !this.#model.predictorLoaded) await this.#model.predictorReady();
+        return this.#bottleneckFor(frame, frames);
+      },
       check: () => this.#alive(),
       newContent: (content) => {
         this.#invalidate();
@@ -286,6 +318,7 @@ export class Stylizer {
     }
     try {
       if (pixels.width < 1 || pixels.height < 1) throw new StylecastError('STYLE_IMAGE_UNREADABLE', 'The style image is empty.');
+      await this.#model.predictorReady();
       return tf.tidy(() => this.#model.predict(pixelsToInput(pixels)));
     } finally {
       owned?.close();

@@ -22,7 +22,7 @@ const need = (): Stylizer => {
 const api = {
   async init(options: StylizerOptions) {
     stylizer = await createStylizer(options);
-    return { backend: stylizer.backend.name, reason: stylizer.backend.reason, smoothing: stylizer.smoothing.detail, presets: stylizer.presets, presetImages: Object.fromEntries(stylizer.presets.map((n) => [n, stylizer!.presetImageUrl(n)])) };
+    return { backend: stylizer.backend.name, reason: stylizer.backend.reason, smoothing: stylizer.smoothing.detail, startup: stylizer.startup, presets: stylizer.presets, presetImages: Object.fromEntries(stylizer.presets.map((n) => [n, stylizer!.presetImageUrl(n)])) };
   },
   run: (readable: ReadableStream<VideoFrame>, writable: WritableStream<VideoFrame> | null, canvas: OffscreenCanvas | null, frameRate: number | null, before: OffscreenCanvas | null) =>
     need().stylizeStream(readable, { writable, canvas, frameRate: frameRate ?? undefined, before }),

@@ -60,6 +60,31 @@ describe('style transformer in Chromium', () => {
     });
   });
 
+  it("the engine's way: files fetched before the backend starts, the predictor's graph made only when awaited", async () => {
+    const files = StyleModel.fetch(); // before any backend is set: no tensors in it
+    setWasmPaths('/wasm/');
+    expect(await tf.setBackend('wasm')).toBe(true);
+    const before = tf.memory().numTensors;
+    const model = await StyleModel.load({}, files, { predictor: 'on-demand' });
+    const transformerOnly = tf.memory().numTensors - before;
+    expect(model.predictorLoaded).toBe(false);
+    const preset = await model.presetVector('udnie'); // precomputed: needs no predictor
+    expect(model.predictorLoaded).toBe(false);
+    const img = await createImageBitmap(await (await fetch(model.presetImageUrl('udnie'))).blob());
+    const x = tf.tidy(() => tf.div(tf.browser.fromPixels(img).toFloat(), 255).expandDims(0) as tf.Tensor4D);
+    img.close();
+    expect(() => model.predict(x)).toThrow(/predictorReady/);
+    await model.predictorReady();
+    expect(model.predictorLoaded).toBe(true);
+    expect(tf.memory().numTensors - before).toBeGreaterThan(transformerOnly + 1 /* the preset vector */ + 1 /* x */ + 10);
+    const v = model.predict(x);
+    const cos = tf.tidy(() => tf.sum(tf.mul(v, preset)).div(tf.norm(v).mul(tf.norm(preset))).dataSync()[0]);
+    expect(cos).toBeGreaterThan(0.999); // the same vector set-up computed from the same image
+    tf.dispose([x, v, preset]);
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('gives the same output on WebGPU (after the compile-only warm-up) as on wasm (64×64)', async () => {
     setWasmPaths('/wasm/');
     tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', 0);

@@ -1,26 +1,64 @@
 // Loading a converted graph model of a known role: its model.json is checked for the role's inputs and outputs first,
 // and every failure is one MODEL_LOAD_FAILED sentence naming the model, the URL and what to do.
+//
+// Two steps, so the engine can start fetching before the tfjs backend is up: `fetchRoleGraph` reads model.json (one
+// request, checked) and the weight shards into memory — no tensors, so no backend needed — and `graphFrom` makes the
+// graph (weights into tensors on the backend now chosen). Before, the graph's files were fetched only once the backend
+// had started, and model.json twice (once for the check, once by tf.loadGraphModel).
 import * as tf from '@tensorflow/tfjs';
 import { missingForRole, type ModelJson } from '../../convert/signature.ts';
 import { StylecastError } from '../errors.ts';
 import type { RoleName } from './roles.ts';
 
-/** Loads `url` (a model.json) as `role`; `title` names it in errors, `hint` says how to fix them. */
-export async function loadRoleGraph(url: string, role: RoleName, title: string, hint: string): Promise<tf.GraphModel> {
+/**
+ * A graph's model.json, checked for its role, and its weight shards on their way; `failed` makes the model's error
+ * for a later step.
+ */
+export interface FetchedGraph {
+  url: string;
+  json: tf.io.ModelJSON;
+  /** The shards' bytes in the manifest's order (rejects with the model's error). */
+  weights: Promise<ArrayBuffer[]>;
+  failed: (why: string, cause?: unknown) => StylecastError;
+}
+
+/** Resolves once `url`'s model.json is fetched and checked; its weight shards keep downloading (side by side). */
+export async function fetchRoleGraph(url: string, role: RoleName, title: string, hint: string): Promise<FetchedGraph> {
   const failed = (why: string, cause?: unknown) => new StylecastError('MODEL_LOAD_FAILED', `Could not load the ${title} from ${url}: ${why}. ${hint}`, { cause });
-  let json: ModelJson;
+  const asFailure = (e: unknown) => (e instanceof StylecastError ? e : failed(e instanceof Error ? e.message : String(e), e));
+  const get = async (at: string) => {
+    const r = await fetch(at);
+    if (!r.ok) throw failed(at === url ? `HTTP ${r.status}` : `HTTP ${r.status} for ${at}`);
+    return r;
+  };
+  let json: ModelJson & tf.io.ModelJSON;
   try {
-    const r = await fetch(url);
-    if (!r.ok) throw failed(`HTTP ${r.status}`);
-    json = (await r.json()) as ModelJson;
+    json = (await (await get(url)).json()) as ModelJson & tf.io.ModelJSON;
   } catch (e) {
-    throw e instanceof StylecastError ? e : failed(e instanceof Error ? e.message : String(e), e);
+    throw asFailure(e);
   }
   const missing = missingForRole(json, role);
   if (missing.length) throw failed(`missing ${missing.join(', ')}`);
+  const shards = (json.weightsManifest ?? []).flatMap((group) => group.paths.map((p) => new URL(p, new URL(url, globalThis.location?.href)).href));
+  const weights = Promise.all(shards.map(async (at) => (await get(at)).arrayBuffer())).catch((e: unknown) => {
+    throw asFailure(e);
+  });
+  weights.catch(() => {}); // awaited by graphFrom, which reports it
+  return { url, json, weights, failed };
+}
+
+/** The graph of fetched files, once its weights are in: tensors on the current backend. */
+export async function graphFrom(fetched: FetchedGraph): Promise<tf.GraphModel> {
+  const data = await fetched.weights;
   try {
-    return await tf.loadGraphModel(url);
+    const specs = (fetched.json.weightsManifest ?? []).flatMap((group) => group.weights);
+    return await tf.loadGraphModel(tf.io.fromMemory(tf.io.getModelArtifactsForJSONSync(fetched.json, specs, data)));
   } catch (e) {
-    throw failed(e instanceof Error ? e.message : String(e), e);
+    throw fetched.failed(e instanceof Error ? e.message : String(e), e);
   }
+}
+
+/** Loads `url` (a model.json) as `role`; `title` names it in errors, `hint` says how to fix them. */
+export async function loadRoleGraph(url: string, role: RoleName, title: string, hint: string): Promise<tf.GraphModel> {
+  return graphFrom(await fetchRoleGraph(url, role, title, hint));
 }

@@ -201,9 +201,9 @@ export async function stylizeClip(ctx: PipelineContext, file: Blob | URL, option
         ctx.check();
         if (!warmed) {
           warmed = true;
-          await frames.warm(ctx.bottleneck(frame, frames));
+          await frames.warm(await ctx.bottleneck(frame, frames));
         }
-        clip.add(await frames.render(frame, ctx.bottleneck(frame, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample: settings.upsample, regions: ctx.regions(frame, frames) }));
+        clip.add(await frames.render(frame, await ctx.bottleneck(frame, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample: settings.upsample, regions: await ctx.regions(frame, frames) }));
         const out = frames.takeFrame(frame.timestamp, frame.duration ?? undefined) ?? frames.canvas;
         return clip.show(out, geometry.width, geometry.height, ++rendered === framesTotal);
       },
@@ -244,6 +244,7 @@ export async function clipContentVector(ctx: PipelineContext, file: Blob | URL):
     sample.drawWithFit(c2d, { fit: 'fill' });
     frame = new VideoFrame(canvas, { timestamp: 0 });
     frames = clipFrameStylizer(ctx, inferenceGeometry(video.width, video.height, ctx.settings().size));
+    await ctx.model.predictorReady();
     const v = frames.contentVector(frame);
     try {
       return Array.from(await v.data());

@@ -32,10 +32,13 @@ export interface PipelineContext {
   readonly gpu: TemporalDevice;
   readonly model: StyleModel;
   settings(): FrameSettings;
-  /** The style vector for this frame: owned by the context (cached; strength < 1 blends in the content's). */
-  bottleneck(frame: VideoFrame, frames: FrameStylizer): tf.Tensor4D;
-  /** This frame's per-region strength request for `frames`, or undefined when regions are off or unavailable. */
-  regions(frame: VideoFrame, frames: FrameStylizer): RegionRequest | undefined;
+  /**
+   * The style vector for this frame: owned by the context (cached; strength < 1 blends in the content's). Waits only
+   * the first time the content's vector is needed while the style predictor is still loading (see StyleModel).
+   */
+  bottleneck(frame: VideoFrame, frames: FrameStylizer): Promise<tf.Tensor4D>;
+  /** This frame's per-region strength request for `frames`, or undefined when regions are off or unavailable (waits like `bottleneck`). */
+  regions(frame: VideoFrame, frames: FrameStylizer): Promise<RegionRequest | undefined>;
   /** Throws the reason the pipeline must stop (disposed, device lost). */
   check(): void;
   /**

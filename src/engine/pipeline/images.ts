@@ -114,8 +114,8 @@ async function stylizeFrames(ctx: PipelineContext, image: Omit<OpenedImage, 'typ
       ctx.check();
       const input = await image.decode(i);
       try {
-        if (i === 0) await frames.warm(ctx.bottleneck(input, frames));
-        clip.add(await frames.render(input, ctx.bottleneck(input, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample: settings.upsample, regions: ctx.regions(input, frames) }));
+        if (i === 0) await frames.warm(await ctx.bottleneck(input, frames));
+        clip.add(await frames.render(input, await ctx.bottleneck(input, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample: settings.upsample, regions: await ctx.regions(input, frames) }));
         const timestamp = input.timestamp;
         const duration = input.duration ?? undefined;
         const out = clip.show(frames.takeFrame(timestamp, duration) ?? frames.canvas, geometry.width, geometry.height, i === framesTotal - 1);

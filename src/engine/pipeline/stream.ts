@@ -156,12 +156,12 @@ export class LiveStream {
             frames = null; // if the next line throws, the finally below must not dispose it again
             frames = createFrameStylizer(ctx.backend, ctx.model, g, { gpu: ctx.gpu, canvas: sinks.canvas ?? undefined, flowSide: level.flowSize, flowEvery: level.flowEvery, presentFirst: true });
             framesKey = fKey;
-            await frames.warm(ctx.bottleneck(frame, frames));
+            await frames.warm(await ctx.bottleneck(frame, frames));
             Object.assign(stats, { width: g.width, height: g.height, inferWidth: g.inferWidth, inferHeight: g.inferHeight });
           }
           const alpha = frames.smoothing && level.smoothing ? settings.temporal : 0;
           const upsample = level.guided ? 'guided' : 'cubic'; // the governor may drop guided before lowering the size
-          const t = await frames.render(frame, ctx.bottleneck(frame, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample, regions: ctx.regions(frame, frames) });
+          const t = await frames.render(frame, await ctx.bottleneck(frame, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample, regions: await ctx.regions(frame, frames) });
           stats.shownTimestamp = frame.timestamp; // on the canvas now (the track may still refuse it below)
           Object.assign(stats, { networkMs: t.networkMs, temporalMs: t.temporalMs, regionsMs: t.regionsMs, temporal: alpha, temporalMethod: settings.temporalMethod, upsample: frames.smoothing ? upsample : 'cubic' });
           if (writer) {

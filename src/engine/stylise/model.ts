@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ROLE_DIRS } from '../../convert/signature.ts';
-import { loadRoleGraph } from '../models/load.ts';
+import { fetchRoleGraph, graphFrom, type FetchedGraph } from '../models/load.ts';
 import { BOTTLENECK_SIZE, ROLES, STYLE_SIZE, type StyleRole } from '../models/roles.ts';
 import { StylecastError, invalidArgument } from '../errors.ts';
 import { pixelsToInput } from './tensors.ts';
@@ -23,23 +23,46 @@ export interface ModelLocation {
   modelDir?: string;
 }
 
-/** Loads one graph after checking its model.json has the inputs and outputs of `role`. */
-const loadGraph = (dir: string, role: StyleRole, hint: string): Promise<tf.GraphModel> =>
-  loadRoleGraph(`${dir}/${ROLE_DIRS[role]}/model.json`, role, `style ${role}`, hint);
+/** Fetches one graph's files after checking its model.json has the inputs and outputs of `role` (no tensors yet). */
+const fetchGraph = (dir: string, role: StyleRole, hint: string): Promise<FetchedGraph> =>
+  fetchRoleGraph(`${dir}/${ROLE_DIRS[role]}/model.json`, role, `style ${role}`, hint);
+
+/**
+ * The model's files on their way: started by `StyleModel.fetch` before the tfjs backend is up (nothing in them needs
+ * it), made into graphs by `StyleModel.load` once it is.
+ */
+export interface ModelFiles {
+  readonly location: ModelLocation;
+  readonly predictor: Promise<FetchedGraph>;
+  readonly transformer: Promise<FetchedGraph>;
+  readonly presets: Promise<PresetFile>;
+}
 
 /**
  * Magenta's arbitrary-style network: a predictor (style image → 100-d vector) and a transformer
  * (content image + vector → stylised image). Owns both graphs and the preset vectors.
+ *
+ * The predictor (4.6 MB of weights against the transformer's 0.36 MB) is needed only for a style image of one's own,
+ * a preset without a precomputed vector, strength below 1 and per-region strength: a preset at full strength — the
+ * default, and every first frame of the app — never runs it. So `load` checks its model.json (a broken directory still
+ * fails at the start, by name) while its weights keep downloading, and makes its graph the first time something awaits
+ * `predictorReady()`. Measured on the 2-core host `vm` (2026-12-02, tfjs-wasm, createStylizer's own StartupTimes): from
+ * the backend being up to the model being loaded took 0.55–0.8 s (quiet, 5 runs) with both graphs fetched after the
+ * backend started; with the files fetched from the start and the predictor left for later, 0.07–0.3 s (6 runs at
+ * load 8–14); the first frame after navigation, alternated with the old tree, 0.56–0.91× (medians, 2 of 3 faster).
  */
 export class StyleModel {
-  readonly #predictor: tf.GraphModel;
+  #predictor: tf.GraphModel | null = null;
+  #predictorLoading: Promise<tf.GraphModel> | null = null;
+  readonly #predictorFiles: FetchedGraph;
   readonly #transformer: tf.GraphModel;
   /** Preset image files, and their precomputed vectors when they belong to this predictor (the bundled one). */
   readonly #presets: Map<string, { file: string; vector: Float32Array | null }>;
   readonly #baseUrl: string;
+  #disposed = false;
 
-  private constructor(predictor: tf.GraphModel, transformer: tf.GraphModel, presets: PresetFile, baseUrl: string, precomputed: boolean) {
-    this.#predictor = predictor;
+  private constructor(predictor: FetchedGraph, transformer: tf.GraphModel, presets: PresetFile, baseUrl: string, precomputed: boolean) {
+    this.#predictorFiles = predictor;
     this.#transformer = transformer;
     this.#baseUrl = baseUrl;
     this.#presets = new Map(
@@ -47,25 +70,68 @@ export class StyleModel {
     );
   }
 
-  static async load(location: ModelLocation = {}): Promise<StyleModel> {
-    const root = `${(location.modelsUrl ?? '/models').replace(/\/$/, '')}/${MODEL_DIR}`;
+  static #root(location: ModelLocation): string {
+    return `${(location.modelsUrl ?? '/models').replace(/\/$/, '')}/${MODEL_DIR}`;
+  }
+
+  /** Starts fetching the model's files (graphs and presets) now, without tensors: see ModelFiles. */
+  static fetch(location: ModelLocation = {}): ModelFiles {
+    const root = StyleModel.#root(location);
     const dir = location.modelDir?.replace(/\/$/, '') ?? root;
     const hint = location.modelDir ? 'Check the model directory (see "stylecast convert").' : 'Run "npm run setup" to install it.';
-    const loads = await Promise.allSettled([
-      loadGraph(dir, 'predictor', hint),
-      loadGraph(dir, 'transformer', hint),
-      fetch(`${root}/styles/bottlenecks.json`).then(async (r) => {
+    const files: ModelFiles = {
+      location,
+      predictor: fetchGraph(dir, 'predictor', hint),
+      transformer: fetchGraph(dir, 'transformer', hint),
+      presets: fetch(`${root}/styles/bottlenecks.json`).then(async (r) => {
         if (!r.ok) throw new StylecastError('MODEL_LOAD_FAILED', `Could not load ${r.url} (HTTP ${r.status}). Run "npm run setup".`);
         return (await r.json()) as PresetFile;
       }),
-    ] as const);
+    };
+    // Each is awaited by load (or its failure reported there): not an unhandled rejection meanwhile.
+    for (const p of [files.predictor, files.transformer, files.presets]) p.catch(() => {});
+    return files;
+  }
+
+  /**
+   * The model from `files` (default: fetched now) on the current backend: both graphs, or with `predictor:
+   * 'on-demand'` (the engine's) the transformer now and the predictor when first awaited (see the class comment).
+   */
+  static async load(location: ModelLocation = {}, files: ModelFiles = StyleModel.fetch(location), options: { predictor?: 'now' | 'on-demand' } = {}): Promise<StyleModel> {
+    const loads = await Promise.allSettled([files.predictor, files.transformer.then(graphFrom), files.presets] as const);
     const [predictor, transformer, presets] = loads;
     if (predictor.status === 'fulfilled' && transformer.status === 'fulfilled' && presets.status === 'fulfilled') {
-      return new StyleModel(predictor.value, transformer.value, presets.value, root, location.modelDir === undefined);
+      const model = new StyleModel(predictor.value, transformer.value, presets.value, StyleModel.#root(files.location), files.location.modelDir === undefined);
+      if (options.predictor === 'on-demand') return model;
+      try {
+        await model.predictorReady();
+      } catch (e) {
+        model.dispose();
+        throw e;
+      }
+      return model;
     }
     // Whichever failed first in this order (not in time), so the same broken directory always gives the same error.
-    for (const r of loads) if (r.status === 'fulfilled' && 'dispose' in r.value) r.value.dispose();
+    if (transformer.status === 'fulfilled') transformer.value.dispose();
     throw loads.map((r) => (r.status === 'rejected' ? (r.reason as unknown) : null)).find((e) => e !== null);
+  }
+
+  /** Whether the predictor's graph is made (`predict` may run). */
+  get predictorLoaded(): boolean {
+    return this.#predictor !== null;
+  }
+
+  /**
+   * Resolves once the predictor's graph is made (its weights downloaded and on the backend); rejects with the
+   * model's MODEL_LOAD_FAILED when they cannot be. Made on the first call.
+   */
+  predictorReady(): Promise<void> {
+    this.#predictorLoading ??= graphFrom(this.#predictorFiles).then((graph) => {
+      if (this.#disposed) graph.dispose();
+      else this.#predictor = graph;
+      return graph;
+    });
+    return this.#predictorLoading.then(() => {});
   }
 
   get presetNames(): string[] {
@@ -86,6 +152,7 @@ export class StyleModel {
   async presetVector(name: string): Promise<tf.Tensor4D> {
     const { vector } = this.#preset(name);
     if (vector) return tf.tensor4d(vector, BOTTLENECK_SHAPE);
+    await this.predictorReady();
     const r = await fetch(this.presetImageUrl(name));
     if (!r.ok) throw new StylecastError('MODEL_LOAD_FAILED', `Could not load the preset image ${r.url} (HTTP ${r.status}). Run "npm run setup".`);
     const bitmap = await createImageBitmap(await r.blob());
@@ -98,9 +165,11 @@ export class StyleModel {
 
   /**
    * Style vector of an image: shorter side scaled to 256, centre crop, predictor. `image` is [1,H,W,3] in [0,1].
-   * Returns a new tensor owned by the caller.
+   * Returns a new tensor owned by the caller. Only once `predictorReady()` has resolved.
    */
   predict(image: tf.Tensor4D): tf.Tensor4D {
+    const predictor = this.#predictor;
+    if (!predictor) throw new Error('StyleModel.predict before predictorReady() resolved'); // a bug of ours, not the user's
     return tf.tidy(() => {
       const [, h, w] = image.shape;
       const scale = STYLE_SIZE / Math.min(h, w);
@@ -110,7 +179,7 @@ export class StyleModel {
       const top = Math.floor((rh - STYLE_SIZE) / 2);
       const left = Math.floor((rw - STYLE_SIZE) / 2);
       const crop = tf.slice(resized, [0, top, left, 0], [1, STYLE_SIZE, STYLE_SIZE, 3]);
-      return this.#predictor.execute({ style_image: crop }, 'style_bottleneck') as tf.Tensor4D;
+      return predictor.execute({ style_image: crop }, 'style_bottleneck') as tf.Tensor4D;
     });
   }
 
@@ -136,7 +205,9 @@ export class StyleModel {
   }
 
   dispose(): void {
-    this.#predictor.dispose();
+    this.#disposed = true;
+    this.#predictor?.dispose();
+    this.#predictor = null;
     this.#transformer.dispose();
   }
 }
