@@ -3,7 +3,7 @@ import { StylecastError, invalidArgument } from './errors.ts';
 import { BACKENDS, DEFAULT_SIZE, DEFAULT_STYLE, DEFAULT_TEMPORAL, DEFAULT_TEMPORAL_METHOD, MAX_SIZE, MIN_SIZE, TEMPORAL_METHODS, type BackendName, type TemporalMethod } from './constants.ts';
 import { initBackend, type BackendChoice } from './stylise/backend.ts';
 import { temporalDevice, type TemporalDevice } from './gpu/device.ts';
-import { LIVE_FIRST_PROGRAMS, warmFramePrograms } from './pipeline/warm.ts';
+import { LIVE_FIRST_PROGRAMS, LIVE_FIRST_PROGRAMS_SOFTWARE, warmFramePrograms } from './pipeline/warm.ts';
 import { readsBack, type FrameStylizer } from './pipeline/frame.ts';
 import type { PipelineContext } from './pipeline/context.ts';
 import { clipContentVector, stylizeClip, type ClipResult, type StylizeFileOptions, type StylizeResult } from './pipeline/clip.ts';
@@ -159,7 +159,7 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
       // starts on its second frame, see FrameStylizerOptions.presentFirst) starts compiling as soon as there is a
       // device, while the model loads (see pipeline/warm.ts). Only that: on a software adapter a compile is CPU work,
       // and more of them here ran on into the first frame. A clip compiles its own first frame's at its start.
-      if (gpu.device) void warmFramePrograms(gpu.device, LIVE_FIRST_PROGRAMS);
+      if (gpu.device) void warmFramePrograms(gpu.device, gpu.software ? LIVE_FIRST_PROGRAMS_SOFTWARE : LIVE_FIRST_PROGRAMS);
       return gpu;
     }),
   ]);

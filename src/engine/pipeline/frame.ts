@@ -146,7 +146,10 @@ export interface FrameStylizerOptions {
    * The first frame is presented as the network made it, and smoothing starts with the second (a live stream's first
    * frame: what shows first is what the user waits for). That frame runs only the import and the present on the
    * device — no temporal pass, no compile of the stage's programs in front of it: they compile once it is on show,
-   * and `ready()` waits for them before the second frame. Ignored where frames are read back (nothing presented).
+   * and `ready()` waits for them before the second frame. On a software adapter that frame is enlarged by the cubic
+   * (the guided present costs 7.4× the cubic there: bench:upsample), and the second frame's programs start compiling
+   * at `ready()` — after the caller has handed the first frame on — not as soon as the queue has finished it.
+   * Ignored where frames are read back (nothing presented).
    */
   presentFirst?: boolean;
 }
@@ -219,7 +222,7 @@ class GpuOutput {
     this.device = device;
     this.#presentFirst = presentFirst && surfaces > 0;
     const enlarged = g.width !== g.inferWidth || g.height !== g.inferHeight;
-    this.#programs = framePrograms({ presented: surfaces > 0, presentFirst: this.#presentFirst ? { enlarged } : undefined, flow: plan });
+    this.#programs = framePrograms({ presented: surfaces > 0, presentFirst: this.#presentFirst ? { enlarged, cubic: software } : undefined, flow: plan });
     this.#software = software;
     this.importer = new FrameImporter(device);
     try {
@@ -264,6 +267,11 @@ class GpuOutput {
    * flow, its confidence, the warp), so that no frame compiles one on the device's thread in front of its own work.
    */
   async ready(): Promise<void> {
+    // Software adapter: the first frame is out (the caller asks before its next frame), so the second's programs start
+    // now. Started when the queue had finished the first frame, their compiles (CPU work in the GPU process) ran
+    // beside its way to the screen: the stream's write of it took 2.3 s after the device's work at load 13, 0.84–0.94 s
+    // with them held back (instrumented runs of the minimal page, 2026-12-02).
+    if (this.#firstWanted && !this.#presentFirst && !this.#next) this.#compileLater(this.#compileNext(Promise.resolve()));
     if (this.#next) await this.#next;
     if (this.#smoothed) await this.#compileLater(Promise.resolve());
   }
@@ -281,8 +289,7 @@ class GpuOutput {
       // it (on a software adapter a compile is CPU work like the frame's; on a hardware GPU they started with the
       // warm-up), then the later frames'.
       this.#presentFirst = false;
-      if (this.#firstWanted && !this.#next) this.#compileLater(this.#compileNext(this.device.queue.onSubmittedWorkDone().catch(() => {})));
-      return;
+      return; // the second frame's programs: started by warm() on a hardware GPU, by ready() on a software adapter
     }
     if (this.#smoothed || temporal <= 0) return;
     this.#smoothed = true;
@@ -353,6 +360,7 @@ class GpuOutput {
    * the frame already imported for the network; reused when the flow runs at that size (every frame imported once).
    */
   async finish(frame: VideoFrame, stylised: GPUBuffer, temporal: number, method: TemporalMethod | undefined, imported?: Imported, upsample: Upsample = 'guided', low?: Imported): Promise<number | null> {
+    if (this.#presentFirst && this.#software) upsample = 'cubic'; // see FrameStylizerOptions.presentFirst
     await this.ready();
     const g = this.temporal.size;
     const { buffer, flowInput } = this.blend(frame, stylised, temporal, method, imported);

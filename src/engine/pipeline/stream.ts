@@ -39,6 +39,10 @@ export interface LiveStats {
   inferHeight: number;
   backend: BackendName;
   smoothing: string;
+  /**
+   * The smoothing α the last frame got: the setting, or 0 where smoothing did not run for it — a stream's first frame
+   * (it has no history: see FrameStylizerOptions.presentFirst), or the governor having turned smoothing off.
+   */
   temporal: number;
   temporalMethod: TemporalMethod;
   /** How the last frame was enlarged: "guided" needs the output on a WebGPU device; without one it is "cubic". */
@@ -163,7 +167,7 @@ export class LiveStream {
           const upsample = level.guided ? 'guided' : 'cubic'; // the governor may drop guided before lowering the size
           const t = await frames.render(frame, await ctx.bottleneck(frame, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample, regions: await ctx.regions(frame, frames) });
           stats.shownTimestamp = frame.timestamp; // on the canvas now (the track may still refuse it below)
-          Object.assign(stats, { networkMs: t.networkMs, temporalMs: t.temporalMs, regionsMs: t.regionsMs, temporal: alpha, temporalMethod: settings.temporalMethod, upsample: frames.smoothing ? upsample : 'cubic' });
+          Object.assign(stats, { networkMs: t.networkMs, temporalMs: t.temporalMs, regionsMs: t.regionsMs, temporal: t.temporalMs === null ? 0 : alpha, temporalMethod: settings.temporalMethod, upsample: frames.smoothing ? upsample : 'cubic' });
           if (writer) {
             const out = new VideoFrame(frames.canvas, { timestamp: frame.timestamp });
             try {

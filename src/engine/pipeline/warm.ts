@@ -26,6 +26,8 @@ export const PRESENT_PROGRAMS: readonly FrameProgram[] = [...GUIDED_PROGRAMS, ..
  * the temporal stage. The engine compiles these as soon as it has a device, while the model loads.
  */
 export const LIVE_FIRST_PROGRAMS: readonly FrameProgram[] = [importFrame, ...GUIDED_PROGRAMS];
+/** The same on a software adapter, where that frame is enlarged by the cubic (see FrameStylizerOptions.presentFirst). */
+export const LIVE_FIRST_PROGRAMS_SOFTWARE: readonly FrameProgram[] = [importFrame, ...CUBIC_PROGRAMS];
 
 /** How a frame stylizer's frames go through the device: what decides which programs it runs. */
 export interface FramePath {
@@ -37,7 +39,7 @@ export interface FramePath {
    * the cubic where `enlarged` is false (an output at the network's own size) — and the stage's first pass compiles
    * after it.
    */
-  presentFirst?: { enlarged: boolean };
+  presentFirst?: { enlarged: boolean; cubic?: boolean };
   /** The temporal stage's flow (flowPlan): its finest level's LK window and its pyramid's depth. */
   flow: { size: Size; settings: FlowSettings };
 }
@@ -57,7 +59,7 @@ export function framePrograms(path: FramePath): { first: FrameProgram[]; next: F
   const lk = [...new Set([lkOf(settings.fineRadius), ...(levels > 1 ? [lkOf(settings.coarseRadius)] : [])])];
   const later = [...lk, t.median, ...(settings.smoothPasses > 0 ? [t.smooth] : []), t.splat, t.confidence, settings.warpTaps === 4 ? t.warp4 : t.warp, settings.lowBand === 'half' ? t.lowHalf : t.blurRows];
   if (path.presented && path.presentFirst) {
-    const shown = path.presentFirst.enlarged ? GUIDED_PROGRAMS : CUBIC_PROGRAMS;
+    const shown = path.presentFirst.enlarged && !path.presentFirst.cubic ? GUIDED_PROGRAMS : CUBIC_PROGRAMS;
     return {
       first: [importFrame, ...shown],
       next: [...FIRST_FRAME_PROGRAMS.filter((p) => p !== importFrame), ...PRESENT_PROGRAMS.filter((p) => !shown.includes(p))],
