@@ -8,7 +8,8 @@ export default defineConfig({
   server: { headers: isolation },
   preview: { headers: isolation },
   optimizeDeps: {
-    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm', 'mediabunny', 'comlink'],
+    // The engine imports tfjs's parts (stylise/backend.ts); '@tensorflow/tfjs' stays for the test and bench pages.
+    include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-converter', '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm', 'mediabunny', 'comlink'],
   },
   build: {
     target: 'es2022',

@@ -1,5 +1,5 @@
 // The page the CLI drives: it runs the same engine the app uses.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { StylecastError, createStylizer, isStylecastError, type OutputChunk, type StyleSource } from '../engine/index.ts';
 import { initBackend } from '../engine/stylise/backend.ts';
 import { temporalDevice } from '../engine/gpu/device.ts';

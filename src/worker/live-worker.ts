@@ -1,7 +1,7 @@
 // The engine off the main thread: one Stylizer per worker, driven over comlink. A thrown error crosses by comlink's
 // "throw" transfer handler with its `code` kept (protocol.ts); the settings are forwarded from their one description.
 import * as Comlink from 'comlink';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { StylecastError } from '../engine/errors.ts';
 import type { Mp4Destination, Progress } from '../engine/sinks/mp4.ts';
 import { createStylizer, type LiveStats, type Stylizer, type StylizeResult, type StylizerOptions } from '../engine/stylizer.ts';

@@ -1,7 +1,8 @@
 // The mask stage: MediaPipe's person segmenter and face detector (converted by set-up into
 // public/models/mediapipe-masks/) on the active tfjs backend. The person mask stays a tensor (no readback); face
 // detection reads back only its best candidates, asynchronously, and merges them on the CPU.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { loadRoleGraph } from '../models/load.ts';
 import { StylecastError, invalidArgument } from '../errors.ts';
 import { imageInput, MASK_SET, ROLES, type MaskRole } from '../models/roles.ts';
@@ -38,7 +39,7 @@ export interface DetectOptions {
 /** Region of the frame one detector input covers, as tf.image.cropAndResize's box: [y1, x1, y2, x2], where 0..1 spans pixel centres 0..H−1. */
 type CropBox = [number, number, number, number];
 
-const loadGraph = (base: string, role: MaskRole): Promise<tf.GraphModel> =>
+const loadGraph = (base: string, role: MaskRole): Promise<GraphModel> =>
   loadRoleGraph(`${base}/${ROLES[role].dir}/model.json`, role, ROLES[role].title, 'Run "npm run setup" to install it.');
 
 /** [1,H,W,3] view of an RGB [H,W,3] or [1,H,W,3] input (validated). */
@@ -47,7 +48,7 @@ function asBatch(input: tf.Tensor, what: string): tf.Tensor4D {
   if (!ok || input.dtype !== 'float32') {
     throw invalidArgument(`${what} takes a float32 RGB tensor [H,W,3] or [1,H,W,3] with values in 0..1; got ${input.dtype} [${input.shape.join(',')}].`);
   }
-  return (input.rank === 3 ? input.expandDims(0) : input) as tf.Tensor4D;
+  return (input.rank === 3 ? tf.expandDims(input, 0) : input) as tf.Tensor4D;
 }
 
 /**
@@ -111,8 +112,8 @@ function clipped(f: Face): Face {
 
 /** MediaPipe's person segmenter and face detector as tfjs graph models, with their pre- and post-processing. */
 export class MaskModels {
-  readonly #person: tf.GraphModel;
-  readonly #face: tf.GraphModel;
+  readonly #person: GraphModel;
+  readonly #face: GraphModel;
   readonly #personRole: MaskRole;
   readonly #faceRole: 'face-short' | 'face-full';
   readonly #params: FaceDetectorParams;
@@ -123,7 +124,7 @@ export class MaskModels {
   #latest: { faces: Face[]; tag: number } | null = null;
   #disposed = false;
 
-  private constructor(person: tf.GraphModel, face: tf.GraphModel, personRole: MaskRole, faceRole: 'face-short' | 'face-full') {
+  private constructor(person: GraphModel, face: GraphModel, personRole: MaskRole, faceRole: 'face-short' | 'face-full') {
     this.#person = person;
     this.#face = face;
     this.#personRole = personRole;
@@ -209,7 +210,7 @@ export class MaskModels {
       const framed = tf.add(tf.mul(decoded, tf.tensor3d(maps.scale, [t, 1, 16])), tf.tensor3d(maps.offset, [t, 1, 16]));
       const top = tf.topk(scores, Math.min(k, t * n));
       const rows = tf.gather(tf.reshape(framed, [t * n, 16]), top.indices); // [K,16]
-      return tf.concat([tf.expandDims(top.values, 1), rows], 1).reshape([-1]);
+      return tf.reshape(tf.concat([tf.expandDims(top.values, 1), rows], 1), [-1]);
     });
     if (x !== input) x.dispose();
     return candidates;

@@ -5,7 +5,8 @@
 // request, checked) and the weight shards into memory — no tensors, so no backend needed — and `graphFrom` makes the
 // graph (weights into tensors on the backend now chosen). Before, the graph's files were fetched only once the backend
 // had started, and model.json twice (once for the check, once by tf.loadGraphModel).
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import { missingForRole, type ModelJson } from '../../convert/signature.ts';
 import { StylecastError } from '../errors.ts';
 import type { RoleName } from './roles.ts';
@@ -48,17 +49,17 @@ export async function fetchRoleGraph(url: string, role: RoleName, title: string,
 }
 
 /** The graph of fetched files, once its weights are in: tensors on the current backend. */
-export async function graphFrom(fetched: FetchedGraph): Promise<tf.GraphModel> {
+export async function graphFrom(fetched: FetchedGraph): Promise<GraphModel> {
   const data = await fetched.weights;
   try {
     const specs = (fetched.json.weightsManifest ?? []).flatMap((group) => group.weights);
-    return await tf.loadGraphModel(tf.io.fromMemory(tf.io.getModelArtifactsForJSONSync(fetched.json, specs, data)));
+    return await loadGraphModel(tf.io.fromMemory(tf.io.getModelArtifactsForJSONSync(fetched.json, specs, data)));
   } catch (e) {
     throw fetched.failed(e instanceof Error ? e.message : String(e), e);
   }
 }
 
 /** Loads `url` (a model.json) as `role`; `title` names it in errors, `hint` says how to fix them. */
-export async function loadRoleGraph(url: string, role: RoleName, title: string, hint: string): Promise<tf.GraphModel> {
+export async function loadRoleGraph(url: string, role: RoleName, title: string, hint: string): Promise<GraphModel> {
   return graphFrom(await fetchRoleGraph(url, role, title, hint));
 }

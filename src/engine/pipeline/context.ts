@@ -1,6 +1,6 @@
 // What the pipeline reads from its owner (the Stylizer) while frames flow: the device and model it runs on, the
 // settings as they are now (a live stream follows every change at the next frame) and the style vector.
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { TemporalMethod, Upsample } from '../constants.ts';
 import type { TemporalDevice } from '../gpu/device.ts';
 import type { BackendChoice } from '../stylise/backend.ts';

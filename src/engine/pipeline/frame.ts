@@ -1,6 +1,6 @@
 // One frame's journey: import → network → temporal → present, for one output size. Composes the stages; owns every
 // resource of the frame in flight (see DESIGN: a VideoFrame is closed by its owner, buffers by the stage that made them).
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { TemporalMethod, Upsample } from '../constants.ts';
 import type { TemporalDevice } from '../gpu/device.ts';
 import { FrameImporter, type NormRect } from '../gpu/frame-import.ts';
@@ -642,7 +642,7 @@ class CpuFrameStylizer implements FrameStylizer {
       if (this.#gpu && !this.#readback && options.upsample !== 'cubic') low = x.dataSync() as Float32Array<ArrayBuffer>;
       out = tf.tidy(() => {
         const y = this.#model.transform(x, bottleneck);
-        return (options.preserveColour ? keepColours(y, x) : y).squeeze([0]) as tf.Tensor3D;
+        return tf.squeeze(options.preserveColour ? keepColours(y, x) : y, [0]) as tf.Tensor3D;
       });
       if (this.#gpu && this.#upload) {
         // The network's pixels first, then the region work: each its own time (on webgl, reading a mask would wait

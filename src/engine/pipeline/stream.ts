@@ -1,6 +1,6 @@
 // The live path: frames from a camera (or any stream) through the frame pipeline as fast as they can go, quality
 // traded for time by the governor, frames dropped rather than queued, every figure an overlay needs.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, TemporalMethod, Upsample } from '../constants.ts';
 import { InputCanvasSink } from '../sinks/canvas.ts';
 import { flowPlan } from '../temporal/index.ts';

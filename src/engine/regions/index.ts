@@ -14,7 +14,7 @@
 // regions_blend.wgsl: the mix; regions_cut.wgsl: over the temporal stage's scene cut nothing of the previous shot is
 // carried, nor are its faces, which the detector hands late, drawn — decided on the GPU; without smoothing, on the
 // stage's own cut test, regions_luma.wgsl), sharing one uniform buffer.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import mapShader from '../../../shaders/regions_map.wgsl?raw';
 import blendShader from '../../../shaders/regions_blend.wgsl?raw';
 import copyShader from '../../../shaders/regions_copy.wgsl?raw';
@@ -931,6 +931,6 @@ export class CropReader {
     const { displayWidth: w, displayHeight: h } = frame;
     this.#ctx.drawImage(frame, rect.x * w, rect.y * h, rect.width * w, rect.height * h, 0, 0, width, height);
     const pixels = this.#ctx.getImageData(0, 0, width, height);
-    return tf.tidy(() => tf.div(tf.browser.fromPixels(pixels).toFloat(), 255).expandDims(0) as tf.Tensor4D);
+    return tf.tidy(() => tf.expandDims(tf.div(tf.cast(tf.browser.fromPixels(pixels), 'float32'), 255), 0) as tf.Tensor4D);
   }
 }

@@ -1,4 +1,11 @@
-import * as tf from '@tensorflow/tfjs';
+// tfjs's parts, not its union package (@tensorflow/tfjs): the engine needs the core, the converter's graph models and
+// these three backends; the union also brings tfjs-layers, tfjs-data and the cpu backend, ~0.8 MB of the live worker
+// that only lengthened its start. (webgl's CPU forwarding of small ops uses tfjs-backend-cpu's shared kernels, which
+// webgl bundles itself, not the registered cpu backend.) The union also registered the chained ops (`x.squeeze()`):
+// the engine calls ops as functions (`tf.squeeze(x)`), which only tsc on the engine alone can check, since the
+// tests and benches import the union (a tsconfig including just src/engine and src/worker).
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';

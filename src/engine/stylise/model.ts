@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { ROLE_DIRS } from '../../convert/signature.ts';
 import { fetchRoleGraph, graphFrom, type FetchedGraph } from '../models/load.ts';
 import { BOTTLENECK_SIZE, ROLES, STYLE_SIZE, type StyleRole } from '../models/roles.ts';
@@ -52,16 +53,16 @@ export interface ModelFiles {
  * load 8–14); the first frame after navigation, alternated with the old tree, 0.56–0.91× (medians, 2 of 3 faster).
  */
 export class StyleModel {
-  #predictor: tf.GraphModel | null = null;
-  #predictorLoading: Promise<tf.GraphModel> | null = null;
+  #predictor: GraphModel | null = null;
+  #predictorLoading: Promise<GraphModel> | null = null;
   readonly #predictorFiles: FetchedGraph;
-  readonly #transformer: tf.GraphModel;
+  readonly #transformer: GraphModel;
   /** Preset image files, and their precomputed vectors when they belong to this predictor (the bundled one). */
   readonly #presets: Map<string, { file: string; vector: Float32Array | null }>;
   readonly #baseUrl: string;
   #disposed = false;
 
-  private constructor(predictor: FetchedGraph, transformer: tf.GraphModel, presets: PresetFile, baseUrl: string, precomputed: boolean) {
+  private constructor(predictor: FetchedGraph, transformer: GraphModel, presets: PresetFile, baseUrl: string, precomputed: boolean) {
     this.#predictorFiles = predictor;
     this.#transformer = transformer;
     this.#baseUrl = baseUrl;

@@ -1,5 +1,5 @@
 // The network's tensors in and out: pixels or a GPU buffer in, colour handling on the way out.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { cubicTaps } from '../gpu/resample.ts';
 
 /**
@@ -16,7 +16,7 @@ export function keepColours(stylised: tf.Tensor4D, input: tf.Tensor4D): tf.Tenso
 
 /** Pixels (one CPU copy for ImageData; images and bitmaps as tfjs reads them) → [1, h, w, 3] in [0, 1]. */
 export function pixelsToInput(pixels: ImageData | ImageBitmap | HTMLImageElement | HTMLCanvasElement): tf.Tensor4D {
-  return tf.tidy(() => tf.div(tf.browser.fromPixels(pixels).toFloat(), 255).expandDims(0) as tf.Tensor4D);
+  return tf.tidy(() => tf.expandDims(tf.div(tf.cast(tf.browser.fromPixels(pixels), 'float32'), 255), 0) as tf.Tensor4D);
 }
 
 /**
