@@ -11,6 +11,10 @@ export default defineConfig({
     // The engine imports tfjs's parts (stylise/backend.ts); '@tensorflow/tfjs' stays for the test and bench pages.
     include: ['@tensorflow/tfjs-core', '@tensorflow/tfjs-converter', '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm', 'mediabunny', 'comlink'],
   },
+  // The live worker as an ES module (it is started with type: 'module'), so its dynamic imports become chunks of their
+  // own: the file path (src/engine/pipeline/files.ts, Mediabunny) is loaded only when a file is converted. The
+  // default, 'iife', cannot split and would inline them.
+  worker: { format: 'es' },
   build: {
     target: 'es2022',
     // A minified build hangs tfjs-wasm's threaded worker (tfjs #4107/#4539).

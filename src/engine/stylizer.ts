@@ -6,13 +6,9 @@ import { temporalDevice, type TemporalDevice } from './gpu/device.ts';
 import { LIVE_FIRST_PROGRAMS, LIVE_FIRST_PROGRAMS_SOFTWARE, warmFramePrograms } from './pipeline/warm.ts';
 import { readsBack, type FrameStylizer } from './pipeline/frame.ts';
 import type { PipelineContext } from './pipeline/context.ts';
-import { clipContentVector, stylizeClip, type ClipResult, type StylizeFileOptions, type StylizeResult } from './pipeline/clip.ts';
+import type { ClipResult, StylizeFileOptions, StylizeResult } from './pipeline/clip.ts';
 import type { Mp4Destination, OutputChunk } from './sinks/mp4.ts';
-import { urlBlob, urlHead } from './sources/url.ts';
-import { stylizeAnimatedImage, stylizeVideoToGif } from './pipeline/images.ts';
-import { checkGifFps } from './sources/video-frames.ts';
 import { checkGifSize } from './sinks/gif-size.ts';
-import { SNIFF_BYTES, animatedImageType } from './sources/animated-image.ts';
 import { LiveStream, type LiveStats, type StreamSinks } from './pipeline/stream.ts';
 import { StyleModel, blendVectors } from './stylise/model.ts';
 import { pixelsToInput } from './stylise/tensors.ts';
@@ -21,7 +17,6 @@ import { checkPreview } from './sinks/preview.ts';
 import { DEFAULT_UPSAMPLE, UPSAMPLES, type Upsample } from './constants.ts';
 import { MaskModels } from './masks/index.ts';
 import { DEFAULT_ADAPTIVE_DETAIL, DEFAULT_REGIONS, masksNeeded, regionsActive, type MaskSource, type RegionRequest, type RegionSettings, type RegionStrengths } from './regions/index.ts';
-import { checkRange } from './pipeline/range.ts';
 
 export type { LiveStats, OutputChunk, StreamSinks, StylizeFileOptions, StylizeResult };
 
@@ -105,6 +100,21 @@ function checkRegions(regions: unknown, adaptive: unknown, current: RegionSettin
 /** Frames between refreshes of the content's style vector (strength < 1) in a live stream. */
 const CONTENT_REFRESH = 150;
 
+type FilePath = typeof import('./pipeline/files.ts');
+let files: Promise<FilePath> | null = null;
+
+/**
+ * The file path's code (pipeline/files.ts: Mediabunny and what stands on it), loaded once by the first clip or
+ * content vector: a live stream never needs it. A failed load (the server gone, a stale build's chunk) is said as
+ * such, and the next call tries again.
+ */
+function loadFiles(): Promise<FilePath> {
+  files ??= import('./pipeline/files.ts').catch((e: unknown) => {
+    files = null;
+    throw new StylecastError('WORKER_FAILED', `The engine's file converter (its video reader and writer) could not be loaded: ${e instanceof Error ? e.message : String(e)}. Reload the page; if that does not help, the server no longer has this version of stylecast.`, { cause: e });
+  });
+  return files;
+}
 
 const checkUnit = (name: string, v: unknown): number => {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) throw invalidArgument(`${name} must be a number from 0 to 1, got ${String(v)}.`);
@@ -605,6 +615,8 @@ export class Stylizer {
     if (options.output !== undefined && !(options.output instanceof WritableStream)) throw invalidArgument('output must be a WritableStream.');
     if (options.comment !== undefined && typeof options.comment !== 'string' && typeof options.comment !== 'function') throw invalidArgument('comment must be a string or a function.');
     if (options.format !== undefined && options.format !== 'mp4' && options.format !== 'gif') throw invalidArgument(`format must be "mp4" or "gif", got "${String(options.format)}".`);
+    const { SNIFF_BYTES, animatedImageType, checkGifFps, checkRange, stylizeAnimatedImage, stylizeClip, stylizeVideoToGif, urlBlob, urlHead } = await loadFiles();
+    this.#alive(); // disposed while it loaded
     if (options.gifFps !== undefined) checkGifFps(options.gifFps);
     if (options.gifSize !== undefined) checkGifSize(options.gifSize);
     checkPreview(options.preview);
@@ -652,6 +664,8 @@ export class Stylizer {
         throw invalidArgument(`contentVector: "${String(file)}" is not a URL.`);
       }
     } else throw invalidArgument('contentVector needs a File, a Blob or a URL.');
+    const { clipContentVector } = await loadFiles();
+    this.#alive(); // disposed while it loaded
     if (this.#busy) throw invalidArgument('This stylizer is busy with a clip or stream.');
     this.#busy = true;
     try {
