@@ -85,6 +85,34 @@ describe('style transformer in Chromium', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("a predictor whose weights fail to download: MODEL_LOAD_FAILED when it is first needed, and the next call downloads them again", async () => {
+    setWasmPaths('/wasm/');
+    expect(await tf.setBackend('wasm')).toBe(true);
+    const realFetch = globalThis.fetch;
+    let refused = 0;
+    // The network failing for the predictor's weight shards only (a dropped connection), until told otherwise.
+    let failing = true;
+    globalThis.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+      if (failing && /style-predictor\/group1-shard/.test(String(input instanceof Request ? input.url : input))) {
+        refused++;
+        return Promise.resolve(new Response('busy', { status: 503 }));
+      }
+      return realFetch(input, init);
+    };
+    try {
+      const model = await StyleModel.load({}, StyleModel.fetch(), { predictor: 'on-demand' }); // the transformer is enough
+      expect(refused).toBeGreaterThan(0);
+      await expect(model.predictorReady()).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED', message: expect.stringMatching(/style predictor from .*HTTP 503 for .*group1-shard/) });
+      expect(model.predictorLoaded).toBe(false);
+      failing = false;
+      await model.predictorReady();
+      expect(model.predictorLoaded).toBe(true);
+      model.dispose();
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  });
+
   it('gives the same output on WebGPU (after the compile-only warm-up) as on wasm (64×64)', async () => {
     setWasmPaths('/wasm/');
     tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', 0);

@@ -35,6 +35,8 @@ const fetchGraph = (dir: string, role: StyleRole, hint: string): Promise<Fetched
 export interface ModelFiles {
   readonly location: ModelLocation;
   readonly predictor: Promise<FetchedGraph>;
+  /** The predictor's files fetched again (after a failed download). */
+  readonly refetchPredictor: () => Promise<FetchedGraph>;
   readonly transformer: Promise<FetchedGraph>;
   readonly presets: Promise<PresetFile>;
 }
@@ -55,15 +57,18 @@ export interface ModelFiles {
 export class StyleModel {
   #predictor: GraphModel | null = null;
   #predictorLoading: Promise<GraphModel> | null = null;
-  readonly #predictorFiles: FetchedGraph;
+  /** The predictor's files as fetched with the rest; null once a failed download has been reported (fetched again). */
+  #predictorFiles: FetchedGraph | null;
+  readonly #refetchPredictor: () => Promise<FetchedGraph>;
   readonly #transformer: GraphModel;
   /** Preset image files, and their precomputed vectors when they belong to this predictor (the bundled one). */
   readonly #presets: Map<string, { file: string; vector: Float32Array | null }>;
   readonly #baseUrl: string;
   #disposed = false;
 
-  private constructor(predictor: FetchedGraph, transformer: GraphModel, presets: PresetFile, baseUrl: string, precomputed: boolean) {
+  private constructor(predictor: FetchedGraph, refetchPredictor: () => Promise<FetchedGraph>, transformer: GraphModel, presets: PresetFile, baseUrl: string, precomputed: boolean) {
     this.#predictorFiles = predictor;
+    this.#refetchPredictor = refetchPredictor;
     this.#transformer = transformer;
     this.#baseUrl = baseUrl;
     this.#presets = new Map(
@@ -83,6 +88,7 @@ export class StyleModel {
     const files: ModelFiles = {
       location,
       predictor: fetchGraph(dir, 'predictor', hint),
+      refetchPredictor: () => fetchGraph(dir, 'predictor', hint),
       transformer: fetchGraph(dir, 'transformer', hint),
       presets: fetch(`${root}/styles/bottlenecks.json`).then(async (r) => {
         if (!r.ok) throw new StylecastError('MODEL_LOAD_FAILED', `Could not load ${r.url} (HTTP ${r.status}). Run "npm run setup".`);
@@ -102,7 +108,7 @@ export class StyleModel {
     const loads = await Promise.allSettled([files.predictor, files.transformer.then(graphFrom), files.presets] as const);
     const [predictor, transformer, presets] = loads;
     if (predictor.status === 'fulfilled' && transformer.status === 'fulfilled' && presets.status === 'fulfilled') {
-      const model = new StyleModel(predictor.value, transformer.value, presets.value, StyleModel.#root(files.location), files.location.modelDir === undefined);
+      const model = new StyleModel(predictor.value, files.refetchPredictor, transformer.value, presets.value, StyleModel.#root(files.location), files.location.modelDir === undefined);
       if (options.predictor === 'on-demand') return model;
       try {
         await model.predictorReady();
@@ -124,14 +130,25 @@ export class StyleModel {
 
   /**
    * Resolves once the predictor's graph is made (its weights downloaded and on the backend); rejects with the
-   * model's MODEL_LOAD_FAILED when they cannot be. Made on the first call.
+   * model's MODEL_LOAD_FAILED when they cannot be, and a call after that downloads them again. Made on the first call.
    */
   predictorReady(): Promise<void> {
-    this.#predictorLoading ??= graphFrom(this.#predictorFiles).then((graph) => {
-      if (this.#disposed) graph.dispose();
-      else this.#predictor = graph;
-      return graph;
-    });
+    const files = this.#predictorFiles;
+    this.#predictorLoading ??= (files ? Promise.resolve(files) : this.#refetchPredictor())
+      .then(graphFrom)
+      .then(
+        (graph) => {
+          if (this.#disposed) graph.dispose();
+          else this.#predictor = graph;
+          return graph;
+        },
+        (e: unknown) => {
+          // Reported to this caller; the next one downloads the files again (a dropped connection need not be final).
+          this.#predictorFiles = null;
+          this.#predictorLoading = null;
+          throw e;
+        },
+      );
     return this.#predictorLoading.then(() => {});
   }
 
