@@ -18,13 +18,16 @@ import type { RoleName } from './roles.ts';
 export interface FetchedGraph {
   url: string;
   json: tf.io.ModelJSON;
-  /** The shards' bytes in the manifest's order (rejects with the model's error). */
-  weights: Promise<ArrayBuffer[]>;
+  /** The shards' bytes in the manifest's order (rejects with the model's error); downloaded on the first call. */
+  weights(): Promise<ArrayBuffer[]>;
   failed: (why: string, cause?: unknown) => StylecastError;
 }
 
-/** Resolves once `url`'s model.json is fetched and checked; its weight shards keep downloading (side by side). */
-export async function fetchRoleGraph(url: string, role: RoleName, title: string, hint: string): Promise<FetchedGraph> {
+/**
+ * Resolves once `url`'s model.json is fetched and checked; its weight shards download side by side, from now on, or
+ * with `weights: 'later'` when first asked for (FetchedGraph.weights).
+ */
+export async function fetchRoleGraph(url: string, role: RoleName, title: string, hint: string, options: { weights?: 'now' | 'later' } = {}): Promise<FetchedGraph> {
   const failed = (why: string, cause?: unknown) => new StylecastError('MODEL_LOAD_FAILED', `Could not load the ${title} from ${url}: ${why}. ${hint}`, { cause });
   const asFailure = (e: unknown) => (e instanceof StylecastError ? e : failed(e instanceof Error ? e.message : String(e), e));
   const get = async (at: string) => {
@@ -41,16 +44,20 @@ export async function fetchRoleGraph(url: string, role: RoleName, title: string,
   const missing = missingForRole(json, role);
   if (missing.length) throw failed(`missing ${missing.join(', ')}`);
   const shards = (json.weightsManifest ?? []).flatMap((group) => group.paths.map((p) => new URL(p, new URL(url, globalThis.location?.href)).href));
-  const weights = Promise.all(shards.map(async (at) => (await get(at)).arrayBuffer())).catch((e: unknown) => {
-    throw asFailure(e);
-  });
-  weights.catch(() => {}); // awaited by graphFrom, which reports it
+  let download: Promise<ArrayBuffer[]> | null = null;
+  const weights = () => {
+    download ??= Promise.all(shards.map(async (at) => (await get(at)).arrayBuffer())).catch((e: unknown) => {
+      throw asFailure(e);
+    });
+    return download;
+  };
+  if (options.weights !== 'later') weights().catch(() => {}); // awaited by graphFrom, which reports it
   return { url, json, weights, failed };
 }
 
 /** The graph of fetched files, once its weights are in: tensors on the current backend. */
 export async function graphFrom(fetched: FetchedGraph): Promise<GraphModel> {
-  const data = await fetched.weights;
+  const data = await fetched.weights();
   try {
     const specs = (fetched.json.weightsManifest ?? []).flatMap((group) => group.weights);
     return await loadGraphModel(tf.io.fromMemory(tf.io.getModelArtifactsForJSONSync(fetched.json, specs, data)));

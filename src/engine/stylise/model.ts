@@ -25,8 +25,8 @@ export interface ModelLocation {
 }
 
 /** Fetches one graph's files after checking its model.json has the inputs and outputs of `role` (no tensors yet). */
-const fetchGraph = (dir: string, role: StyleRole, hint: string): Promise<FetchedGraph> =>
-  fetchRoleGraph(`${dir}/${ROLE_DIRS[role]}/model.json`, role, `style ${role}`, hint);
+const fetchGraph = (dir: string, role: StyleRole, hint: string, weights?: 'now' | 'later'): Promise<FetchedGraph> =>
+  fetchRoleGraph(`${dir}/${ROLE_DIRS[role]}/model.json`, role, `style ${role}`, hint, { weights });
 
 /**
  * The model's files on their way: started by `StyleModel.fetch` before the tfjs backend is up (nothing in them needs
@@ -48,7 +48,7 @@ export interface ModelFiles {
  * The predictor (4.6 MB of weights against the transformer's 0.36 MB) is needed only for a style image of one's own,
  * a preset without a precomputed vector, strength below 1 and per-region strength: a preset at full strength — the
  * default, and every first frame of the app — never runs it. So `load` checks its model.json (a broken directory still
- * fails at the start, by name) while its weights keep downloading, and makes its graph the first time something awaits
+ * fails at the start, by name) and downloads its weights and makes its graph the first time something awaits
  * `predictorReady()`. Measured on the 2-core host `vm` (2026-12-02, tfjs-wasm, createStylizer's own StartupTimes): from
  * the backend being up to the model being loaded took 0.55–0.8 s (quiet, 5 runs) with both graphs fetched after the
  * backend started; with the files fetched from the start and the predictor left for later, 0.07–0.3 s (6 runs at
@@ -87,8 +87,11 @@ export class StyleModel {
     const hint = location.modelDir ? 'Check the model directory (see "stylecast convert").' : 'Run "npm run setup" to install it.';
     const files: ModelFiles = {
       location,
-      predictor: fetchGraph(dir, 'predictor', hint),
-      refetchPredictor: () => fetchGraph(dir, 'predictor', hint),
+      // Its 4.6 MB of weights only when its graph is first wanted (StyleModel.predictorReady): downloaded from the
+      // start, they slowed tfjs-wasm's start beside them (the backend 1.0–1.5 s instead of 0.55–0.75 s, bench (f) at
+      // eeb1286, load 2–6), which took back most of what fetching the model early had gained.
+      predictor: fetchGraph(dir, 'predictor', hint, 'later'),
+      refetchPredictor: () => fetchGraph(dir, 'predictor', hint, 'later'),
       transformer: fetchGraph(dir, 'transformer', hint),
       presets: fetch(`${root}/styles/bottlenecks.json`).then(async (r) => {
         if (!r.ok) throw new StylecastError('MODEL_LOAD_FAILED', `Could not load ${r.url} (HTTP ${r.status}). Run "npm run setup".`);
