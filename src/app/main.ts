@@ -709,7 +709,10 @@ function describeStats(s: LiveStats): string {
     ? 'smoothing off (no WebGPU)'
     : g && !g.smoothing && asked > 0
       ? `smoothing paused by the governor (α ${asked.toFixed(2)} set)`
-      : `smoothing α ${s.temporal.toFixed(2)}${s.temporal === 0 ? ' (per-frame)' : `, ${s.temporalMethod}`}`;
+      : s.temporal === 0 && asked > 0 && s.framesOut <= 1
+        ? `smoothing α ${asked.toFixed(2)} from the second frame` // the first frame is shown as the network made it
+        : `smoothing α ${s.temporal.toFixed(2)}${s.temporal === 0 ? ' (per-frame)' : `, ${s.temporalMethod}`}`;
+  const start = live?.startup;
   return [
     `${fpsText(s.fps)} fps · latency ${s.latencyMs === null ? '—' : ms(s.latencyMs)} · ${s.framesOut} frames · ${s.dropped} dropped`,
     ...(g ? [describeGovernor(g)] : []),
@@ -717,6 +720,8 @@ function describeStats(s: LiveStats): string {
     `${s.width}×${s.height} → ${s.inferWidth}×${s.inferHeight} on ${s.backend}`,
     smoothing,
     `enlarged ${s.upsample === 'guided' ? 'guided by the full-resolution picture' : `by the cubic${ui.guidedUpsample.checked ? ' (guided needs WebGPU)' : ''}`}`,
+    // Where the wait before the first picture went: the engine's start in its worker, then this stream's first frame.
+    ...(start ? [`engine ready in ${ms(start.totalMs)} (backend ${ms(start.backendMs)}, model ${ms(start.modelMs)}) · first frame ${ms(s.firstFrameMs)} after the stream started`] : []),
   ].join('\n');
 }
 

@@ -71,6 +71,7 @@ describe('the app, live', () => {
       expect(overlay).toMatch(/target 24 fps → \d+ px.* \((full quality|lowered|floor, ~[\d.]+ fps max)\)/);
       expect(overlay).toMatch(/network [\d.]+ ms · flow\+blend/);
       expect(overlay).toMatch(/160×90 → \d+×\d+ on (wasm|webgpu|webgl)/);
+      expect(overlay).toMatch(/engine ready in [\d.]+ ms \(backend [\d.]+ ms, model [\d.]+ ms\) · first frame ([\d.]+ ms|—) after the stream started/);
 
       // Each frame of the engine's output stream, compared with what the page's canvas shows at that moment and with
       // the raw camera picture under it (temporal = 0: every output is that frame's own stylisation).
