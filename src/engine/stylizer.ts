@@ -155,7 +155,8 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
   const regions = checkRegions(options.regions, options.adaptiveDetail, DEFAULT_REGIONS);
   if (options.upsample !== undefined) checkUpsample(options.upsample);
   const t0 = performance.now();
-  const times: Partial<StartupTimes> = {};
+  // Filled in as each phase ends; the stylizer holds it from its construction (all set by the time it is returned).
+  const times = { backendMs: 0, modelMs: 0, deviceMs: 0, masksMs: 0, totalMs: 0 } satisfies StartupTimes;
   const done = (phase: keyof StartupTimes) => (times[phase] = Math.round(performance.now() - t0));
   // The model's files download while the backend starts (they need no tensors): see StyleModel.fetch.
   const files = StyleModel.fetch({ modelsUrl: options.modelsUrl, modelDir: options.modelDir });
@@ -173,7 +174,7 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
       return gpu;
     }),
   ]);
-  const stylizer = new Stylizer(backend, gpu, model, strength, size, temporal, options.flowSize);
+  const stylizer = new Stylizer(backend, gpu, model, strength, size, temporal, options.flowSize, times);
   if (options.preserveColour !== undefined) stylizer.setPreserveColour(options.preserveColour);
   if (options.temporalMethod !== undefined) stylizer.setTemporalMethod(options.temporalMethod);
   if (options.targetFps !== undefined) stylizer.setTargetFps(options.targetFps);
@@ -190,7 +191,6 @@ export async function createStylizer(options: StylizerOptions = {}): Promise<Sty
     throw e;
   }
   done('totalMs');
-  stylizer.startup = times as StartupTimes;
   return stylizer;
 }
 
@@ -233,11 +233,12 @@ export class Stylizer {
 
   readonly #flowSize: number | undefined;
   /** Where createStylizer's time went (null for a stylizer made otherwise). */
-  startup: StartupTimes | null = null;
+  readonly startup: Readonly<StartupTimes> | null;
   /** What the pipeline reads from this stylizer while frames flow. */
   readonly #context: PipelineContext;
 
-  constructor(backend: BackendChoice, smoothing: TemporalDevice, model: StyleModel, strength: number, size: number, temporal: number, flowSize?: number) {
+  constructor(backend: BackendChoice, smoothing: TemporalDevice, model: StyleModel, strength: number, size: number, temporal: number, flowSize?: number, startup: StartupTimes | null = null) {
+    this.startup = startup;
     this.#flowSize = flowSize;
     this.backend = backend;
     this.smoothing = smoothing;

@@ -2,9 +2,9 @@
 // and every failure is one MODEL_LOAD_FAILED sentence naming the model, the URL and what to do.
 //
 // Two steps, so the engine can start fetching before the tfjs backend is up: `fetchRoleGraph` reads model.json (one
-// request, checked) and the weight shards into memory — no tensors, so no backend needed — and `graphFrom` makes the
-// graph (weights into tensors on the backend now chosen). Before, the graph's files were fetched only once the backend
-// had started, and model.json twice (once for the check, once by tf.loadGraphModel).
+// request, checked) and the weight shards into memory (at once, or when first asked for) — no tensors, so no backend
+// needed — and `graphFrom` makes the graph (weights into tensors on the backend now chosen). Before, the graph's files
+// were fetched only once the backend had started, and model.json twice (once for the check, once by tf.loadGraphModel).
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import { missingForRole, type ModelJson } from '../../convert/signature.ts';
