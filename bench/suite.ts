@@ -7,7 +7,7 @@
 //   npm run bench [-- --quick] [--gpu hardware|software|auto] [--mem-frames N] [--live-seconds S] [--tag NAME]
 //   env: STYLECAST_BENCH_QUICK=1, STYLECAST_BENCH_MEM_FRAMES, STYLECAST_BENCH_LIVE_SECONDS, STYLECAST_BENCH_TAG
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -31,6 +31,7 @@ loop, the live path (e), the first frame and the CLI's start-up (f), memory over
   --mem-frames N, --mem-frames-smooth N, --live-seconds S, --first-reps N
                             (defaults 10000, 500, 15, 3; quick 1000, 200, 6, 1)
   --first-compare DIR       run (f) alternately with another checkout's
+  --first-built             (f) also of the app from the built site (dist/: npm run build) as npm start serves it
   --tag NAME                bench/results/suite-NAME.json (default: the host name)
   --svg FILE, --svg-from RESULT.json   where the chart goes (default bench/results/suite.svg, the README's, for a
                             run over every size and backend; suite-TAG.svg when --sizes or --backends narrow it);
@@ -40,7 +41,7 @@ loop, the live path (e), the first frame and the CLI's start-up (f), memory over
 const { option, flag } = parseBenchArgs(USAGE, {
   name: 'bench',
   valued: ['gpu', 'backends', 'sizes', 'extras', 'mem-frames', 'mem-frames-smooth', 'live-seconds', 'first-reps', 'first-compare', 'tag', 'svg', 'svg-from'],
-  flags: ['quick', 'no-extras'],
+  flags: ['quick', 'no-extras', 'first-built'],
 });
 const QUICK = flag('quick') || !!process.env.STYLECAST_BENCH_QUICK;
 const GPU = option('gpu') ?? process.env.STYLECAST_GPU;
@@ -130,6 +131,8 @@ const FIRST_REPS = intOption('first-reps', 'STYLECAST_BENCH_FIRST_REPS', QUICK ?
  * each served by its own dev server and browser: before/after under the same load.
  */
 const FIRST_COMPARE = option('first-compare');
+/** `--first-built`: (f) also loads the app from the built site (dist/), served as `npm start` serves it. */
+const FIRST_BUILT = flag('first-built');
 const CLI_RUNS = QUICK ? 2 : 5;
 const TAG = (option('tag') ?? process.env.STYLECAST_BENCH_TAG ?? hostname()).replace(/[^A-Za-z0-9._-]+/g, '-') + (QUICK ? '-quick' : '');
 
@@ -403,7 +406,7 @@ async function benchLive(session: Session, temporal: number) {
 }
 
 /** Navigation → first stylised frame, in a fresh browser context (cold HTTP cache), then reloaded in it (warm). */
-async function benchFirstFrame(session: Session, reps = FIRST_REPS) {
+async function benchFirstFrame(session: Session, reps = FIRST_REPS, builtOrigin: string | null = null) {
   const browser = session.page.context().browser();
   if (!browser) throw new Error('no browser handle');
   const base = session.page.url();
@@ -420,8 +423,8 @@ async function benchFirstFrame(session: Session, reps = FIRST_REPS) {
    * (`__stylecast.output`, a reader attached as soon as process() has returned it), as the engine page reads its own.
    * `appMarks`: the app's User Timing marks (`app:…`, [name, ms since navigation start] in order), where it sets them.
    */
-  const appPage = async (page: Page) => {
-    await page.goto(new URL('/', base).href, { waitUntil: 'domcontentloaded' });
+  const appPage = async (page: Page, origin = base) => {
+    await page.goto(new URL('/', origin).href, { waitUntil: 'domcontentloaded' });
     return await page.evaluate(async (timeout) => {
       type Live = { stats(): Promise<{ framesOut: number; inferWidth: number; inferHeight: number; backend: string; firstFrameMs: number | null } | null> };
       const w = window as unknown as { __stylecast?: { live?: Live | null; output?: MediaStream | null } };
@@ -483,11 +486,15 @@ async function benchFirstFrame(session: Session, reps = FIRST_REPS) {
     await ctx.close();
   }
   const runs: { page: string; cold: unknown; warm: unknown }[] = [];
-  for (const [name, measure] of [
+  const pages: [string, (page: Page) => Promise<unknown>][] = [
     ['engine', enginePage],
-    ['app', appPage],
-  ] as const) {
-    for (let i = 0; i < reps; i++) {
+    ['app', (p) => appPage(p)],
+  ];
+  // --first-built: the app as `npm start` serves it (the built site, dist/, by `vite preview`), same browser.
+  if (builtOrigin) pages.push(['app-built', (p) => appPage(p, builtOrigin)]);
+  // Repetition by repetition, every page in turn (the load moves between repetitions, so pages compare within one).
+  for (let i = 0; i < reps; i++) {
+    for (const [name, measure] of pages) {
       const ctx = await browser.newContext();
       try {
         const settle = () => new Promise((r) => setTimeout(r, 1500));
@@ -525,9 +532,9 @@ function summariseFirst(runs: FirstRun[]) {
       .map((r) => r[which] as Record<string, unknown>)
       .map((v) => (v && 'marks' in v ? (v as unknown as FirstFrameResult).marks.firstFrame : v && typeof v.firstFrame === 'number' ? (v.firstFrame as number) : NaN))
       .filter(Number.isFinite);
-  const pickTrack = (which: 'cold' | 'warm') =>
+  const pickTrack = (which: 'cold' | 'warm', page = 'app') =>
     runs
-      .filter((r) => r.page === 'app')
+      .filter((r) => r.page === page)
       .map((r) => (r[which] as { firstFrameTrack?: unknown } | null)?.firstFrameTrack)
       .filter((v): v is number => typeof v === 'number');
   const summary = (page: string) => ({
@@ -554,6 +561,20 @@ function summariseFirst(runs: FirstRun[]) {
         warm_ms: pickTrack('warm').map(r1),
       },
     },
+    ...(runs.some((r) => r.page === 'app-built')
+      ? {
+          app_built: {
+            what: "the same app from the built site (dist/, `npm run build`) as `npm start` serves it (`vite preview`: no module transforms, ETag revalidation); first frame by its stats() poll, and off its output track",
+            ...summary('app-built'),
+            track: {
+              cold_ms_median: r1(median(pickTrack('cold', 'app-built'))),
+              warm_ms_median: r1(median(pickTrack('warm', 'app-built'))),
+              cold_ms: pickTrack('cold', 'app-built').map(r1),
+              warm_ms: pickTrack('warm', 'app-built').map(r1),
+            },
+          },
+        }
+      : {}),
     runs,
   };
 }
@@ -573,6 +594,8 @@ function pairedFirst(runs: { baseline: FirstRun[]; this: FirstRun[] }) {
     ['engine', 'engine', firstFrameMs],
     ['app', 'app', firstFrameMs],
     ['app_track', 'app', trackMs],
+    ['app_built', 'app-built', firstFrameMs],
+    ['app_built_track', 'app-built', trackMs],
   ] as const) {
     out[key] = {};
     for (const which of ['cold', 'warm'] as const) {
@@ -586,22 +609,46 @@ function pairedFirst(runs: { baseline: FirstRun[]; this: FirstRun[] }) {
   return out;
 }
 
+/** A tree's built site (dist/) as `npm start` serves it: `vite preview`, on a free port (--first-built). */
+async function previewBuilt(root: string): Promise<{ origin: string; close(): Promise<void> }> {
+  if (!existsSync(join(root, 'dist', 'index.html'))) throw new Error(`--first-built: ${root}/dist has no index.html (npm run build there)`);
+  const { preview } = await import('vite');
+  const server = await preview({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'error', preview: { host: '127.0.0.1', port: 0 } });
+  const origin = server.resolvedUrls?.local[0];
+  if (!origin) {
+    await server.close();
+    throw new Error('vite preview gave no address');
+  }
+  return { origin, close: () => server.close() };
+}
+
 /** (f) of the --first-compare tree and of this one, one repetition each in turn; both summarised as (f) is. */
 async function compareFirstFrame(session: Session, baseline: Session, dir: string) {
   const runs: { baseline: FirstRun[]; this: FirstRun[] } = { baseline: [], this: [] };
+  const builtBaseline = FIRST_BUILT ? await previewBuilt(dir) : null;
+  const builtThis = FIRST_BUILT ? await previewBuilt(ROOT).catch(async (e) => {
+    await builtBaseline?.close();
+    throw e;
+  }) : null;
   /** The 1-minute load average before each repetition and after the last. */
   const load: (number | null)[] = [];
-  for (let i = 0; i < FIRST_REPS; i++) {
-    load.push(machine().loadavg_1_5_15[0]);
-    for (const [name, s] of [
-      ['baseline', baseline],
-      ['this', session],
-    ] as const) {
-      log(`bench: (f) compare, repetition ${i + 1}/${FIRST_REPS}: ${name}`);
-      runs[name].push(...(await benchFirstFrame(s, 1)).runs);
+  try {
+    for (let i = 0; i < FIRST_REPS; i++) {
+      load.push(machine().loadavg_1_5_15[0]);
+      for (const [name, s] of [
+        ['baseline', baseline],
+        ['this', session],
+      ] as const) {
+        log(`bench: (f) compare, repetition ${i + 1}/${FIRST_REPS}: ${name}`);
+        const built = name === 'baseline' ? builtBaseline : builtThis;
+        runs[name].push(...(await benchFirstFrame(s, 1, built?.origin ?? null)).runs);
+      }
     }
+    load.push(machine().loadavg_1_5_15[0]);
+  } finally {
+    await builtBaseline?.close();
+    await builtThis?.close();
   }
-  load.push(machine().loadavg_1_5_15[0]);
   const git = (cwd: string, ...args: string[]) => spawnSync('git', args, { cwd, encoding: 'utf8' }).stdout.trim();
   const tree = (cwd: string) => ({ dir: cwd, commit: git(cwd, 'rev-parse', 'HEAD'), uncommitted_changes: git(cwd, 'status', '--porcelain', '--untracked-files=no').split('\n').filter(Boolean).length });
   return {
@@ -806,7 +853,14 @@ async function main() {
         ? ok(firstCompare)
           ? firstCompare.this
           : firstCompare
-        : await step('(f) first frame after navigation', () => benchFirstFrame(session));
+        : await step('(f) first frame after navigation', async () => {
+            const built = FIRST_BUILT ? await previewBuilt(ROOT) : null;
+            try {
+              return await benchFirstFrame(session, FIRST_REPS, built?.origin ?? null);
+            } finally {
+              await built?.close();
+            }
+          });
     await session.close();
     const cli = benchCli();
     log(`bench: (f) CLI --help: median ${cli.median_ms} ms (first ${cli.first_ms} ms)`);
@@ -878,7 +932,7 @@ async function main() {
       const p = firstCompare.paired_this_over_baseline;
       log(`(f) paired this/baseline, medians: engine page cold ${p.engine.cold.median} (faster ${p.engine.cold.faster}) / warm ${p.engine.warm.median} (${p.engine.warm.faster}); app cold ${p.app.cold.median} (${p.app.cold.faster}) / warm ${p.app.warm.median} (${p.app.warm.faster}); app off its track cold ${p.app_track.cold.median} (${p.app_track.cold.faster}) / warm ${p.app_track.warm.median} (${p.app_track.warm.faster}); load ${firstCompare.loadavg_1min_per_repetition.join(' ')}`);
     }
-    if (ff) log(`(f) first frame: engine page cold ${ff.engine_page.cold_ms_median} / warm ${ff.engine_page.warm_ms_median} ms; app cold ${ff.app.cold_ms_median} / warm ${ff.app.warm_ms_median} ms (off its track: ${ff.app.track.cold_ms_median} / ${ff.app.track.warm_ms_median} ms); CLI --help ${cli.median_ms} ms`);
+    if (ff) log(`(f) first frame: engine page cold ${ff.engine_page.cold_ms_median} / warm ${ff.engine_page.warm_ms_median} ms; app cold ${ff.app.cold_ms_median} / warm ${ff.app.warm_ms_median} ms (off its track: ${ff.app.track.cold_ms_median} / ${ff.app.track.warm_ms_median} ms)${'app_built' in ff && ff.app_built ? `; the built app cold ${ff.app_built.cold_ms_median} / warm ${ff.app_built.warm_ms_median} ms (off its track: ${ff.app_built.track.cold_ms_median} / ${ff.app_built.track.warm_ms_median} ms)` : ''}; CLI --help ${cli.median_ms} ms`);
 
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
     const jsonPath = join(ROOT, 'bench/results', `suite-${TAG}.json`);
