@@ -236,7 +236,7 @@ describe('pipelines compiled ahead', () => {
       try {
         await frames.warm(style);
         expect(compiled.slice(0, first.length).sort()).toEqual(names(first).sort());
-        const timings: { temporalMs: number | null }[] = [];
+        const timings: { temporalMs: number | null; upsample: string }[] = [];
         let sync = 0;
         for (const [i, input] of inputs.entries()) {
           if (i > 0) await frames.ready(); // as the live stream does before it takes a frame
@@ -259,6 +259,8 @@ describe('pipelines compiled ahead', () => {
         // Had the first frame run the temporal stage, its pyramid and compose (not warmed for it) would compile here.
         expect(sync).toBe(0);
         expect(timings[0].temporalMs).toBeNull();
+        // What each frame says it got (the live stats report it): the first frame's cubic on a software adapter.
+        expect(timings.map((t) => t.upsample)).toEqual([software ? 'cubic' : 'guided', 'guided', 'guided']);
         expect(compiled.slice(first.length).sort()).toEqual(names([...next, ...later]).sort());
       } finally {
         inputs.forEach((f) => f.close());

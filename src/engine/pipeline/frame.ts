@@ -48,6 +48,12 @@ export interface FrameTiming {
    * after the network's pixels are read), not in `networkMs`.
    */
   regionsMs: number | null;
+  /**
+   * How this frame was enlarged to the output's size: guided, or the cubic (asked for; guided where there is no
+   * WebGPU device to run it on; and a live stream's first frame on a software adapter, see
+   * FrameStylizerOptions.presentFirst). What the live stats report.
+   */
+  upsample: Upsample;
 }
 
 /**
@@ -359,8 +365,13 @@ class GpuOutput {
    * Blends `stylised` (when `temporal` > 0) with the history along the flow of `frame`, and presents. `imported`:
    * the frame already imported for the network; reused when the flow runs at that size (every frame imported once).
    */
+  /** The enlargement the next frame presented gets when `upsample` is asked for (see finish). */
+  presentedWith(upsample: Upsample = 'guided'): Upsample {
+    return this.#presentFirst && this.#software ? 'cubic' : upsample; // see FrameStylizerOptions.presentFirst
+  }
+
   async finish(frame: VideoFrame, stylised: GPUBuffer, temporal: number, method: TemporalMethod | undefined, imported?: Imported, upsample: Upsample = 'guided', low?: Imported): Promise<number | null> {
-    if (this.#presentFirst && this.#software) upsample = 'cubic'; // see FrameStylizerOptions.presentFirst
+    upsample = this.presentedWith(upsample);
     await this.ready();
     const g = this.temporal.size;
     const { buffer, flowInput } = this.blend(frame, stylised, temporal, method, imported);
@@ -465,8 +476,9 @@ class GpuFrameStylizer implements FrameStylizer {
     const buffer = region?.buffer ?? full;
     try {
       if (!buffer) throw new Error('tfjs returned no GPU buffer for the stylised frame');
+      const upsample = this.#gpu.presentedWith(options.upsample);
       const temporalMs = await this.#gpu.finish(frame, buffer, temporal, options.temporalMethod, { buffer: input, width: w, height: h }, options.upsample);
-      return { networkMs: this.#networkMs, temporalMs, regionsMs: region ? this.#regionsMs : null };
+      return { networkMs: this.#networkMs, temporalMs, regionsMs: region ? this.#regionsMs : null, upsample };
     } finally {
       // tfjs's pooled copy: released to tfjs now; the queue orders its reuse after the work that reads it.
       tensorRef.dispose();
@@ -679,10 +691,11 @@ class CpuFrameStylizer implements FrameStylizer {
           this.#inflight = await this.#readback.start(buffer, w * h * 12);
           this.#gpu.submitted(temporal);
           this.#rendered = true;
-          return { networkMs, temporalMs: temporal > 0 ? (this.#gpu.temporal.cost?.ms ?? null) : null, regionsMs };
+          return { networkMs, temporalMs: temporal > 0 ? (this.#gpu.temporal.cost?.ms ?? null) : null, regionsMs, upsample: 'cubic' }; // enlarged on the CPU when taken
         }
+        const upsample = this.#gpu.presentedWith(options.upsample);
         const temporalMs = await this.#gpu.finish(frame, stylised, temporal, options.temporalMethod, undefined, options.upsample, low ? { buffer: this.#lowUpload!, width: w, height: h } : undefined);
-        return { networkMs, temporalMs, regionsMs };
+        return { networkMs, temporalMs, regionsMs, upsample };
       }
       const [oh, ow] = out.shape;
       const values = (await out.data()) as Float32Array;
@@ -693,7 +706,7 @@ class CpuFrameStylizer implements FrameStylizer {
         rgbToImage(values, this.#image);
         this.#sink2d!.present(this.#image);
       }
-      return { networkMs: performance.now() - started, temporalMs: null, regionsMs: null };
+      return { networkMs: performance.now() - started, temporalMs: null, regionsMs: null, upsample: 'cubic' };
     } finally {
       out.dispose();
     }

@@ -167,7 +167,7 @@ export class LiveStream {
           const upsample = level.guided ? 'guided' : 'cubic'; // the governor may drop guided before lowering the size
           const t = await frames.render(frame, await ctx.bottleneck(frame, frames), alpha, { preserveColour: settings.preserveColour, temporalMethod: settings.temporalMethod, upsample, regions: await ctx.regions(frame, frames) });
           stats.shownTimestamp = frame.timestamp; // on the canvas now (the track may still refuse it below)
-          Object.assign(stats, { networkMs: t.networkMs, temporalMs: t.temporalMs, regionsMs: t.regionsMs, temporal: t.temporalMs === null ? 0 : alpha, temporalMethod: settings.temporalMethod, upsample: frames.smoothing ? upsample : 'cubic' });
+          Object.assign(stats, { networkMs: t.networkMs, temporalMs: t.temporalMs, regionsMs: t.regionsMs, temporal: t.temporalMs === null ? 0 : alpha, temporalMethod: settings.temporalMethod, upsample: t.upsample });
           if (writer) {
             const out = new VideoFrame(frames.canvas, { timestamp: frame.timestamp });
             try {
