@@ -4,10 +4,10 @@
 // webgl bundles itself, not the registered cpu backend.) The union also registered the chained ops (`x.squeeze()`):
 // the engine calls ops as functions (`tf.squeeze(x)`), which only tsc on the engine alone can check, since the
 // tests and benches import the union (a tsconfig including just src/engine and src/worker).
+// Each backend's package is imported only when that backend is about to start (`loadBackend`): importing one
+// registers it and its kernels, and a page runs one backend, so the others are never fetched or parsed there (the
+// webgl and webgpu packages are about half of tfjs in the live worker's script, which the first frame waits for).
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-webgl';
-import '@tensorflow/tfjs-backend-webgpu';
-import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { StylecastError } from '../errors.ts';
 import { SOFTWARE_RENDERER, isSoftwareAdapter } from '../gpu/adapter.ts';
@@ -100,6 +100,30 @@ function probeWasm(): BackendProbe {
   return { name: 'wasm', available: ok, software: false, detail: ok ? `WebAssembly${threads ? ' with threads' : ''}` : 'no WebAssembly' };
 }
 
+/**
+ * Imports a backend's package (registering it with tfjs) and sets it up before it initialises: tfjs-wasm's files and
+ * thread pool, tfjs-webgpu's flags (registered by its import). Once per backend per page.
+ */
+const loaded = new Map<BackendName, Promise<void>>();
+function loadBackend(name: BackendName, wasmPath: string, threads: number | undefined): Promise<void> {
+  let p = loaded.get(name);
+  if (!p) {
+    p = (async () => {
+      if (name === 'wasm') {
+        const wasm = await import('@tensorflow/tfjs-backend-wasm');
+        wasm.setWasmPaths(wasmPath);
+        wasm.setThreadsCount(wasmThreads(threads));
+      } else if (name === 'webgpu') {
+        await import('@tensorflow/tfjs-backend-webgpu');
+        tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', 0);
+      } else await import('@tensorflow/tfjs-backend-webgl');
+    })();
+    loaded.set(name, p);
+    p.catch(() => loaded.delete(name)); // a failed fetch (e.g. offline for a moment) is tried again next time
+  }
+  return p;
+}
+
 /** Rank: hardware WebGPU, hardware WebGL, WASM, then software WebGPU, software WebGL. */
 function rank(p: BackendProbe): number {
   const order = { webgpu: 0, webgl: 1, wasm: 2 }[p.name];
@@ -125,9 +149,6 @@ export function initBackend(force?: BackendName, wasmPath = '/wasm/', threads?: 
 }
 
 async function choose(force: BackendName | undefined, wasmPath: string, threads: number | undefined): Promise<BackendChoice> {
-  setWasmPaths(wasmPath);
-  setThreadsCount(wasmThreads(threads));
-  tf.env().set('WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD', 0);
   const probes = [await probeWebGPU(), probeWebGL(), probeWasm()];
   const ranked = probes.filter((p) => p.available).sort((a, b) => rank(a) - rank(b));
   const candidates = force ? probes.filter((p) => p.name === force) : ranked;
@@ -138,6 +159,9 @@ async function choose(force: BackendName | undefined, wasmPath: string, threads:
       continue;
     }
     try {
+      await loadBackend(p.name, wasmPath, threads).catch((e) => {
+        throw new Error(`its code could not be loaded (${e instanceof Error ? e.message : String(e)})`);
+      });
       const init = async () => {
         if (!(await tf.setBackend(p.name))) throw new Error('tfjs could not initialise it');
         await tf.ready();
@@ -148,7 +172,10 @@ async function choose(force: BackendName | undefined, wasmPath: string, threads:
       continue;
     }
     const device = p.name === 'webgpu' ? (tf.backend() as WebGPUBackend).device : null;
-    if (p.name === 'wasm') p.detail = `${p.detail}, ${getThreadsCount()} thread${getThreadsCount() === 1 ? '' : 's'}`;
+    if (p.name === 'wasm') {
+      const n = (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount();
+      p.detail = `${p.detail}, ${n} thread${n === 1 ? '' : 's'}`;
+    }
     const skipped = ranked.filter((q) => rank(q) < rank(p)).map((q) => q.name);
     const reason = force
       ? `${p.name} was forced (${p.detail}${p.software ? ', a software GPU: expect it to be slow' : ''}).`
